@@ -1,0 +1,25 @@
+#pragma once
+// The plotly.js figure the page animates, built entirely here: Original | Reconstruction |
+// Residual heatmaps on their own axes, distortion against k below, one frame per shown k.
+// Every frame trace repeats its base trace's type and axes, so no panel can move during play.
+
+#include <nlohmann/json.hpp>
+
+#include "image_stack.h"
+#include "pca.h"
+
+namespace pcarecon {
+
+struct FigureOptions {
+  int64_t sample_index = 0;
+  int64_t n_components = 0;  // K shown; 0 = all of the model's
+  int64_t step = 1;          // frames at k = 0, step, 2·step, ..., and always K
+  int frame_duration_ms = 100;
+  bool binary_arrays = true;  // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
+};
+
+// Throws Error for an index outside [0, N) or K / step out of range.
+nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
+                            const FigureOptions& options);
+
+}  // namespace pcarecon

@@ -1,0 +1,79 @@
+#pragma once
+// Reads NumPy .npy files (format 1.0, 2.0, 3.0) into float32 image rows, either from one buffer
+// or incrementally (header first, then row chunks) so a caller can stream a file of any size.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "image_stack.h"
+
+namespace pcarecon {
+
+enum class DType { Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64, Float16, Float32, Float64 };
+
+struct NpyHeader {
+  int major_version = 1;
+  int minor_version = 0;
+  std::string descr;           // as written in the file, e.g. "<f4", "|u1", ">i8"
+  DType dtype = DType::Float32;
+  size_t item_size = 4;
+  bool big_endian = false;     // "=" and "|" resolve to little endian (wasm and x86 are little endian)
+  bool fortran_order = false;
+  std::vector<int64_t> shape;
+  size_t data_offset = 0;      // bytes before the first data byte (magic + length + dict + padding)
+  uint64_t element_count = 0;  // product of shape, checked for overflow
+  uint64_t data_bytes = 0;     // element_count * item_size, checked for overflow
+
+  std::string version() const;  // "1.0", "2.0", "3.0"
+};
+
+// Parses the header at the start of `bytes`. Returns std::nullopt while more bytes are needed;
+// throws Error when the bytes cannot start a supported .npy file (bad magic, unknown version,
+// unparseable dict, unsupported dtype such as '|O', '<c16', '<U5', '<M8[s]', structured dtypes).
+std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size);
+
+// How an array of this header maps onto images: (N,H,W) and (N,H,W,1) are images; (N,D) uses
+// `hint` when given (H·W must equal D) or else D must be a perfect square. Throws Error naming the
+// shape and the accepted ones otherwise (1-D arrays, colour, zero samples, ...).
+ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hint = std::nullopt);
+
+// Incremental reader: feed() bytes in chunks of any size; complete samples are converted to
+// float32 and handed to the sink as they arrive (C order). Fortran-order data cannot be cut into
+// samples before the end, so it is buffered and delivered by finish().
+class NpyStreamReader {
+ public:
+  // rows: a block of whole samples (n×D); first_row: index of its first sample in the file.
+  using RowSink = std::function<void(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row)>;
+
+  explicit NpyStreamReader(RowSink sink, std::optional<ImageShape> hint = std::nullopt);
+
+  void feed(const uint8_t* bytes, size_t size);
+  // Checks that exactly the announced data arrived and that no value was NaN or Inf; throws Error
+  // (e.g. "file is truncated: expected 6272000 data bytes, found 1000") otherwise.
+  void finish();
+
+  bool has_header() const;
+  const NpyHeader& header() const;   // requires has_header()
+  ImageShape image_shape() const;    // requires has_header()
+  int64_t samples() const;           // N, requires has_header()
+  int64_t rows_delivered() const;
+  uint64_t bytes_fed() const;
+  float value_min() const;           // over the values delivered so far
+  float value_max() const;
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// Convenience: the whole file from one buffer.
+ImageStack read_npy(const uint8_t* bytes, size_t size, std::optional<ImageShape> hint = std::nullopt);
+ImageStack read_npy_file(const std::string& path, std::optional<ImageShape> hint = std::nullopt);
+NpyHeader read_npy_header_file(const std::string& path);
+
+}  // namespace pcarecon

@@ -1,0 +1,75 @@
+// The JavaScript surface of the WebAssembly module (built by `scripts/build wasm` into
+// build/wasm/pcarecon.js, a classic script with the wasm inlined: -sSINGLE_FILE).
+//
+//   const Module = await createPcaRecon();            // global factory (MODULARIZE, EXPORT_NAME)
+//   const ex = new Module.Explorer();
+//   ex.beginFile(0, 0); ex.feed(chunk); ...; const info = ex.finishFile();
+//   ex.fit(0); const fig = JSON.parse(ex.figureJson({sampleIndex: 3, nComponents: 50, step: 1, frameDurationMs: 100}));
+//   ex.delete();                                       // embind objects must be deleted
+//
+// Every function throws a plain JS Error whose message is the core's message, e.g.
+// "unsupported dtype '<c16' (complex numbers)". Typed arrays enter the heap as one block copy and
+// leave it as copies (slices), so they stay valid when wasm memory grows.
+
+export interface NpyInfo {
+  shape: number[];        // as in the file
+  dtype: string;          // as in the file, e.g. "<f4"
+  fortranOrder: boolean;
+  version: string;        // "1.0" | "2.0" | "3.0"
+  samples: number;        // N
+  height: number;         // image height
+  width: number;          // image width
+  valueMin: number;       // over the whole stack
+  valueMax: number;
+}
+
+export interface FigureOptions {
+  sampleIndex: number;
+  nComponents: number;     // 0 = all fitted components
+  step: number;            // >= 1
+  frameDurationMs: number;
+  binaryArrays?: boolean;  // default true: {dtype, bdata, shape}; false: plain lists
+}
+
+export interface PcaResult {
+  nComponents: number;
+  dim: number;
+  nSamples: number;
+  mean: Float64Array;                 // D
+  components: Float64Array;           // K*D, row-major (component i = row i)
+  explainedVariance: Float64Array;    // K
+  explainedVarianceRatio: Float64Array;
+  singularValues: Float64Array;
+  totalVariance: number;
+}
+
+export declare class Explorer {
+  constructor();
+  beginFile(imageHeight: number, imageWidth: number): void;  // 0, 0 = infer from the shape
+  feed(chunk: Uint8Array): void;
+  headerInfo(): NpyInfo | null;   // once the header has been fed; null before
+  rowsRead(): number;             // samples converted so far (progress)
+  finishFile(): NpyInfo;          // replaces the loaded stack only on success
+  cancelFile(): void;
+  info(): NpyInfo;                // of the loaded stack
+  fit(nComponents: number): void; // 0 = min(N, D)
+  fitCount(): number;             // how many fits ran (lets tests prove a sample change did not refit)
+  model(): PcaResult;
+  figureJson(options: FigureOptions): string;
+  image(sampleIndex: number): Float32Array;                       // H*W, row-major
+  reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, H*W
+  distortion(sampleIndex: number): Float64Array;                  // K+1
+  meanImage(): Float64Array;
+  component(i: number): Float64Array;
+  delete(): void;
+}
+
+// Stateless helpers (same core, same messages).
+export declare function npyInfo(bytes: Uint8Array): NpyInfo;      // header only
+export declare function fitJson(bytes: Uint8Array, nComponents: number): string;  // same JSON as `pcarecon fit`
+
+export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer }): Promise<{
+  Explorer: typeof Explorer;
+  npyInfo: typeof npyInfo;
+  fitJson: typeof fitJson;
+}>;
