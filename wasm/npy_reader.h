@@ -32,6 +32,11 @@ struct NpyHeader {
   std::string version() const;  // "1.0", "2.0", "3.0"
 };
 
+// For messages and display: "uint8", "float32", ...; a shape in Python's style: "(100,)",
+// "(3, 28, 28)".
+const char* dtype_name(DType dtype);
+std::string shape_string(const std::vector<int64_t>& shape);
+
 // Parses the header at the start of `bytes`. Returns std::nullopt while more bytes are needed;
 // throws Error when the bytes cannot start a supported .npy file (bad magic, unknown version,
 // unparseable dict, unsupported dtype such as '|O', '<c16', '<U5', '<M8[s]', structured dtypes).
@@ -44,7 +49,9 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
 
 // Incremental reader: feed() bytes in chunks of any size; complete samples are converted to
 // float32 and handed to the sink as they arrive (C order). Fortran-order data cannot be cut into
-// samples before the end, so it is buffered and delivered by finish().
+// samples before the end, so it is buffered and delivered by finish() (or converted at once when
+// a single feed() brings all of it, as read_npy does). Errors found in the data itself (size,
+// NaN/Inf) are reported by finish(); after any error the reader repeats it on every call.
 class NpyStreamReader {
  public:
   // rows: a block of whole samples (n×D); first_row: index of its first sample in the file.

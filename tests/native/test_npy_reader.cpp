@@ -1,0 +1,846 @@
+// The .npy reader against files written by NumPy itself (tests/fixtures/npy_cases.py) and against
+// hostile bytes NumPy would never write, built here.
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "npy_reader.h"
+
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define PCARECON_TEST_ASAN 1
+#elif defined(__has_feature)  // Clang
+#if __has_feature(address_sanitizer)
+#define PCARECON_TEST_ASAN 1
+#endif
+#endif
+#ifdef PCARECON_TEST_ASAN
+// The out-of-memory test asks for 2^62 bytes; ASan aborts on that unless told to let operator
+// new throw std::bad_alloc, which is what the reader must turn into an Error.
+extern "C" const char* __asan_default_options() { return "allocator_may_return_null=1"; }
+#endif
+
+using Catch::Matchers::Contains;
+using pcarecon::DType;
+using pcarecon::Error;
+using pcarecon::ImageShape;
+using pcarecon::ImageStack;
+using pcarecon::NpyHeader;
+using pcarecon::NpyStreamReader;
+using pcarecon::RowMatrixF;
+using Bytes = std::vector<uint8_t>;
+
+namespace {
+
+std::string fixture(const std::string& relative) {
+  return std::string(PCARECON_FIXTURES_DIR) + "/npy/" + relative;
+}
+
+Bytes slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  REQUIRE(in.good());
+  return Bytes(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+Bytes to_bytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
+
+// The float32 values of an "expected" fixture: NumPy's C-order '<f4' data is the file's tail.
+// Read without the reader under test.
+std::vector<float> expected_values(const std::string& relative, size_t count) {
+  const Bytes file = slurp(fixture(relative));
+  REQUIRE(file.size() >= count * 4);
+  std::vector<float> values(count);
+  std::memcpy(values.data(), file.data() + file.size() - count * 4, count * 4);
+  return values;
+}
+
+std::vector<float> values_of(const RowMatrixF& rows) {
+  return std::vector<float>(rows.data(), rows.data() + rows.size());
+}
+
+// Exact, bit for bit (so -0.0 and 0.0 differ).
+bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
+  return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
+}
+
+// A .npy file with this header dict, padded like NumPy does (total a multiple of 64, ending in
+// a newline), followed by `data`.
+Bytes make_npy(const std::string& dict, const std::string& data = "", int major = 1,
+               int minor = 0) {
+  const size_t prefix = major == 1 ? 10 : 12;
+  std::string header = dict;
+  while ((prefix + header.size() + 1) % 64 != 0) header += ' ';
+  header += '\n';
+  std::string out = "\x93NUMPY";
+  out += static_cast<char>(major);
+  out += static_cast<char>(minor);
+  const size_t n = header.size();
+  for (size_t i = 0; i < prefix - 8; ++i) out += static_cast<char>((n >> (8 * i)) & 0xff);
+  return to_bytes(out + header + data);
+}
+
+std::string raw_floats(std::initializer_list<float> values) {
+  std::string s(values.size() * 4, '\0');
+  std::memcpy(&s[0], values.begin(), s.size());
+  return s;
+}
+
+std::string raw_doubles(std::initializer_list<double> values) {
+  std::string s(values.size() * 8, '\0');
+  std::memcpy(&s[0], values.begin(), s.size());
+  return s;
+}
+
+struct Streamed {
+  ImageStack stack;
+  std::vector<std::pair<int64_t, int64_t>> blocks;  // (first_row, rows) per sink call
+};
+
+// Feeds `bytes` in chunks whose sizes come from `next_chunk`, collecting what the sink receives.
+Streamed read_streamed(const Bytes& bytes, const std::function<size_t()>& next_chunk,
+                       std::optional<ImageShape> hint = std::nullopt) {
+  Streamed out;
+  std::vector<float> values;
+  int64_t d = 0;
+  NpyStreamReader reader(
+      [&](const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
+        out.blocks.emplace_back(first_row, rows.rows());
+        d = rows.cols();
+        for (int64_t r = 0; r < rows.rows(); ++r) {
+          for (int64_t c = 0; c < rows.cols(); ++c) values.push_back(rows(r, c));
+        }
+      },
+      hint);
+  size_t at = 0;
+  while (at < bytes.size()) {
+    const size_t n = std::min(std::max<size_t>(next_chunk(), 1), bytes.size() - at);
+    reader.feed(bytes.data() + at, n);
+    at += n;
+  }
+  reader.finish();
+  CHECK(reader.bytes_fed() == bytes.size());
+  CHECK(reader.rows_delivered() == reader.samples());
+  out.stack.image = reader.image_shape();
+  out.stack.rows = Eigen::Map<RowMatrixF>(values.data(), reader.samples(), d);
+  out.stack.value_min = reader.value_min();
+  out.stack.value_max = reader.value_max();
+  return out;
+}
+
+Streamed read_bytewise(const Bytes& bytes, std::optional<ImageShape> hint = std::nullopt) {
+  return read_streamed(
+      bytes, [] { return size_t{1}; }, hint);
+}
+
+// The message the stream reader gives for these bytes fed in `chunk`-byte pieces ("" if none).
+std::string stream_message(const Bytes& bytes, size_t chunk,
+                           std::optional<ImageShape> hint = std::nullopt) {
+  try {
+    NpyStreamReader reader(nullptr, hint);
+    for (size_t at = 0; at < bytes.size(); at += chunk) {
+      reader.feed(bytes.data() + at, std::min(chunk, bytes.size() - at));
+    }
+    reader.finish();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+std::string read_message(const Bytes& bytes, std::optional<ImageShape> hint = std::nullopt) {
+  try {
+    pcarecon::read_npy(bytes.data(), bytes.size(), hint);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+DType dtype_from_name(const std::string& name) {
+  static const std::pair<const char*, DType> names[] = {
+      {"bool", DType::Bool},       {"int8", DType::Int8},       {"int16", DType::Int16},
+      {"int32", DType::Int32},     {"int64", DType::Int64},     {"uint8", DType::UInt8},
+      {"uint16", DType::UInt16},   {"uint32", DType::UInt32},   {"uint64", DType::UInt64},
+      {"float16", DType::Float16}, {"float32", DType::Float32}, {"float64", DType::Float64}};
+  for (const auto& [n, d] : names) {
+    if (name == n) return d;
+  }
+  FAIL("unknown dtype name " << name);
+  return DType::Float32;
+}
+
+nlohmann::json load_cases() {
+  std::ifstream in(fixture("cases.json"));
+  REQUIRE(in.good());
+  return nlohmann::json::parse(in);
+}
+
+const char* const kAccepted = "expected (N, H, W), (N, H, W, 1) or (N, D) with D a perfect square";
+
+}  // namespace
+
+TEST_CASE("every dtype, byte order, memory order and version reads as NumPy's float32 cast",
+          "[npy]") {
+  const nlohmann::json cases = load_cases();
+  REQUIRE(cases.size() == 12 * 4 * 2 * 3 + 12);
+  std::mt19937 rng(42);
+  for (const auto& c : cases) {
+    const std::string file = c["file"];
+    INFO("fixture " << file);
+    const Bytes bytes = slurp(fixture(file));
+    std::optional<ImageShape> hint;
+    if (c.contains("hint")) hint = ImageShape{c["hint"][0], c["hint"][1]};
+
+    const std::optional<NpyHeader> header = pcarecon::parse_npy_header(bytes.data(), bytes.size());
+    REQUIRE(header.has_value());
+    CHECK(header->version() == c["version"].get<std::string>());
+    CHECK(header->descr == c["descr"].get<std::string>());
+    CHECK(header->dtype == dtype_from_name(c["dtype"]));
+    CHECK(header->big_endian == c["big_endian"].get<bool>());
+    CHECK(header->fortran_order == c["fortran_order"].get<bool>());
+    CHECK(header->shape == c["shape"].get<std::vector<int64_t>>());
+    CHECK(header->data_offset + header->data_bytes == bytes.size());
+    CHECK(header->data_offset % 64 == 0);
+    CHECK(header->element_count * header->item_size == header->data_bytes);
+
+    const ImageStack stack = pcarecon::read_npy(bytes.data(), bytes.size(), hint);
+    const int64_t n = c["shape"][0];
+    const int64_t h = c["image"][0], w = c["image"][1];
+    CHECK(stack.image.height == h);
+    CHECK(stack.image.width == w);
+    REQUIRE(stack.rows.rows() == n);
+    REQUIRE(stack.rows.cols() == h * w);
+    const std::vector<float> expected =
+        expected_values(c["expected"], static_cast<size_t>(n * h * w));
+    CHECK(same_bits(values_of(stack.rows), expected));
+    CHECK(stack.value_min == *std::min_element(expected.begin(), expected.end()));
+    CHECK(stack.value_max == *std::max_element(expected.begin(), expected.end()));
+
+    const ImageStack from_file = pcarecon::read_npy_file(fixture(file), hint);
+    CHECK(same_bits(values_of(from_file.rows), expected));
+    CHECK(pcarecon::read_npy_header_file(fixture(file)).shape == header->shape);
+
+    const Streamed bytewise = read_bytewise(bytes, hint);
+    CHECK(same_bits(values_of(bytewise.stack.rows), expected));
+    CHECK(bytewise.stack.value_min == stack.value_min);
+    CHECK(bytewise.stack.value_max == stack.value_max);
+
+    std::uniform_int_distribution<size_t> size(1, 40);
+    const Streamed chunked = read_streamed(
+        bytes, [&] { return size(rng); }, hint);
+    CHECK(same_bits(values_of(chunked.stack.rows), expected));
+  }
+}
+
+TEST_CASE("(N, D) rows take the given image shape or a square one", "[npy]") {
+  const Bytes flat = slurp(fixture("shapes/flat_hint_C.npy"));  // (5, 12)
+  SECTION("a shape that fits is used as given") {
+    CHECK(pcarecon::read_npy(flat.data(), flat.size(), ImageShape{2, 6}).image.width == 6);
+    CHECK(pcarecon::read_npy(flat.data(), flat.size(), ImageShape{12, 1}).image.height == 12);
+  }
+  SECTION("0x0 means infer") {
+    CHECK(read_message(flat, ImageShape{0, 0}) ==
+          "cannot infer the image shape: rows of 12 values (shape (5, 12)) are not square images "
+          "since 12 is not a perfect square; give the image height and width");
+  }
+  SECTION("no hint and not square") {
+    CHECK(read_message(flat) == read_message(flat, ImageShape{0, 0}));
+  }
+  SECTION("a shape that does not fit is refused") {
+    CHECK(read_message(flat, ImageShape{5, 5}) ==
+          "the image shape 5x5 does not fit rows of 12 values (shape (5, 12)): height x width "
+          "must equal 12");
+    CHECK(stream_message(flat, 7, ImageShape{5, 5}) == read_message(flat, ImageShape{5, 5}));
+  }
+  SECTION("a negative or half-given shape is refused") {
+    CHECK(read_message(flat, ImageShape{-3, -4}) ==
+          "invalid image shape -3x-4: height and width must be positive");
+    CHECK(read_message(flat, ImageShape{0, 12}) ==
+          "invalid image shape 0x12: height and width must be positive");
+  }
+  SECTION("a hint does not override the shape of (N, H, W) files") {
+    const Bytes stack = slurp(fixture("dtypes/uint8_le_C_v1.npy"));
+    const ImageStack s = pcarecon::read_npy(stack.data(), stack.size(), ImageShape{4, 2});
+    CHECK(s.image.height == 2);
+    CHECK(s.image.width == 4);
+  }
+  SECTION("large perfect squares are recognised exactly") {
+    // 3037000499² is the largest square below 2^63; its neighbours are not squares.
+    const int64_t side = 3037000499;
+    NpyHeader h;
+    h.shape = {1, side * side};
+    const ImageShape image = pcarecon::image_shape_for(h);
+    CHECK(image.height == side);
+    CHECK(image.width == side);
+    h.shape = {1, side * side - 1};
+    CHECK_THROWS_WITH(pcarecon::image_shape_for(h), Contains("is not a perfect square"));
+    h.shape = {1, 1};
+    CHECK(pcarecon::image_shape_for(h).height == 1);
+  }
+}
+
+TEST_CASE("whole-buffer, file, byte-by-byte and random-chunk reading agree", "[npy]") {
+  for (const std::string file : {"random/f4_C.npy", "random/u1_F.npy", "random/f8_be_F.npy"}) {
+    INFO("fixture " << file);
+    const Bytes bytes = slurp(fixture(file));
+    const ImageStack whole = pcarecon::read_npy(bytes.data(), bytes.size());
+    const std::vector<float> reference = values_of(whole.rows);
+    CHECK(same_bits(values_of(pcarecon::read_npy_file(fixture(file)).rows), reference));
+
+    const Streamed bytewise = read_bytewise(bytes);
+    CHECK(same_bits(values_of(bytewise.stack.rows), reference));
+    CHECK(bytewise.stack.value_min == whole.value_min);
+    CHECK(bytewise.stack.value_max == whole.value_max);
+
+    for (unsigned seed = 1; seed <= 5; ++seed) {
+      std::mt19937 rng(seed);
+      std::uniform_int_distribution<size_t> size(1, 3000);
+      const Streamed chunked = read_streamed(bytes, [&] { return size(rng); });
+      CHECK(same_bits(values_of(chunked.stack.rows), reference));
+      // Blocks are whole, consecutive rows.
+      int64_t next = 0;
+      for (const auto& [first, rows] : chunked.blocks) {
+        CHECK(first == next);
+        CHECK(rows >= 1);
+        next = first + rows;
+      }
+      CHECK(next == whole.samples());
+    }
+  }
+  SECTION("NumPy's own values") {
+    const Bytes u1 = slurp(fixture("random/u1_F.npy"));
+    const ImageStack s = pcarecon::read_npy(u1.data(), u1.size());
+    CHECK(same_bits(values_of(s.rows), expected_values("random/u1_F_expected.npy", 200 * 784)));
+    const Bytes f8 = slurp(fixture("random/f8_be_F.npy"));
+    const ImageStack t = pcarecon::read_npy(f8.data(), f8.size());
+    CHECK(same_bits(values_of(t.rows), expected_values("random/f8_be_F_expected.npy", 40 * 60)));
+  }
+}
+
+TEST_CASE("C-order samples are delivered as they arrive, Fortran order at finish", "[npy]") {
+  SECTION("C order") {
+    const Bytes bytes = slurp(fixture("random/f4_C.npy"));  // (50, 7, 9) float32
+    const NpyHeader h = *pcarecon::parse_npy_header(bytes.data(), bytes.size());
+    int64_t received = 0;
+    NpyStreamReader reader(
+        [&](const Eigen::Ref<const RowMatrixF>& rows, int64_t) { received += rows.rows(); });
+    CHECK_FALSE(reader.has_header());
+    reader.feed(bytes.data(), h.data_offset - 1);
+    CHECK_FALSE(reader.has_header());
+    reader.feed(bytes.data() + h.data_offset - 1, 1);
+    REQUIRE(reader.has_header());
+    CHECK(reader.samples() == 50);
+    CHECK(reader.image_shape().height == 7);
+    CHECK(reader.rows_delivered() == 0);
+    // Ten and a half samples.
+    reader.feed(bytes.data() + h.data_offset, 63 * 4 * 10 + 130);
+    CHECK(reader.rows_delivered() == 10);
+    CHECK(received == 10);
+    reader.feed(bytes.data() + h.data_offset + 63 * 4 * 10 + 130, 63 * 4 - 130);
+    CHECK(reader.rows_delivered() == 11);
+    const size_t done = h.data_offset + 63 * 4 * 11;
+    reader.feed(bytes.data() + done, bytes.size() - done);
+    CHECK(reader.rows_delivered() == 50);
+    reader.finish();
+    CHECK(received == 50);
+  }
+  SECTION("Fortran order") {
+    const Bytes bytes = slurp(fixture("random/u1_F.npy"));
+    NpyStreamReader reader(nullptr);
+    reader.feed(bytes.data(), bytes.size() - 1);
+    CHECK(reader.rows_delivered() == 0);
+    reader.feed(bytes.data() + bytes.size() - 1, 1);
+    CHECK(reader.rows_delivered() == 0);
+    reader.finish();
+    CHECK(reader.rows_delivered() == 200);
+    CHECK(reader.value_min() == 0.f);
+    CHECK(reader.value_max() == 255.f);
+  }
+}
+
+TEST_CASE("every truncation point is reported", "[npy]") {
+  for (const std::string file :
+       {"dtypes/int16_be_C_v1.npy", "dtypes/float64_le_F_v2.npy", "dtypes/uint8_pipe_C_v3.npy"}) {
+    INFO("fixture " << file);
+    const Bytes bytes = slurp(fixture(file));
+    const NpyHeader h = *pcarecon::parse_npy_header(bytes.data(), bytes.size());
+    const size_t prefix_len = h.major_version == 1 ? 10 : 12;
+    for (size_t cut = 0; cut < bytes.size(); ++cut) {
+      INFO("cut at " << cut);
+      const Bytes part(bytes.begin(), bytes.begin() + static_cast<ptrdiff_t>(cut));
+      std::string expected;
+      if (cut == 0) {
+        expected = "not a .npy file: the file is empty";
+      } else if (cut < prefix_len) {
+        expected = "file is truncated: the header is incomplete (the file has only " +
+                   std::to_string(cut) + (cut == 1 ? " byte" : " bytes") +
+                   "; a .npy header is at least 10 bytes long)";
+      } else if (cut < h.data_offset) {
+        expected = "file is truncated: the header is incomplete (it announces " +
+                   std::to_string(h.data_offset) + " header bytes, the file has only " +
+                   std::to_string(cut) + " bytes)";
+      } else {
+        expected = "file is truncated: expected " + std::to_string(h.data_bytes) +
+                   " data bytes, found " + std::to_string(cut - h.data_offset);
+      }
+      if (cut < h.data_offset) CHECK_FALSE(pcarecon::parse_npy_header(part.data(), part.size()));
+      CHECK(read_message(part) == expected);
+      CHECK(stream_message(part, 1) == expected);
+      CHECK(stream_message(part, 5) == expected);
+    }
+  }
+}
+
+TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"object", "object arrays (dtype '|O') are pickled Python objects and cannot be read"},
+      {"structured",
+       "structured arrays (dtype [('x', '<f4'), ('y', '<i2')]) are not supported; save a plain "
+       "numeric array"},
+      {"complex",
+       "unsupported dtype '<c16' (complex numbers); readable dtypes are bool, int8 to "
+       "int64, uint8 to uint64, float16, float32 and float64"},
+      {"unicode", "unsupported dtype '<U5' (Unicode strings)"},
+      {"bytes", "unsupported dtype '|S3' (byte strings)"},
+      {"datetime", "unsupported dtype '<M8[s]' (dates and times)"},
+      {"timedelta", "unsupported dtype '<m8' (time differences)"},
+      {"longdouble", "unsupported dtype '<f16' (128-bit floats)"},
+      {"one_d", std::string("not an image stack: got a 1-D array of shape (100,); ") + kAccepted},
+      {"scalar", std::string("not an image stack: got a 0-D array (a single value); ") + kAccepted},
+      {"five_d",
+       std::string("not an image stack: got a 5-D array of shape (2, 2, 2, 2, 2); ") + kAccepted},
+      {"colour",
+       "colour images (N, H, W, 3) are not supported yet: got shape (10, 4, 4, 3); "
+       "convert them to gray (N, H, W)"},
+      {"rgba", "colour images (N, H, W, 4) are not supported yet: got shape (10, 4, 4, 4)"},
+      {"no_samples", "the array has no samples: shape (0, 28, 28)"},
+      {"no_pixels", "the images have no pixels: shape (5, 0, 3)"},
+      {"not_square",
+       "cannot infer the image shape: rows of 780 values (shape (4, 780)) are not "
+       "square images since 780 is not a perfect square"},
+      {"nan_C", "data contains 3 NaN or infinite values; the first is sample 2, row 0, column 5"},
+      {"nan_F", "data contains 3 NaN or infinite values; the first is sample 2, row 0, column 5"},
+      {"nan_f2", "data contains 1 NaN or infinite value; it is sample 1, row 1, column 0"},
+      {"overflow_f8",
+       "data contains 2 NaN or infinite values; the first is sample 0, row 1, column 2 (2 of them "
+       "are float64 values too large for float32, beyond ±3.4e38)"},
+      {"overflow_f8_be",
+       "data contains 2 NaN or infinite values; the first is sample 0, row 1, "
+       "column 2 (2 of them are float64 values too large for float32"},
+      {"truncated", "file is truncated: expected 24 data bytes, found 19"},
+      {"excess", "file has 12 bytes after the data the header announces"},
+      {"header_only", "file is truncated: expected 24 data bytes, found 0"},
+      {"half_header",
+       "file is truncated: the header is incomplete (it announces 128 header bytes, "
+       "the file has only 40 bytes)"},
+      {"empty", "not a .npy file: the file is empty"},
+      {"png",
+       "not a .npy file: it starts with \"\\x89PNG\\r\\n\\x1a\\n\" instead of the NumPy "
+       "signature \"\\x93NUMPY\""},
+      {"version4",
+       "unsupported .npy format version 4.0; this reader understands versions 1.0, "
+       "2.0 and 3.0"},
+  };
+  for (const auto& [name, message] : cases) {
+    INFO("fixture refused/" << name << ".npy");
+    const std::string path = fixture("refused/" + name + ".npy");
+    const Bytes bytes = slurp(path);
+    CHECK_THROWS_WITH(pcarecon::read_npy(bytes.data(), bytes.size()), Contains(message));
+    CHECK_THROWS_WITH(pcarecon::read_npy_file(path), Contains(message));
+    CHECK_THROWS_AS(pcarecon::read_npy_file(path), Error);
+    // Fed byte by byte, bad magic is refused at its first byte, so less of it can be shown.
+    CHECK_THAT(stream_message(bytes, 1),
+               Contains(name == "png" ? "not a .npy file: it starts with \"\\x89\"" : message));
+    CHECK_THAT(stream_message(bytes, 4096), Contains(message));
+  }
+}
+
+TEST_CASE("broken headers are refused with what was expected where", "[npy]") {
+  const std::string ok_data(4, '\0');  // (1, 2, 2) of '|u1'
+  auto message = [&](const std::string& dict) { return read_message(make_npy(dict, ok_data)); };
+  const std::string prefix = "{'descr': '|u1', 'fortran_order': False, ";
+
+  SECTION("keys") {
+    CHECK(message("{'descr': '|u1', 'fortran_order': False}") ==
+          "the .npy header has no 'shape' key");
+    CHECK(message("{'fortran_order': False, 'shape': (1, 2, 2)}") ==
+          "the .npy header has no 'descr' key");
+    CHECK(message("{'descr': '|u1', 'shape': (1, 2, 2)}") ==
+          "the .npy header has no 'fortran_order' key");
+    CHECK(message(prefix + "'shape': (1, 2, 2), 'shape': (1, 2, 2)}") ==
+          "the .npy header has the key 'shape' twice");
+    CHECK(message(prefix + "'shape': (1, 2, 2), 'order': 'C'}") ==
+          "the .npy header has an unexpected key 'order'; expected exactly 'descr', "
+          "'fortran_order' and 'shape'");
+    CHECK(message("{}") == "the .npy header has no 'descr' key");
+  }
+  SECTION("value types") {
+    CHECK(message("{'descr': '|u1', 'fortran_order': 0, 'shape': (1, 2, 2)}") ==
+          "'fortran_order' in the .npy header must be True or False, got 0");
+    CHECK(message("{'descr': '|u1', 'fortran_order': 'False', 'shape': (1, 2, 2)}") ==
+          "'fortran_order' in the .npy header must be True or False, got 'False'");
+    CHECK(message("{'descr': '|u1', 'fortran_order': None, 'shape': (1, 2, 2)}") ==
+          "'fortran_order' in the .npy header must be True or False, got None");
+    CHECK(message(prefix + "'shape': [1, 2, 2]}") ==
+          "'shape' in the .npy header must be a tuple of integers, got [1, 2, 2]");
+    CHECK(message(prefix + "'shape': (4)}") ==
+          "'shape' in the .npy header must be a tuple of integers, got (4)");
+    CHECK(message(prefix + "'shape': ('a', 2, 2)}") ==
+          "'shape' in the .npy header must be a tuple of integers, got ('a', 2, 2)");
+    CHECK(message(prefix + "'shape': {'a': 1}}") ==
+          "'shape' in the .npy header must be a tuple of integers, got {'a': 1}");
+    CHECK(message(prefix + "'shape': ((1, 2), 2)}") ==
+          "'shape' in the .npy header must be a tuple of integers, got ((1, 2), 2)");
+    CHECK(message("{'descr': 4, 'fortran_order': False, 'shape': (1, 2, 2)}") ==
+          "'descr' in the .npy header must be a dtype string such as '<f4', got 4");
+  }
+  SECTION("shapes") {
+    CHECK(message(prefix + "'shape': (-5, 28, 28)}") ==
+          "the shape (-5, 28, 28) has a negative entry -5");
+    CHECK(message(prefix + "'shape': (4294967296, 4294967296, 2)}") ==
+          "the shape (4294967296, 4294967296, 2) has more elements than a 64-bit count can hold");
+    CHECK(message(prefix + "'shape': (99999999999999999999, 2, 2)}") ==
+          "the .npy header has the integer 99999999999999999999, which does not fit in 64 bits");
+    CHECK(message(prefix + "'shape': (-9223372036854775809, 2, 2)}") ==
+          "the .npy header has the integer -9223372036854775809, which does not fit in 64 bits");
+    CHECK(message(prefix + "'shape': (-9223372036854775808, 2, 2)}") ==
+          "the shape (-9223372036854775808, 2, 2) has a negative entry -9223372036854775808");
+    CHECK(message("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 4, "
+                  "1)}") ==
+          "the shape (2305843009213693952, 4, 1) of dtype '<f8' needs more than 2^64 data bytes");
+    // A zero makes the product 0 even when the rest would overflow.
+    CHECK(message(prefix + "'shape': (0, 4294967296, 4294967296)}") ==
+          "the array has no samples: shape (0, 4294967296, 4294967296)");
+  }
+  SECTION("syntax") {
+    CHECK_THAT(
+        message("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2), "),
+        Contains("cannot parse the .npy header: expected a quoted key such as 'descr' or "
+                 "'}' closing the dict at character 118, found the end of the header; the "
+                 "header is \"{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2), ") &&
+            Contains("   \\n\""));
+    CHECK_THAT(message("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2)"),
+               Contains("expected ',' or '}' after the value of 'shape' at character 118, found "
+                        "the end of the header"));
+    CHECK_THAT(message("{'descr' '|u1', 'fortran_order': False, 'shape': (1, 2, 2)}"),
+               Contains("expected ':' after the key 'descr' at character 9, found '''"));
+    CHECK_THAT(message("[('descr', '|u1')]"),
+               Contains("expected '{' opening the header dict at character 0, found '['"));
+    CHECK_THAT(message("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2)} x"),
+               Contains("expected only padding (spaces and a newline) after the closing '}' at "
+                        "character 61, found 'x'"));
+    CHECK_THAT(message("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2.5)}"),
+               Contains("expected ',' or ')' in the tuple starting at character 50 at character "
+                        "55, found '.'"));
+    CHECK_THAT(message("{'descr': '|u1, 'fortran_order': False, 'shape': (1, 2, 2)}"),
+               Contains("expected ',' or '}' after the value of 'descr' at character 17, found "
+                        "'f'"));
+    CHECK_THAT(message("{'descr: '|u1'}"),
+               Contains("expected ':' after the key 'descr: ' at character 10, found '|'"));
+    CHECK_THAT(message("{'descr': '|u1"),
+               Contains("expected a closing quote for the string starting at character 10"));
+    CHECK_THAT(message("{descr: '|u1'}"),
+               Contains("expected a quoted key such as 'descr' or '}' closing the dict at "
+                        "character 1, found 'd'"));
+    CHECK_THAT(message("{'descr': '|u1', 'fortran_order': Fals, 'shape': (1, 2, 2)}"),
+               Contains("expected a value (a string, number, True, False or a tuple) at "
+                        "character 34, found 'F'"));
+    CHECK_THAT(message("{'descr': " + std::string(100, '[') + "}"),
+               Contains("expected a less deeply nested value"));
+  }
+  SECTION("dtypes") {
+    auto descr = [&](const std::string& d) {
+      return message("{'descr': '" + d + "', 'fortran_order': False, 'shape': (1, 2, 2)}");
+    };
+    CHECK_THAT(descr(""), Contains("the .npy header has an empty dtype ''"));
+    CHECK_THAT(descr("<"), Contains("unsupported dtype '<'; readable dtypes are"));
+    CHECK_THAT(descr("<f3"), Contains("unsupported dtype '<f3' (24-bit floats)"));
+    CHECK_THAT(descr("<i3"), Contains("unsupported dtype '<i3' (24-bit integers)"));
+    CHECK_THAT(descr("<u16"), Contains("unsupported dtype '<u16' (128-bit unsigned integers)"));
+    CHECK_THAT(descr("|b2"), Contains("unsupported dtype '|b2' (16-bit booleans)"));
+    CHECK_THAT(descr("<x4"), Contains("unsupported dtype '<x4' (unknown type code 'x')"));
+    CHECK_THAT(descr("<f4x"), Contains("unsupported dtype '<f4x' (not a plain numeric type)"));
+    CHECK_THAT(descr("<f99999999999999999999"), Contains("(not a plain numeric type)"));
+    CHECK_THAT(descr("|V8"), Contains("unsupported dtype '|V8' (raw bytes or records)"));
+    CHECK_THAT(descr("|O8"), Contains("object arrays (dtype '|O8') are pickled Python objects"));
+  }
+  SECTION("framing") {
+    CHECK(read_message(to_bytes(std::string("\x93NUMPY\x01\x01", 8) + std::string(100, ' '))) ==
+          "unsupported .npy format version 1.1; this reader understands versions 1.0, 2.0 and 3.0");
+    CHECK_THAT(read_message(to_bytes(std::string("\x93NUMPY\x00\x00", 8))),
+               Contains("unsupported .npy format version 0.0"));
+    CHECK_THAT(read_message(to_bytes(std::string("\x93NUMPY\xff\x00", 8))),
+               Contains("unsupported .npy format version 255.0"));
+    // Bad magic is seen from the first differing byte, before the rest arrives.
+    CHECK_THROWS_WITH(pcarecon::parse_npy_header(reinterpret_cast<const uint8_t*>("\x93NUX"), 4),
+                      "not a .npy file: it starts with \"\\x93NUX\" instead of the NumPy "
+                      "signature \"\\x93NUMPY\"");
+    CHECK_FALSE(pcarecon::parse_npy_header(reinterpret_cast<const uint8_t*>("\x93NUM"), 4));
+    CHECK_FALSE(pcarecon::parse_npy_header(nullptr, 0));
+    CHECK(read_message({}) == "not a .npy file: the file is empty");
+    CHECK_THROWS_WITH(pcarecon::read_npy(nullptr, 0), "not a .npy file: the file is empty");
+    // Header length pointing past the end of the file.
+    Bytes far = make_npy(prefix + "'shape': (1, 2, 2)}", ok_data);
+    far[8] = 0xff;
+    far[9] = 0x7f;
+    CHECK(read_message(far) ==
+          "file is truncated: the header is incomplete (it announces 32777 header bytes, the file "
+          "has only 132 bytes)");
+    // A 4 GB header length in version 2.0 is refused at once instead of being waited for.
+    Bytes huge = make_npy(prefix + "'shape': (1, 2, 2)}", ok_data, 2);
+    huge[8] = huge[9] = huge[10] = huge[11] = 0xff;
+    const std::string huge_message =
+        "the .npy header claims to be 4294967295 bytes long; a header of a plain numeric array "
+        "is at most a few hundred bytes (limit 1048576)";
+    CHECK(read_message(huge) == huge_message);
+    CHECK_THROWS_WITH(pcarecon::parse_npy_header(huge.data(), 12), huge_message);
+    // A zero-length header.
+    CHECK_THAT(read_message(to_bytes(std::string("\x93NUMPY\x01\x00\x00\x00", 10))),
+               Contains("expected '{' opening the header dict at character 0, found the end of "
+                        "the header"));
+  }
+}
+
+TEST_CASE("header variants NumPy or other writers produce are accepted", "[npy]") {
+  const std::string data(4, '\x07');
+  for (const std::string dict : {
+           "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2), }",
+           "{'descr':'|u1','fortran_order':False,'shape':(1,2,2)}",
+           "{\"descr\": \"|u1\", \"fortran_order\": False, \"shape\": (1, 2, 2)}",
+           "{'shape': (1, 2, 2), 'fortran_order': False, 'descr': '|u1'}",
+           "{'descr': '|u1',\n 'fortran_order': False,\n 'shape': ( 1 , 2 , 2 , ) }",
+           "{'descr': '|u1', 'fortran_order': False, 'shape': (1L, 2L, 2L)}",
+           "{'descr': 'u1', 'fortran_order': False, 'shape': (1, 2, 2)}",
+           "{'descr': '=u1', 'fortran_order': False, 'shape': (1, 4)}",
+           "{'descr': '|u1', 'fortran_order': True, 'shape': (1, 2, 2)}",
+           "{'descr': '|u1', 'fortran_order': False, 'shape': (+1, 2, 2)}",
+       }) {
+    INFO("header " << dict);
+    for (int major : {1, 2, 3}) {
+      const Bytes bytes = make_npy(dict, data, major);
+      const ImageStack s = pcarecon::read_npy(bytes.data(), bytes.size());
+      CHECK(s.samples() == 1);
+      CHECK(s.image.pixels() == 4);
+      CHECK(s.rows.isConstant(7.f));
+      CHECK(s.value_min == 7.f);
+      CHECK(s.value_max == 7.f);
+    }
+  }
+  // A (1,)-shaped tuple needs its comma: (1,) is a 1-D shape.
+  const Bytes one =
+      make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1,)}", raw_floats({1.f}));
+  CHECK(read_message(one) ==
+        std::string("not an image stack: got a 1-D array of shape (1,); ") + kAccepted);
+  // Non-ASCII text in a version 3.0 header is just bytes to the parser, shown escaped.
+  const Bytes utf8 = make_npy(
+      "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 2, 2), '\xc3\xa9': 1}", data, 3);
+  CHECK(read_message(utf8) ==
+        "the .npy header has an unexpected key '\\xc3\\xa9'; expected "
+        "exactly 'descr', 'fortran_order' and 'shape'");
+}
+
+TEST_CASE("Fortran order is reordered for every image shape", "[npy]") {
+  // (N, H, W) = (2, 2, 3), element (n, h, w) = 100n + 10h + w, stored at n + N·(h + H·w).
+  const int64_t N = 2, H = 2, W = 3;
+  std::vector<float> fortran(static_cast<size_t>(N * H * W));
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        fortran[static_cast<size_t>(n + N * (h + H * w))] =
+            static_cast<float>(100 * n + 10 * h + w);
+  std::string data(fortran.size() * 4, '\0');
+  std::memcpy(&data[0], fortran.data(), data.size());
+  for (const std::string shape : {"(2, 2, 3)", "(2, 2, 3, 1)"}) {
+    INFO("shape " << shape);
+    const Bytes bytes =
+        make_npy("{'descr': '<f4', 'fortran_order': True, 'shape': " + shape + "}", data);
+    for (const ImageStack& s :
+         {pcarecon::read_npy(bytes.data(), bytes.size()), read_bytewise(bytes).stack}) {
+      REQUIRE(s.rows.rows() == N);
+      REQUIRE(s.rows.cols() == H * W);
+      for (int64_t n = 0; n < N; ++n)
+        for (int64_t h = 0; h < H; ++h)
+          for (int64_t w = 0; w < W; ++w) CHECK(s.rows(n, h * W + w) == 100 * n + 10 * h + w);
+    }
+  }
+  // (N, D) Fortran: element (n, d) at n + N·d.
+  const Bytes flat = make_npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 6)}", data);
+  const ImageStack s = pcarecon::read_npy(flat.data(), flat.size(), ImageShape{2, 3});
+  for (int64_t n = 0; n < N; ++n)
+    for (int64_t d = 0; d < 6; ++d) CHECK(s.rows(n, d) == fortran[static_cast<size_t>(n + N * d)]);
+}
+
+TEST_CASE("float64 values are rounded to float32 exactly at its limits", "[npy]") {
+  const double max = std::numeric_limits<float>::max();
+  const double edge = 3.4028235677973366e38;  // 2^128 − 2^103: from here up, rounds to infinity
+  const double below = std::nextafter(edge, 0.0);
+  const Bytes fine = make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2)}",
+                              raw_doubles({max, below, -below, 1e-50}));
+  const ImageStack s = pcarecon::read_npy(fine.data(), fine.size());
+  CHECK(s.rows(0, 0) == std::numeric_limits<float>::max());
+  CHECK(s.rows(0, 1) == std::numeric_limits<float>::max());
+  CHECK(s.rows(0, 2) == -std::numeric_limits<float>::max());
+  CHECK(s.rows(0, 3) == 0.f);
+  CHECK(s.value_max == std::numeric_limits<float>::max());
+  CHECK(s.value_min == -std::numeric_limits<float>::max());
+
+  const double inf = std::numeric_limits<double>::infinity();
+  const Bytes over = make_npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1, 2, 2)}",
+                              raw_doubles({0.0, edge, inf, std::nan("")}));
+  CHECK(read_message(over) ==
+        "data contains 3 NaN or infinite values; the first is sample 0, row 0, column 1 (1 of them "
+        "is a float64 value too large for float32, beyond ±3.4e38)");
+  // Infinity and NaN in float32 and float16 too.
+  const Bytes f4 = make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 2)}",
+                            raw_floats({1.f, 2.f, -std::numeric_limits<float>::infinity(), 3.f}));
+  CHECK(read_message(f4) ==
+        "data contains 1 NaN or infinite value; it is sample 1, row 0, column 0");
+  const Bytes f2 = make_npy("{'descr': '>f2', 'fortran_order': False, 'shape': (1, 1, 2)}",
+                            std::string("\x3c\x00\x7c\x00", 4));  // 1.0, +inf big endian
+  CHECK(read_message(f2) ==
+        "data contains 1 NaN or infinite value; it is sample 0, row 0, column 1");
+}
+
+TEST_CASE("a matrix too large to allocate is refused with its size", "[npy]") {
+  SECTION("more than the address space") {
+    const Bytes bytes =
+        make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (4611686018427387904, 2, 1)}");
+    CHECK(stream_message(bytes, 3) ==
+          "not enough memory: 4611686018427387904 images of 2x1 pixels as float32 need "
+          "36893488147.42 GB, more than this program can address");
+    // With the whole file at hand, its size is checked first.
+    CHECK(read_message(bytes) ==
+          "file is truncated: expected 9223372036854775808 data bytes, found 0");
+  }
+  SECTION("allocation fails") {
+    // D = 2^60 pixels: one row alone needs 2^62 bytes, which no allocator can give.
+    const Bytes bytes =
+        make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1152921504606846976)}");
+    CHECK(stream_message(bytes, 64) ==
+          "not enough memory to hold 1 image of 1073741824x1073741824 pixels as float32 "
+          "(4611686018427387904 bytes, 4611686018.43 GB)");
+  }
+}
+
+TEST_CASE("the stream reader keeps its first error and passes on the sink's", "[npy]") {
+  const Bytes bad = slurp(fixture("refused/complex.npy"));
+  NpyStreamReader reader(nullptr);
+  CHECK_THROWS_WITH(reader.feed(bad.data(), bad.size()), Contains("complex numbers"));
+  CHECK_THROWS_WITH(reader.feed(bad.data(), 1), Contains("complex numbers"));
+  CHECK_THROWS_WITH(reader.finish(), Contains("complex numbers"));
+  CHECK_FALSE(reader.has_header());
+  CHECK_THROWS_AS(reader.header(), Error);
+  CHECK(reader.value_min() == 0.f);
+  CHECK(reader.value_max() == 0.f);
+
+  const Bytes good = slurp(fixture("random/f4_C.npy"));
+  NpyStreamReader failing(
+      [](const Eigen::Ref<const RowMatrixF>&, int64_t) { throw Error("the sink is full"); });
+  CHECK_THROWS_WITH(failing.feed(good.data(), good.size()), "the sink is full");
+  CHECK_THROWS_WITH(failing.finish(), "the sink is full");
+
+  // Feeding nothing changes nothing.
+  NpyStreamReader empty(nullptr);
+  empty.feed(nullptr, 0);
+  CHECK(empty.bytes_fed() == 0);
+  CHECK_THROWS_WITH(empty.finish(), "not a .npy file: the file is empty");
+}
+
+TEST_CASE("read_npy_header_file reads only the header", "[npy]") {
+  const NpyHeader h = pcarecon::read_npy_header_file(fixture("refused/header_only.npy"));
+  CHECK(h.shape == std::vector<int64_t>{2, 3, 4});
+  CHECK(h.descr == "|u1");
+  CHECK(h.dtype == DType::UInt8);
+  CHECK(h.data_bytes == 24);
+  CHECK(h.version() == "1.0");
+  CHECK(pcarecon::read_npy_header_file(fixture("refused/truncated.npy")).element_count == 24);
+  CHECK_THROWS_WITH(pcarecon::read_npy_header_file(fixture("refused/half_header.npy")),
+                    "file is truncated: the header is incomplete (it announces 128 header bytes, "
+                    "the file has only 40 bytes)");
+  CHECK_THROWS_WITH(pcarecon::read_npy_header_file(fixture("refused/empty.npy")),
+                    "not a .npy file: the file is empty");
+  CHECK_THROWS_WITH(pcarecon::read_npy_header_file(fixture("no/such/file.npy")),
+                    Contains("cannot open '") && Contains("no/such/file.npy': No such file"));
+  CHECK_THROWS_WITH(pcarecon::read_npy_file(fixture("no/such/file.npy")),
+                    Contains("No such file or directory"));
+  CHECK_THROWS_WITH(pcarecon::read_npy_file(fixture("refused")), Contains("cannot read '"));
+}
+
+TEST_CASE("header helpers", "[npy]") {
+  CHECK(pcarecon::shape_string({}) == "()");
+  CHECK(pcarecon::shape_string({100}) == "(100,)");
+  CHECK(pcarecon::shape_string({3, 28, 28}) == "(3, 28, 28)");
+  CHECK(std::string(pcarecon::dtype_name(DType::Float16)) == "float16");
+  CHECK(std::string(pcarecon::dtype_name(DType::UInt64)) == "uint64");
+}
+
+TEST_CASE("mutated files give a result or an Error, never a crash", "[npy]") {
+  // Run under ASan/UBSan this also shows every byte is bounds-checked.
+  std::mt19937 rng(2024);
+  int refused = 0, read = 0;
+  for (const std::string file : {"dtypes/int16_be_F_v1.npy", "dtypes/float64_le_C_v2.npy",
+                                 "dtypes/float16_native_F_v3.npy", "shapes/gray_channel_F.npy"}) {
+    const Bytes original = slurp(fixture(file));
+    const size_t header_size =
+        pcarecon::parse_npy_header(original.data(), original.size())->data_offset;
+    for (int round = 0; round < 600; ++round) {
+      Bytes bytes = original;
+      const int edits = 1 + static_cast<int>(rng() % 4);
+      for (int e = 0; e < edits; ++e) {
+        switch (rng() % 5) {
+          case 0:  // anywhere in the header, any byte
+          case 1:
+            bytes[rng() % std::min(header_size, bytes.size())] = static_cast<uint8_t>(rng());
+            break;
+          case 2: {  // a digit or punctuation inside the dict
+            const char* pick = "0123456789(),:'\"{}[]-L TF<>|=fiubcOU";
+            bytes[10 + rng() % (std::min(header_size, bytes.size()) - 10)] =
+                static_cast<uint8_t>(pick[rng() % std::strlen(pick)]);
+            break;
+          }
+          case 3:
+            bytes.resize(rng() % (bytes.size() + 1));
+            break;
+          default:
+            bytes.insert(bytes.end(), rng() % 9, static_cast<uint8_t>(rng()));
+        }
+        if (bytes.size() < 12) break;
+      }
+      std::string whole;
+      try {
+        const ImageStack s = pcarecon::read_npy(bytes.data(), bytes.size());
+        CHECK(s.rows.size() == s.samples() * s.image.pixels());
+        ++read;
+      } catch (const Error& e) {
+        whole = e.what();
+        CHECK_FALSE(whole.empty());
+        ++refused;
+      }
+      // The stream reader agrees, whatever the chunks.
+      std::uniform_int_distribution<size_t> size(1, 64);
+      std::string streamed;
+      try {
+        read_streamed(bytes, [&] { return size(rng); });
+      } catch (const Error& e) {
+        streamed = e.what();
+      }
+      if (whole.rfind("not a .npy file: it starts with", 0) == 0) {
+        CHECK(streamed.rfind("not a .npy file: it starts with", 0) == 0);
+      } else {
+        INFO("whole: " << whole);
+        CHECK(streamed == whole);
+      }
+    }
+  }
+  CHECK(read > 0);
+  CHECK(refused > 0);
+}
