@@ -1,7 +1,10 @@
 #pragma once
-// Principal component analysis with scikit-learn's names and meanings (ddof = 1 variances).
+// Principal component analysis with scikit-learn's names and meanings (ddof = 1 variances):
+// explained_variance = eigenvalues of the covariance, singular_values = sqrt(ev·(N − 1)),
+// explained_variance_ratio = ev / total_variance (0 when the total variance is 0, never NaN).
 // Two solvers: covariance accumulated chunk by chunk + symmetric eigensolver (exact, streams),
-// and randomized SVD for very wide data where a D×D matrix is too big.
+// and randomized SVD (Halko, Martinsson & Tropp 2011) for very wide data where a D×D matrix is
+// too big. Every fit checks its input for NaN/Inf and never returns a non-finite number.
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -25,17 +28,24 @@ struct PcaModel {
 // Largest K accepted: min(N, D), as scikit-learn.
 int64_t max_components(int64_t n_samples, int64_t dim);
 
+// The sign convention of every fit: each row's largest-magnitude entry (the first one on exact
+// ties) is made positive. Exposed so that tests can bring reference components to the same signs.
+void canonicalize_signs(Eigen::MatrixXd& components);
+
 // Accumulates mean and scatter of rows fed in chunks. Rows are shifted by a provisional mean (the
 // first chunk's) before their outer products are summed, so data with a large offset loses no
 // precision; the final result is corrected to the exact mean.
 class CovarianceAccumulator {
  public:
-  explicit CovarianceAccumulator(int64_t dim);
-  void add(const Eigen::Ref<const RowMatrixF>& rows);  // n×D
+  explicit CovarianceAccumulator(int64_t dim);  // throws Error for dim < 1
+  // n×D, any n >= 0. Converted to double a block of rows at a time (never the whole chunk at
+  // once), so memory stays O(D² + block·D) whatever the chunk size. Throws Error on a column
+  // count other than D or a NaN/Inf value (naming the sample and pixel); then nothing is added.
+  void add(const Eigen::Ref<const RowMatrixF>& rows);
   int64_t count() const;
   int64_t dim() const;
-  Eigen::VectorXd mean() const;
-  Eigen::MatrixXd covariance() const;  // D×D, ddof = 1; needs count() >= 2
+  Eigen::VectorXd mean() const;        // needs count() >= 1
+  Eigen::MatrixXd covariance() const;  // D×D, ddof = 1; needs count() >= 2 (throws Error otherwise)
 
  private:
   int64_t dim_;
@@ -48,16 +58,26 @@ class CovarianceAccumulator {
 enum class PcaSolver { Auto, Covariance, Randomized };
 
 struct PcaOptions {
-  int64_t n_components = 0;  // 0 = max_components(N, D)
+  int64_t n_components = 0;            // 0 = max_components(N, D)
   PcaSolver solver = PcaSolver::Auto;  // Auto: Covariance unless D is very wide and K small
-  int power_iterations = 4;  // randomized solver only
-  int oversampling = 10;     // randomized solver only
-  uint64_t seed = 0;         // randomized solver only: same seed, same result
+  int power_iterations = 4;            // randomized solver only
+  int oversampling = 10;               // randomized solver only
+  uint64_t seed = 0;                   // randomized solver only: same seed, same result
 };
 
-// From an accumulator (the streamed path). Throws Error for K out of [1, min(N, D)] or N < 2.
+// From an accumulator (the streamed path). K = 0 means min(N, D). Throws Error for K < 0,
+// K > min(N, D) or N < 2.
 PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components);
-// From data in memory; chooses the solver per options.
+// From data in memory (N×D, row-major, used in place); chooses the solver per options:
+//  - Auto: Randomized when D > 4096 and 4·K < D, else Covariance.
+//  - Covariance: exact. When N >= D, the D×D covariance + symmetric eigensolver as above; when
+//    N < D, the same eigenpairs from the smaller side: a Householder QR of the centred data
+//    (D×N doubles) and an SVD of its N×N triangle, which never forms a D×D matrix.
+//  - Randomized: Gaussian test matrix of min(K + oversampling, N, D) columns (mt19937_64 seeded
+//    by options.seed, Box–Muller, so native and wasm draw the same numbers), power iterations
+//    with QR re-orthonormalisation, on the centred data a block of rows at a time (no centred copy
+//    of X); exact (up to rounding) when K + oversampling >= min(N, D).
+// Same errors as above, plus negative oversampling / power_iterations.
 PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options);
 
 }  // namespace pcarecon

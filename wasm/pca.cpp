@@ -1,0 +1,379 @@
+// PCA: the streamed covariance path, the exact thin path for N < D, and randomized SVD.
+// All arithmetic is in double; the float32 input is converted a block of rows at a time.
+
+#include "pca.h"
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <Eigen/SVD>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <new>
+#include <random>
+#include <string>
+
+#include "error.h"
+
+namespace pcarecon {
+
+namespace {
+
+// Rows converted to double at a time: bounds the working memory whatever the caller's chunk size.
+constexpr int64_t kBlockRows = 256;
+// Auto picks the randomized solver when D is above this and 4·K < D.
+constexpr int64_t kWideDim = 4096;
+
+std::string describe_value(float v) {
+  if (std::isnan(v)) return "NaN";
+  return v > 0 ? "+inf" : "-inf";
+}
+
+// Throws Error naming the first non-finite value of `block`, whose first row is sample `first_row`.
+void check_finite(const Eigen::Ref<const RowMatrixF>& block, int64_t first_row) {
+  if (block.allFinite()) return;
+  for (Eigen::Index i = 0; i < block.rows(); ++i) {
+    for (Eigen::Index j = 0; j < block.cols(); ++j) {
+      const float v = block(i, j);
+      if (!std::isfinite(v)) {
+        throw Error("sample " + std::to_string(first_row + i) + " has a non-finite value (" +
+                    describe_value(v) + ") at pixel " + std::to_string(j) +
+                    "; PCA needs finite numbers");
+      }
+    }
+  }
+}
+
+// The per-chunk kernel of the covariance path, kept alone so that it can be swapped for a float32
+// SIMD-blocked version: shifts `block` by `shift` into `work` (double), adds its column sums to
+// `sum` and its scatter (work)ᵀ(work) to the lower triangle of `scatter` with a symmetric rank
+// update (syrk: half the flops of a full product).
+void accumulate_block(const Eigen::Ref<const RowMatrixF>& block, const Eigen::VectorXd& shift,
+                      RowMatrixD& work, Eigen::VectorXd& sum, Eigen::MatrixXd& scatter) {
+  work = block.cast<double>().rowwise() - shift.transpose();
+  sum.noalias() += work.colwise().sum().transpose();
+  scatter.selfadjointView<Eigen::Lower>().rankUpdate(work.transpose());
+}
+
+void check_samples(int64_t n_samples) {
+  if (n_samples < 2) {
+    throw Error("PCA needs at least 2 samples; got " + std::to_string(n_samples));
+  }
+}
+
+// Validates K against (N, D) and resolves 0 to the maximum.
+int64_t resolve_components(int64_t n_components, int64_t n_samples, int64_t dim) {
+  check_samples(n_samples);
+  const int64_t most = max_components(n_samples, dim);
+  if (n_components < 0) {
+    throw Error("the number of components must be positive, or 0 for all of them; got " +
+                std::to_string(n_components));
+  }
+  if (n_components > most) {
+    throw Error("cannot fit " + std::to_string(n_components) +
+                " components: this data has at most " + std::to_string(most) +
+                " (min(N, D) with N = " + std::to_string(n_samples) +
+                ", D = " + std::to_string(dim) + ")");
+  }
+  return n_components == 0 ? most : n_components;
+}
+
+// Builds the model from mean, K×D components and their variances; fixes signs and derived values.
+PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::VectorXd variance,
+                    double total_variance, int64_t n_samples) {
+  PcaModel model;
+  model.n_samples = n_samples;
+  model.mean = std::move(mean);
+  model.components = std::move(components);
+  canonicalize_signs(model.components);
+  model.explained_variance = variance.cwiseMax(0.0);  // rounding can leave -1e-17 for a zero one
+  model.total_variance = std::max(total_variance, 0.0);
+  model.singular_values =
+      (model.explained_variance * static_cast<double>(n_samples - 1)).cwiseSqrt();
+  if (model.total_variance > 0) {
+    model.explained_variance_ratio = model.explained_variance / model.total_variance;
+  } else {  // every sample identical: scikit-learn gives NaN, we give 0
+    model.explained_variance_ratio = Eigen::VectorXd::Zero(model.explained_variance.size());
+  }
+  const bool finite = model.mean.allFinite() && model.components.allFinite() &&
+                      model.explained_variance.allFinite() &&
+                      model.explained_variance_ratio.allFinite() &&
+                      model.singular_values.allFinite() && std::isfinite(model.total_variance);
+  if (!finite) {
+    throw Error(
+        "PCA produced a non-finite result: the data's values are too large for double "
+        "precision arithmetic");
+  }
+  return model;
+}
+
+// Column means (shifted by the first sample, so a large offset costs no precision) and the sum of
+// the per-feature ddof = 1 variances, two passes a block of rows at a time. Checks for NaN/Inf.
+void mean_and_total_variance(const Eigen::Ref<const RowMatrixF>& rows, Eigen::VectorXd& mean,
+                             double& total_variance) {
+  const int64_t n = rows.rows();
+  const Eigen::VectorXd shift = rows.row(0).cast<double>().transpose();
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(rows.cols());
+  RowMatrixD work;
+  for (int64_t r = 0; r < n; r += kBlockRows) {
+    const int64_t b = std::min(kBlockRows, n - r);
+    check_finite(rows.middleRows(r, b), r);
+    work = rows.middleRows(r, b).cast<double>().rowwise() - shift.transpose();
+    sum.noalias() += work.colwise().sum().transpose();
+  }
+  mean = shift + sum / static_cast<double>(n);
+  double squares = 0;
+  for (int64_t r = 0; r < n; r += kBlockRows) {
+    const int64_t b = std::min(kBlockRows, n - r);
+    work = rows.middleRows(r, b).cast<double>().rowwise() - mean.transpose();
+    squares += work.squaredNorm();
+  }
+  total_variance = squares / static_cast<double>(n - 1);
+}
+
+// Xc·M (N×l) for the centred data Xc = X − 1·meanᵀ, without forming Xc.
+Eigen::MatrixXd centred_times(const Eigen::Ref<const RowMatrixF>& rows, const Eigen::VectorXd& mean,
+                              const Eigen::MatrixXd& m) {
+  const int64_t n = rows.rows();
+  Eigen::MatrixXd out(n, m.cols());
+  RowMatrixD work;
+  for (int64_t r = 0; r < n; r += kBlockRows) {
+    const int64_t b = std::min(kBlockRows, n - r);
+    work = rows.middleRows(r, b).cast<double>().rowwise() - mean.transpose();
+    out.middleRows(r, b).noalias() = work * m;
+  }
+  return out;
+}
+
+// Xcᵀ·Q (D×l), without forming Xc.
+Eigen::MatrixXd centred_transpose_times(const Eigen::Ref<const RowMatrixF>& rows,
+                                        const Eigen::VectorXd& mean, const Eigen::MatrixXd& q) {
+  const int64_t n = rows.rows();
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(rows.cols(), q.cols());
+  RowMatrixD work;
+  for (int64_t r = 0; r < n; r += kBlockRows) {
+    const int64_t b = std::min(kBlockRows, n - r);
+    work = rows.middleRows(r, b).cast<double>().rowwise() - mean.transpose();
+    out.noalias() += work.transpose() * q.middleRows(r, b);
+  }
+  return out;
+}
+
+// An orthonormal basis of the columns of `a` (thin Q of a Householder QR), same shape as `a`.
+Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& a) {
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+  return qr.householderQ() * Eigen::MatrixXd::Identity(a.rows(), a.cols());
+}
+
+// Standard normal numbers from mt19937_64 by Box–Muller: mt19937_64 is fully specified by the
+// standard (std::normal_distribution is not), so native and wasm builds draw the same matrix.
+Eigen::MatrixXd gaussian_matrix(int64_t rows, int64_t cols, uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  constexpr double kUnit = 1.0 / 9007199254740992.0;  // 2^-53
+  Eigen::MatrixXd out(rows, cols);
+  double* data = out.data();
+  const int64_t size = rows * cols;
+  for (int64_t i = 0; i < size; i += 2) {
+    const double u1 = (static_cast<double>(engine() >> 11) + 1.0) * kUnit;  // (0, 1]
+    const double u2 = static_cast<double>(engine() >> 11) * kUnit;          // [0, 1)
+    const double radius = std::sqrt(-2.0 * std::log(u1));
+    data[i] = radius * std::cos(kTwoPi * u2);
+    if (i + 1 < size) data[i + 1] = radius * std::sin(kTwoPi * u2);
+  }
+  return out;
+}
+
+// Exact PCA for N < D from the N-sized side: Xcᵀ = Q·R (Householder), R = U·S·Wᵀ, so the right
+// singular vectors of Xc are Q·U and its singular values S. Never forms a D×D matrix.
+PcaModel fit_thin(const Eigen::Ref<const RowMatrixF>& rows, int64_t k) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  Eigen::VectorXd mean;
+  double total_variance = 0;
+  mean_and_total_variance(rows, mean, total_variance);
+
+  Eigen::MatrixXd centred_t(d, n);  // D×N: the one full-size double copy of this path
+  for (int64_t i = 0; i < n; ++i) {
+    centred_t.col(i) = rows.row(i).cast<double>().transpose() - mean;
+  }
+  Eigen::HouseholderQR<Eigen::Ref<Eigen::MatrixXd>> qr(centred_t);  // in place
+  const Eigen::MatrixXd r = qr.matrixQR().topRows(n).triangularView<Eigen::Upper>();
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(r, Eigen::ComputeFullU);
+  if (svd.info() != Eigen::Success) throw Error("the SVD did not converge on this data");
+
+  Eigen::MatrixXd vectors = Eigen::MatrixXd::Zero(d, k);
+  vectors.topRows(n) = svd.matrixU().leftCols(k);
+  vectors.applyOnTheLeft(qr.householderQ());
+  const Eigen::VectorXd variance =
+      svd.singularValues().head(k).array().square() / static_cast<double>(n - 1);
+  return make_model(std::move(mean), vectors.transpose(), variance, total_variance, n);
+}
+
+// Randomized SVD (Halko, Martinsson & Tropp 2011, algorithms 4.4 and 5.1) of the centred data.
+PcaModel fit_randomized(const Eigen::Ref<const RowMatrixF>& rows, int64_t k,
+                        const PcaOptions& options) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  Eigen::VectorXd mean;
+  double total_variance = 0;
+  mean_and_total_variance(rows, mean, total_variance);
+
+  const int64_t width = std::min<int64_t>(k + options.oversampling, max_components(n, d));
+  const Eigen::MatrixXd omega = gaussian_matrix(d, width, options.seed);
+  Eigen::MatrixXd q = orthonormal_basis(centred_times(rows, mean, omega));  // N×l
+  for (int it = 0; it < options.power_iterations; ++it) {
+    const Eigen::MatrixXd z = orthonormal_basis(centred_transpose_times(rows, mean, q));  // D×l
+    q = orthonormal_basis(centred_times(rows, mean, z));
+  }
+  // B = Qᵀ·Xc (l×D); work with Bᵀ = Q2·R2 and the SVD of the small R2 = U·S·Wᵀ, so B's right
+  // singular vectors are Q2·U.
+  Eigen::MatrixXd bt = centred_transpose_times(rows, mean, q);  // D×l
+  Eigen::HouseholderQR<Eigen::Ref<Eigen::MatrixXd>> qr(bt);
+  const Eigen::MatrixXd r = qr.matrixQR().topRows(width).triangularView<Eigen::Upper>();
+  Eigen::BDCSVD<Eigen::MatrixXd> svd(r, Eigen::ComputeFullU);
+  if (svd.info() != Eigen::Success) throw Error("the SVD did not converge on this data");
+
+  Eigen::MatrixXd vectors = Eigen::MatrixXd::Zero(d, k);
+  vectors.topRows(width) = svd.matrixU().leftCols(k);
+  vectors.applyOnTheLeft(qr.householderQ());
+  const Eigen::VectorXd variance =
+      svd.singularValues().head(k).array().square() / static_cast<double>(n - 1);
+  return make_model(std::move(mean), vectors.transpose(), variance, total_variance, n);
+}
+
+}  // namespace
+
+int64_t max_components(int64_t n_samples, int64_t dim) { return std::min(n_samples, dim); }
+
+void canonicalize_signs(Eigen::MatrixXd& components) {
+  for (Eigen::Index i = 0; i < components.rows(); ++i) {
+    Eigen::Index best = 0;
+    double best_abs = -1;
+    for (Eigen::Index j = 0; j < components.cols(); ++j) {
+      const double a = std::abs(components(i, j));
+      if (a > best_abs) {  // strict: the first of equal magnitudes wins
+        best_abs = a;
+        best = j;
+      }
+    }
+    if (components.cols() > 0 && components(i, best) < 0) components.row(i) *= -1.0;
+  }
+}
+
+// --- CovarianceAccumulator -------------------------------------------------------------------
+
+CovarianceAccumulator::CovarianceAccumulator(int64_t dim) : dim_(dim) {
+  if (dim < 1) {
+    throw Error("the number of pixels per image must be at least 1; got " + std::to_string(dim));
+  }
+  const double bytes = static_cast<double>(dim) * static_cast<double>(dim) * sizeof(double);
+  const std::string too_big = "a " + std::to_string(dim) + "×" + std::to_string(dim) +
+                              " covariance matrix needs " +
+                              std::to_string(static_cast<long long>(std::ceil(bytes / 1e6))) +
+                              " MB, more memory than is available";
+  if (bytes > static_cast<double>(std::numeric_limits<std::ptrdiff_t>::max()) / 2) {
+    throw Error(too_big);
+  }
+  try {
+    shift_ = Eigen::VectorXd::Zero(dim);
+    sum_ = Eigen::VectorXd::Zero(dim);
+    scatter_ = Eigen::MatrixXd::Zero(dim, dim);
+  } catch (const std::bad_alloc&) {
+    throw Error(too_big);
+  }
+}
+
+void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
+  if (rows.cols() != dim_) {
+    throw Error("these rows have " + std::to_string(rows.cols()) +
+                " values each, but the earlier ones had " + std::to_string(dim_));
+  }
+  const int64_t n = rows.rows();
+  if (n == 0) return;
+  check_finite(rows, count_);  // before anything is added, so a bad chunk leaves no trace
+
+  if (count_ == 0) {  // provisional mean: this first chunk's
+    Eigen::VectorXd total = Eigen::VectorXd::Zero(dim_);
+    for (int64_t r = 0; r < n; r += kBlockRows) {
+      const int64_t b = std::min(kBlockRows, n - r);
+      total.noalias() += rows.middleRows(r, b).cast<double>().colwise().sum().transpose();
+    }
+    shift_ = total / static_cast<double>(n);
+  }
+  RowMatrixD work;
+  for (int64_t r = 0; r < n; r += kBlockRows) {
+    const int64_t b = std::min(kBlockRows, n - r);
+    accumulate_block(rows.middleRows(r, b), shift_, work, sum_, scatter_);
+  }
+  count_ += n;
+}
+
+int64_t CovarianceAccumulator::count() const { return count_; }
+
+int64_t CovarianceAccumulator::dim() const { return dim_; }
+
+Eigen::VectorXd CovarianceAccumulator::mean() const {
+  if (count_ == 0) throw Error("no samples have been added yet, so there is no mean");
+  return shift_ + sum_ / static_cast<double>(count_);
+}
+
+Eigen::MatrixXd CovarianceAccumulator::covariance() const {
+  check_samples(count_);
+  const double n = static_cast<double>(count_);
+  const Eigen::VectorXd offset = sum_ / n;  // exact mean − shift: small, so no cancellation
+  Eigen::MatrixXd covariance = scatter_.selfadjointView<Eigen::Lower>();
+  covariance.noalias() -= n * offset * offset.transpose();
+  covariance /= (n - 1.0);
+  return covariance;
+}
+
+// --- fitting ---------------------------------------------------------------------------------
+
+PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components) {
+  const int64_t n = accumulator.count();
+  const int64_t d = accumulator.dim();
+  const int64_t k = resolve_components(n_components, n, d);
+
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
+  double total_variance = 0;
+  {
+    const Eigen::MatrixXd covariance = accumulator.covariance();
+    total_variance = covariance.diagonal().cwiseMax(0.0).sum();
+    solver.compute(covariance, Eigen::ComputeEigenvectors);
+  }
+  if (solver.info() != Eigen::Success) throw Error("the eigensolver did not converge on this data");
+
+  // Eigen sorts ascending; the model wants descending.
+  Eigen::MatrixXd components(k, d);
+  Eigen::VectorXd variance(k);
+  for (int64_t i = 0; i < k; ++i) {
+    components.row(i) = solver.eigenvectors().col(d - 1 - i).transpose();
+    variance(i) = solver.eigenvalues()(d - 1 - i);
+  }
+  return make_model(accumulator.mean(), std::move(components), variance, total_variance, n);
+}
+
+PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  const int64_t k = resolve_components(options.n_components, n, d);
+  if (options.oversampling < 0) {
+    throw Error("oversampling must be 0 or more; got " + std::to_string(options.oversampling));
+  }
+  if (options.power_iterations < 0) {
+    throw Error("power_iterations must be 0 or more; got " +
+                std::to_string(options.power_iterations));
+  }
+  PcaSolver solver = options.solver;
+  if (solver == PcaSolver::Auto) {
+    solver = (d > kWideDim && 4 * k < d) ? PcaSolver::Randomized : PcaSolver::Covariance;
+  }
+  if (solver == PcaSolver::Randomized) return fit_randomized(rows, k, options);
+  if (n < d) return fit_thin(rows, k);
+  CovarianceAccumulator accumulator(d);
+  accumulator.add(rows);
+  return fit_pca(accumulator, k);
+}
+
+}  // namespace pcarecon
