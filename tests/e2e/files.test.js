@@ -1,0 +1,177 @@
+// The visitor's own files: dropped and picked files load; a float64 Fortran-order file and a
+// big-endian file draw the same figure as their plain float32 twin; bad files show the core's
+// message, keep the figure on screen, and the next good file works. From file:// and from http.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { after, before, describe, test } = require('node:test');
+const h = require('./helpers');
+
+let browser;
+let sites;
+let fixture; // name -> path of a file written by NumPy
+let reference; // scikit-learn, plain.npy sample 0
+let tmp;
+
+const PLAIN_K = 40; // plain.npy: 40 samples of 9×7 = 63 pixels, so 40 components fitted, all shown
+
+before(async () => {
+  browser = await h.launchBrowser();
+  sites = await h.targets();
+  tmp = h.tempDir('pcarecon-e2e-');
+  fixture = h.writeFixtures(tmp);
+  reference = h.sklearnReference(fixture('plain.npy'), 0, PLAIN_K, [0, PLAIN_K]);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (sites) await sites.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// Loads a file the given way and waits for its figure; returns the snapshots at the first and
+// last frames.
+async function load(page, file, how) {
+  const version = await h.datasetVersion(page);
+  if (how === 'drop') await h.dropFile(page, file);
+  else await h.pickFile(page, file);
+  await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 30000 });
+  await h.waitForFigure(page, 1);
+  const first = await h.figureSnapshot(page);
+  await page.locator('#figure').click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press('End');
+  await page.waitForFunction(
+    () => Number(document.body.dataset.frameIndex) === window.pcaExplorer.debug.view().count - 1,
+  );
+  const last = await h.figureSnapshot(page);
+  return { first, last };
+}
+
+// Drops a bad file; returns the message shown.
+async function loadBad(page, file) {
+  const version = await h.errorVersion(page);
+  await h.dropFile(page, file);
+  await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, version, { timeout: 30000 });
+  await page.waitForFunction(() => document.body.dataset.busy !== 'true');
+  assert.equal(await page.isVisible('#error'), true);
+  return page.textContent('#error');
+}
+
+function assertSameFigure(a, b, what) {
+  for (const part of ['original', 'reconstruction', 'residual']) {
+    const flat = b[part].flat();
+    const diff = h.maxAbsDiff(a[part], flat);
+    assert.ok(diff <= 1e-4 * reference.range, `${what}: ${part} differs by ${diff}`);
+  }
+  assert.equal(a.title, b.title, what);
+}
+
+function assertPanels(snapshot, when) {
+  assert.deepEqual(snapshot.panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 }, when);
+}
+
+describe('files from the visitor', () => {
+  for (const site of [0, 1]) {
+    test(`load by drop and by picker, twins agree, bad files explain themselves (${site ? 'http' : 'file'})`, async () => {
+      const session = await h.openPage(browser, sites.list[site].url);
+      const { page } = session;
+      try {
+        await h.waitForFigure(page, 1);
+
+        const plain = await load(page, fixture('plain.npy'), 'drop');
+        assert.match(await page.textContent('#dataset-name'), /plain\.npy: 40 images of 9×7, dtype <f4/);
+        assertPanels(plain.first, 'plain.npy, first frame');
+        assertPanels(plain.last, 'plain.npy, last frame');
+        assert.match(plain.last.title, new RegExp(`k = ${PLAIN_K} of ${PLAIN_K} components`));
+        const tolerance = 1e-3 * reference.range;
+        assert.ok(h.maxAbsDiff(plain.first.reconstruction, reference.k['0']) <= tolerance, 'k = 0 is the mean');
+        assert.ok(h.maxAbsDiff(plain.last.reconstruction, reference.k[String(PLAIN_K)]) <= tolerance, 'k = K matches scikit-learn');
+        assert.equal(await page.getAttribute('body', 'data-fit-count'), '2');
+
+        const fortran = await load(page, fixture('fortran64.npy'), 'pick');
+        assert.match(await page.textContent('#dataset-name'), /fortran64\.npy: 40 images of 9×7, dtype <f8/);
+        assertSameFigure(fortran.first, plain.first, 'float64 Fortran order, first frame');
+        assertSameFigure(fortran.last, plain.last, 'float64 Fortran order, last frame');
+
+        const big = await load(page, fixture('bigendian.npy'), 'drop');
+        assert.match(await page.textContent('#dataset-name'), /bigendian\.npy: .*dtype >f4/);
+        assertSameFigure(big.first, plain.first, 'big-endian, first frame');
+        assertSameFigure(big.last, plain.last, 'big-endian, last frame');
+
+        // Bad files: the core's message, the figure of bigendian.npy stays.
+        const messages = {};
+        for (const [name, expected] of [
+          ['truncated.npy', /file is truncated: expected 10080 data bytes, found 9980/],
+          ['object.npy', /object arrays \(dtype '\|O'\)/],
+          ['oned.npy', /not an image stack: got a 1-D array of shape \(50,\)/],
+          ['notes.txt', /not a \.npy file/],
+        ]) {
+          messages[name] = await loadBad(page, fixture(name));
+          assert.match(messages[name], expected, `${name}: ${messages[name]}`);
+          assert.ok(messages[name].includes(name), `the message names the file: ${messages[name]}`);
+          assert.match(await page.textContent('#dataset-name'), /bigendian\.npy/, `${name}: the dataset on screen stays`);
+          assertPanels(await h.figureSnapshot(page), `after ${name}`);
+        }
+
+        // The next good file works without a reload, and the error goes away.
+        const other = await load(page, fixture('other.npy'), 'drop');
+        assert.match(await page.textContent('#dataset-name'), /other\.npy: 30 images of 6×6, dtype \|u1/);
+        assertPanels(other.last, 'other.npy');
+        assert.equal(await page.isVisible('#error'), false);
+        // The same file picked twice in a row loads twice.
+        await load(page, fixture('other.npy'), 'pick');
+
+        assert.deepEqual(session.forbiddenRequests(), [], 'no request may leave the machine');
+        assert.deepEqual(session.consoleErrors, [], 'no console errors');
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
+
+describe('cancel', () => {
+  test('cancelling a long fit, or a dead worker: a fresh worker reloads the dataset on screen (http)', async () => {
+    const big = h.writeBigFixture(tmp);
+    const session = await h.openPage(browser, sites.list[1].url);
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      await page.click('#next-sample');
+      await h.waitForFigure(page, 2);
+      const version = await h.datasetVersion(page);
+      await h.pickFile(page, big);
+      await page.waitForFunction(() => /^Fitting/.test(document.getElementById('progress-label').textContent), null, { timeout: 30000 });
+      await page.waitForSelector('#busy', { state: 'visible' }); // the progress bar names the phase
+      await page.click('#cancel-button');
+      // A fresh worker reloads and refits the dataset that was on screen, at the same sample.
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 60000 });
+      await page.waitForFunction(() => document.body.dataset.busy !== 'true');
+      assert.match(await page.textContent('#notice'), /Cancelled\. Still showing fashion-mnist-sample\.npy/);
+      assert.match(await page.textContent('#dataset-name'), /fashion-mnist-sample\.npy/);
+      assert.equal(await page.inputValue('#sample-input'), '1');
+      assert.equal(await page.getAttribute('body', 'data-fit-count'), '1', 'one fit in the fresh worker');
+      assert.deepEqual((await h.figureSnapshot(page)).panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 });
+      // And the page goes on: another sample, no refit.
+      const figures = await h.figureVersion(page);
+      await page.click('#next-sample');
+      await h.waitForFigure(page, figures + 1);
+      assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
+
+      // A worker that dies is reported and replaced, and the dataset on screen is reloaded.
+      const datasets = await h.datasetVersion(page);
+      await page.evaluate(() => window.pcaExplorer.debug.simulateWorkerCrash());
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, datasets, { timeout: 60000 });
+      assert.match(await page.textContent('#error'), /The computation stopped \(simulated crash\)/);
+      assert.equal(await page.inputValue('#sample-input'), '2');
+      assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
+      assert.deepEqual((await h.figureSnapshot(page)).panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 });
+      assert.deepEqual(session.forbiddenRequests(), []);
+      // The only console output allowed is the crash warning (a warning, not an error).
+      assert.deepEqual(session.consoleErrors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});

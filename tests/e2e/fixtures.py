@@ -1,0 +1,88 @@
+#!/usr/bin/python3
+"""Fixtures and references for the end-to-end tests, written by NumPy and scikit-learn themselves.
+
+  fixtures.py write DIR                         writes the test .npy files into DIR
+  fixtures.py write-big DIR                     writes big.npy: 1500 images of 64x64, slow to fit
+  fixtures.py reference NPY INDEX K k1,k2,...   prints JSON: for each k, the reconstruction of
+                                                sample INDEX from the first k components (scikit-learn
+                                                PCA(n_components=k, svd_solver='full'); k = 0: the mean),
+                                                flattened row-major, and the data range
+
+Run with Debian's /usr/bin/python3 (numpy and scikit-learn).
+"""
+import json
+import os
+import sys
+
+import numpy as np
+
+
+def stack(seed, n, h, w):
+    """A seeded low-rank-plus-noise stack of n images h x w, like real images: a few patterns."""
+    rng = np.random.default_rng(seed)
+    patterns = rng.normal(size=(5, h * w))
+    weights = rng.normal(size=(n, 5)) * np.array([5.0, 3.0, 2.0, 1.0, 0.5])
+    data = 10.0 + weights @ patterns + 0.05 * rng.normal(size=(n, h * w))
+    return data.reshape(n, h, w).astype(np.float32)
+
+
+def write(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    plain = stack(7, 40, 9, 7)  # not square: rows and columns cannot be confused
+    np.save(os.path.join(outdir, "plain.npy"), plain)
+    # The same values as float64 in Fortran order, and as big-endian float32.
+    np.save(os.path.join(outdir, "fortran64.npy"), np.asfortranarray(plain.astype(np.float64)))
+    np.save(os.path.join(outdir, "bigendian.npy"), plain.astype(">f4"))
+    # A second good file of another shape, and uint8 like most image data.
+    other = np.clip(stack(11, 30, 6, 6) * 10, 0, 255).astype(np.uint8)
+    np.save(os.path.join(outdir, "other.npy"), other)
+    # Bad files.
+    with open(os.path.join(outdir, "plain.npy"), "rb") as f:
+        data = f.read()
+    with open(os.path.join(outdir, "truncated.npy"), "wb") as f:
+        f.write(data[:-100])
+    np.save(os.path.join(outdir, "object.npy"), np.array([[1, "a"], [2, None]], dtype=object), allow_pickle=True)
+    np.save(os.path.join(outdir, "oned.npy"), np.arange(50, dtype=np.float32))
+    with open(os.path.join(outdir, "notes.txt"), "w") as f:
+        f.write("this is not a numpy file\n")
+    print(json.dumps(sorted(os.listdir(outdir))))
+
+
+def write_big(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    np.save(os.path.join(outdir, "big.npy"), stack(3, 1500, 64, 64))
+
+
+def reference(path, index, n_components, ks):
+    from sklearn.decomposition import PCA
+
+    images = np.load(path, allow_pickle=False)
+    x_all = images.reshape(images.shape[0], -1).astype(np.float64)
+    x = x_all[index : index + 1]
+    out = {"range": float(x_all.max() - x_all.min()), "original": x[0].tolist(), "k": {}}
+    for k in ks:
+        if k == 0:
+            recon = x_all.mean(axis=0, keepdims=True)
+        else:
+            pca = PCA(n_components=k, svd_solver="full").fit(x_all)
+            recon = pca.inverse_transform(pca.transform(x))
+        out["k"][str(k)] = recon[0].tolist()
+    full = PCA(n_components=n_components, svd_solver="full").fit(x_all)
+    out["explainedVarianceRatio"] = full.explained_variance_ratio_.tolist()
+    print(json.dumps(out))
+
+
+def main():
+    if len(sys.argv) >= 3 and sys.argv[1] == "write":
+        write(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "write-big":
+        write_big(sys.argv[2])
+    elif len(sys.argv) == 6 and sys.argv[1] == "reference":
+        ks = [int(k) for k in sys.argv[5].split(",") if k != ""]
+        reference(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), ks)
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

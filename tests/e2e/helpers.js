@@ -1,0 +1,241 @@
+// Shared helpers of the end-to-end tests: one headless Chromium per test file, the page opened
+// from file:// and from a server on 127.0.0.1, a recorder of every request (page and workers),
+// fixtures written by NumPy and references computed by scikit-learn.
+'use strict';
+
+const { execFileSync } = require('node:child_process');
+const fs = require('node:fs');
+const http = require('node:http');
+const os = require('node:os');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { chromium } = require('playwright-core');
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const DIST = path.join(ROOT, 'dist');
+const ARTIFACTS = path.join(ROOT, 'tests', 'artifacts');
+const PYTHON = '/usr/bin/python3'; // Debian's, with numpy and scikit-learn
+const FIXTURES = path.join(__dirname, 'fixtures.py');
+const DEFAULT_DATASET = path.join(DIST, 'fashion-mnist-sample.npy');
+
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+];
+
+function launchBrowser() {
+  if (!fs.existsSync(path.join(DIST, 'index.html'))) {
+    throw new Error('dist/index.html is missing: run scripts/build web first');
+  }
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
+// Serves dist/ on 127.0.0.1 with a free port, in process (sirv, as scripts/serve.mjs does).
+async function startServer() {
+  const { default: sirv } = await import('sirv');
+  const serve = sirv(DIST, { dev: true, etag: true });
+  const server = http.createServer((req, res) =>
+    serve(req, res, () => {
+      res.statusCode = 404;
+      res.end('not found');
+    }),
+  );
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${server.address().port}/index.html`,
+    close: () => new Promise((resolve) => server.close(resolve)),
+  };
+}
+
+// The two ways to open the page that the tests cover.
+async function targets() {
+  const server = await startServer();
+  return {
+    list: [
+      { name: 'file://', url: pathToFileURL(path.join(DIST, 'index.html')).href },
+      { name: 'http://127.0.0.1', url: server.url },
+    ],
+    close: server.close,
+  };
+}
+
+function allowedUrl(url) {
+  if (/^(file|data|blob):/.test(url)) return true;
+  try {
+    return new URL(url).hostname === '127.0.0.1';
+  } catch (_) {
+    return false;
+  }
+}
+
+// A fresh context and page with every request recorded (route + request events cover the page
+// and its workers); requests that leave file:, data:, blob: and 127.0.0.1 are aborted and listed.
+async function openPage(browser, url, { viewport = { width: 1280, height: 800 } } = {}) {
+  const context = await browser.newContext({ viewport, serviceWorkers: 'block' });
+  const requests = [];
+  const consoleErrors = [];
+  await context.route('**/*', (route) => {
+    const requestUrl = route.request().url();
+    requests.push({ via: 'route', url: requestUrl });
+    if (allowedUrl(requestUrl)) route.continue();
+    else route.abort();
+  });
+  context.on('request', (request) => requests.push({ via: 'context', url: request.url() }));
+  const page = await context.newPage();
+  page.on('request', (request) => requests.push({ via: 'page', url: request.url() }));
+  page.on('worker', (worker) => {
+    worker.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(`[worker] ${message.text()}`);
+    });
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(`pageerror: ${error.message}`));
+  await page.goto(url);
+  return {
+    context,
+    page,
+    requests,
+    consoleErrors,
+    forbiddenRequests: () => requests.filter((r) => !allowedUrl(r.url)),
+    close: () => context.close(),
+  };
+}
+
+// Waits until the figure has been drawn at least `atLeast` times and the worker is idle.
+async function waitForFigure(page, atLeast = 1, timeout = 60000) {
+  await page.waitForFunction(
+    (n) => Number(document.body.dataset.figureVersion || 0) >= n && document.body.dataset.busy !== 'true',
+    atLeast,
+    { timeout },
+  );
+}
+
+async function figureVersion(page) {
+  return page.evaluate(() => Number(document.body.dataset.figureVersion || 0));
+}
+
+async function datasetVersion(page) {
+  return page.evaluate(() => Number(document.body.dataset.datasetVersion || 0));
+}
+
+async function errorVersion(page) {
+  return page.evaluate(() => Number(document.body.dataset.errorVersion || 0));
+}
+
+// What the figure shows now: for each panel, the <image> elements plotly rendered in its subplot
+// group, plus the values of the heatmaps as plotly computed them (calcdata).
+async function figureSnapshot(page) {
+  return page.evaluate(() => {
+    const gd = document.getElementById('figure');
+    const count = (selector) => gd.querySelectorAll(selector).length;
+    const panels = {};
+    for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
+      panels[id] = count(`.cartesianlayer .subplot.${id} image`);
+    }
+    const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row));
+    const axes = gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`);
+    return {
+      panels,
+      allImages: count('.cartesianlayer image'),
+      axes,
+      k: Number(document.body.dataset.frameK),
+      frameIndex: Number(document.body.dataset.frameIndex),
+      title: gd._fullLayout.title.text,
+      markerK: gd.calcdata[4][0].x,
+      original: z(0),
+      reconstruction: z(1),
+      residual: z(2),
+    };
+  });
+}
+
+function tempDir(prefix) {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+function writeFixtures(dir) {
+  execFileSync(PYTHON, [FIXTURES, 'write', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return (name) => path.join(dir, name);
+}
+
+function writeBigFixture(dir) {
+  execFileSync(PYTHON, [FIXTURES, 'write-big', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(dir, 'big.npy');
+}
+
+// scikit-learn's reconstruction of sample `index` from the first k components, for each k.
+function sklearnReference(npy, index, nComponents, ks) {
+  const out = execFileSync(PYTHON, [FIXTURES, 'reference', npy, String(index), String(nComponents), ks.join(',')], {
+    maxBuffer: 64 << 20,
+  });
+  return JSON.parse(out.toString());
+}
+
+// Largest |a - b| over two images given as nested rows (a) and a flat row-major list (b).
+function maxAbsDiff(rows, flat) {
+  let worst = 0;
+  let i = 0;
+  for (const row of rows) {
+    for (const value of row) {
+      worst = Math.max(worst, Math.abs(value - flat[i]));
+      i += 1;
+    }
+  }
+  if (i !== flat.length) throw new Error(`size mismatch: ${i} values shown, ${flat.length} expected`);
+  return worst;
+}
+
+// Drops a file on the page as a visitor would: a synthetic drop event whose DataTransfer holds
+// a File built in the page from the bytes given.
+async function dropFile(page, file) {
+  const bytes = fs.readFileSync(file);
+  await page.evaluate(
+    ({ name, base64 }) => {
+      const binary = atob(base64);
+      const data = new Uint8Array(binary.length);
+      for (let i = 0; i < binary.length; i++) data[i] = binary.charCodeAt(i);
+      const transfer = new DataTransfer();
+      transfer.items.add(new File([data], name, { type: 'application/octet-stream' }));
+      const target = document.getElementById('drop-zone');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        target.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+      }
+    },
+    { name: path.basename(file), base64: bytes.toString('base64') },
+  );
+}
+
+async function pickFile(page, file) {
+  await page.setInputFiles('#file-input', file);
+}
+
+function saveScreenshotPath(name) {
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+  return path.join(ARTIFACTS, name);
+}
+
+module.exports = {
+  DEFAULT_DATASET,
+  launchBrowser,
+  targets,
+  openPage,
+  waitForFigure,
+  figureVersion,
+  datasetVersion,
+  errorVersion,
+  figureSnapshot,
+  tempDir,
+  writeFixtures,
+  writeBigFixture,
+  sklearnReference,
+  maxAbsDiff,
+  dropFile,
+  pickFile,
+  saveScreenshotPath,
+};

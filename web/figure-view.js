@@ -1,0 +1,226 @@
+// Draws the core's figure (data, layout, frames: built entirely by the WebAssembly module) with
+// plotly and drives its animation. The page changes only what it controls -- the size, the
+// margins and the frame duration -- and never rebuilds frames, so every frame trace keeps the
+// subplot axes the core gave it.
+/* global Plotly */
+(function (root) {
+  'use strict';
+
+  const PLOT_CONFIG = Object.freeze({
+    responsive: true,
+    displaylogo: false,
+    modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d'],
+    toImageButtonOptions: { filename: 'pca-reconstruction' },
+  });
+
+  // The page's figure area is shorter than the core's default height (820 px): tighter margins.
+  const PAGE_MARGIN = Object.freeze({ l: 55, r: 75, t: 70, b: 125 });
+
+  function stepTo() {
+    return { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } };
+  }
+
+  // Plotly.animate rejects (with undefined) when a newer animation interrupts it: expected here.
+  function animate(div, frames, options) {
+    return Plotly.animate(div, frames, options).catch(() => {});
+  }
+
+  class FigureView {
+    // onFrame({index, count, k, playing}) runs whenever the frame on screen or the play state changes.
+    constructor(div, { onFrame = () => {} } = {}) {
+      this.div = div;
+      this.onFrame = onFrame;
+      this.names = []; // frame names, in order (the core names each frame by its k)
+      this.index = 0;
+      this.playing = false;
+      this.frameDurationMs = 100;
+      this.eventsAttached = false;
+    }
+
+    get count() {
+      return this.names.length;
+    }
+
+    // Draws a new figure (the parsed JSON of Explorer.figureJson) and shows its first frame.
+    async draw(figure, { frameDurationMs }) {
+      this.names = (figure.frames || []).map((frame) => String(frame.name));
+      this.index = 0;
+      this.playing = false;
+      this.frameDurationMs = frameDurationMs;
+      const layout = Object.assign({}, figure.layout, {
+        autosize: true,
+        height: undefined,
+        margin: Object.assign({}, figure.layout.margin, PAGE_MARGIN),
+      });
+      delete layout.height;
+      setPlayDuration(layout, frameDurationMs);
+      if (this.div.data) Plotly.purge(this.div);
+      await Plotly.newPlot(this.div, { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG });
+      keepHeatmapsDuringTransitions(this.div);
+      this.attachEvents();
+      this.report();
+    }
+
+    attachEvents() {
+      // Plotly.purge removes the listeners, so they are attached after every newPlot.
+      const div = this.div;
+      div.on('plotly_animatingframe', (event) => {
+        const index = this.names.indexOf(String(event.name));
+        if (index >= 0) this.index = index;
+        this.report();
+      });
+      div.on('plotly_buttonclicked', (event) => {
+        const label = event && event.button && event.button.label;
+        if (label === 'Play') this.playing = true;
+        if (label === 'Pause') this.playing = false;
+        this.report();
+      });
+      div.on('plotly_animated', () => {
+        this.playing = false;
+        this.report();
+      });
+      div.on('plotly_animationinterrupted', () => {
+        this.playing = false;
+        this.report();
+      });
+    }
+
+    report() {
+      this.onFrame({
+        index: this.index,
+        count: this.count,
+        k: this.count ? Number(this.names[this.index]) : 0,
+        playing: this.playing,
+      });
+    }
+
+    // Plays from the current frame (from the first when at the last), as the figure's Play button.
+    play() {
+      if (!this.count) return;
+      if (this.index >= this.count - 1) this.goTo(0);
+      this.playing = true;
+      this.report();
+      animate(this.div, null, {
+        mode: 'immediate',
+        fromcurrent: true,
+        frame: { duration: this.frameDurationMs, redraw: true },
+        transition: { duration: 0 },
+      });
+    }
+
+    pause() {
+      if (!this.count) return;
+      animate(this.div, [null], {
+        mode: 'immediate',
+        frame: { duration: 0, redraw: false },
+        transition: { duration: 0 },
+      });
+      this.playing = false;
+      this.report();
+    }
+
+    toggle() {
+      if (this.playing) this.pause();
+      else this.play();
+    }
+
+    goTo(index) {
+      if (!this.count) return;
+      const target = Math.max(0, Math.min(this.count - 1, index));
+      this.playing = false;
+      this.index = target;
+      animate(this.div, [this.names[target]], stepTo());
+      this.report();
+    }
+
+    step(delta) {
+      this.goTo(this.index + delta);
+    }
+
+    // The speed control: changes the Play button's (and this view's) frame duration in place.
+    setFrameDuration(ms) {
+      this.frameDurationMs = ms;
+      if (!this.count) return;
+      const wasPlaying = this.playing;
+      const update = {};
+      (this.div.layout.updatemenus || []).forEach((menu, m) =>
+        (menu.buttons || []).forEach((button, b) => {
+          if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].frame.duration`] = ms;
+        }),
+      );
+      Plotly.relayout(this.div, update);
+      if (wasPlaying) {
+        this.pause();
+        this.play();
+      }
+    }
+
+    clear() {
+      if (this.div.data) Plotly.purge(this.div);
+      this.names = [];
+      this.index = 0;
+      this.playing = false;
+    }
+  }
+
+  // Each frame updates the heatmaps and the current-k marker (a scatter). Plotly animates a frame
+  // in two steps: a "transition" that replots only the animatable traces (scatter) -- removing the
+  // layers of every other trace type, so all three heatmaps vanish -- then, a task later, a full
+  // redraw that puts them back. A paint between the two shows empty panels (seen in Chromium: one
+  // blank frame). With scatter not animatable here, the transition replots nothing and the full
+  // redraw alone draws the frame; the frames themselves are untouched. Our figures never use
+  // smooth (duration > 0) transitions, so nothing is lost.
+  function keepHeatmapsDuringTransitions(div) {
+    for (const trace of div._fullData || []) {
+      if (trace._module && trace._module.animatable) trace._module.animatable = false;
+    }
+  }
+
+  function setPlayDuration(layout, ms) {
+    layout.updatemenus = (layout.updatemenus || []).map((menu) =>
+      Object.assign({}, menu, {
+        buttons: (menu.buttons || []).map((button) => {
+          if (button.label !== 'Play') return button;
+          const args = JSON.parse(JSON.stringify(button.args));
+          args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, { duration: ms }) });
+          return Object.assign({}, button, { args });
+        }),
+      }),
+    );
+  }
+
+  // A small chart of explained variance: per component (bars) and cumulative (line), with the
+  // chosen K marked.
+  function drawVariance(div, ratio, nComponents) {
+    const n = ratio.length;
+    const ks = Array.from({ length: n }, (_, i) => i + 1);
+    const cumulative = new Array(n);
+    let sum = 0;
+    for (let i = 0; i < n; i++) cumulative[i] = sum += ratio[i];
+    const shown = Math.min(n, Math.max(20, Math.ceil(nComponents * 1.5)));
+    const data = [
+      {
+        type: 'bar', x: ks, y: Array.from(ratio, (r) => 100 * r), name: 'per component',
+        marker: { color: '#7a9ad8' }, hovertemplate: 'component %{x}: %{y:.2f}%<extra></extra>',
+      },
+      {
+        type: 'scatter', mode: 'lines', x: ks, y: cumulative.map((c) => 100 * c), name: 'cumulative',
+        yaxis: 'y2', line: { color: '#d62728', width: 2 },
+        hovertemplate: 'first %{x}: %{y:.1f}%<extra></extra>',
+      },
+    ];
+    const layout = {
+      margin: { l: 42, r: 46, t: 22, b: 32 },
+      showlegend: true,
+      legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.01, yanchor: 'bottom', font: { size: 10 } },
+      xaxis: { range: [0.5, shown + 0.5], title: { text: 'component', standoff: 2, font: { size: 11 } }, tickfont: { size: 10 } },
+      yaxis: { title: { text: '% per component', font: { size: 10 } }, rangemode: 'tozero', tickfont: { size: 10 }, ticksuffix: '%' },
+      yaxis2: { overlaying: 'y', side: 'right', range: [0, 100], autorange: false, tickvals: [0, 25, 50, 75, 100], ticktext: ['0%', '25%', '50%', '75%', '100%'], tickfont: { size: 10 }, ticksuffix: '%', showgrid: false },
+      shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: nComponents + 0.5, x1: nComponents + 0.5, y0: 0, y1: 1, line: { color: '#333', dash: 'dot', width: 1 } }],
+    };
+    Plotly.react(div, data, layout, { responsive: true, displayModeBar: false });
+    return n ? cumulative[Math.min(n, nComponents) - 1] : 0;
+  }
+
+  root.PcaFigureView = Object.freeze({ FigureView, drawVariance });
+})(typeof self !== 'undefined' ? self : this);

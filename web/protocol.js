@@ -1,0 +1,79 @@
+// The ONE place that defines the messages between the page (worker-client.js) and the worker
+// (worker.js). A classic script: loaded by the page with <script> and concatenated into the worker
+// source by scripts/build-web.mjs, so both sides read the same definitions.
+//
+// Page -> worker: a request   {id, type, ...payload}     (one of Request below)
+//                 a cancel    {type: 'cancel', target}   (no reply of its own)
+// Worker -> page: progress    {id, kind: 'progress', phase, done, total, fitCount}
+//                 result      {id, kind: 'result', result, fitCount}
+//                 error       {id, kind: 'error', message, cancelled, fitCount}
+//                 fatal       {id?, kind: 'fatal', message}   the module aborted or trapped: the
+//                             worker is unusable; the page terminates it and starts a fresh one.
+// Every request gets exactly one result or error (or the worker dies with a fatal). Typed arrays in
+// payloads and results travel as transferred ArrayBuffers, never copied.
+(function (root) {
+  'use strict';
+
+  const Request = Object.freeze({
+    // {source: Blob|File, chunkBytes} -> progress 'reading' (done/total bytes) -> {info}.
+    // The worker reads source with Blob.slice chunk by chunk and feeds Explorer.feed; the page
+    // posts the File itself, never its bytes. On error the previously loaded stack stays.
+    LOAD: 'load',
+    // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset.
+    FIT: 'fit',
+    // {gallery} -> {info, nComponents, explainedVariance, explainedVarianceRatio,
+    //               mean: Float32Array(D), components: Float32Array(gallery*D)}
+    SUMMARY: 'summary',
+    // {start, count} -> {start, count, height, width, pixels: Float32Array(count*H*W)}
+    IMAGES: 'images',
+    // {sampleIndex, nComponents, step, frameDurationMs} -> progress 'building frames' -> {json}
+    FIGURE: 'figure',
+  });
+
+  // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
+  const CANCEL = 'cancel';
+
+  const Kind = Object.freeze({
+    PROGRESS: 'progress',
+    RESULT: 'result',
+    ERROR: 'error',
+    FATAL: 'fatal',
+  });
+
+  // Names shown to the visitor in the progress bar.
+  const Phase = Object.freeze({
+    STARTING: 'starting the engine',
+    READING: 'reading',
+    FITTING: 'fitting',
+    BUILDING: 'building frames',
+  });
+
+  const CANCELLED_MESSAGE = 'cancelled';
+
+  // The ArrayBuffers of the typed arrays found among an object's own values (one level deep),
+  // to pass as the transfer list of postMessage.
+  function transferablesOf(object) {
+    const buffers = [];
+    if (object && typeof object === 'object') {
+      for (const value of Object.values(object)) {
+        if (ArrayBuffer.isView(value) && !buffers.includes(value.buffer)) buffers.push(value.buffer);
+      }
+    }
+    return buffers;
+  }
+
+  function errorMessage(error) {
+    if (error && typeof error.message === 'string' && error.message) return error.message;
+    return String(error);
+  }
+
+  root.PcaProtocol = Object.freeze({
+    Request,
+    CANCEL,
+    Kind,
+    Phase,
+    CANCELLED_MESSAGE,
+    transferablesOf,
+    errorMessage,
+  });
+})(typeof self !== 'undefined' ? self : this);

@@ -1,0 +1,41 @@
+// The ONE place for the page's UI state. app.js owns the single state object made here, changes
+// it only through update(), and redraws the DOM from it.
+(function (root) {
+  'use strict';
+
+  const DEFAULTS = Object.freeze({
+    nComponents: 50, // K shown when a dataset loads (capped by the fitted rank)
+    step: 1,
+    frameDurationMs: 100,
+    gallery: 8, // eigen-images shown after the mean
+    thumbnails: 24, // samples in the thumbnail strip
+    chunkBytes: 4 << 20, // File.slice chunk read by the worker
+  });
+
+  function createState() {
+    return {
+      // The dataset on screen: replaced only once a new one has been read, fitted and drawn.
+      // {name, source: Blob|File, info, nComponents (fitted), explainedVariance,
+      //  explainedVarianceRatio, mean, components, builtIn}
+      dataset: null,
+      sampleIndex: 0,
+      nComponents: DEFAULTS.nComponents, // K shown
+      step: DEFAULTS.step,
+      frameDurationMs: DEFAULTS.frameDurationMs,
+      frame: { index: 0, count: 0, k: 0, playing: false }, // the animation, as the figure reports it
+      thumbnails: null, // {start, count, height, width, pixels} of the strip on screen
+      busy: null, // {phase, done, total, requestId} while the worker works for the visitor
+      error: null, // the last error message shown (the figure on screen stays)
+      notice: null, // a non-error message (e.g. "Cancelled.")
+      fitCount: 0, // the worker module's fitCount(): tests prove a sample change did not refit
+    };
+  }
+
+  // Shallow merge of a patch; nested objects are replaced, not merged.
+  function update(state, patch) {
+    Object.assign(state, patch);
+    return state;
+  }
+
+  root.PcaState = Object.freeze({ DEFAULTS, createState, update });
+})(typeof self !== 'undefined' ? self : this);

@@ -1,0 +1,109 @@
+// The page side of the worker protocol (protocol.js): one promise per request, progress callbacks,
+// cancel, and a fresh worker after the old one died or was stopped.
+//
+// The worker source is the string scripts/build-web.mjs puts in worker-bundle.js
+// (self.PCA_WORKER_SOURCE); it runs from a Blob URL, which works from file:// as well as http.
+/* global PcaProtocol */
+(function (root) {
+  'use strict';
+
+  const { Request, CANCEL, Kind, CANCELLED_MESSAGE, transferablesOf } = PcaProtocol;
+
+  // Rejections carry .cancelled (the visitor asked to stop) or .fatal (the worker died).
+  function requestError(message, { cancelled = false, fatal = false } = {}) {
+    const error = new Error(message);
+    error.cancelled = cancelled;
+    error.fatal = fatal;
+    return error;
+  }
+
+  class WorkerClient {
+    // onRestart(reason, {fatal}) runs after a fresh worker replaced one that died (fatal) or was
+    // stopped to cancel a synchronous computation; the new worker holds no data.
+    // onFitCount(n) runs with the worker's fit counter after every reply.
+    constructor(workerSource, { onRestart = () => {}, onFitCount = () => {} } = {}) {
+      this.url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+      this.onRestart = onRestart;
+      this.onFitCount = onFitCount;
+      this.nextId = 1;
+      this.pending = new Map(); // id -> {type, resolve, reject, onProgress, phase}
+      this.worker = null;
+      this.generation = 0;
+      this.spawn();
+    }
+
+    spawn() {
+      const worker = new Worker(this.url);
+      const generation = ++this.generation;
+      worker.onmessage = (event) => {
+        if (generation === this.generation) this.receive(event.data);
+      };
+      worker.onerror = (event) => {
+        event.preventDefault();
+        if (generation === this.generation) {
+          this.restart(`the worker failed: ${event.message || 'unknown error'}`, { fatal: true });
+        }
+      };
+      this.worker = worker;
+    }
+
+    // Sends a request; returns {id, promise}. Typed arrays in payload are transferred.
+    request(type, payload = {}, { onProgress = () => {} } = {}) {
+      const id = this.nextId++;
+      const promise = new Promise((resolve, reject) => {
+        this.pending.set(id, { type, resolve, reject, onProgress, phase: null });
+      });
+      this.worker.postMessage({ ...payload, id, type }, transferablesOf(payload));
+      return { id, promise };
+    }
+
+    receive(message) {
+      if (message.kind === Kind.FATAL) {
+        this.restart(message.message, { fatal: true });
+        return;
+      }
+      if (typeof message.fitCount === 'number') this.onFitCount(message.fitCount);
+      const entry = this.pending.get(message.id);
+      if (!entry) return;
+      if (message.kind === Kind.PROGRESS) {
+        entry.phase = message.phase;
+        entry.onProgress(message);
+        return;
+      }
+      this.pending.delete(message.id);
+      if (message.kind === Kind.RESULT) entry.resolve(message.result);
+      else entry.reject(requestError(message.message, { cancelled: Boolean(message.cancelled) }));
+    }
+
+    // Stops a request. A LOAD stops cooperatively between two chunks (its promise rejects with
+    // .cancelled). Anything else is a synchronous computation that cannot be interrupted: the
+    // worker is terminated and a fresh one started (onRestart runs; the data must be reloaded).
+    cancel(id) {
+      const entry = this.pending.get(id);
+      if (!entry) return;
+      if (entry.type === Request.LOAD) {
+        this.worker.postMessage({ type: CANCEL, target: id });
+      } else {
+        this.restart(CANCELLED_MESSAGE, { fatal: false });
+      }
+    }
+
+    // Terminates the worker, rejects everything pending, starts a fresh worker.
+    restart(reason, { fatal }) {
+      this.worker.terminate();
+      const pending = [...this.pending.values()];
+      this.pending.clear();
+      this.spawn();
+      for (const entry of pending) {
+        entry.reject(requestError(reason, { cancelled: !fatal, fatal }));
+      }
+      this.onRestart(reason, { fatal });
+    }
+
+    busy() {
+      return this.pending.size > 0;
+    }
+  }
+
+  root.PcaWorkerClient = WorkerClient;
+})(typeof self !== 'undefined' ? self : this);
