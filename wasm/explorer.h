@@ -11,27 +11,63 @@
 #include "figure.h"
 #include "npy_reader.h"
 #include "pca.h"
+#include "reconstruction.h"
 
 namespace pcarecon {
 
+// What the page shows about a stack: the file's header and how it maps onto images.
+struct StackInfo {
+  NpyHeader header;
+  ImageShape image;
+  int64_t samples = 0;
+  float value_min = 0.f;  // over the values read so far (all of them once loaded)
+  float value_max = 0.f;
+};
+
+// The JSON the CLI prints (and fitJson returns), shared so both say the same thing.
+// {"shape", "dtype", "fortran_order", "version"}
+nlohmann::json npy_header_json(const NpyHeader& header);
+// {"n_components", "n_samples", "dim", "total_variance", "mean", "components" (K×D lists),
+//  "explained_variance", "explained_variance_ratio", "singular_values"}
+nlohmann::json pca_model_json(const PcaModel& model);
+
 class Explorer {
  public:
+  // Not copyable or movable: the reader of a file being read writes into this object.
+  Explorer() = default;
+  Explorer(const Explorer&) = delete;
+  Explorer& operator=(const Explorer&) = delete;
+
   // Starts reading a new file; hint (0×0 = infer) as in image_shape_for.
   void begin_file(std::optional<ImageShape> hint = std::nullopt);
   void feed(const uint8_t* bytes, size_t size);
-  void finish_file();  // throws; on success the new stack replaces the old one and the model is dropped
+  // Throws; on success the new stack replaces the old one and the model is dropped.
+  void finish_file();
   void cancel_file();
+  bool reading() const { return pending_reader_ != nullptr; }
+  // Of the file being read, once its header has arrived; std::nullopt before.
+  std::optional<StackInfo> pending_info() const;
+  int64_t rows_read() const;  // samples of the file being read converted so far; 0 if none
 
   bool has_images() const;
-  const ImageStack& images() const;   // throws Error when none loaded
-  const NpyHeader& header() const;    // of the loaded file
+  const ImageStack& images() const;  // throws Error when none loaded
+  const NpyHeader& header() const;   // of the loaded file
+  StackInfo info() const;            // of the loaded stack; throws Error when none loaded
 
-  void fit(int64_t n_components);     // 0 = max; throws
+  void fit(int64_t n_components);  // 0 = max; throws
   bool has_model() const;
-  const PcaModel& model() const;      // throws Error when not fitted
+  const PcaModel& model() const;  // throws Error when not fitted
   int64_t fit_count() const { return fit_count_; }
 
-  nlohmann::json figure(const FigureOptions& options) const;
+  nlohmann::json figure(const FigureOptions& options) const;  // throws Error when not fitted
+
+  void check_sample(int64_t sample_index) const;      // throws Error naming the valid range
+  Eigen::VectorXf image(int64_t sample_index) const;  // H·W pixels, row-major; needs no model
+
+  // Per-sample views of the fitted model; all throw Error for an index out of range.
+  ReconstructionSeries series(int64_t sample_index) const;  // over all fitted components
+  Eigen::VectorXd reconstruction(int64_t sample_index, int64_t k) const;  // x̂ₖ, k in [0, K]
+  Eigen::VectorXd component(int64_t i) const;                             // row i of the components
 
  private:
   std::unique_ptr<NpyStreamReader> pending_reader_;

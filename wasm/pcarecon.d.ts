@@ -19,8 +19,8 @@ export interface NpyInfo {
   samples: number;        // N
   height: number;         // image height
   width: number;          // image width
-  valueMin: number;       // over the whole stack
-  valueMax: number;
+  valueMin: number;       // over the whole stack (headerInfo: over the rows read so far;
+  valueMax: number;       //   NaN from npyInfo and before any row has been read)
 }
 
 export interface FigureOptions {
@@ -30,6 +30,7 @@ export interface FigureOptions {
   frameDurationMs: number;
   binaryArrays?: boolean;  // default true: {dtype, bdata, shape}; false: plain lists
 }
+// Numbers must be whole (an Error names the field otherwise); a missing field is an Error too.
 
 export interface PcaResult {
   nComponents: number;
@@ -46,7 +47,7 @@ export interface PcaResult {
 export declare class Explorer {
   constructor();
   beginFile(imageHeight: number, imageWidth: number): void;  // 0, 0 = infer from the shape
-  feed(chunk: Uint8Array): void;
+  feed(chunk: Uint8Array | ArrayBuffer): void;  // after an Error the file is dropped: beginFile again
   headerInfo(): NpyInfo | null;   // once the header has been fed; null before
   rowsRead(): number;             // samples converted so far (progress)
   finishFile(): NpyInfo;          // replaces the loaded stack only on success
@@ -65,11 +66,17 @@ export declare class Explorer {
 }
 
 // Stateless helpers (same core, same messages).
-export declare function npyInfo(bytes: Uint8Array): NpyInfo;      // header only
-export declare function fitJson(bytes: Uint8Array, nComponents: number): string;  // same JSON as `pcarecon fit`
+export declare function npyInfo(bytes: Uint8Array): NpyInfo;      // header only; height = width = 0
+                                                                  // for an (N, D) file whose D is not
+                                                                  // a square: beginFile needs a size
+export declare function fitJson(bytes: Uint8Array, nComponents: number): string;  // same JSON as `pcarecon fit`;
+                                                                                  // any (N, D) file, square or not
+// Test hook: Explorers created and not yet deleted (tests check that none leak).
+export declare function liveExplorerCount(): number;
 
 export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer }): Promise<{
   Explorer: typeof Explorer;
   npyInfo: typeof npyInfo;
   fitJson: typeof fitJson;
+  liveExplorerCount: typeof liveExplorerCount;
 }>;

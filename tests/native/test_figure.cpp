@@ -1,0 +1,417 @@
+// The plotly figure: frames never move a panel, colour ranges are fixed, the typed arrays decode
+// to the reconstructions, and bad options are refused with messages that name the value.
+
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "figure.h"
+#include "pca.h"
+
+using nlohmann::json;
+using namespace pcarecon;
+
+namespace {
+
+ImageStack random_stack(int64_t n, int64_t h, int64_t w, unsigned seed, float offset = 0.f) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> uniform(-1.f, 1.f);
+  ImageStack stack;
+  stack.image = {h, w};
+  stack.rows.resize(n, h * w);
+  // Low-rank structure plus noise, so that the first components matter.
+  RowMatrixF basis(3, h * w);
+  for (Eigen::Index i = 0; i < basis.size(); ++i) basis.data()[i] = uniform(rng);
+  for (int64_t r = 0; r < n; ++r) {
+    for (int64_t c = 0; c < h * w; ++c) stack.rows(r, c) = offset + 0.1f * uniform(rng);
+    for (int b = 0; b < 3; ++b) stack.rows.row(r) += (3.f - b) * uniform(rng) * basis.row(b);
+  }
+  stack.value_min = stack.rows.minCoeff();
+  stack.value_max = stack.rows.maxCoeff();
+  return stack;
+}
+
+PcaModel fit(const ImageStack& stack, int64_t k) {
+  PcaOptions options;
+  options.n_components = k;
+  return fit_pca(stack.rows, options);
+}
+
+std::vector<uint8_t> base64_decode(const std::string& text) {
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  REQUIRE(text.size() % 4 == 0);
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < text.size(); i += 4) {
+    uint32_t v = 0;
+    int pad = 0;
+    for (size_t j = 0; j < 4; ++j) {
+      const char c = text[i + j];
+      if (c == '=') {
+        ++pad;
+        v <<= 6;
+        continue;
+      }
+      REQUIRE(pad == 0);
+      const int d = value(c);
+      REQUIRE(d >= 0);
+      v = (v << 6) | uint32_t(d);
+    }
+    out.push_back(uint8_t(v >> 16));
+    if (pad < 2) out.push_back(uint8_t(v >> 8));
+    if (pad < 1) out.push_back(uint8_t(v));
+  }
+  return out;
+}
+
+// z of a heatmap trace as H·W floats, from either encoding.
+std::vector<float> decode_z(const json& z, const ImageShape& shape) {
+  std::vector<float> out;
+  if (z.is_object()) {
+    REQUIRE(z.at("dtype") == "f4");
+    REQUIRE(z.at("shape") == std::to_string(shape.height) + "," + std::to_string(shape.width));
+    const std::vector<uint8_t> bytes = base64_decode(z.at("bdata").get<std::string>());
+    REQUIRE(bytes.size() == size_t(shape.pixels()) * 4);
+    out.resize(size_t(shape.pixels()));
+    std::memcpy(out.data(), bytes.data(), bytes.size());
+  } else {
+    REQUIRE(z.is_array());
+    REQUIRE(z.size() == size_t(shape.height));
+    for (const json& row : z) {
+      REQUIRE(row.size() == size_t(shape.width));
+      for (const json& v : row) out.push_back(v.get<float>());
+    }
+  }
+  return out;
+}
+
+// x̂ₖ computed here, independently of the reconstruction module.
+Eigen::VectorXd expected_reconstruction(const PcaModel& model, const Eigen::VectorXd& x,
+                                        int64_t k) {
+  Eigen::VectorXd r = model.mean;
+  for (int64_t i = 0; i < k; ++i) {
+    const Eigen::VectorXd v = model.components.row(i).transpose();
+    r += v.dot(x - model.mean) * v;
+  }
+  return r;
+}
+
+std::vector<std::string> frame_names(const json& figure) {
+  std::vector<std::string> names;
+  for (const json& frame : figure.at("frames"))
+    names.push_back(frame.at("name").get<std::string>());
+  return names;
+}
+
+std::vector<std::string> names_of(std::initializer_list<int> ks) {
+  std::vector<std::string> names;
+  for (int k : ks) names.push_back(std::to_string(k));
+  return names;
+}
+
+// Every number finite; null only where plotly's animate API wants it (Play/Pause arguments).
+void check_numbers(const json& j, const std::string& path) {
+  if (j.is_number_float()) {
+    INFO(path);
+    CHECK(std::isfinite(j.get<double>()));
+  } else if (j.is_null()) {
+    INFO(path);
+    CHECK(path.find("updatemenus") != std::string::npos);
+  } else if (j.is_array()) {
+    for (size_t i = 0; i < j.size(); ++i) check_numbers(j[i], path + "[" + std::to_string(i) + "]");
+  } else if (j.is_object()) {
+    for (auto it = j.begin(); it != j.end(); ++it) check_numbers(it.value(), path + "." + it.key());
+  }
+}
+
+std::string error_of(const ImageStack& stack, const PcaModel& model, const FigureOptions& options) {
+  try {
+    build_figure(stack, model, options);
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST_CASE("every frame trace keeps its base trace's type and axes", "[figure]") {
+  const ImageStack stack = random_stack(30, 6, 5, 1);
+  const PcaModel model = fit(stack, 8);
+  FigureOptions options;
+  options.sample_index = 4;
+  options.step = 3;
+  const json figure = build_figure(stack, model, options);
+
+  const json& data = figure.at("data");
+  REQUIRE(data.size() == 5);
+  const char* axes[5][2] = {{"x", "y"}, {"x2", "y2"}, {"x3", "y3"}, {"x4", "y4"}, {"x4", "y4"}};
+  for (size_t i = 0; i < 5; ++i) {
+    CHECK(data[i].at("xaxis") == axes[i][0]);
+    CHECK(data[i].at("yaxis") == axes[i][1]);
+  }
+  for (size_t i = 0; i < 3; ++i) CHECK(data[i].at("type") == "heatmap");
+
+  REQUIRE(!figure.at("frames").empty());
+  for (const json& frame : figure.at("frames")) {
+    const json& traces = frame.at("traces");
+    REQUIRE(traces.size() == frame.at("data").size());
+    std::set<int> seen;
+    for (size_t j = 0; j < traces.size(); ++j) {
+      const int index = traces[j].get<int>();
+      REQUIRE(index >= 0);
+      REQUIRE(index < int(data.size()));
+      CHECK(seen.insert(index).second);
+      const json& trace = frame.at("data")[j];
+      const json& base = data[size_t(index)];
+      CHECK(trace.at("type") == base.at("type"));
+      CHECK(trace.at("xaxis") == base.at("xaxis"));
+      CHECK(trace.at("yaxis") == base.at("yaxis"));
+    }
+    CHECK(seen.count(0) == 0);  // the original never changes
+  }
+
+  // Image panels: square pixels, first row at the top; each axis anchored to its partner.
+  const json& layout = figure.at("layout");
+  for (const std::string suffix : {"", "2", "3"}) {
+    const json& y = layout.at("yaxis" + suffix);
+    CHECK(y.at("scaleanchor") == "x" + suffix);
+    CHECK(y.at("autorange") == "reversed");
+    CHECK(y.at("anchor") == "x" + suffix);
+    CHECK(layout.at("xaxis" + suffix).at("anchor") == "y" + suffix);
+  }
+  CHECK(layout.at("xaxis4").at("anchor") == "y4");
+  CHECK(layout.at("yaxis4").at("anchor") == "x4");
+  for (size_t i = 0; i < 3; ++i)
+    CHECK(data[i].at("hovertemplate").get<std::string>().find("%{z") != std::string::npos);
+}
+
+TEST_CASE("frames are named by k in order, at every step and ending at K", "[figure]") {
+  const ImageStack stack = random_stack(20, 4, 4, 2);
+  const PcaModel model = fit(stack, 7);
+  FigureOptions options;
+  options.step = 3;
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 3, 6, 7}));
+  options.step = 7;
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 7}));
+  options.step = 100;
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 7}));
+  options.step = 1;
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 1, 2, 3, 4, 5, 6, 7}));
+  options.step = 2;
+  options.n_components = 4;  // fewer than fitted
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 2, 4}));
+  options.n_components = 1;
+  CHECK(frame_names(build_figure(stack, model, options)) == names_of({0, 1}));
+}
+
+TEST_CASE("slider, buttons and frame titles follow the frames", "[figure]") {
+  const ImageStack stack = random_stack(20, 4, 4, 3);
+  const PcaModel model = fit(stack, 5);
+  FigureOptions options;
+  options.step = 2;
+  options.frame_duration_ms = 250;
+  const json figure = build_figure(stack, model, options);
+  const json& layout = figure.at("layout");
+  const std::vector<std::string> names = frame_names(figure);
+
+  const json& steps = layout.at("sliders").at(0).at("steps");
+  REQUIRE(steps.size() == names.size());
+  for (size_t i = 0; i < names.size(); ++i) {
+    CHECK(steps[i].at("label") == names[i]);
+    CHECK(steps[i].at("method") == "animate");
+    CHECK(steps[i].at("args").at(0) == json::array({names[i]}));
+    const json& a = steps[i].at("args").at(1);
+    CHECK(a.at("frame").at("redraw") == true);
+    CHECK(a.at("frame").at("duration") == 250);
+    CHECK(a.at("transition").at("duration") == 0);
+    CHECK(a.at("mode") == "immediate");
+  }
+  const json& buttons = layout.at("updatemenus").at(0).at("buttons");
+  REQUIRE(buttons.size() == 2);
+  CHECK(buttons[0].at("label") == "Play");
+  CHECK(buttons[0].at("args").at(0).is_null());
+  CHECK(buttons[0].at("args").at(1).at("frame").at("redraw") == true);
+  CHECK(buttons[1].at("label") == "Pause");
+  CHECK(buttons[1].at("args").at(0) == json::array({nullptr}));
+  for (const json& b : buttons) {
+    CHECK(b.at("args").at(1).at("transition").at("duration") == 0);
+    CHECK(b.at("args").at(1).at("mode") == "immediate");
+  }
+
+  const std::string last_title = figure.at("frames").back().at("layout").at("title").at("text");
+  CHECK(last_title.find("k = 5 of 5 components") != std::string::npos);
+  CHECK(last_title.find("% of variance") != std::string::npos);
+  const std::string first_title = figure.at("frames").front().at("layout").at("title").at("text");
+  CHECK(first_title.find("k = 0 of 5 components") != std::string::npos);
+  CHECK(layout.at("title").at("text") == first_title);
+}
+
+TEST_CASE("colour ranges are the same in every frame", "[figure]") {
+  const ImageStack stack = random_stack(25, 5, 6, 4, 3.f);
+  const PcaModel model = fit(stack, 6);
+  FigureOptions options;
+  options.sample_index = 7;
+  const json figure = build_figure(stack, model, options);
+  const json& data = figure.at("data");
+
+  CHECK(data[0].at("zmin").get<double>() == Approx(stack.value_min));
+  CHECK(data[0].at("zmax").get<double>() == Approx(stack.value_max));
+  CHECK(data[1].at("zmin") == data[0].at("zmin"));
+  CHECK(data[1].at("zmax") == data[0].at("zmax"));
+  const double r = data[2].at("zmax").get<double>();
+  CHECK(r > 0);
+  CHECK(data[2].at("zmin").get<double>() == -r);
+  // At least the largest residual at k = 0.
+  const Eigen::VectorXd x = stack.rows.row(7).transpose().cast<double>();
+  CHECK(r >= (x - model.mean).cwiseAbs().maxCoeff() * (1 - 1e-12));
+
+  for (const json& frame : figure.at("frames")) {
+    for (size_t j = 0; j < frame.at("traces").size(); ++j) {
+      const json& trace = frame.at("data")[j];
+      const json& base = data[frame.at("traces")[j].get<size_t>()];
+      if (base.at("type") != "heatmap") continue;
+      CHECK(trace.at("zmin") == base.at("zmin"));
+      CHECK(trace.at("zmax") == base.at("zmax"));
+      CHECK(trace.at("zauto") == false);
+    }
+  }
+  // The distortion axes are fixed too, so the marker never rescales them.
+  CHECK(figure.at("layout").at("xaxis4").at("autorange") == false);
+  CHECK(figure.at("layout").at("yaxis4").at("autorange") == false);
+}
+
+TEST_CASE("typed arrays decode to the reconstruction and residual of each k", "[figure]") {
+  const ImageStack stack = random_stack(40, 7, 3, 5, -2.f);
+  const PcaModel model = fit(stack, 9);
+  for (const bool binary : {true, false}) {
+    FigureOptions options;
+    options.sample_index = 11;
+    options.step = 2;
+    options.binary_arrays = binary;
+    const json figure = build_figure(stack, model, options);
+    const Eigen::VectorXd x = stack.rows.row(11).transpose().cast<double>();
+    const std::vector<float> original = decode_z(figure.at("data")[0].at("z"), stack.image);
+    for (int64_t i = 0; i < x.size(); ++i) CHECK(original[size_t(i)] == float(x[i]));
+
+    for (const json& frame : figure.at("frames")) {
+      const int64_t k = std::stoll(frame.at("name").get<std::string>());
+      const Eigen::VectorXd expected = expected_reconstruction(model, x, k);
+      const std::vector<float> recon = decode_z(frame.at("data")[0].at("z"), stack.image);
+      const std::vector<float> residual = decode_z(frame.at("data")[1].at("z"), stack.image);
+      REQUIRE(frame.at("traces")[0] == 1);
+      REQUIRE(frame.at("traces")[1] == 2);
+      for (int64_t i = 0; i < x.size(); ++i) {
+        INFO("k = " << k << ", pixel " << i << (binary ? " (binary)" : " (lists)"));
+        CHECK(recon[size_t(i)] == Approx(expected[i]).margin(1e-5));
+        CHECK(residual[size_t(i)] == Approx(x[i] - expected[i]).margin(1e-5));
+      }
+      // The marker sits on the distortion curve at k.
+      const json& marker = frame.at("data")[2];
+      CHECK(marker.at("x").at(0) == k);
+      CHECK(marker.at("y").at(0).get<double>() ==
+            Approx((x - expected).squaredNorm()).epsilon(1e-6).margin(1e-9));
+    }
+    if (!binary) CHECK(figure.dump().find("bdata") == std::string::npos);
+  }
+}
+
+TEST_CASE("the distortion curve covers k = 0..K and falls", "[figure]") {
+  const ImageStack stack = random_stack(30, 4, 5, 6);
+  const PcaModel model = fit(stack, 10);
+  FigureOptions options;
+  options.n_components = 8;
+  options.step = 3;
+  const json figure = build_figure(stack, model, options);
+  const json& line = figure.at("data")[3];
+  REQUIRE(line.at("x").size() == 9);
+  REQUIRE(line.at("y").size() == 9);
+  for (size_t k = 0; k < 9; ++k) CHECK(line.at("x")[k] == k);
+  for (size_t k = 1; k < 9; ++k)
+    CHECK(line.at("y")[k].get<double>() <= line.at("y")[k - 1].get<double>() + 1e-9);
+}
+
+TEST_CASE("no NaN, Inf or stray null, even for constant images", "[figure]") {
+  ImageStack stack;
+  stack.image = {3, 3};
+  stack.rows = RowMatrixF::Constant(4, 9, 2.5f);
+  stack.rows(0, 0) = 2.5f;
+  stack.value_min = stack.value_max = 2.5f;
+  // A constant stack has no variance; give it one varying pixel so a model can be fitted.
+  stack.rows(1, 4) = 3.5f;
+  stack.value_max = 3.5f;
+  const PcaModel model = fit(stack, 2);
+  for (const bool binary : {true, false}) {
+    FigureOptions options;
+    options.sample_index = 0;
+    options.binary_arrays = binary;
+    const json figure = build_figure(stack, model, options);
+    check_numbers(figure, "figure");
+    const json& residual = figure.at("data")[2];
+    CHECK(residual.at("zmax").get<double>() > 0);
+    CHECK(residual.at("zmin").get<double>() < 0);
+  }
+
+  // Fully constant stack: a zero residual and an empty value range still give usable scales.
+  ImageStack flat;
+  flat.image = {2, 2};
+  flat.rows = RowMatrixF::Constant(3, 4, 1.f);
+  flat.value_min = flat.value_max = 1.f;
+  PcaModel zero;
+  zero.mean = Eigen::VectorXd::Constant(4, 1.0);
+  zero.components = Eigen::MatrixXd::Identity(1, 4);
+  zero.explained_variance = Eigen::VectorXd::Zero(1);
+  zero.explained_variance_ratio = Eigen::VectorXd::Zero(1);
+  zero.singular_values = Eigen::VectorXd::Zero(1);
+  zero.n_samples = 3;
+  const json figure = build_figure(flat, zero, FigureOptions{});
+  check_numbers(figure, "figure");
+  CHECK(figure.at("data")[0].at("zmax").get<double>() >
+        figure.at("data")[0].at("zmin").get<double>());
+  CHECK(figure.at("data")[2].at("zmax").get<double>() > 0);
+}
+
+TEST_CASE("bad index, K, step and duration are refused by name", "[figure]") {
+  const ImageStack stack = random_stack(10, 3, 3, 7);
+  const PcaModel model = fit(stack, 4);
+  FigureOptions options;
+
+  options.sample_index = 10;
+  CHECK(error_of(stack, model, options) ==
+        "sample index 10 is out of range: the file has 10 samples (0 to 9)");
+  options.sample_index = -1;
+  CHECK(error_of(stack, model, options).find("sample index -1 is out of range") == 0);
+  options.sample_index = 0;
+
+  options.n_components = 5;
+  CHECK(error_of(stack, model, options) ==
+        "cannot show 5 components: choose 1 to 4 (the number fitted), or 0 for all of them");
+  options.n_components = -2;
+  CHECK(error_of(stack, model, options).find("cannot show -2 components") == 0);
+  options.n_components = 0;
+
+  options.step = 0;
+  CHECK(error_of(stack, model, options) == "step must be at least 1 (got 0)");
+  options.step = -3;
+  CHECK(error_of(stack, model, options) == "step must be at least 1 (got -3)");
+  options.step = 1;
+
+  options.frame_duration_ms = -1;
+  CHECK(error_of(stack, model, options).find("frame duration") == 0);
+  options.frame_duration_ms = 100;
+
+  ImageStack other = random_stack(10, 4, 4, 8);
+  CHECK(error_of(other, model, options).find("the model was fitted on images of 9 pixels") == 0);
+  CHECK(error_of(stack, model, options) == "(no error)");
+}

@@ -1,0 +1,441 @@
+// The JavaScript surface of the module, described in pcarecon.d.ts. The only file that includes
+// Emscripten headers: the core builds and is tested natively without it.
+//
+// Errors: every bound call runs the core inside run_guarded(), which turns a C++ exception into a
+// message; the call then throws a JS Error with that text. The throw happens only after every C++
+// object of the call (vectors, vals holding JS handles, the exception itself) is gone, because a
+// JS exception unwinding through wasm frames runs no destructors: nothing leaks on an error path.
+//
+// Arrays: typed arrays enter the heap as one block copy and leave as copies (slices), so they stay
+// valid when wasm memory grows.
+
+#include <emscripten/bind.h>
+#include <emscripten/emscripten.h>
+#include <emscripten/val.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <exception>
+#include <new>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "error.h"
+#include "explorer.h"
+#include "figure.h"
+#include "npy_reader.h"
+#include "pca.h"
+
+using emscripten::val;
+
+// Throws a JS Error with the message; the message's storage is static, so nothing is left behind.
+EM_JS(void, pcarecon_throw_js_error, (const char* message),
+      { throw new Error(UTF8ToString(message)); });
+
+namespace {
+
+using pcarecon::Error;
+
+std::string& error_message() {
+  static std::string message;
+  return message;
+}
+
+[[noreturn]] void throw_pending_error() {
+  pcarecon_throw_js_error(error_message().c_str());
+  __builtin_unreachable();
+}
+
+// Runs f; on a C++ exception stores its message and returns false. `what` names the operation
+// for an out-of-memory message.
+template <class F>
+bool run_guarded(const char* what, F&& f) {
+  try {
+    f();
+    return true;
+  } catch (const std::bad_alloc&) {
+    error_message() = std::string("out of memory: ") + what +
+                      " needs more memory than this WebAssembly module can have (4 GB at most)";
+  } catch (const std::exception& e) {
+    error_message() = e.what();
+  } catch (...) {
+    error_message() = std::string("unexpected error while ") + what;
+  }
+  return false;
+}
+
+// Run f and throw a JS Error if it failed. On failure the result holds no handle (undefined is
+// a reserved one) when the JS error is thrown.
+template <class F>
+void guarded_void(const char* what, F&& f) {
+  if (!run_guarded(what, std::forward<F>(f))) throw_pending_error();
+}
+template <class F>
+val guarded_val(const char* what, F&& f) {
+  val result = val::undefined();  // a reserved handle: nothing to release if the call fails
+  const bool ok = run_guarded(what, [&] { result = f(); });
+  if (!ok) throw_pending_error();
+  return result;
+}
+
+std::string describe(double v) {
+  char buffer[40];
+  std::snprintf(buffer, sizeof buffer, "%.17g", v);
+  return buffer;
+}
+
+// JS numbers are doubles; the core counts in int64. Refuses fractions, NaN, Infinity.
+int64_t whole_number(double v, const char* name) {
+  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9007199254740992.0)
+    throw Error(std::string(name) + " must be a whole number (got " + describe(v) + ")");
+  return static_cast<int64_t>(v);
+}
+
+std::string js_type(const val& v) {
+  if (v.isNull()) return "null";
+  if (v.isArray()) return "an array";
+  return v.typeOf().as<std::string>();
+}
+
+// A Uint8Array (or ArrayBuffer) argument as a Uint8Array; throws Error otherwise.
+val as_uint8_array(const val& bytes, const char* name) {
+  if (bytes.instanceof (val::global("Uint8Array"))) return bytes;
+  if (bytes.instanceof (val::global("ArrayBuffer"))) return val::global("Uint8Array").new_(bytes);
+  throw Error(std::string(name) + " must be a Uint8Array (got " + js_type(bytes) + ")");
+}
+
+// Copies bytes [0, n) of a Uint8Array into the heap in one block.
+std::vector<uint8_t> copy_in(const val& array, size_t n) {
+  std::vector<uint8_t> out(n);
+  if (n == 0) return out;
+  val source = array;
+  if (array["length"].as<double>() != static_cast<double>(n))
+    source = array.call<val>("subarray", 0.0, static_cast<double>(n));
+  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", source);
+  return out;
+}
+
+size_t length_of(const val& array) { return static_cast<size_t>(array["length"].as<double>()); }
+
+template <class T>
+val copy_out(const T* data, size_t n) {
+  return val(emscripten::typed_memory_view(n, data)).call<val>("slice");
+}
+val copy_out(const Eigen::VectorXd& v) { return copy_out(v.data(), static_cast<size_t>(v.size())); }
+
+val shape_array(const std::vector<int64_t>& shape) {
+  val out = val::array();
+  for (int64_t d : shape) out.call<void>("push", static_cast<double>(d));
+  return out;
+}
+
+val info_val(const pcarecon::NpyHeader& header, const pcarecon::ImageShape& image, int64_t samples,
+             std::optional<std::pair<float, float>> range) {
+  val info = val::object();
+  info.set("shape", shape_array(header.shape));
+  info.set("dtype", header.descr);
+  info.set("fortranOrder", header.fortran_order);
+  info.set("version", header.version());
+  info.set("samples", static_cast<double>(samples));
+  info.set("height", static_cast<double>(image.height));
+  info.set("width", static_cast<double>(image.width));
+  const double nan = std::nan("");
+  info.set("valueMin", range ? static_cast<double>(range->first) : nan);
+  info.set("valueMax", range ? static_cast<double>(range->second) : nan);
+  return info;
+}
+
+val info_val(const pcarecon::StackInfo& s, bool has_values) {
+  return info_val(s.header, s.image, s.samples,
+                  has_values ? std::optional(std::pair(s.value_min, s.value_max)) : std::nullopt);
+}
+
+// ---- Explorer --------------------------------------------------------------------------------
+
+int g_live_explorers = 0;  // test hook: embind objects must be deleted
+
+struct JsExplorer {
+  JsExplorer() { ++g_live_explorers; }
+  ~JsExplorer() { --g_live_explorers; }
+  JsExplorer(const JsExplorer&) = delete;
+  JsExplorer& operator=(const JsExplorer&) = delete;
+  pcarecon::Explorer core;
+};
+
+// The options of figureJson, converted by embind's value_object (field names as in pcarecon.d.ts).
+struct JsFigureOptions {
+  double sample_index = 0;
+  double n_components = 0;
+  double step = 1;
+  double frame_duration_ms = 100;
+  bool binary_arrays = true;
+};
+
+void begin_file(JsExplorer& self, double height, double width) {
+  guarded_void("starting a file", [&] {
+    const int64_t h = whole_number(height, "image height");
+    const int64_t w = whole_number(width, "image width");
+    std::optional<pcarecon::ImageShape> hint;
+    if (h != 0 || w != 0) {
+      if (h <= 0 || w <= 0)
+        throw Error("image size " + std::to_string(h) + "x" + std::to_string(w) +
+                    " is not valid: give a positive height and width, or 0 and 0 to infer them");
+      hint = pcarecon::ImageShape{h, w};
+    }
+    self.core.begin_file(hint);
+  });
+}
+
+void feed(JsExplorer& self, val chunk) {
+  bool ok;
+  {
+    val bytes = std::move(chunk);  // released before any JS error is thrown
+    ok = run_guarded("reading the file", [&] {
+      const val array = as_uint8_array(bytes, "the chunk");
+      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+      self.core.feed(copy.data(), copy.size());
+    });
+  }
+  if (!ok) throw_pending_error();
+}
+
+val header_info(JsExplorer& self) {
+  return guarded_val("reading the header", [&] {
+    const auto info = self.core.pending_info();
+    if (!info) return val::null();
+    return info_val(*info, self.core.rows_read() > 0);
+  });
+}
+
+double rows_read(JsExplorer& self) { return static_cast<double>(self.core.rows_read()); }
+
+val finish_file(JsExplorer& self) {
+  return guarded_val("reading the file", [&] {
+    self.core.finish_file();
+    return info_val(self.core.info(), true);
+  });
+}
+
+void cancel_file(JsExplorer& self) { self.core.cancel_file(); }
+
+val info(JsExplorer& self) {
+  return guarded_val("describing the images", [&] { return info_val(self.core.info(), true); });
+}
+
+void fit(JsExplorer& self, double n_components) {
+  guarded_void("fitting the model",
+               [&] { self.core.fit(whole_number(n_components, "number of components")); });
+}
+
+double fit_count(JsExplorer& self) { return static_cast<double>(self.core.fit_count()); }
+
+val model(JsExplorer& self) {
+  return guarded_val("copying the model", [&] {
+    const pcarecon::PcaModel& m = self.core.model();
+    const pcarecon::RowMatrixD components = m.components;  // row-major, as documented
+    val out = val::object();
+    out.set("nComponents", static_cast<double>(m.n_components()));
+    out.set("dim", static_cast<double>(m.dim()));
+    out.set("nSamples", static_cast<double>(m.n_samples));
+    out.set("mean", copy_out(m.mean));
+    out.set("components", copy_out(components.data(), static_cast<size_t>(components.size())));
+    out.set("explainedVariance", copy_out(m.explained_variance));
+    out.set("explainedVarianceRatio", copy_out(m.explained_variance_ratio));
+    out.set("singularValues", copy_out(m.singular_values));
+    out.set("totalVariance", m.total_variance);
+    return out;
+  });
+}
+
+std::string figure_json(JsExplorer& self, val options_arg) {
+  std::string result;
+  bool ok;
+  {
+    val options = std::move(options_arg);  // released before any JS error is thrown
+    ok = run_guarded("building the figure", [&] {
+      if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
+        throw Error(
+            "figure options must be an object like {sampleIndex: 0, nComponents: 0, "
+            "step: 1, frameDurationMs: 100} (got " +
+            js_type(options) + ")");
+      for (const char* name : {"sampleIndex", "nComponents", "step", "frameDurationMs"}) {
+        const val field = options[name];
+        if (field.isUndefined())
+          throw Error(std::string("figure options: ") + name + " is missing");
+        if (!field.isNumber())
+          throw Error(std::string("figure options: ") + name + " must be a number (got " +
+                      js_type(field) + ")");
+      }
+      // binaryArrays is optional (default true); value_object needs every field present.
+      val complete = val::global("Object").call<val>("assign", val::object(), options);
+      const val binary = options["binaryArrays"];
+      if (binary.isUndefined())
+        complete.set("binaryArrays", true);
+      else if (!binary.isTrue() && !binary.isFalse())
+        throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) +
+                    ")");
+      const JsFigureOptions js = complete.as<JsFigureOptions>();
+
+      pcarecon::FigureOptions o;
+      o.sample_index = whole_number(js.sample_index, "sample index");
+      o.n_components = whole_number(js.n_components, "number of components");
+      o.step = whole_number(js.step, "step");
+      const int64_t duration = whole_number(js.frame_duration_ms, "frame duration");
+      if (duration < 0 || duration > 60000)
+        throw Error("frame duration must be between 0 and 60000 ms (got " +
+                    std::to_string(duration) + ")");
+      o.frame_duration_ms = static_cast<int>(duration);
+      o.binary_arrays = js.binary_arrays;
+      result = self.core.figure(o).dump();
+    });
+  }
+  if (!ok) throw_pending_error();
+  return result;
+}
+
+val image(JsExplorer& self, double sample_index) {
+  return guarded_val("copying the image", [&] {
+    const Eigen::VectorXf pixels = self.core.image(whole_number(sample_index, "sample index"));
+    return copy_out(pixels.data(), static_cast<size_t>(pixels.size()));
+  });
+}
+
+val reconstruction(JsExplorer& self, double sample_index, double k) {
+  return guarded_val("reconstructing the image", [&] {
+    return copy_out(
+        self.core.reconstruction(whole_number(sample_index, "sample index"), whole_number(k, "k")));
+  });
+}
+
+val distortion(JsExplorer& self, double sample_index) {
+  return guarded_val("computing the distortion", [&] {
+    return copy_out(self.core.series(whole_number(sample_index, "sample index")).distortion);
+  });
+}
+
+val mean_image(JsExplorer& self) {
+  return guarded_val("copying the mean", [&] { return copy_out(self.core.model().mean); });
+}
+
+val component(JsExplorer& self, double i) {
+  return guarded_val("copying a component", [&] {
+    return copy_out(self.core.component(whole_number(i, "component index")));
+  });
+}
+
+// ---- Stateless helpers -----------------------------------------------------------------------
+
+val npy_info(val bytes_arg) {
+  val result = val::undefined();
+  bool ok;
+  {
+    val bytes = std::move(bytes_arg);
+    ok = run_guarded("reading the header", [&] {
+      const val array = as_uint8_array(bytes, "the file");
+      const size_t n = length_of(array);
+      // Only the header is needed: copy a growing prefix until it parses.
+      size_t take = std::min<size_t>(n, 4096);
+      for (;;) {
+        const std::vector<uint8_t> prefix = copy_in(array, take);
+        if (const auto header = pcarecon::parse_npy_header(prefix.data(), prefix.size())) {
+          // An (N, D) file whose D is not a square needs a size from the user: height and width
+          // are 0 then. Shapes that are never images (1-D, colour, ...) are refused here.
+          pcarecon::ImageShape image{0, 0};
+          if (header->shape.size() == 2 && header->shape[0] > 0 && header->shape[1] > 0) {
+            const int64_t d = header->shape[1];
+            int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
+            if (side * side == d) image = pcarecon::ImageShape{side, side};
+          } else {
+            image = pcarecon::image_shape_for(*header);
+          }
+          result =
+              info_val(*header, image, header->shape.empty() ? 0 : header->shape[0], std::nullopt);
+          return;
+        }
+        if (take == n)
+          throw Error("file is truncated: it ends before the end of its .npy header (" +
+                      std::to_string(n) + (n == 1 ? " byte)" : " bytes)"));
+        take = std::min(n, take * 4);
+      }
+    });
+  }
+  if (!ok) {
+    result = val::undefined();
+    throw_pending_error();
+  }
+  return result;
+}
+
+std::string fit_json(val bytes_arg, double n_components) {
+  std::string result;
+  bool ok;
+  {
+    val bytes = std::move(bytes_arg);
+    ok = run_guarded("fitting the model", [&] {
+      const int64_t k = whole_number(n_components, "number of components");
+      if (k < 0)
+        throw Error("number of components must be 0 (all) or at least 1 (got " + std::to_string(k) +
+                    ")");
+      pcarecon::ImageStack images;
+      {
+        const val array = as_uint8_array(bytes, "the file");
+        const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+        // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
+        std::optional<pcarecon::ImageShape> rows_hint;
+        if (const auto header = pcarecon::parse_npy_header(copy.data(), copy.size()))
+          if (header->shape.size() == 2) rows_hint = pcarecon::ImageShape{1, header->shape[1]};
+        images = pcarecon::read_npy(copy.data(), copy.size(), rows_hint);
+      }
+      pcarecon::PcaOptions options;
+      options.n_components = k;
+      result = pcarecon::pca_model_json(pcarecon::fit_pca(images.rows, options)).dump();
+    });
+  }
+  if (!ok) {
+    std::string().swap(result);  // no heap memory left behind by the throw
+    throw_pending_error();
+  }
+  return result;
+}
+
+double live_explorer_count() { return g_live_explorers; }
+
+}  // namespace
+
+EMSCRIPTEN_BINDINGS(pcarecon) {
+  using namespace emscripten;
+
+  value_object<JsFigureOptions>("FigureOptions")
+      .field("sampleIndex", &JsFigureOptions::sample_index)
+      .field("nComponents", &JsFigureOptions::n_components)
+      .field("step", &JsFigureOptions::step)
+      .field("frameDurationMs", &JsFigureOptions::frame_duration_ms)
+      .field("binaryArrays", &JsFigureOptions::binary_arrays);
+
+  class_<JsExplorer>("Explorer")
+      .constructor<>()
+      .function("beginFile", &begin_file)
+      .function("feed", &feed)
+      .function("headerInfo", &header_info)
+      .function("rowsRead", &rows_read)
+      .function("finishFile", &finish_file)
+      .function("cancelFile", &cancel_file)
+      .function("info", &info)
+      .function("fit", &fit)
+      .function("fitCount", &fit_count)
+      .function("model", &model)
+      .function("figureJson", &figure_json)
+      .function("image", &image)
+      .function("reconstruction", &reconstruction)
+      .function("distortion", &distortion)
+      .function("meanImage", &mean_image)
+      .function("component", &component);
+
+  function("npyInfo", &npy_info);
+  function("fitJson", &fit_json);
+  function("liveExplorerCount", &live_explorer_count);  // test hook: Explorers not yet deleted
+}

@@ -1,0 +1,371 @@
+#include "figure.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "base64.h"
+#include "error.h"
+#include "reconstruction.h"
+
+namespace pcarecon {
+namespace {
+
+using nlohmann::json;
+
+// Layout of the page, in paper coordinates: three image panels on top, distortion below.
+constexpr double kTopRowBottom = 0.45, kTopRowTop = 0.94;
+constexpr double kBottomRowBottom = 0.0, kBottomRowTop = 0.32;
+constexpr double kPanelX[3][2] = {{0.0, 0.26}, {0.345, 0.605}, {0.69, 0.95}};
+
+// Gray for values, a diverging blue–white–red for the signed residual (negative is blue).
+const json kGrayScale = json::array({json::array({0, "#000000"}), json::array({1, "#ffffff"})});
+const json kDivergingScale = json::array(
+    {json::array({0.0, "#2166ac"}), json::array({0.25, "#92c5de"}), json::array({0.5, "#f7f7f7"}),
+     json::array({0.75, "#f4a582"}), json::array({1.0, "#b2182b"})});
+
+// A float32 that is always finite: reconstructions of finite data can only leave the float range
+// by rounding, so they are clamped to it.
+float to_finite_float(double v) {
+  if (std::isnan(v)) throw Error("internal error: a NaN reached the figure");
+  constexpr double kMax = std::numeric_limits<float>::max();
+  return static_cast<float>(std::clamp(v, -kMax, kMax));
+}
+
+double checked(double v) {
+  if (!std::isfinite(v)) throw Error("internal error: a non-finite value reached the figure");
+  return v;
+}
+
+// The shortest decimal that reads back as the same float32, so plain lists stay compact.
+double shortest_for_float(float f) {
+  char buffer[32];
+  for (int precision = 6; precision < 9; ++precision) {
+    std::snprintf(buffer, sizeof buffer, "%.*g", precision, static_cast<double>(f));
+    if (std::strtof(buffer, nullptr) == f) return std::strtod(buffer, nullptr);
+  }
+  std::snprintf(buffer, sizeof buffer, "%.9g", static_cast<double>(f));
+  return std::strtod(buffer, nullptr);
+}
+
+// An H×W image for a heatmap's z: plotly's typed-array spec, or nested lists.
+template <class Vector>
+json image_array(const Vector& values, const ImageShape& shape, bool binary) {
+  const int64_t n = shape.pixels();
+  std::vector<float> f(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) f[static_cast<size_t>(i)] = to_finite_float(values[i]);
+  if (binary) {
+    return json{{"dtype", "f4"},
+                {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f.data()), f.size() * 4)},
+                {"shape", std::to_string(shape.height) + "," + std::to_string(shape.width)}};
+  }
+  json rows = json::array();
+  for (int64_t r = 0; r < shape.height; ++r) {
+    json row = json::array();
+    for (int64_t c = 0; c < shape.width; ++c)
+      row.push_back(shortest_for_float(f[static_cast<size_t>(r * shape.width + c)]));
+    rows.push_back(std::move(row));
+  }
+  return rows;
+}
+
+std::string percent(double ratio) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f", 100.0 * ratio);
+  return buffer;
+}
+
+std::string title_for(int64_t sample, int64_t k, int64_t K, double cumulative_ratio) {
+  return "Sample " + std::to_string(sample) + ": k = " + std::to_string(k) + " of " +
+         std::to_string(K) + (K == 1 ? " component" : " components") + " \u2014 " +
+         percent(cumulative_ratio) + "% of variance";
+}
+
+json image_axis(int panel, bool is_y) {
+  const std::string suffix = panel == 0 ? "" : std::to_string(panel + 1);
+  json axis = {{"anchor", (is_y ? "x" : "y") + suffix},
+               {"constrain", "domain"},
+               {"showticklabels", false},
+               {"showgrid", false},
+               {"zeroline", false},
+               {"ticks", ""}};
+  if (is_y) {
+    axis["domain"] = {kTopRowBottom, kTopRowTop};
+    axis["scaleanchor"] = "x" + suffix;  // square pixels
+    axis["scaleratio"] = 1;
+    axis["autorange"] = "reversed";  // first image row at the top
+  } else {
+    axis["domain"] = {kPanelX[panel][0], kPanelX[panel][1]};
+  }
+  return axis;
+}
+
+json subplot_title(const std::string& text, double x, double y) {
+  return {{"text", text},
+          {"x", x},
+          {"y", y},
+          {"xref", "paper"},
+          {"yref", "paper"},
+          {"xanchor", "center"},
+          {"yanchor", "bottom"},
+          {"showarrow", false},
+          {"font", {{"size", 14}}}};
+}
+
+json animate_args(json frames, int duration_ms) {
+  return json::array({std::move(frames),
+                      {{"frame", {{"duration", duration_ms}, {"redraw", true}}},
+                       {"transition", {{"duration", 0}}},
+                       {"mode", "immediate"}}});
+}
+
+}  // namespace
+
+nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
+                            const FigureOptions& options) {
+  const int64_t N = images.samples();
+  const ImageShape shape = images.image;
+  if (N <= 0) throw Error("no images to show: the stack is empty");
+  if (model.n_components() <= 0) throw Error("the model has no components: fit it first");
+  if (shape.pixels() != images.rows.cols())
+    throw Error("internal error: image shape " + std::to_string(shape.height) + "x" +
+                std::to_string(shape.width) + " does not match " +
+                std::to_string(images.rows.cols()) + " pixels per sample");
+  if (model.dim() != shape.pixels())
+    throw Error("the model was fitted on images of " + std::to_string(model.dim()) +
+                " pixels, but these images have " + std::to_string(shape.pixels()) +
+                ": fit the model again");
+  if (options.sample_index < 0 || options.sample_index >= N)
+    throw Error("sample index " + std::to_string(options.sample_index) +
+                " is out of range: the file has " + std::to_string(N) +
+                (N == 1 ? " sample (index 0)" : " samples (0 to " + std::to_string(N - 1) + ")"));
+  const int64_t fitted = model.n_components();
+  if (options.n_components < 0 || options.n_components > fitted)
+    throw Error("cannot show " + std::to_string(options.n_components) +
+                " components: choose 1 to " + std::to_string(fitted) +
+                " (the number fitted), or 0 for all of them");
+  if (options.step < 1)
+    throw Error("step must be at least 1 (got " + std::to_string(options.step) + ")");
+  if (options.frame_duration_ms < 0 || options.frame_duration_ms > 60000)
+    throw Error("frame duration must be between 0 and 60000 ms (got " +
+                std::to_string(options.frame_duration_ms) + ")");
+
+  const int64_t sample = options.sample_index;
+  const int64_t K = options.n_components == 0 ? fitted : options.n_components;
+  const bool binary = options.binary_arrays;
+  const int duration = options.frame_duration_ms;
+
+  std::vector<int64_t> ks;
+  for (int64_t k = 0; k < K; k += options.step) ks.push_back(k);
+  ks.push_back(K);
+
+  const Eigen::VectorXf x = images.rows.row(sample).transpose();
+  const Eigen::VectorXd xd = x.cast<double>();
+  const double data_range = double(images.value_max) - double(images.value_min);
+  const ReconstructionSeries series = reconstruction_series(model, x, data_range, K);
+
+  // Colour ranges, fixed for every frame. Values: the data range of the whole stack.
+  double value_min = images.value_min, value_max = images.value_max;
+  if (!(value_max > value_min)) {
+    value_min -= 0.5;
+    value_max += 0.5;
+  }
+  // Residual: symmetric around 0, wide enough for the largest residual of any shown frame
+  // (the one at k = 0 in practice), and never empty.
+  double residual_max = 0;
+  {
+    ReconstructionWalk walk(model, x);
+    for (int64_t k : ks) {
+      walk.advance_to(k);
+      residual_max = std::max(residual_max, (xd - walk.reconstruction()).cwiseAbs().maxCoeff());
+    }
+  }
+  if (!(residual_max > 0) || !std::isfinite(residual_max))
+    residual_max = data_range > 0 ? data_range : 1.0;
+  double distortion_max = 0;
+  for (int64_t k = 0; k <= K; ++k)
+    distortion_max = std::max(distortion_max, checked(series.distortion[k]));
+  if (!(distortion_max > 0)) distortion_max = 1.0;
+
+  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line, 4 current-k marker.
+  const json value_hover = "row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>";
+  const json residual_hover = "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
+  auto recon_trace = [&](const Eigen::VectorXd& reconstruction) {
+    return json{{"type", "heatmap"}, {"xaxis", "x2"},
+                {"yaxis", "y2"},     {"z", image_array(reconstruction, shape, binary)},
+                {"zmin", value_min}, {"zmax", value_max},
+                {"zauto", false}};
+  };
+  auto residual_trace = [&](const Eigen::VectorXd& reconstruction) {
+    const Eigen::VectorXd residual = xd - reconstruction;
+    return json{{"type", "heatmap"},     {"xaxis", "x3"},
+                {"yaxis", "y3"},         {"z", image_array(residual, shape, binary)},
+                {"zmin", -residual_max}, {"zmax", residual_max},
+                {"zauto", false}};
+  };
+  auto marker_trace = [&](int64_t k) {
+    return json{{"type", "scatter"},
+                {"xaxis", "x4"},
+                {"yaxis", "y4"},
+                {"x", json::array({k})},
+                {"y", json::array({checked(series.distortion[k])})}};
+  };
+
+  json frames = json::array();
+  json slider_steps = json::array();
+  json first_recon, first_residual;
+  {
+    ReconstructionWalk walk(model, x);
+    for (int64_t k : ks) {
+      walk.advance_to(k);
+      const std::string name = std::to_string(k);
+      json recon = recon_trace(walk.reconstruction());
+      json residual = residual_trace(walk.reconstruction());
+      if (frames.empty()) {
+        first_recon = recon;
+        first_residual = residual;
+      }
+      frames.push_back(
+          {{"name", name},
+           {"data", json::array({std::move(recon), std::move(residual), marker_trace(k)})},
+           {"traces", json::array({1, 2, 4})},
+           {"layout",
+            {{"title",
+              {{"text", title_for(sample, k, K,
+                                  checked(series.cumulative_explained_variance_ratio[k]))}}}}}});
+      slider_steps.push_back({{"label", name},
+                              {"method", "animate"},
+                              {"args", animate_args(json::array({name}), duration)}});
+    }
+  }
+
+  json original = {{"type", "heatmap"},
+                   {"xaxis", "x"},
+                   {"yaxis", "y"},
+                   {"name", "Original"},
+                   {"z", image_array(x, shape, binary)},
+                   {"zmin", value_min},
+                   {"zmax", value_max},
+                   {"zauto", false},
+                   {"colorscale", kGrayScale},
+                   {"showscale", false},
+                   {"hovertemplate", value_hover}};
+  json reconstruction = first_recon;
+  reconstruction.update(json{{"name", "Reconstruction"},
+                             {"colorscale", kGrayScale},
+                             {"showscale", true},
+                             {"colorbar",
+                              {{"x", kPanelX[1][1] + 0.01},
+                               {"xanchor", "left"},
+                               {"y", (kTopRowBottom + kTopRowTop) / 2},
+                               {"yanchor", "middle"},
+                               {"len", kTopRowTop - kTopRowBottom},
+                               {"thickness", 12},
+                               {"title", {{"text", "value"}}}}},
+                             {"hovertemplate", value_hover}});
+  json residual = first_residual;
+  residual.update(json{{"name", "Residual"},
+                       {"colorscale", kDivergingScale},
+                       {"showscale", true},
+                       {"colorbar",
+                        {{"x", kPanelX[2][1] + 0.01},
+                         {"xanchor", "left"},
+                         {"y", (kTopRowBottom + kTopRowTop) / 2},
+                         {"yanchor", "middle"},
+                         {"len", kTopRowTop - kTopRowBottom},
+                         {"thickness", 12},
+                         {"title", {{"text", "signed<br>residual"}}}}},
+                       {"hovertemplate", residual_hover}});
+  json ks_axis = json::array(), distortion = json::array();
+  for (int64_t k = 0; k <= K; ++k) {
+    ks_axis.push_back(k);
+    distortion.push_back(series.distortion[k]);
+  }
+  json distortion_line = {
+      {"type", "scatter"},
+      {"xaxis", "x4"},
+      {"yaxis", "y4"},
+      {"name", "Distortion"},
+      {"mode", "lines"},
+      {"x", std::move(ks_axis)},
+      {"y", std::move(distortion)},
+      {"line", {{"color", "#1f77b4"}, {"width", 2}}},
+      {"hovertemplate",
+       "k = %{x}<br>\u2016x \u2212 x\u0302\u2096\u2016\u00b2 = %{y:.4g}<extra></extra>"}};
+  json marker = marker_trace(ks.front());
+  marker.update(
+      json{{"name", "Current k"},
+           {"mode", "markers"},
+           {"marker", {{"color", "#d62728"}, {"size", 11}}},
+           {"hovertemplate",
+            "k = %{x}<br>\u2016x \u2212 x\u0302\u2096\u2016\u00b2 = %{y:.4g}<extra></extra>"}});
+
+  const double top_title_y = kTopRowTop + 0.01;
+  json layout = {
+      {"title", {{"text", title_for(sample, ks.front(), K, series.cumulative_explained_variance_ratio[ks.front()])},
+                 {"x", 0.5}, {"xanchor", "center"}}},
+      {"height", 820},
+      {"margin", {{"l", 70}, {"r", 80}, {"t", 90}, {"b", 150}}},
+      {"showlegend", false},
+      {"hovermode", "closest"},
+      {"xaxis", image_axis(0, false)},
+      {"yaxis", image_axis(0, true)},
+      {"xaxis2", image_axis(1, false)},
+      {"yaxis2", image_axis(1, true)},
+      {"xaxis3", image_axis(2, false)},
+      {"yaxis3", image_axis(2, true)},
+      {"xaxis4", [&] {
+         json axis = {{"domain", {0.0, 1.0}}, {"anchor", "y4"},
+                      {"range", {-0.02 * double(K), 1.02 * double(K)}}, {"autorange", false},
+                      {"title", {{"text", "k (number of components)"}}}, {"zeroline", false}};
+         if (K <= 10) axis["dtick"] = 1;  // whole k only
+         return axis;
+       }()},
+      {"yaxis4", {{"domain", {kBottomRowBottom, kBottomRowTop}}, {"anchor", "x4"},
+                  {"range", {0.0, 1.05 * distortion_max}}, {"autorange", false},
+                  {"title", {{"text", "\u2016x \u2212 x\u0302\u2096\u2016\u00b2"}}},
+                  {"rangemode", "tozero"}}},
+      {"annotations",
+       json::array({subplot_title("Original", (kPanelX[0][0] + kPanelX[0][1]) / 2, top_title_y),
+                    subplot_title("Reconstruction x\u0302\u2096", (kPanelX[1][0] + kPanelX[1][1]) / 2, top_title_y),
+                    subplot_title("Residual x \u2212 x\u0302\u2096", (kPanelX[2][0] + kPanelX[2][1]) / 2, top_title_y),
+                    subplot_title("Distortion \u2016x \u2212 x\u0302\u2096\u2016\u00b2 against k", 0.5,
+                                  kBottomRowTop + 0.01)})},
+      {"updatemenus",
+       json::array({{{"type", "buttons"},
+                     {"direction", "left"},
+                     {"showactive", false},
+                     {"x", 0.0}, {"xanchor", "left"},
+                     {"y", 0.0}, {"yanchor", "top"},
+                     {"pad", {{"t", 62}, {"r", 10}}},
+                     {"buttons",
+                      json::array({{{"label", "Play"}, {"method", "animate"},
+                                    {"args", [&] {
+                                       json args = animate_args(nullptr, duration);
+                                       args[1]["fromcurrent"] = true;
+                                       return args;
+                                     }()}},
+                                   {{"label", "Pause"}, {"method", "animate"},
+                                    {"args", animate_args(json::array({nullptr}), 0)}}})}}})},
+      {"sliders",
+       json::array({{{"active", 0},
+                     {"x", 0.14}, {"len", 0.86}, {"xanchor", "left"},
+                     {"y", 0.0}, {"yanchor", "top"},
+                     {"pad", {{"t", 50}}},
+                     {"currentvalue", {{"prefix", "k = "}, {"visible", true}, {"xanchor", "left"}}},
+                     {"transition", {{"duration", 0}}},
+                     {"steps", std::move(slider_steps)}}})},
+  };
+
+  return json{
+      {"data", json::array({std::move(original), std::move(reconstruction), std::move(residual),
+                            std::move(distortion_line), std::move(marker)})},
+      {"layout", std::move(layout)},
+      {"frames", std::move(frames)}};
+}
+
+}  // namespace pcarecon
