@@ -191,7 +191,7 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
     distortion_max = std::max(distortion_max, checked(series.distortion[k]));
   if (!(distortion_max > 0)) distortion_max = 1.0;
 
-  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line, 4 current-k marker.
+  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line.
   const json value_hover = "row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>";
   const json residual_hover = "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
   auto recon_trace = [&](const Eigen::VectorXd& reconstruction) {
@@ -207,12 +207,17 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
                 {"zmin", -residual_max}, {"zmax", residual_max},
                 {"zauto", false}};
   };
-  auto marker_trace = [&](int64_t k) {
-    return json{{"type", "scatter"},
-                {"xaxis", "x4"},
-                {"yaxis", "y4"},
-                {"x", json::array({k})},
-                {"y", json::array({checked(series.distortion[k])})}};
+  // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
+  // moved by each frame's layout. As a scatter trace it would make plotly "transition" the frame:
+  // that replots only animatable traces and drops the heatmaps until the redraw a task later, so
+  // the images blink during play. Frames that hold only heatmaps are redrawn in one step.
+  auto marker_shape = [&](int64_t k) {
+    return json{{"type", "circle"},        {"xref", "x4"},          {"yref", "y4"},
+                {"xsizemode", "pixel"},    {"ysizemode", "pixel"},  {"xanchor", k},
+                {"yanchor", checked(series.distortion[k])},
+                {"x0", -6}, {"x1", 6},     {"y0", -6}, {"y1", 6},
+                {"fillcolor", "#d62728"},  {"line", {{"color", "white"}, {"width", 1.5}}},
+                {"name", "current k"}};
   };
 
   json frames = json::array();
@@ -231,12 +236,13 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       }
       frames.push_back(
           {{"name", name},
-           {"data", json::array({std::move(recon), std::move(residual), marker_trace(k)})},
-           {"traces", json::array({1, 2, 4})},
+           {"data", json::array({std::move(recon), std::move(residual)})},
+           {"traces", json::array({1, 2})},
            {"layout",
             {{"title",
               {{"text", title_for(sample, k, K,
-                                  checked(series.cumulative_explained_variance_ratio[k]))}}}}}});
+                                  checked(series.cumulative_explained_variance_ratio[k]))}}},
+             {"shapes", json::array({marker_shape(k)})}}}});
       slider_steps.push_back({{"label", name},
                               {"method", "animate"},
                               {"args", animate_args(json::array({name}), duration)}});
@@ -296,14 +302,6 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       {"line", {{"color", "#1f77b4"}, {"width", 2}}},
       {"hovertemplate",
        "k = %{x}<br>\u2016x \u2212 x\u0302\u2096\u2016\u00b2 = %{y:.4g}<extra></extra>"}};
-  json marker = marker_trace(ks.front());
-  marker.update(
-      json{{"name", "Current k"},
-           {"mode", "markers"},
-           {"marker", {{"color", "#d62728"}, {"size", 11}}},
-           {"hovertemplate",
-            "k = %{x}<br>\u2016x \u2212 x\u0302\u2096\u2016\u00b2 = %{y:.4g}<extra></extra>"}});
-
   const double top_title_y = kTopRowTop + 0.01;
   json layout = {
       {"title", {{"text", title_for(sample, ks.front(), K, series.cumulative_explained_variance_ratio[ks.front()])},
@@ -311,6 +309,7 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       {"height", 820},
       {"margin", {{"l", 70}, {"r", 80}, {"t", 90}, {"b", 150}}},
       {"showlegend", false},
+      {"shapes", json::array({marker_shape(ks.front())})},
       {"hovermode", "closest"},
       {"xaxis", image_axis(0, false)},
       {"yaxis", image_axis(0, true)},
@@ -363,7 +362,7 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
 
   return json{
       {"data", json::array({std::move(original), std::move(reconstruction), std::move(residual),
-                            std::move(distortion_line), std::move(marker)})},
+                            std::move(distortion_line)})},
       {"layout", std::move(layout)},
       {"frames", std::move(frames)}};
 }

@@ -56,7 +56,6 @@
       setPlayDuration(layout, frameDurationMs);
       if (this.div.data) Plotly.purge(this.div);
       await Plotly.newPlot(this.div, { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG });
-      keepHeatmapsDuringTransitions(this.div);
       this.attachEvents();
       this.report();
     }
@@ -160,19 +159,6 @@
       this.names = [];
       this.index = 0;
       this.playing = false;
-    }
-  }
-
-  // Each frame updates the heatmaps and the current-k marker (a scatter). Plotly animates a frame
-  // in two steps: a "transition" that replots only the animatable traces (scatter) -- removing the
-  // layers of every other trace type, so all three heatmaps vanish -- then, a task later, a full
-  // redraw that puts them back. A paint between the two shows empty panels (seen in Chromium: one
-  // blank frame). With scatter not animatable here, the transition replots nothing and the full
-  // redraw alone draws the frame; the frames themselves are untouched. Our figures never use
-  // smooth (duration > 0) transitions, so nothing is lost.
-  function keepHeatmapsDuringTransitions(div) {
-    for (const trace of div._fullData || []) {
-      if (trace._module && trace._module.animatable) trace._module.animatable = false;
     }
   }
 

@@ -148,9 +148,12 @@ class FigureTest(unittest.TestCase):
             _, fig = self.figure(name, "--step", 3)
             data = fig["data"]
             self.assertEqual([(t["xaxis"], t["yaxis"]) for t in data],
-                             [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4"), ("x4", "y4")])
+                             [("x", "y"), ("x2", "y2"), ("x3", "y3"), ("x4", "y4")])
+            # The current-k marker moves as a layout shape on the distortion axes.
+            self.assertEqual(fig["layout"]["shapes"][0]["xref"], "x4")
             for frame in fig["frames"]:
                 self.assertEqual(len(frame["traces"]), len(frame["data"]))
+                self.assertEqual(frame["layout"]["shapes"][0]["xanchor"], int(frame["name"]))
                 for index, trace in zip(frame["traces"], frame["data"]):
                     self.assertTrue(0 <= index < len(data))
                     for key in ("type", "xaxis", "yaxis"):

@@ -147,7 +147,7 @@ async function figureSnapshot(page) {
       k: Number(document.body.dataset.frameK),
       frameIndex: Number(document.body.dataset.frameIndex),
       title: gd._fullLayout.title.text,
-      markerK: gd.calcdata[4][0].x,
+      markerK: gd._fullLayout.shapes[0].xanchor,
       original: z(0),
       reconstruction: z(1),
       residual: z(2),

@@ -327,9 +327,11 @@ describe('figure', () => {
     for (const name of ['digits', 'low_rank', 'flat']) {
       const { fig } = figureOf(name, { step: 3 });
       assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]),
-                       [['x', 'y'], ['x2', 'y2'], ['x3', 'y3'], ['x4', 'y4'], ['x4', 'y4']]);
+                       [['x', 'y'], ['x2', 'y2'], ['x3', 'y3'], ['x4', 'y4']]);
       for (const frame of fig.frames) {
         assert.equal(frame.traces.length, frame.data.length);
+        assert.equal(frame.layout.shapes[0].xref, 'x4', 'the current-k marker is a shape on the distortion axes');
+        assert.equal(frame.layout.shapes[0].xanchor, Number(frame.name));
         frame.data.forEach((trace, j) => {
           const base = fig.data[frame.traces[j]];
           assert.ok(base, `trace index ${frame.traces[j]}`);
