@@ -1,11 +1,15 @@
-// pcarecon: the core from the command line. JSON on stdout; on any error one line on stderr,
-// "pcarecon: <message>", and exit status 2 (usage errors too).
+// pcarecon: the core from the command line. JSON on stdout (render: a file); on any error one
+// line on stderr, "pcarecon: <message>", and exit status 2 (usage errors too).
 
+#include <cctype>
 #include <cerrno>
 #include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <exception>
+#include <fstream>
 #include <iostream>
+#include <iterator>
 #include <new>
 #include <optional>
 #include <string>
@@ -16,6 +20,11 @@
 #include "figure.h"
 #include "npy_reader.h"
 #include "pca.h"
+#include "standalone_html.h"
+
+#ifndef PCARECON_PLOTLY_JS
+#define PCARECON_PLOTLY_JS "node_modules/plotly.js-cartesian-dist-min/plotly-cartesian.min.js"
+#endif
 
 namespace {
 
@@ -26,13 +35,20 @@ constexpr const char* kUsage =
     "       pcarecon fit FILE.npy [-k K] [--shape HxW]\n"
     "       pcarecon figure FILE.npy [-i INDEX] [-k K] [--step S] [--frame-duration MS]\n"
     "                                [--plain-arrays] [--shape HxW]\n"
+    "       pcarecon render FILE.npy -o OUT.html|OUT.json [-i INDEX] [-k K] [--step S]\n"
+    "                                [--frame-duration MS] [--shape HxW] [--plotly PATH]\n"
     "\n"
     "  info    the .npy header: shape, dtype, fortran_order, version\n"
     "  fit     PCA with K components (0 or absent: min(N, D)), scikit-learn's names\n"
     "  figure  the plotly figure of sample INDEX rebuilt from k = 0, S, 2S, ..., K components\n"
+    "  render  that figure as a file: OUT.html, a standalone page that plays offline (plotly.js\n"
+    "          inlined, as plotly.py's write_html), or OUT.json, the figure with plain number\n"
+    "          lists that plotly.py reads (plotly.io.from_json)\n"
     "\n"
     "  --shape HxW      image size for an (N, D) file whose D is not a perfect square\n"
-    "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n";
+    "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n"
+    "  --plotly PATH    plotly.js to inline in OUT.html (default:\n"
+    "                   " PCARECON_PLOTLY_JS ")\n";
 
 int64_t parse_int(const std::string& option, const std::string& text) {
   errno = 0;
@@ -59,8 +75,26 @@ struct Arguments {
   std::string file;
   std::optional<int64_t> index, k, step, frame_duration;
   std::optional<pcarecon::ImageShape> shape;
+  std::optional<std::string> output, plotly;
   bool plain_arrays = false;
 };
+
+enum class RenderFormat { html, json };
+
+// The output format named by -o's extension (case-insensitive); anything else is refused.
+RenderFormat render_format(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  const auto slash = path.find_last_of('/');
+  std::string extension;
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash))
+    for (const char c : path.substr(dot))
+      extension += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (extension == ".html" || extension == ".htm") return RenderFormat::html;
+  if (extension == ".json") return RenderFormat::json;
+  throw Error(
+      "-o must name a .html file (standalone page) or a .json file (plotly.py figure), got '" +
+      path + "'");
+}
 
 Arguments parse(int argc, char** argv) {
   Arguments args;
@@ -83,6 +117,10 @@ Arguments parse(int argc, char** argv) {
       args.shape = parse_shape(value());
     else if (a == "--plain-arrays")
       args.plain_arrays = true;
+    else if (a == "-o" || a == "--output")
+      args.output = value();
+    else if (a == "--plotly")
+      args.plotly = value();
     else if (a.size() > 1 && a[0] == '-')
       throw Error("unknown option '" + a + "' (see pcarecon --help)");
     else
@@ -90,8 +128,9 @@ Arguments parse(int argc, char** argv) {
   }
   if (positional.empty()) throw Error("no command given (see pcarecon --help)");
   args.command = positional[0];
-  if (args.command != "info" && args.command != "fit" && args.command != "figure")
-    throw Error("unknown command '" + args.command + "': use info, fit or figure");
+  if (args.command != "info" && args.command != "fit" && args.command != "figure" &&
+      args.command != "render")
+    throw Error("unknown command '" + args.command + "': use info, fit, figure or render");
   if (positional.size() < 2) throw Error(args.command + " needs a .npy file");
   if (positional.size() > 2) throw Error("unexpected argument '" + positional[2] + "'");
   args.file = positional[1];
@@ -102,13 +141,46 @@ Arguments parse(int argc, char** argv) {
     refuse(args.k.has_value(), "-k");
     refuse(args.shape.has_value(), "--shape");
   }
-  if (args.command != "figure") {
+  if (args.command != "figure" && args.command != "render") {
     refuse(args.index.has_value(), "-i");
     refuse(args.step.has_value(), "--step");
     refuse(args.frame_duration.has_value(), "--frame-duration");
-    refuse(args.plain_arrays, "--plain-arrays");
+  }
+  if (args.command != "figure") refuse(args.plain_arrays, "--plain-arrays");
+  if (args.command != "render") {
+    refuse(args.output.has_value(), "-o");
+    refuse(args.plotly.has_value(), "--plotly");
+  } else {
+    if (!args.output) throw Error("render needs -o OUT.html or -o OUT.json");
+    if (args.output->empty()) throw Error("-o needs a file name");
+    if (render_format(*args.output) == RenderFormat::json && args.plotly)
+      throw Error("--plotly applies to .html output only (a .json figure holds no plotly.js)");
   }
   return args;
+}
+
+std::string read_text_file(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error("cannot read " + what + " '" + path + "': " + std::strerror(errno));
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (in.bad()) throw Error("cannot read " + what + " '" + path + "'");
+  return text;
+}
+
+void write_text_file(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out) throw Error("cannot write '" + path + "': " + std::strerror(errno));
+  out << text;
+  out.close();
+  if (!out) throw Error("cannot write '" + path + "'");
+}
+
+// The page's title for a rendered file: "PCA reconstruction: digits.npy, sample 3, k = 0 to 10".
+std::string render_title(const std::string& file, int64_t index, int64_t k) {
+  const auto slash = file.find_last_of('/');
+  const std::string name = slash == std::string::npos ? file : file.substr(slash + 1);
+  return "PCA reconstruction: " + name + ", sample " + std::to_string(index) + ", k = 0 to " +
+         std::to_string(k);
 }
 
 int run(int argc, char** argv) {
@@ -120,6 +192,20 @@ int run(int argc, char** argv) {
     }
   }
   const Arguments args = parse(argc, argv);
+  // render to .html: plotly.js is read first, so a missing copy fails before any computation.
+  const bool html = args.command == "render" && render_format(*args.output) == RenderFormat::html;
+  std::string plotly_js;
+  if (html) {
+    const std::string path = args.plotly.value_or(PCARECON_PLOTLY_JS);
+    std::ifstream probe(path, std::ios::binary);
+    if (!probe)
+      throw Error("plotly.js not found at '" + path + "' (" + std::strerror(errno) +
+                  "): give its path with --plotly PATH (plotly-cartesian.min.js or plotly.min.js " +
+                  "from npm), or run scripts/setup to install it there");
+    plotly_js = read_text_file(path, "plotly.js");
+    if (plotly_js.find("newPlot") == std::string::npos)
+      throw Error("'" + path + "' does not look like plotly.js (no Plotly.newPlot in it)");
+  }
   nlohmann::json out;
   if (args.command == "info") {
     out = pcarecon::npy_header_json(pcarecon::read_npy_header_file(args.file));
@@ -150,7 +236,17 @@ int run(int argc, char** argv) {
         options.frame_duration_ms = static_cast<int>(*args.frame_duration);
       }
       options.binary_arrays = !args.plain_arrays;
+      if (args.command == "render")
+        options.binary_arrays = html;  // plotly.js 4 reads base64 arrays
       out = pcarecon::build_figure(images, model, options);
+      if (args.command == "render") {
+        write_text_file(*args.output, html ? pcarecon::standalone_html(
+                                                 out, plotly_js,
+                                                 render_title(args.file, options.sample_index,
+                                                              model.n_components()))
+                                           : out.dump() + "\n");
+        return 0;
+      }
     }
   }
   std::cout << out.dump() << '\n';
