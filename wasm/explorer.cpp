@@ -71,7 +71,12 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
           throw Error("internal error: the reader delivered rows outside the stack");
         pending_->rows.middleRows(first_row, rows.rows()) = rows;
       },
-      hint);
+      hint, kMemoryLimitBytes);
+}
+
+void Explorer::expect_file_size(uint64_t bytes) {
+  if (!pending_reader_) throw Error("no file is being read: begin a file before giving its size");
+  pending_reader_->expect_total_size(bytes);
 }
 
 void Explorer::feed(const uint8_t* bytes, size_t size) {
@@ -169,6 +174,25 @@ void Explorer::fit(int64_t n_components) {
   PcaOptions options;
   options.n_components = n_components;
   PcaModel model = fit_pca(stack.rows, options);
+  model_ = std::move(model);
+  ++fit_count_;
+}
+
+void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_rows) {
+  const ImageStack& stack = images();
+  const int64_t n = stack.samples();
+  const int64_t d = stack.rows.cols();
+  if (n_components < 0)
+    throw Error("number of components must be 0 (all) or at least 1 (got " +
+                std::to_string(n_components) + ")");
+  if (n < d)
+    throw Error("a fit from a covariance needs at least as many samples as pixels (" +
+                std::to_string(n) + " < " + std::to_string(d) + ")");
+  if (all_rows.dim() != d || all_rows.count() != n)
+    throw Error("the covariance holds " + std::to_string(all_rows.count()) + " rows of " +
+                std::to_string(all_rows.dim()) + " values; the images are " + std::to_string(n) +
+                " rows of " + std::to_string(d));
+  PcaModel model = fit_pca(all_rows, n_components);
   model_ = std::move(model);
   ++fit_count_;
 }

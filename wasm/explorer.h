@@ -33,6 +33,11 @@ nlohmann::json pca_model_json(const PcaModel& model);
 
 class Explorer {
  public:
+  // The most a page can hold: a WebAssembly module's whole 4 GB address space. A file whose
+  // float32 matrix needs this much or more is refused as soon as its header is read; the same
+  // limit applies natively, so the CLI-free tests see exactly what the page does.
+  static constexpr uint64_t kMemoryLimitBytes = uint64_t{1} << 32;
+
   // Not copyable or movable: the reader of a file being read writes into this object.
   Explorer() = default;
   Explorer(const Explorer&) = delete;
@@ -40,6 +45,9 @@ class Explorer {
 
   // Starts reading a new file; hint (0×0 = infer) as in image_shape_for.
   void begin_file(std::optional<ImageShape> hint = std::nullopt);
+  // Optional, after begin_file and before the first feed: the file's size in bytes, so that a
+  // file shorter or longer than its header says is refused before anything is allocated.
+  void expect_file_size(uint64_t bytes);
   void feed(const uint8_t* bytes, size_t size);
   // Throws; on success the new stack replaces the old one and the model is dropped.
   void finish_file();
@@ -55,6 +63,10 @@ class Explorer {
   StackInfo info() const;            // of the loaded stack; throws Error when none loaded
 
   void fit(int64_t n_components);  // 0 = max; throws
+  // fit() from the covariance of every loaded row accumulated by the caller (e.g. partly in
+  // another worker, merged with CovarianceAccumulator::merge). Throws Error unless it holds N rows
+  // of D values, and for N < D (that case needs the rows themselves: use fit()).
+  void fit_from(int64_t n_components, const CovarianceAccumulator& all_rows);
   bool has_model() const;
   const PcaModel& model() const;  // throws Error when not fitted
   int64_t fit_count() const { return fit_count_; }

@@ -573,10 +573,48 @@ void check_addressable(int64_t n, const ImageShape& image) {
   }
 }
 
-[[noreturn]] void throw_out_of_memory(int64_t n, const ImageShape& image) {
+// Throws unless the N×D float32 matrix stays under `limit` bytes; said as soon as the header is
+// read, before any data, so a file too large for the page is refused at once.
+void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
+  const long double bytes =
+      static_cast<long double>(n) * static_cast<long double>(image.pixels()) * sizeof(float);
+  if (bytes < static_cast<long double>(limit)) return;
+  char size[64];
+  std::snprintf(size, sizeof size, "%.2Lf GB (%.0Lf bytes)", bytes / 1e9L, bytes);
+  throw Error("too large to load: " + matrix_size_text(n, image) + " as float32 need " + size +
+              ", and this page can hold at most " + format_gb(limit) + " (" +
+              std::to_string(limit) + " bytes, the memory limit of WebAssembly)");
+}
+
+// limit > 0: the page's memory limit, said too.
+[[noreturn]] void throw_out_of_memory(int64_t n, const ImageShape& image, uint64_t limit = 0) {
   const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(image.pixels()) * 4;
-  throw Error("not enough memory to hold " + matrix_size_text(n, image) + " as float32 (" +
-              std::to_string(bytes) + " bytes, " + format_gb(bytes) + ")");
+  std::string message = "not enough memory to hold " + matrix_size_text(n, image) +
+                        " as float32 (" + std::to_string(bytes) + " bytes, " + format_gb(bytes) +
+                        ")";
+  if (limit > 0)
+    message += "; this page can hold at most " + format_gb(limit) + " (" + std::to_string(limit) +
+               " bytes, the memory limit of WebAssembly) in all";
+  throw Error(message);
+}
+
+// The checks a header must pass before any data is read, in the same order for the stream reader
+// and for whole files, so both give the same message. Returns the bytes of one sample.
+size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_matrix_bytes) {
+  const int64_t n = h.shape[0];
+  if (max_matrix_bytes > 0) check_memory_limit(n, image, max_matrix_bytes);  // the page's own
+  check_addressable(n, image);
+  uint64_t sample = 0;
+  if (__builtin_mul_overflow(static_cast<uint64_t>(image.pixels()),
+                             static_cast<uint64_t>(h.item_size), &sample) ||
+      sample > std::numeric_limits<size_t>::max()) {
+    throw Error("a single sample of shape " + shape_string(h.shape) + " is too large to read");
+  }
+  if (h.fortran_order && h.data_bytes > std::numeric_limits<size_t>::max()) {
+    // The whole file must be held, more than size_t can count.
+    throw_out_of_memory(n, image, max_matrix_bytes);
+  }
+  return static_cast<size_t>(sample);
 }
 
 }  // namespace
@@ -702,7 +740,8 @@ std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size) {
     count = 0;
     overflow = false;
   }
-  if (overflow) {
+  // The count must fit a signed 64-bit index (Eigen's), so that H·W and N·H·W never overflow.
+  if (overflow || count > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     throw Error("the shape " + shape_string(h.shape) +
                 " has more elements than a 64-bit count can hold");
   }
@@ -773,7 +812,9 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
 struct NpyStreamReader::State {
   RowSink sink;
   std::optional<ImageShape> hint;
-  std::string failure;  // once set, every call rethrows it
+  uint64_t max_matrix_bytes = 0;           // 0: no limit but the address space
+  std::optional<uint64_t> expected_total;  // the file's size, when the caller knows it
+  std::string failure;                     // once set, every call rethrows it
 
   std::vector<uint8_t> head;  // header bytes until the header is complete
   std::optional<NpyHeader> header;
@@ -789,6 +830,7 @@ struct NpyStreamReader::State {
   uint64_t bytes_fed = 0;
   int64_t rows_delivered = 0;
 
+  bool allocated = false;
   RowMatrixF stage;  // block_rows × D
   int64_t block_rows = 1;
   std::vector<int64_t> fortran_target;  // Fortran feature index → C feature index
@@ -803,51 +845,48 @@ struct NpyStreamReader::State {
     image = image_shape_for(h, hint);
     n = h.shape[0];
     d = image.pixels();
-    check_addressable(n, image);
-    uint64_t sample = 0;
-    if (__builtin_mul_overflow(static_cast<uint64_t>(d), static_cast<uint64_t>(h.item_size),
-                               &sample) ||
-        sample > std::numeric_limits<size_t>::max()) {
-      throw Error("a single sample of shape " + shape_string(h.shape) + " is too large to read");
-    }
-    sample_bytes = static_cast<size_t>(sample);
-    if (h.fortran_order && h.data_bytes > std::numeric_limits<size_t>::max()) {
-      throw_out_of_memory(n, image);  // the whole file must be held, more than size_t can count
+    sample_bytes = check_sizes(h, image, max_matrix_bytes);
+    if (expected_total) {  // the same check, in the same order, as for a whole file
+      const uint64_t data = *expected_total > h.data_offset ? *expected_total - h.data_offset : 0;
+      if (data < h.data_bytes) throw Error(truncated_data_message(h.data_bytes, data));
+      if (data > h.data_bytes) throw Error(excess_data_message(data - h.data_bytes));
     }
     convert = make_converter(h);
     block_rows = std::max<int64_t>(1, std::min<int64_t>(n, (int64_t{1} << 18) / d));
-    try {
-      allocate(h);
-    } catch (const std::bad_alloc&) {
-      throw_out_of_memory(n, image);
-    }
     header = h;
   }
 
-  void allocate(const NpyHeader& h) {
-    stage.resize(block_rows, d);
-    if (h.fortran_order) {
-      // Fortran index f = i1 + d1·(i2 + d2·(...)) of the per-sample dims; C index c = (i1·d2 +
-      // i2)...
-      const std::vector<int64_t> dims(h.shape.begin() + 1, h.shape.end());
-      std::vector<int64_t> c_stride(dims.size(), 1);
-      for (size_t j = dims.size(); j-- > 1;) c_stride[j - 1] = c_stride[j] * dims[j];
-      std::vector<int64_t> idx(dims.size(), 0);
-      fortran_target.resize(static_cast<size_t>(d));
-      int64_t c = 0;
-      for (int64_t f = 0; f < d; ++f) {
-        fortran_target[static_cast<size_t>(f)] = c;
-        for (size_t j = 0; j < dims.size(); ++j) {  // odometer, first dim fastest
-          ++idx[j];
-          c += c_stride[j];
-          if (idx[j] < dims[j]) break;
-          c -= c_stride[j] * idx[j];
-          idx[j] = 0;
+  // Buffers are sized from the header but allocated only once the data they hold has arrived
+  // (a whole sample in C order, all of the data in Fortran order), so a short file whose header
+  // announces huge images costs no more memory than its own size.
+  void allocate() {
+    if (allocated) return;
+    try {
+      stage.resize(block_rows, d);
+      if (header->fortran_order) {
+        // Fortran index f = i1 + d1·(i2 + d2·(...)) of the per-sample dims; C index
+        // c = (i1·d2 + i2)...
+        const std::vector<int64_t> dims(header->shape.begin() + 1, header->shape.end());
+        std::vector<int64_t> c_stride(dims.size(), 1);
+        for (size_t j = dims.size(); j-- > 1;) c_stride[j - 1] = c_stride[j] * dims[j];
+        std::vector<int64_t> idx(dims.size(), 0);
+        fortran_target.resize(static_cast<size_t>(d));
+        int64_t c = 0;
+        for (int64_t f = 0; f < d; ++f) {
+          fortran_target[static_cast<size_t>(f)] = c;
+          for (size_t j = 0; j < dims.size(); ++j) {  // odometer, first dim fastest
+            ++idx[j];
+            c += c_stride[j];
+            if (idx[j] < dims[j]) break;
+            c -= c_stride[j] * idx[j];
+            idx[j] = 0;
+          }
         }
       }
-    } else {
-      carry.reserve(std::min<size_t>(sample_bytes, size_t{1} << 20));
+    } catch (const std::bad_alloc&) {
+      throw_out_of_memory(n, image, max_matrix_bytes);
     }
+    allocated = true;
   }
 
   // Scans the first `rows` rows of stage, then hands them to the sink.
@@ -882,6 +921,7 @@ struct NpyStreamReader::State {
   }
 
   void convert_rows(const uint8_t* src, int64_t rows) {
+    allocate();
     overflow_count += convert.contiguous(src, static_cast<size_t>(rows * d), stage.data(), 1);
     deliver(rows);
   }
@@ -949,6 +989,7 @@ struct NpyStreamReader::State {
 
   // Converts all of the Fortran-order data, `data_bytes` bytes at `data`.
   void convert_fortran(const uint8_t* data) {
+    allocate();
     const size_t item = header->item_size;
     for (int64_t r0 = 0; r0 < n; r0 += block_rows) {
       const int64_t rows = std::min(block_rows, n - r0);
@@ -991,16 +1032,18 @@ struct NpyStreamReader::State {
   }
 };
 
-NpyStreamReader::NpyStreamReader(RowSink sink, std::optional<ImageShape> hint)
+NpyStreamReader::NpyStreamReader(RowSink sink, std::optional<ImageShape> hint,
+                                 uint64_t max_matrix_bytes)
     : state_(std::make_shared<State>()) {
   state_->sink = std::move(sink);
   state_->hint = hint;
+  state_->max_matrix_bytes = max_matrix_bytes;
 }
 
 namespace {
 // Runs one step of the reader; after a failure the reader stays failed with the same message.
 template <typename F>
-void guarded(std::string& failure, const NpyStreamReader* reader, F&& step) {
+void guarded(std::string& failure, const NpyStreamReader* reader, uint64_t limit, F&& step) {
   if (!failure.empty()) throw Error(failure);
   try {
     step();
@@ -1010,7 +1053,7 @@ void guarded(std::string& failure, const NpyStreamReader* reader, F&& step) {
   } catch (const std::bad_alloc&) {
     if (reader->has_header()) {
       try {
-        throw_out_of_memory(reader->samples(), reader->image_shape());
+        throw_out_of_memory(reader->samples(), reader->image_shape(), limit);
       } catch (const Error& e) {
         failure = e.what();
         throw;
@@ -1027,11 +1070,19 @@ void guarded(std::string& failure, const NpyStreamReader* reader, F&& step) {
 
 void NpyStreamReader::feed(const uint8_t* bytes, size_t size) {
   if (size == 0) return;
-  guarded(state_->failure, this, [&] { state_->feed(bytes, size); });
+  guarded(state_->failure, this, state_->max_matrix_bytes, [&] { state_->feed(bytes, size); });
+}
+
+void NpyStreamReader::expect_total_size(uint64_t bytes) {
+  guarded(state_->failure, this, state_->max_matrix_bytes, [&] {
+    if (state_->bytes_fed > 0)
+      throw Error("internal error: the file size must be given before any byte");
+    state_->expected_total = bytes;
+  });
 }
 
 void NpyStreamReader::finish() {
-  guarded(state_->failure, this, [&] { state_->finish(); });
+  guarded(state_->failure, this, state_->max_matrix_bytes, [&] { state_->finish(); });
 }
 
 bool NpyStreamReader::has_header() const { return state_->header.has_value(); }
@@ -1083,9 +1134,9 @@ ImageStack read_stack(const uint8_t* head, size_t head_size, uint64_t total_size
     throw Error("file is truncated: the header is incomplete");
   }
   const ImageShape image = image_shape_for(*h, hint);
+  check_sizes(*h, image, 0);
   check_total_size(*h, total_size);
   const int64_t n = h->shape[0];
-  check_addressable(n, image);
   ImageStack stack;
   try {
     stack.rows.resize(n, image.pixels());

@@ -57,8 +57,16 @@ class NpyStreamReader {
   // rows: a block of whole samples (n×D); first_row: index of its first sample in the file.
   using RowSink = std::function<void(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row)>;
 
-  explicit NpyStreamReader(RowSink sink, std::optional<ImageShape> hint = std::nullopt);
+  // max_matrix_bytes > 0: a file whose N×D float32 matrix needs that many bytes or more is
+  // refused as soon as its header is read ("too large to load: ... need X GB ..., and this page
+  // can hold at most Y GB ..."). 0: limited only by the address space.
+  explicit NpyStreamReader(RowSink sink, std::optional<ImageShape> hint = std::nullopt,
+                           uint64_t max_matrix_bytes = 0);
 
+  // Optional, before the first feed(): the whole file's size. A header whose data does not fit
+  // it is then refused at once with finish()'s message ("file is truncated: ..."), before any
+  // buffer is sized from the header, so a short file cannot make the reader allocate much.
+  void expect_total_size(uint64_t bytes);
   void feed(const uint8_t* bytes, size_t size);
   // Checks that exactly the announced data arrived and that no value was NaN or Inf; throws Error
   // (e.g. "file is truncated: expected 6272000 data bytes, found 1000") otherwise.

@@ -44,7 +44,26 @@
           this.restart(`the worker failed: ${event.message || 'unknown error'}`, { fatal: true });
         }
       };
+      // A reply that cannot be received (it could not be deserialized, e.g. out of memory) would
+      // leave its request waiting forever: treat it as the worker dying.
+      worker.onmessageerror = () => {
+        if (generation === this.generation) {
+          this.restart('a reply from the worker could not be read', { fatal: true });
+        }
+      };
       this.worker = worker;
+      // A second worker from the same source, which the first one uses to split a fit over two
+      // cores (worker.js, "the helper"). A worker cannot start it itself from a file:// page (a
+      // blob:null URL is not accessible to it), so the page starts it and joins the two with a
+      // MessageChannel; it stays idle until the first file is loaded.
+      try {
+        const channel = new MessageChannel();
+        this.helper = new Worker(this.url);
+        this.helper.postMessage({ helper: 'port', port: channel.port1 }, [channel.port1]);
+        worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
+      } catch (_) {
+        this.helper = null; // the worker fits alone
+      }
     }
 
     // Sends a request; returns {id, promise}. Typed arrays in payload are transferred.
@@ -91,6 +110,7 @@
     // Terminates the worker, rejects everything pending, starts a fresh worker.
     restart(reason, { fatal }) {
       this.worker.terminate();
+      if (this.helper) this.helper.terminate();
       const pending = [...this.pending.values()];
       this.pending.clear();
       this.spawn();

@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <new>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <string>
@@ -514,9 +515,9 @@ TEST_CASE("broken headers are refused with what was expected where", "[npy]") {
           "the .npy header has the integer -9223372036854775809, which does not fit in 64 bits");
     CHECK(message(prefix + "'shape': (-9223372036854775808, 2, 2)}") ==
           "the shape (-9223372036854775808, 2, 2) has a negative entry -9223372036854775808");
-    CHECK(message("{'descr': '<f8', 'fortran_order': False, 'shape': (2305843009213693952, 4, "
+    CHECK(message("{'descr': '<f8', 'fortran_order': False, 'shape': (1152921504606846976, 4, "
                   "1)}") ==
-          "the shape (2305843009213693952, 4, 1) of dtype '<f8' needs more than 2^64 data bytes");
+          "the shape (1152921504606846976, 4, 1) of dtype '<f8' needs more than 2^64 data bytes");
     // A zero makes the product 0 even when the rest would overflow.
     CHECK(message(prefix + "'shape': (0, 4294967296, 4294967296)}") ==
           "the array has no samples: shape (0, 4294967296, 4294967296)");
@@ -713,21 +714,34 @@ TEST_CASE("float64 values are rounded to float32 exactly at its limits", "[npy]"
 TEST_CASE("a matrix too large to allocate is refused with its size", "[npy]") {
   SECTION("more than the address space") {
     const Bytes bytes =
-        make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (4611686018427387904, 2, 1)}");
+        make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2305843009213693952, 2, 1)}");
     CHECK(stream_message(bytes, 3) ==
-          "not enough memory: 4611686018427387904 images of 2x1 pixels as float32 need "
-          "36893488147.42 GB, more than this program can address");
-    // With the whole file at hand, its size is checked first.
-    CHECK(read_message(bytes) ==
-          "file is truncated: expected 9223372036854775808 data bytes, found 0");
+          "not enough memory: 2305843009213693952 images of 2x1 pixels as float32 need "
+          "18446744073.71 GB, more than this program can address");
+    // A count beyond a signed 64-bit index is refused with the header (H·W must not overflow).
+    CHECK(read_message(make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, "
+                                "6333666666666666666, 2)}")) ==
+          "the shape (1, 6333666666666666666, 2) has more elements than a 64-bit count can hold");
+    // With the whole file at hand, the same check comes first, so both readers agree.
+    CHECK(read_message(bytes) == stream_message(bytes, 3));
   }
-  SECTION("allocation fails") {
-    // D = 2^60 pixels: one row alone needs 2^62 bytes, which no allocator can give.
+  SECTION("nothing is allocated before the data arrives") {
+    // D = 2^60 pixels: one row alone would need 2^62 bytes; a header alone costs nothing.
     const Bytes bytes =
         make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (1, 1152921504606846976)}");
     CHECK(stream_message(bytes, 64) ==
-          "not enough memory to hold 1 image of 1073741824x1073741824 pixels as float32 "
-          "(4611686018427387904 bytes, 4611686018.43 GB)");
+          "file is truncated: expected 1152921504606846976 data bytes, found 0");
+  }
+  SECTION("allocation fails") {
+    // Out of memory while the rows are stored (the sink stands for the page's stack).
+    const Bytes bytes = make_npy("{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 2)}",
+                                 std::string(12, '\x01'));
+    NpyStreamReader reader(
+        [](const Eigen::Ref<const RowMatrixF>&, int64_t) { throw std::bad_alloc(); });
+    const std::string message =
+        "not enough memory to hold 3 images of 2x2 pixels as float32 (48 bytes, 0.00 GB)";
+    CHECK_THROWS_WITH(reader.feed(bytes.data(), bytes.size()), message);
+    CHECK_THROWS_WITH(reader.finish(), message);
   }
 }
 
