@@ -17,6 +17,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <exception>
 #include <new>
 #include <optional>
@@ -164,6 +165,7 @@ struct JsExplorer {
   JsExplorer(const JsExplorer&) = delete;
   JsExplorer& operator=(const JsExplorer&) = delete;
   pcarecon::Explorer core;
+  std::optional<pcarecon::CovarianceAccumulator> partial;  // accumulateRows, until fitWith
 };
 
 // The options of figureJson, converted by embind's value_object (field names as in pcarecon.d.ts).
@@ -221,6 +223,14 @@ val finish_file(JsExplorer& self) {
 }
 
 void cancel_file(JsExplorer& self) { self.core.cancel_file(); }
+
+void expect_file_size(JsExplorer& self, double bytes) {
+  guarded_void("starting a file", [&] {
+    const int64_t n = whole_number(bytes, "file size");
+    if (n < 0) throw Error("file size must be 0 or more (got " + std::to_string(n) + ")");
+    self.core.expect_file_size(static_cast<uint64_t>(n));
+  });
+}
 
 val info(JsExplorer& self) {
   return guarded_val("describing the images", [&] { return info_val(self.core.info(), true); });
@@ -402,7 +412,140 @@ std::string fit_json(val bytes_arg, double n_components) {
   return result;
 }
 
+// ---- Split fits: a second worker accumulates part of the rows -----------------------------
+
+// Rows [start, start + count) of the loaded stack, row-major, as a Float32Array copy.
+val rows(JsExplorer& self, double start, double count) {
+  return guarded_val("copying rows", [&] {
+    const pcarecon::RowMatrixF& all = self.core.images().rows;
+    const int64_t first = whole_number(start, "first row");
+    const int64_t n = whole_number(count, "row count");
+    if (first < 0 || n < 0 || first + n > all.rows())
+      throw Error("rows " + std::to_string(first) + " to " + std::to_string(first + n) +
+                  " are not a range of the " + std::to_string(all.rows()) + " samples");
+    return copy_out(all.data() + first * all.cols(), static_cast<size_t>(n * all.cols()));
+  });
+}
+
+// A Float64Array field of a state object, checked for its length.
+Eigen::VectorXd state_array(const val& state, const char* name, size_t n) {
+  const val field = state[name];
+  if (!field.instanceof (val::global("Float64Array")) || length_of(field) != n)
+    throw Error(std::string("accumulator state: ") + name + " must be a Float64Array of " +
+                std::to_string(n) + " values");
+  Eigen::VectorXd out(static_cast<Eigen::Index>(n));
+  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", field);
+  return out;
+}
+
+// {count, shift, sum, scatter} (Float64Arrays of D, D, D·D) as a CovarianceAccumulator.
+pcarecon::CovarianceAccumulator accumulator_from(const val& state, int64_t d) {
+  if (state.typeOf().as<std::string>() != "object" || state.isNull())
+    throw Error("accumulator state must be an object {count, shift, sum, scatter}");
+  pcarecon::AccumulatorState s;
+  s.count = whole_number(state["count"].as<double>(), "accumulator count");
+  s.shift = state_array(state, "shift", static_cast<size_t>(d));
+  s.sum = state_array(state, "sum", static_cast<size_t>(d));
+  const Eigen::VectorXd scatter = state_array(state, "scatter", static_cast<size_t>(d * d));
+  s.scatter = Eigen::Map<const Eigen::MatrixXd>(scatter.data(), d, d);
+  return pcarecon::CovarianceAccumulator::from_state(s);
+}
+
+// Accumulates rows [begin, end) of the loaded stack into the Explorer's pending partial covariance
+// (replacing any earlier one); fitWith then merges the other rows' state and fits.
+void accumulate_rows(JsExplorer& self, double begin_arg, double end_arg) {
+  guarded_void("accumulating rows", [&] {
+    const pcarecon::RowMatrixF& all = self.core.images().rows;
+    const int64_t begin = whole_number(begin_arg, "first row");
+    const int64_t end = whole_number(end_arg, "end row");
+    if (begin < 0 || end < begin || end > all.rows())
+      throw Error("rows " + std::to_string(begin) + " to " + std::to_string(end) +
+                  " are not a range of the " + std::to_string(all.rows()) + " samples");
+    self.partial.reset();
+    pcarecon::CovarianceAccumulator accumulator(all.cols());
+    accumulator.add(all.middleRows(begin, end - begin));
+    self.partial.emplace(std::move(accumulator));
+  });
+}
+
+void fit_with(JsExplorer& self, double n_components, val state_arg) {
+  bool ok;
+  {
+    val state = std::move(state_arg);  // released before any JS error is thrown
+    ok = run_guarded("fitting the model", [&] {
+      if (!self.partial) throw Error("no partial covariance: call accumulateRows first");
+      const int64_t d = self.core.images().rows.cols();
+      pcarecon::CovarianceAccumulator all = std::move(*self.partial);
+      self.partial.reset();
+      all.merge(accumulator_from(state, d));
+      self.core.fit_from(whole_number(n_components, "number of components"), all);
+    });
+  }
+  if (!ok) throw_pending_error();
+}
+
+// The covariance of rows handed over by another worker: add(Float32Array of n·D, D) any number
+// of times, then state() = {dim, count, shift, sum, scatter} (column-major D×D).
+struct JsAccumulator {
+  std::optional<pcarecon::CovarianceAccumulator> core;
+};
+
+void accumulator_add(JsAccumulator& self, val rows_arg, double dim) {
+  bool ok;
+  {
+    val rows = std::move(rows_arg);
+    ok = run_guarded("adding rows", [&] {
+      if (!rows.instanceof (val::global("Float32Array")))
+        throw Error("rows must be a Float32Array (got " + js_type(rows) + ")");
+      const int64_t d = whole_number(dim, "row length");
+      if (d < 1) throw Error("row length must be at least 1 (got " + std::to_string(d) + ")");
+      const size_t total = length_of(rows);
+      if (total % static_cast<size_t>(d) != 0)
+        throw Error(std::to_string(total) + " values are not whole rows of " + std::to_string(d));
+      if (!self.core) self.core.emplace(d);  // only once the first rows are known to be valid
+      // A block of rows at a time: the heap holds one block, whatever the array's size.
+      const int64_t n = static_cast<int64_t>(total) / d;
+      const int64_t block = std::max<int64_t>(1, (int64_t{4} << 20) / (d * 4));
+      pcarecon::RowMatrixF buffer;
+      for (int64_t r = 0; r < n; r += block) {
+        const int64_t b = std::min(block, n - r);
+        buffer.resize(b, d);
+        val(emscripten::typed_memory_view(static_cast<size_t>(b * d), buffer.data()))
+            .call<void>("set", rows.call<val>("subarray", static_cast<double>(r * d),
+                                              static_cast<double>((r + b) * d)));
+        self.core->add(buffer);
+      }
+    });
+  }
+  if (!ok) throw_pending_error();
+}
+
+val accumulator_state(JsAccumulator& self) {
+  return guarded_val("copying the accumulator", [&] {
+    if (!self.core) throw Error("no rows have been added yet");
+    const pcarecon::AccumulatorState s = self.core->state();
+    val out = val::object();
+    out.set("dim", static_cast<double>(s.shift.size()));
+    out.set("count", static_cast<double>(s.count));
+    out.set("shift", copy_out(s.shift));
+    out.set("sum", copy_out(s.sum));
+    out.set("scatter", copy_out(s.scatter.data(), static_cast<size_t>(s.scatter.size())));
+    return out;
+  });
+}
+
 double live_explorer_count() { return g_live_explorers; }
+
+// Test hook: a real fault inside the module, as a bug would cause one, so that the tests can check
+// that the page survives it. "abort": abort() (the runtime's Aborted()); "trap": a WebAssembly
+// trap (unreachable). Anything else is refused.
+void debug_fault(std::string kind) {
+  const bool abort = kind == "abort", trap = kind == "trap";
+  std::string().swap(kind);  // nothing left on the heap if the JS error below is thrown
+  if (abort) std::abort();
+  if (trap) __builtin_trap();
+  pcarecon_throw_js_error("debugFault: unknown fault (use 'abort' or 'trap')");
+}
 
 }  // namespace
 
@@ -424,6 +567,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("rowsRead", &rows_read)
       .function("finishFile", &finish_file)
       .function("cancelFile", &cancel_file)
+      .function("expectFileSize", &expect_file_size)
       .function("info", &info)
       .function("fit", &fit)
       .function("fitCount", &fit_count)
@@ -433,9 +577,18 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("reconstruction", &reconstruction)
       .function("distortion", &distortion)
       .function("meanImage", &mean_image)
-      .function("component", &component);
+      .function("component", &component)
+      .function("rows", &rows)
+      .function("accumulateRows", &accumulate_rows)
+      .function("fitWith", &fit_with);
+
+  class_<JsAccumulator>("Accumulator")
+      .constructor<>()
+      .function("add", &accumulator_add)
+      .function("state", &accumulator_state);
 
   function("npyInfo", &npy_info);
   function("fitJson", &fit_json);
   function("liveExplorerCount", &live_explorer_count);  // test hook: Explorers not yet deleted
+  function("debugFault", &debug_fault);                 // test hook: abort or trap the module
 }

@@ -1,5 +1,6 @@
 // PCA: the streamed covariance path, the exact thin path for N < D, and randomized SVD.
-// All arithmetic is in double; the float32 input is converted a block of rows at a time.
+// Arithmetic is in double (the float32 input converted a block of rows at a time), except the
+// covariance's block rank updates, which run in float32 where that is exact (or when asked).
 
 #include "pca.h"
 
@@ -44,16 +45,8 @@ void check_finite(const Eigen::Ref<const RowMatrixF>& block, int64_t first_row) 
   }
 }
 
-// The per-chunk kernel of the covariance path, kept alone so that it can be swapped for a float32
-// SIMD-blocked version: shifts `block` by `shift` into `work` (double), adds its column sums to
-// `sum` and its scatter (work)ᵀ(work) to the lower triangle of `scatter` with a symmetric rank
-// update (syrk: half the flops of a full product).
-void accumulate_block(const Eigen::Ref<const RowMatrixF>& block, const Eigen::VectorXd& shift,
-                      RowMatrixD& work, Eigen::VectorXd& sum, Eigen::MatrixXd& scatter) {
-  work = block.cast<double>().rowwise() - shift.transpose();
-  sum.noalias() += work.colwise().sum().transpose();
-  scatter.selfadjointView<Eigen::Lower>().rankUpdate(work.transpose());
-}
+// A float32 block scatter is exact when every product and partial sum is an integer below 2²⁴.
+constexpr double kFloatExact = 16777216.0;
 
 void check_samples(int64_t n_samples) {
   if (n_samples < 2) {
@@ -263,7 +256,8 @@ void canonicalize_signs(Eigen::MatrixXd& components) {
 
 // --- CovarianceAccumulator -------------------------------------------------------------------
 
-CovarianceAccumulator::CovarianceAccumulator(int64_t dim) : dim_(dim) {
+CovarianceAccumulator::CovarianceAccumulator(int64_t dim, AccumulatorKernel kernel)
+    : dim_(dim), kernel_(kernel) {
   if (dim < 1) {
     throw Error("the number of pixels per image must be at least 1; got " + std::to_string(dim));
   }
@@ -284,6 +278,117 @@ CovarianceAccumulator::CovarianceAccumulator(int64_t dim) : dim_(dim) {
   }
 }
 
+CovarianceAccumulator CovarianceAccumulator::from_state(const AccumulatorState& state,
+                                                        AccumulatorKernel kernel) {
+  const int64_t d = state.shift.size();
+  if (d < 1 || state.sum.size() != d || state.scatter.rows() != d || state.scatter.cols() != d) {
+    throw Error("an accumulator state needs shift and sum of D values and a D×D scatter; got " +
+                std::to_string(state.shift.size()) + ", " + std::to_string(state.sum.size()) +
+                " and " + std::to_string(state.scatter.rows()) + "×" +
+                std::to_string(state.scatter.cols()));
+  }
+  if (state.count < 0) {
+    throw Error("an accumulator state needs a count of 0 or more; got " +
+                std::to_string(state.count));
+  }
+  if (!state.shift.allFinite() || !state.sum.allFinite() ||
+      !state.scatter.triangularView<Eigen::Lower>().toDenseMatrix().allFinite()) {
+    throw Error("an accumulator state holds a non-finite value");
+  }
+  CovarianceAccumulator out(d, kernel);
+  out.count_ = state.count;
+  out.shift_ = state.shift;
+  out.sum_ = state.sum;
+  out.scatter_.triangularView<Eigen::Lower>() = state.scatter;
+  return out;
+}
+
+AccumulatorState CovarianceAccumulator::state() const {
+  AccumulatorState out;
+  out.count = count_;
+  out.shift = shift_;
+  out.sum = sum_;
+  out.scatter = scatter_;
+  return out;
+}
+
+void CovarianceAccumulator::merge(const CovarianceAccumulator& other) {
+  if (other.dim_ != dim_) {
+    throw Error("cannot merge accumulators of " + std::to_string(other.dim_) + " and " +
+                std::to_string(dim_) + " values per row");
+  }
+  if (other.count_ == 0) return;
+  if (count_ == 0) {
+    count_ = other.count_;
+    shift_ = other.shift_;
+    sum_ = other.sum_;
+    scatter_ = other.scatter_;
+    float32_rows_ += other.float32_rows_;
+    return;
+  }
+  const double n1 = static_cast<double>(count_);
+  const double n2 = static_cast<double>(other.count_);
+  const double n = n1 + n2;
+  const Eigen::VectorXd offset1 = sum_ / n1;  // mean₁ − shift₁
+  const Eigen::VectorXd offset2 = other.sum_ / n2;
+  // δ = mean₂ − mean₁, from the shifts and the small offsets (no large means subtracted).
+  const Eigen::VectorXd delta = (other.shift_ - shift_) + (offset2 - offset1);
+  // Centred scatters M2 = Σ(x − mean)(x − mean)ᵀ = scatter − n·offset·offsetᵀ (lower triangles).
+  Eigen::MatrixXd m2 = scatter_;
+  m2.selfadjointView<Eigen::Lower>().rankUpdate(offset1, -n1);
+  m2.triangularView<Eigen::Lower>() += other.scatter_;
+  m2.selfadjointView<Eigen::Lower>().rankUpdate(offset2, -n2);
+  m2.selfadjointView<Eigen::Lower>().rankUpdate(delta, n1 * n2 / n);
+  // Back to this accumulator's form around its own shift: offset = mean − shift₁.
+  const Eigen::VectorXd offset = offset1 + delta * (n2 / n);
+  m2.selfadjointView<Eigen::Lower>().rankUpdate(offset, n);
+  scatter_ = std::move(m2);
+  sum_ = offset * n;
+  count_ += other.count_;
+  float32_rows_ += other.float32_rows_;
+}
+
+void CovarianceAccumulator::flush_float_scatter() {
+  if (!pending_) return;
+  scatter_.triangularView<Eigen::Lower>() += block_scatter_.cast<double>();
+  block_scatter_.setZero();
+  pending_squares_.setZero();
+  pending_ = false;
+}
+
+void CovarianceAccumulator::add_block(const Eigen::Ref<const RowMatrixF>& block) {
+  const int64_t b = block.rows();
+  work_d_ = block.cast<double>().rowwise() - shift_.transpose();
+  sum_.noalias() += work_d_.colwise().sum().transpose();
+  bool use_float = kernel_ == AccumulatorKernel::Float32;
+  Eigen::RowVectorXd squares;
+  if (kernel_ == AccumulatorKernel::Auto) {
+    squares = work_d_.colwise().squaredNorm();
+    use_float = squares.maxCoeff() <= kFloatExact &&
+                (work_d_.array() == work_d_.array().round()).all();
+    // Flush first if this block would take a column's pending Σ(x − shift)² past 2²⁴.
+    if (use_float && pending_ && (pending_squares_ + squares).maxCoeff() > kFloatExact)
+      flush_float_scatter();
+  }
+  if (!use_float) {
+    scatter_.selfadjointView<Eigen::Lower>().rankUpdate(work_d_.transpose());
+    return;
+  }
+  // float32 rank update (twice the SIMD width of double), added into the double scatter when
+  // exactness requires it (Auto) or after every block (Float32: rounding never accumulates
+  // across blocks).
+  work_f_ = work_d_.cast<float>();
+  if (block_scatter_.rows() != dim_) {
+    block_scatter_ = Eigen::MatrixXf::Zero(dim_, dim_);
+    pending_squares_ = Eigen::RowVectorXd::Zero(dim_);
+  }
+  block_scatter_.selfadjointView<Eigen::Lower>().rankUpdate(work_f_.transpose());
+  pending_ = true;
+  float32_rows_ += b;
+  if (kernel_ == AccumulatorKernel::Auto) pending_squares_ += squares;
+  else flush_float_scatter();
+}
+
 void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
   if (rows.cols() != dim_) {
     throw Error("these rows have " + std::to_string(rows.cols()) +
@@ -293,19 +398,22 @@ void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
   if (n == 0) return;
   check_finite(rows, count_);  // before anything is added, so a bad chunk leaves no trace
 
-  if (count_ == 0) {  // provisional mean: this first chunk's
+  if (count_ == 0) {  // provisional mean: this first chunk's (whole numbers for whole data)
     Eigen::VectorXd total = Eigen::VectorXd::Zero(dim_);
+    bool whole = true;
     for (int64_t r = 0; r < n; r += kBlockRows) {
       const int64_t b = std::min(kBlockRows, n - r);
-      total.noalias() += rows.middleRows(r, b).cast<double>().colwise().sum().transpose();
+      const auto block = rows.middleRows(r, b);
+      total.noalias() += block.cast<double>().colwise().sum().transpose();
+      whole = whole && (block.array() == block.array().round()).all();
     }
     shift_ = total / static_cast<double>(n);
+    if (whole) shift_ = shift_.array().round();  // keeps x − shift whole: the exact float32 path
   }
-  RowMatrixD work;
   for (int64_t r = 0; r < n; r += kBlockRows) {
-    const int64_t b = std::min(kBlockRows, n - r);
-    accumulate_block(rows.middleRows(r, b), shift_, work, sum_, scatter_);
+    add_block(rows.middleRows(r, std::min(kBlockRows, n - r)));
   }
+  flush_float_scatter();  // nothing stays pending between calls
   count_ += n;
 }
 
@@ -322,8 +430,9 @@ Eigen::MatrixXd CovarianceAccumulator::covariance() const {
   check_samples(count_);
   const double n = static_cast<double>(count_);
   const Eigen::VectorXd offset = sum_ / n;  // exact mean − shift: small, so no cancellation
-  Eigen::MatrixXd covariance = scatter_.selfadjointView<Eigen::Lower>();
-  covariance.noalias() -= n * offset * offset.transpose();
+  Eigen::MatrixXd lower = scatter_;
+  lower.selfadjointView<Eigen::Lower>().rankUpdate(offset, -n);  // on one triangle: stays symmetric
+  Eigen::MatrixXd covariance = lower.selfadjointView<Eigen::Lower>();
   covariance /= (n - 1.0);
   return covariance;
 }
@@ -371,7 +480,7 @@ PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& opt
   }
   if (solver == PcaSolver::Randomized) return fit_randomized(rows, k, options);
   if (n < d) return fit_thin(rows, k);
-  CovarianceAccumulator accumulator(d);
+  CovarianceAccumulator accumulator(d, options.kernel);
   accumulator.add(rows);
   return fit_pca(accumulator, k);
 }

@@ -32,12 +32,47 @@ int64_t max_components(int64_t n_samples, int64_t dim);
 // ties) is made positive. Exposed so that tests can bring reference components to the same signs.
 void canonicalize_signs(Eigen::MatrixXd& components);
 
+// How CovarianceAccumulator adds a block of (at most 256) shifted rows to its double scatter.
+enum class AccumulatorKernel {
+  // float32 for blocks whose shifted values are whole numbers small enough that every float32
+  // product and partial sum is an exact integer: consecutive blocks share one float32 scatter
+  // while each column's Σ(x − shift)² stays ≤ 2²⁴ (by Cauchy–Schwarz every partial sum of
+  // products is then at most 2²⁴), which holds for uint8/int8 images. The result is bit-for-bit
+  // the double one at twice the SIMD width; any other block goes through double. The default.
+  Auto,
+  // float32 for every block: a block's scatter is rounded like float32 data (≈1e-7 of its scale),
+  // blocks are summed in double. Faster on non-integer data, slightly less exact.
+  Float32,
+  // double for every block (the reference).
+  Float64,
+};
+
+// The whole state of an accumulator, for moving partial results between workers or processes:
+// Σ over `count` rows of (x − shift) and (x − shift)(x − shift)ᵀ (lower triangle used).
+struct AccumulatorState {
+  int64_t count = 0;
+  Eigen::VectorXd shift;    // D
+  Eigen::VectorXd sum;      // D
+  Eigen::MatrixXd scatter;  // D×D, lower triangle (the upper one is ignored)
+};
+
 // Accumulates mean and scatter of rows fed in chunks. Rows are shifted by a provisional mean (the
-// first chunk's) before their outer products are summed, so data with a large offset loses no
-// precision; the final result is corrected to the exact mean.
+// first chunk's, rounded to whole numbers when that chunk holds only whole numbers) before their
+// outer products are summed, so data with a large offset loses no precision; the final result is
+// corrected to the exact mean. Partial accumulators over disjoint rows merge exactly (up to
+// rounding) into the accumulator of all the rows, whatever their shifts.
 class CovarianceAccumulator {
  public:
-  explicit CovarianceAccumulator(int64_t dim);  // throws Error for dim < 1
+  // Throws Error for dim < 1 or a D×D matrix too big to allocate.
+  explicit CovarianceAccumulator(int64_t dim, AccumulatorKernel kernel = AccumulatorKernel::Auto);
+  // Rebuilt from state(): throws Error when the sizes disagree (shift, sum D; scatter D×D), the
+  // count is negative, or a value is not finite.
+  static CovarianceAccumulator from_state(const AccumulatorState& state,
+                                          AccumulatorKernel kernel = AccumulatorKernel::Auto);
+  AccumulatorState state() const;
+  // Adds the rows of `other` (same D, else Error) with the parallel-variance formula (Chan,
+  // Golub & LeVeque 1979): M2 = M2₁ + M2₂ + δδᵀ·n₁n₂/n with δ = mean₂ − mean₁.
+  void merge(const CovarianceAccumulator& other);
   // n×D, any n >= 0. Converted to double a block of rows at a time (never the whole chunk at
   // once), so memory stays O(D² + block·D) whatever the chunk size. Throws Error on a column
   // count other than D or a NaN/Inf value (naming the sample and pixel); then nothing is added.
@@ -46,10 +81,22 @@ class CovarianceAccumulator {
   int64_t dim() const;
   Eigen::VectorXd mean() const;        // needs count() >= 1
   Eigen::MatrixXd covariance() const;  // D×D, ddof = 1; needs count() >= 2 (throws Error otherwise)
+  AccumulatorKernel kernel() const { return kernel_; }
+  int64_t float32_rows() const { return float32_rows_; }  // rows added by the float32 kernel
 
  private:
+  void add_block(const Eigen::Ref<const RowMatrixF>& block);
+  void flush_float_scatter();  // adds the pending float32 scatter into the double one
+
   int64_t dim_;
+  AccumulatorKernel kernel_;
   int64_t count_ = 0;
+  int64_t float32_rows_ = 0;
+  RowMatrixD work_d_;              // a shifted block in double
+  RowMatrixF work_f_;              // the same in float32, for the float32 kernel
+  Eigen::MatrixXf block_scatter_;  // float32 scatter of blocks not yet flushed (lower triangle)
+  Eigen::RowVectorXd pending_squares_;  // per column Σ(x − shift)² of those blocks
+  bool pending_ = false;                // block_scatter_ holds rows (only inside add())
   Eigen::VectorXd shift_;    // provisional mean
   Eigen::VectorXd sum_;      // Σ (x − shift)
   Eigen::MatrixXd scatter_;  // Σ (x − shift)(x − shift)ᵀ, lower triangle filled
@@ -63,6 +110,7 @@ struct PcaOptions {
   int power_iterations = 4;            // randomized solver only
   int oversampling = 10;               // randomized solver only
   uint64_t seed = 0;                   // randomized solver only: same seed, same result
+  AccumulatorKernel kernel = AccumulatorKernel::Auto;  // covariance solver, N >= D only
 };
 
 // From an accumulator (the streamed path). K = 0 means min(N, D). Throws Error for K < 0,

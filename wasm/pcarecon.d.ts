@@ -47,6 +47,8 @@ export interface PcaResult {
 export declare class Explorer {
   constructor();
   beginFile(imageHeight: number, imageWidth: number): void;  // 0, 0 = infer from the shape
+  expectFileSize(bytes: number): void;  // optional, before feed: a header that does not fit the
+                                        // file is refused at once, before anything is allocated
   feed(chunk: Uint8Array | ArrayBuffer): void;  // after an Error the file is dropped: beginFile again
   headerInfo(): NpyInfo | null;   // once the header has been fed; null before
   rowsRead(): number;             // samples converted so far (progress)
@@ -62,6 +64,27 @@ export declare class Explorer {
   distortion(sampleIndex: number): Float64Array;                  // K+1
   meanImage(): Float64Array;
   component(i: number): Float64Array;
+  // The two-worker fit (web/worker.js): another worker accumulates rows(start, count) with an
+  // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
+  rows(start: number, count: number): Float32Array;               // count*D, row-major copy
+  accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
+  fitWith(nComponents: number, rest: AccumulatorState): void;     // rest must hold every other row
+  delete(): void;
+}
+
+// A partial covariance: Σ(x − shift) and Σ(x − shift)(x − shift)ᵀ over `count` rows.
+export interface AccumulatorState {
+  dim: number;
+  count: number;
+  shift: Float64Array;    // D
+  sum: Float64Array;      // D
+  scatter: Float64Array;  // D*D, column-major, lower triangle used
+}
+
+export declare class Accumulator {
+  constructor();
+  add(rows: Float32Array, dim: number): void;  // n*D values; copied into the heap a block at a time
+  state(): AccumulatorState;
   delete(): void;
 }
 
@@ -73,10 +96,15 @@ export declare function fitJson(bytes: Uint8Array, nComponents: number): string;
                                                                                   // any (N, D) file, square or not
 // Test hook: Explorers created and not yet deleted (tests check that none leak).
 export declare function liveExplorerCount(): number;
+// Test hook: a real fault inside the module ('abort': Aborted(); 'trap': unreachable). The module
+// is unusable afterwards; the page's worker reports it and is replaced.
+export declare function debugFault(kind: 'abort' | 'trap'): never;
 
 export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer }): Promise<{
   Explorer: typeof Explorer;
+  Accumulator: typeof Accumulator;
   npyInfo: typeof npyInfo;
   fitJson: typeof fitJson;
   liveExplorerCount: typeof liveExplorerCount;
+  debugFault: typeof debugFault;
 }>;

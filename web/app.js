@@ -1,6 +1,6 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages */
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport */
 (function () {
   'use strict';
 
@@ -41,20 +41,36 @@
     varianceChart: byId('variance-chart'),
     varianceSummary: byId('variance-summary'),
     eigenGallery: byId('eigen-gallery'),
+    exportHtml: byId('export-html'),
+    exportJson: byId('export-json'),
+    exportPng: byId('export-png'),
   };
 
   // ---- state, view, worker ------------------------------------------------------------------
   const state = createState();
   let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
   let shownParams = null; // the parameters of the figure on screen
+  let shownFigure = null; // {json, datasetName} of the figure on screen, for the downloads
   let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
   let restoring = false;
+  // The phases of the last load and the last figure refresh, in ms (read by scripts/bench).
+  const timings = { load: null, figure: null, draw: null };
 
   const view = new FigureView(dom.figure, {
     onFrame: (frame) => {
       update(state, { frame });
       renderFrame();
     },
+  });
+
+  // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
+  const exportControls = new PcaExport.ExportControls({
+    html: dom.exportHtml,
+    json: dom.exportJson,
+    png: dom.exportPng,
+    figureDiv: dom.figure,
+    current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    onError: (message) => setMessages({ error: message }),
   });
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
@@ -114,14 +130,20 @@
   }
 
   function loadDataset(dataset, { restore = false } = {}) {
+    const t0 = performance.now();
+    const mark = (phase) => (timings.load[phase] = performance.now() - t0);
     return exclusive(async () => {
+      timings.load = { name: dataset.name, queued: performance.now() - t0 };
       if (!restore) setMessages({ error: null, notice: null });
       try {
         currentLoad = {};
         const { info } = await call(Request.LOAD, { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes }, dataset.name);
         currentLoad = null;
         workerHolds = 'other';
-        await call(Request.FIT, {}, dataset.name);
+        mark('read');
+        const fitted = await call(Request.FIT, {}, dataset.name);
+        mark('fit');
+        Object.assign(timings.load, { fitInWorker: fitted.fitMs, fitWorkers: fitted.workers, helperWaitMs: fitted.helperWaitMs });
         const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
         const params = {
           sampleIndex: restore ? clampInt(state.sampleIndex, 0, info.samples - 1) : 0,
@@ -130,7 +152,9 @@
           frameDurationMs: state.frameDurationMs,
         };
         params.step = clampInt(params.step, 1, params.nComponents);
+        mark('summary');
         const { json } = await call(Request.FIGURE, params, dataset.name);
+        mark('figure');
         update(state, {
           dataset: Object.assign({}, dataset, summary, { info }),
           sampleIndex: params.sampleIndex,
@@ -140,6 +164,9 @@
         });
         workerHolds = 'current';
         await showFigure(json, params);
+        mark('drawn');
+        Object.assign(timings.load, timings.draw);
+        requestAnimationFrame(() => mark('firstPaint'));
         renderDataset();
         await fetchThumbnails();
         dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
@@ -183,8 +210,14 @@
   }
 
   async function showFigure(json, params) {
-    await view.draw(JSON.parse(json), { frameDurationMs: params.frameDurationMs });
+    const t0 = performance.now();
+    const figure = JSON.parse(json);
+    const t1 = performance.now();
+    await view.draw(figure, { frameDurationMs: params.frameDurationMs });
+    timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
     shownParams = params;
+    shownFigure = { json, datasetName: state.dataset ? state.dataset.name : 'data' };
+    exportControls.refresh();
     figureVersion += 1;
     dom.body.dataset.figureVersion = String(figureVersion);
     renderVariance();
@@ -192,6 +225,7 @@
 
   let refreshTimer = 0;
   function refreshFigure() {
+    const t0 = performance.now();
     clearTimeout(refreshTimer);
     refreshTimer = setTimeout(() => {
       exclusive(async () => {
@@ -199,15 +233,19 @@
         const params = figureParams();
         if (shownParams && ['sampleIndex', 'nComponents', 'step'].every((key) => shownParams[key] === params[key])) return;
         try {
+          const t1 = performance.now();
           const { json } = await call(Request.FIGURE, params, state.dataset.name);
+          const t2 = performance.now();
           await showFigure(json, params);
+          timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
+          requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
           setMessages({ error: null, notice: null });
         } catch (error) {
           setMessages({ error: error.cancelled ? null : `Could not draw the figure: ${error.message}`, notice: error.cancelled ? 'Cancelled.' : null });
           if (workerHolds !== 'current' || error.fatal || error.cancelled) scheduleRestore();
         }
       });
-    }, 60);
+    }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
   }
 
   // ---- thumbnails and eigen-images ----------------------------------------------------------
@@ -275,8 +313,12 @@
     const dataset = state.dataset;
     if (!dataset) return;
     const cumulative = drawVariance(dom.varianceChart, dataset.explainedVarianceRatio, state.nComponents);
-    dom.varianceSummary.textContent =
-      `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.`;
+    // No variance at all: ratios are 0, not NaN, and the page says why.
+    const noVariance = !(dataset.totalVariance > 0);
+    dom.varianceSummary.dataset.noVariance = String(noVariance);
+    dom.varianceSummary.textContent = noVariance
+      ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
+      : `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.`;
   }
 
   function renderEigenImages() {
@@ -504,6 +546,10 @@
       view: () => view,
       // Kills the worker as a crash would (the page's recovery path, for the tests).
       simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
+      // The phases of the last load and figure refresh in ms (scripts/bench).
+      timings: () => JSON.parse(JSON.stringify(timings)),
+      // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
+      faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
     }),
   });
 

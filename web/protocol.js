@@ -28,6 +28,9 @@
     IMAGES: 'images',
     // {sampleIndex, nComponents, step, frameDurationMs} -> progress 'building frames' -> {json}
     FIGURE: 'figure',
+    // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
+    // fatal, and the page replaces the worker.
+    DEBUG_FAULT: 'debug-fault',
   });
 
   // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.

@@ -9,6 +9,7 @@
     PcaProtocol;
 
   let modulePromise = null; // the module, started once, lazily, on the first request
+  let wasmModule = null; // the module's exports, once started
   let explorer = null; // the one Explorer: the loaded stack and its model live here
   let fatal = null; // set once the module has aborted: nothing more can run in this worker
   const cancelled = new Set(); // ids of LOAD requests asked to stop
@@ -22,6 +23,7 @@
         print: (text) => console.log('[pcarecon]', text),
         printErr: (text) => console.warn('[pcarecon]', text),
       }).then((Module) => {
+        wasmModule = Module;
         explorer = new Module.Explorer();
         return explorer;
       }, (error) => {
@@ -51,11 +53,13 @@
   // ---- handlers: each gets its payload and a context {id, progress(phase, done, total), cancelled()}
 
   async function load({ source, chunkBytes }, context) {
+    startHelper(); // its module starts while this one reads
     const ex = await startModule();
     const total = source.size;
     const chunk = Math.max(1 << 16, chunkBytes | 0 || 4 << 20);
     ex.beginFile(0, 0);
     try {
+      ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
       context.progress(Phase.READING, 0, total);
       for (let offset = 0; offset < total; offset += chunk) {
         if (context.cancelled()) throw cancellation();
@@ -77,11 +81,110 @@
     }
   }
 
+  // ---- the helper: a second worker (same source, started by the page, which joins the two with a
+  // MessagePort) that accumulates the covariance of part of the rows while this worker does the
+  // rest, so a fit uses both cores. No SharedArrayBuffer (works from file:// too): the rows go over
+  // by transfer, the partial covariance {count, shift, sum, scatter} comes back and is merged here.
+  // Over the port: {helper: 'warm' | 'accumulate', id, rows, dim} one way, {helper: 'state' |
+  // 'error', id, state, message} back. None of it is part of the page protocol.
+  const SPLIT_MIN_VALUES = 1 << 22; // below ~4M values one worker is as fast as two
+  const SPLIT_SHARE = 0.5; // the rows this worker keeps (helperWaitMs in the FIT result tells if it is balanced)
+  let helper = null; // {port, pending: Map(id -> {resolve, reject}), warm}
+  let helperIds = 0;
+
+  // Both workers get one end of the channel: each serves requests and takes answers on it.
+  function connectHelper(port) {
+    const pending = new Map();
+    port.onmessage = (event) => {
+      const message = event.data || {};
+      if (message.helper === 'warm' || message.helper === 'accumulate') {
+        serveHelper(message, port);
+        return;
+      }
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (message.helper === 'state') entry.resolve(message.state);
+      else entry.reject(new Error(message.message || 'the helper worker failed'));
+    };
+    helper = { port, pending, warm: false };
+  }
+
+  // The helper, told to start its module (while this worker reads the file); null if none.
+  function startHelper() {
+    if (helper && !helper.warm) {
+      helper.warm = true;
+      helper.port.postMessage({ helper: 'warm' });
+    }
+    return helper;
+  }
+
+  // Sends rows (a Float32Array, transferred) to the helper; resolves with its accumulator state.
+  function helperAccumulate(rows, dim) {
+    const h = startHelper();
+    if (!h) return Promise.reject(new Error('no helper worker'));
+    const id = ++helperIds;
+    return new Promise((resolve, reject) => {
+      h.pending.set(id, { resolve, reject });
+      h.port.postMessage({ helper: 'accumulate', id, rows, dim }, [rows.buffer]);
+    });
+  }
+
+  // In the helper: answers the main worker's requests.
+  async function serveHelper(message, port) {
+    if (message.helper === 'warm') {
+      await startModule().catch(() => {});
+      return;
+    }
+    let accumulator = null;
+    try {
+      await startModule();
+      accumulator = new wasmModule.Accumulator();
+      accumulator.add(message.rows, message.dim);
+      message.rows = null;
+      const state = accumulator.state();
+      port.postMessage({ helper: 'state', id: message.id, state }, [
+        state.shift.buffer,
+        state.sum.buffer,
+        state.scatter.buffer,
+      ]);
+    } catch (error) {
+      port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error) });
+    } finally {
+      if (accumulator) accumulator.delete();
+    }
+  }
+
   async function fit(_payload, context) {
     const ex = await startModule();
     context.progress(Phase.FITTING, 0, 1);
-    ex.fit(0);
-    return { nComponents: ex.model().nComponents };
+    const started = performance.now();
+    const info = ex.info();
+    const n = info.samples;
+    const dim = info.height * info.width;
+    let workers = 1;
+    let helperWaitMs = 0; // how long this worker waited for the helper's half (tunes the split)
+    if (n >= dim && n * dim >= SPLIT_MIN_VALUES && startHelper()) {
+      // The helper takes the second half; this worker accumulates the first half meanwhile
+      // (slightly more: it also copies the helper's rows out and merges).
+      const split = Math.ceil(n * SPLIT_SHARE);
+      try {
+        const state = helperAccumulate(ex.rows(split, n - split), dim);
+        ex.accumulateRows(0, split);
+        const waited = performance.now();
+        const rest = await state;
+        helperWaitMs = performance.now() - waited;
+        ex.fitWith(0, rest);
+        workers = 2;
+      } catch (error) {
+        if (isFatal(error)) throw error;
+        console.warn('[pcarecon] split fit failed, fitting in one worker:', errorMessage(error));
+        ex.fit(0);
+      }
+    } else {
+      ex.fit(0);
+    }
+    return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs };
   }
 
   async function summary({ gallery }, _context) {
@@ -127,12 +230,19 @@
     return { json };
   }
 
+  // Test only: a real fault inside the module ({fault: 'abort' | 'trap'}), to prove the page survives.
+  async function debugFault({ fault }, _context) {
+    await startModule();
+    wasmModule.debugFault(String(fault));
+  }
+
   const handlers = {
     [Request.LOAD]: load,
     [Request.FIT]: fit,
     [Request.SUMMARY]: summary,
     [Request.IMAGES]: images,
     [Request.FIGURE]: figure,
+    [Request.DEBUG_FAULT]: debugFault,
   };
 
   function cancellation() {
@@ -143,6 +253,12 @@
 
   self.onmessage = async (event) => {
     const message = event.data || {};
+    if (message.helper === 'port') {
+      // The page sends one port to each of the two workers; the one that gets requests from the
+      // page uses it to reach the helper, the helper answers on it.
+      connectHelper(message.port);
+      return;
+    }
     if (message.type === CANCEL) {
       cancelled.add(message.target);
       return;

@@ -432,3 +432,137 @@ TEST_CASE("canonicalize_signs makes the largest-magnitude entry positive, the fi
   CHECK(v.row(1) == Eigen::RowVector3d(0.5, -0.5, -0.1));
   CHECK(v.row(2) == Eigen::RowVector3d(0.5, -0.5, 0.1));
 }
+
+// ---- the float32 block kernel and merged partial accumulators ---------------------------------
+
+TEST_CASE("the float32 kernel on whole-number data is exact: same bits as double", "[pca][kernel]") {
+  // structured_faces holds whole numbers in [0, 255] (as uint8 images do).
+  const Case c = load_case("structured_faces_300x256");
+  CovarianceAccumulator exact(c.data.cols(), AccumulatorKernel::Float64);
+  CovarianceAccumulator fast(c.data.cols(), AccumulatorKernel::Auto);
+  exact.add(c.data);
+  fast.add(c.data);
+  CHECK(fast.float32_rows() == 300);
+  CHECK(exact.float32_rows() == 0);
+  CHECK(fast.covariance() == exact.covariance());
+  CHECK(fast.mean() == exact.mean());
+  // Also with a huge offset (whole numbers + 1e6 stay exact in float32).
+  const RowMatrixF shifted = (c.data.array() + 1e6f).matrix();
+  CovarianceAccumulator offset(c.data.cols());
+  offset.add(shifted);
+  CHECK(offset.float32_rows() == 300);
+  CHECK((offset.covariance() - exact.covariance()).cwiseAbs().maxCoeff() == 0.0);
+}
+
+TEST_CASE("the float32 kernel stays exact when it must flush within a chunk", "[pca][kernel]") {
+  // Uniform 0..255: a column's Σ(x − shift)² passes 2²⁴ every ~3000 rows, so the float32 scatter
+  // is flushed several times inside one add(); the sum must still equal the double one exactly.
+  std::mt19937_64 engine(11);
+  RowMatrixF data(20000, 8);
+  for (Eigen::Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(engine() % 256);
+  CovarianceAccumulator exact(8, AccumulatorKernel::Float64), fast(8);
+  exact.add(data);
+  fast.add(data.topRows(5000));
+  fast.add(data.bottomRows(15000));
+  CovarianceAccumulator one_shot(8);
+  one_shot.add(data);
+  CHECK(fast.float32_rows() == 20000);
+  CHECK(one_shot.covariance() == exact.covariance());
+  CHECK((fast.covariance() - exact.covariance()).cwiseAbs().maxCoeff() <=
+        1e-12 * exact.covariance().cwiseAbs().maxCoeff());
+}
+
+TEST_CASE("Auto falls back to double on fractional data or values too large for float32",
+          "[pca][kernel]") {
+  const Case c = load_case("random_200x64");  // fractional
+  CovarianceAccumulator fast(c.data.cols());
+  fast.add(c.data);
+  CHECK(fast.float32_rows() == 0);
+  const RowMatrixF big = (random_rows(300, 16, 7) * 5000.f).array().round().matrix();  // |x| ≫ 256
+  CovarianceAccumulator wide(16);
+  wide.add(big);
+  CHECK(wide.float32_rows() == 0);
+}
+
+TEST_CASE("the forced float32 kernel matches scikit-learn within float32 tolerances",
+          "[pca][kernel]") {
+  const std::string name = GENERATE(as<std::string>{}, "random_200x64",
+                                    "structured_faces_300x256", "offset_1e4");
+  INFO("case " << name);
+  const Case c = load_case(name);
+  const int64_t k = c.expected.at("n_components").get<int64_t>();
+  PcaOptions options = options_with(k, PcaSolver::Covariance);
+  options.kernel = AccumulatorKernel::Float32;
+  const PcaModel model = fit_pca(c.data, options);
+  // The data are float32: a float32 block scatter is as precise as the data (≈1e-7 relative);
+  // checked on the 10 leading components, whose variance is well above that rounding.
+  const Eigen::VectorXd variance = to_vector(c.expected.at("explained_variance"));
+  const Eigen::VectorXd ratio = to_vector(c.expected.at("explained_variance_ratio"));
+  Eigen::MatrixXd components = to_matrix(c.expected.at("components"));
+  canonicalize_signs(components);
+  CHECK(model.total_variance == Approx(variance(0) / ratio(0)).epsilon(1e-6));
+  CHECK((model.mean - to_vector(c.expected.at("mean"))).cwiseAbs().maxCoeff() < 1e-9 * 1e4);
+  const int64_t top = std::min<int64_t>(k, 10);
+  for (int64_t i = 0; i < top; ++i) {
+    INFO("component " << i);
+    CHECK(std::abs(model.explained_variance(i) - variance(i)) <= 1e-4 * variance(i));
+  }
+  for (Eigen::Index i : resolvable(variance.head(top))) {
+    INFO("component " << i);
+    CHECK((model.components.row(i) - components.row(i)).cwiseAbs().maxCoeff() <= 1e-3);
+  }
+  check_orthonormal(model);
+  check_signs(model);
+}
+
+TEST_CASE("partial accumulators merge into the accumulator of all rows", "[pca][merge]") {
+  const std::string name = GENERATE(as<std::string>{}, "random_200x64",
+                                    "structured_faces_300x256", "offset_1e4");
+  INFO("case " << name);
+  const Case c = load_case(name);
+  const int64_t n = c.data.rows();
+  CovarianceAccumulator whole(c.data.cols());
+  whole.add(c.data);
+  const Eigen::MatrixXd reference = whole.covariance();
+  const double scale = reference.cwiseAbs().maxCoeff();
+
+  const int64_t split = GENERATE(1, 37, 100);
+  INFO("split at " << split);
+  CovarianceAccumulator first(c.data.cols()), second(c.data.cols());
+  first.add(c.data.topRows(split));
+  second.add(c.data.bottomRows(n - split));
+  // Through state(): what goes between workers.
+  CovarianceAccumulator rebuilt = CovarianceAccumulator::from_state(second.state());
+  first.merge(rebuilt);
+  CHECK(first.count() == n);
+  CHECK((first.mean() - whole.mean()).cwiseAbs().maxCoeff() <=
+        1e-12 * (1 + whole.mean().cwiseAbs().maxCoeff()));
+  CHECK((first.covariance() - reference).cwiseAbs().maxCoeff() <= 1e-10 * scale);
+
+  // The merged model matches scikit-learn as the plain fit does.
+  check_against_sklearn(fit_pca(first, c.expected.at("n_components").get<int64_t>()), c.expected);
+
+  // Merging an empty accumulator changes nothing; merging into an empty one copies.
+  CovarianceAccumulator empty(c.data.cols());
+  first.merge(empty);
+  CHECK(first.count() == n);
+  empty.merge(first);
+  CHECK(empty.covariance() == first.covariance());
+}
+
+TEST_CASE("merge and from_state refuse inconsistent input", "[pca][merge][errors]") {
+  CovarianceAccumulator a(4), b(5);
+  CHECK_THROWS_WITH(a.merge(b), Catch::Contains("cannot merge accumulators of 5 and 4"));
+  AccumulatorState s;
+  s.count = 3;
+  s.shift = Eigen::VectorXd::Zero(4);
+  s.sum = Eigen::VectorXd::Zero(3);
+  s.scatter = Eigen::MatrixXd::Zero(4, 4);
+  CHECK_THROWS_WITH(CovarianceAccumulator::from_state(s), Catch::Contains("shift and sum of D"));
+  s.sum = Eigen::VectorXd::Zero(4);
+  s.count = -1;
+  CHECK_THROWS_WITH(CovarianceAccumulator::from_state(s), Catch::Contains("count of 0 or more"));
+  s.count = 3;
+  s.scatter(2, 1) = std::numeric_limits<double>::quiet_NaN();
+  CHECK_THROWS_WITH(CovarianceAccumulator::from_state(s), Catch::Contains("non-finite"));
+}

@@ -1,0 +1,99 @@
+'use strict';
+// The two-worker fit's surface (web/worker.js): Explorer.rows, Module.Accumulator,
+// Explorer.accumulateRows + fitWith give the model of a plain fit, and bad input is refused
+// with the core's message. No embind object is left behind.
+
+const { test, before } = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+
+const MODULE_PATH = path.resolve(__dirname, '..', '..', 'build', 'wasm', 'pcarecon.js');
+let M;
+
+before(async () => {
+  M = await require(MODULE_PATH)();
+});
+
+// A uint8 .npy (n, h, w) of seeded smooth patterns plus noise, written here (format 1.0).
+function npyBytes(n, h, w, seed) {
+  let state = seed >>> 0;
+  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, ${h}, ${w}), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const bytes = new Uint8Array(10 + header.length + n * h * w);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
+  for (let i = 0; i < header.length; i++) bytes[10 + i] = header.charCodeAt(i);
+  const data = bytes.subarray(10 + header.length);
+  for (let s = 0; s < n; s++) {
+    const a = random() * 4 - 2;
+    const b = random() * 4 - 2;
+    for (let p = 0; p < h * w; p++) {
+      const v = 128 + 40 * a * Math.cos(p / 3) + 30 * b * Math.sin(p / 5) + 20 * (random() - 0.5);
+      data[s * h * w + p] = Math.max(0, Math.min(255, Math.round(v)));
+    }
+  }
+  return bytes;
+}
+
+function loaded(bytes) {
+  const ex = new M.Explorer();
+  ex.beginFile(0, 0);
+  ex.feed(bytes);
+  ex.finishFile();
+  return ex;
+}
+
+test('a fit split over two accumulators equals the plain fit', () => {
+  const bytes = npyBytes(3000, 6, 6, 7);
+  const plain = loaded(bytes);
+  const split = loaded(bytes);
+  const accumulator = new M.Accumulator();
+  try {
+    plain.fit(0);
+    const rows = split.rows(1200, 1800);
+    assert.ok(rows instanceof Float32Array);
+    assert.equal(rows.length, 1800 * 36);
+    accumulator.add(rows.subarray(0, 700 * 36), 36); // in pieces, as any chunking
+    accumulator.add(rows.subarray(700 * 36), 36);
+    const state = accumulator.state();
+    assert.equal(state.count, 1800);
+    assert.equal(state.scatter.length, 36 * 36);
+    split.accumulateRows(0, 1200);
+    split.fitWith(0, state);
+    assert.equal(split.fitCount(), 1);
+    const a = plain.model();
+    const b = split.model();
+    assert.equal(b.nComponents, 36);
+    for (let i = 0; i < 36; i++) {
+      assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-9 * a.explainedVariance[0]);
+      assert.ok(Math.abs(a.mean[i] - b.mean[i]) <= 1e-9 * 255);
+    }
+    for (let i = 0; i < 5 * 36; i++) assert.ok(Math.abs(a.components[i] - b.components[i]) <= 1e-7);
+  } finally {
+    plain.delete();
+    split.delete();
+    accumulator.delete();
+  }
+  assert.equal(M.liveExplorerCount(), 0);
+});
+
+test('split-fit calls refuse inconsistent input with the core message', () => {
+  const ex = loaded(npyBytes(100, 4, 4, 3));
+  const accumulator = new M.Accumulator();
+  try {
+    assert.throws(() => ex.rows(90, 20), /rows 90 to 110 are not a range of the 100 samples/);
+    assert.throws(() => ex.fitWith(0, {}), /no partial covariance: call accumulateRows first/);
+    assert.throws(() => accumulator.add(new Float32Array(10), 4), /10 values are not whole rows of 4/);
+    assert.throws(() => accumulator.add([1, 2], 2), /rows must be a Float32Array/);
+    accumulator.add(ex.rows(50, 50), 16);
+    ex.accumulateRows(0, 40); // 10 rows missing
+    assert.throws(() => ex.fitWith(0, accumulator.state()), /the covariance holds 90 rows of 16 values; the images are 100 rows of 16/);
+    ex.accumulateRows(0, 50);
+    const state = accumulator.state();
+    state.scatter = new Float64Array(3);
+    assert.throws(() => ex.fitWith(0, state), /scatter must be a Float64Array of 256 values/);
+  } finally {
+    ex.delete();
+    accumulator.delete();
+  }
+});
