@@ -16,48 +16,13 @@
 
 #include "error.h"
 #include "pca.h"
+#include "pca_fixture_cases.h"
 
 using namespace pcarecon;
 
 namespace {
 
-const std::string kDir = std::string(PCARECON_FIXTURES_DIR) + "/pca/";
-
-nlohmann::json read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) FAIL("cannot open " << path << ": run tests/fixtures/make_fixtures.py first");
-  return nlohmann::json::parse(in);
-}
-
-struct Case {
-  std::string name;
-  RowMatrixF data;
-  nlohmann::json expected;  // null for the constant case
-};
-
-Case load_case(const std::string& name) {
-  const nlohmann::json listing = read_json(kDir + "cases.json");
-  for (const auto& entry : listing.at("cases")) {
-    if (entry.at("name") != name) continue;
-    Case c;
-    c.name = name;
-    c.data.resize(entry.at("rows").get<int64_t>(), entry.at("cols").get<int64_t>());
-    std::ifstream in(kDir + entry.at("f32").get<std::string>(), std::ios::binary);
-    in.read(reinterpret_cast<char*>(c.data.data()),
-            static_cast<std::streamsize>(c.data.size() * sizeof(float)));  // little-endian host
-    REQUIRE(in.gcount() == static_cast<std::streamsize>(c.data.size() * sizeof(float)));
-    if (entry.contains("expected"))
-      c.expected = read_json(kDir + entry.at("expected").get<std::string>());
-    return c;
-  }
-  FAIL("no fixture case " << name);
-  return {};
-}
-
-Eigen::VectorXd to_vector(const nlohmann::json& j) {
-  const auto v = j.get<std::vector<double>>();
-  return Eigen::Map<const Eigen::VectorXd>(v.data(), static_cast<Eigen::Index>(v.size()));
-}
+using namespace pca_fixture_cases;
 
 Eigen::MatrixXd to_matrix(const nlohmann::json& j) {
   Eigen::MatrixXd m(j.size(), j.at(0).size());
