@@ -325,7 +325,8 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
          return axis;
        }()},
       {"yaxis4", {{"domain", {kBottomRowBottom, kBottomRowTop}}, {"anchor", "x4"},
-                  {"range", {0.0, 1.05 * distortion_max}}, {"autorange", false},
+                  // Headroom so the current-k dot (12 px) is not clipped at k = 0, the maximum.
+                  {"range", {0.0, 1.12 * distortion_max}}, {"autorange", false},
                   {"title", {{"text", "\u2016x \u2212 x\u0302\u2096\u2016\u00b2"}}},
                   {"rangemode", "tozero"}}},
       {"annotations",
