@@ -8,10 +8,11 @@ import json
 import os
 import re
 import subprocess
-import tempfile
 import unittest
 
 import numpy as np
+
+from test_cli import TempFiles  # a temporary folder per test class
 
 PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
 FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "figure")
@@ -44,18 +45,7 @@ def scripts(html):
     return re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.DOTALL | re.IGNORECASE)
 
 
-class RenderTest(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.tmp = tempfile.TemporaryDirectory()
-        cls.dir = cls.tmp.name
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.tmp.cleanup()
-
-    def path(self, name):
-        return os.path.join(self.dir, name)
+class RenderTest(TempFiles):
 
     def render(self, name, out, *extra):
         ref = reference(name)

@@ -9,6 +9,7 @@
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
+const { npy } = require('./npy-bytes');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -42,16 +43,6 @@ after(() => {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-function npy(descr, shape, data = new Uint8Array(0)) {
-  let dict = `{'descr': '${descr}', 'fortran_order': False, 'shape': (${shape.join(', ')}), }`;
-  while ((10 + dict.length + 1) % 64 !== 0) dict += ' ';
-  dict += '\n';
-  const out = new Uint8Array(10 + dict.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, dict.length & 0xff, dict.length >> 8]);
-  out.set(Buffer.from(dict, 'latin1'), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + dict.length);
-  return out;
-}
 
 // The stack every refusal must keep: 3 images of 2x2.
 const PREVIOUS = npy('<f4', [3, 2, 2], new Float32Array([0, 1, 4, 2, 2, 4, 1, 0, 0, 1, 4, 2]));

@@ -5,6 +5,7 @@
 
 const { test, before, after, describe } = require('node:test');
 const assert = require('node:assert/strict');
+const { npy } = require('./npy-bytes');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
@@ -45,18 +46,6 @@ function hint(ref) {
   return ref.shape_arg ? ref.image : [0, 0];
 }
 
-// A .npy file (format 1.0) with the given header fields and raw data bytes.
-function npy(descr, shape, data, fortran = false) {
-  const shapeText = `(${shape.join(', ')}${shape.length === 1 ? ',' : ''})`;
-  let dict = `{'descr': '${descr}', 'fortran_order': ${fortran ? 'True' : 'False'}, 'shape': ${shapeText}, }`;
-  while ((10 + dict.length + 1) % 64 !== 0) dict += ' ';
-  dict += '\n';
-  const out = new Uint8Array(10 + dict.length + data.byteLength);
-  out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, dict.length & 0xff, dict.length >> 8]);
-  out.set(Buffer.from(dict, 'latin1'), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength), 10 + dict.length);
-  return out;
-}
 
 function float32Stack(n, h, w, seed = 1) {
   const values = new Float32Array(n * h * w);
