@@ -377,9 +377,14 @@ std::optional<uint64_t> header_total_size(const uint8_t* bytes, size_t size) {
   if (size == 0) return std::nullopt;
   const size_t magic_seen = std::min<size_t>(size, sizeof kMagic);
   if (std::memcmp(bytes, kMagic, magic_seen) != 0) {
+    // A zip signature: most likely a .npz that was dropped where a .npy was expected.
+    const bool zip = size >= 2 && bytes[0] == 'P' && bytes[1] == 'K';
     throw Error("not a .npy file: it starts with \"" +
                 escape_bytes(bytes, std::min<size_t>(size, 8)) +
-                "\" instead of the NumPy signature \"\\x93NUMPY\"");
+                "\" instead of the NumPy signature \"\\x93NUMPY\"" +
+                (zip ? "; it looks like a .npz archive (a zip of .npy files), which is not "
+                       "supported yet: save one array with numpy.save"
+                     : ""));
   }
   if (size < 8) return std::nullopt;
   const int major = bytes[6], minor = bytes[7];

@@ -450,6 +450,8 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
       {"version4",
        "unsupported .npy format version 4.0; this reader understands versions 1.0, "
        "2.0 and 3.0"},
+      {"npz",
+       "not a .npy file: it starts with \"PK\\x03\\x04"},
   };
   for (const auto& [name, message] : cases) {
     INFO("fixture refused/" << name << ".npy");
@@ -460,9 +462,17 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
     CHECK_THROWS_AS(pcarecon::read_npy_file(path), Error);
     // Fed byte by byte, bad magic is refused at its first byte, so less of it can be shown.
     CHECK_THAT(stream_message(bytes, 1),
-               Contains(name == "png" ? "not a .npy file: it starts with \"\\x89\"" : message));
+               Contains(name == "png"   ? "not a .npy file: it starts with \"\\x89\""
+                        : name == "npz" ? "not a .npy file: it starts with \"P\""
+                                        : message));
     CHECK_THAT(stream_message(bytes, 4096), Contains(message));
   }
+  // What a .npz is told, whole or fed in chunks as the page does.
+  const Bytes npz = slurp(fixture("refused/npz.npy"));
+  const std::string hint = "it looks like a .npz archive (a zip of .npy files), which is not "
+                           "supported yet: save one array with numpy.save";
+  CHECK_THROWS_WITH(pcarecon::read_npy(npz.data(), npz.size()), Contains(hint));
+  CHECK_THAT(stream_message(npz, 4096), Contains(hint));
 }
 
 TEST_CASE("broken headers are refused with what was expected where", "[npy]") {
