@@ -70,6 +70,11 @@
     png: dom.exportPng,
     figureDiv: dom.figure,
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    plainFigureJson: async (shown) => {
+      const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
+      const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
+      return (await call(Request.FIGURE, params, datasetName)).json;
+    },
     onError: (message) => setMessages({ error: message }),
   });
 

@@ -8,8 +8,7 @@
 //         scripts/build-web.mjs and loaded with a <script> tag on the first HTML export only.
 //   JSON  the figure {data, layout, frames} with plain number lists, which plotly.py 5 reads
 //         (plotly.io.from_json) -- it predates plotly.js's base64 typed arrays ({dtype, bdata}),
-//         so they are decoded here, each float32 written as the shortest decimal that reads back
-//         as the same float32 (as the core's --plain-arrays does).
+//         so the core builds it again with binaryArrays: false (as `pcarecon --plain-arrays`).
 //   PNG   the frame on screen, as plotly draws it (Plotly.toImage).
 /* global Plotly */
 (function (root) {
@@ -68,58 +67,6 @@
     return assetsPromise;
   }
 
-  // ---- plain number lists for plotly.py ---------------------------------------------------------
-  const TYPED = {
-    i1: Int8Array, u1: Uint8Array, u1c: Uint8ClampedArray, i2: Int16Array, u2: Uint16Array,
-    i4: Int32Array, u4: Uint32Array, f4: Float32Array, f8: Float64Array,
-  };
-
-  // The shortest decimal that reads back as the same float32 (shortest_for_float in figure.cpp).
-  function shortestFloat32(f) {
-    if (!Number.isFinite(f)) return f;
-    for (let precision = 6; precision < 9; precision++) {
-      const text = f.toPrecision(precision);
-      if (Math.fround(Number(text)) === f) return Number(text);
-    }
-    return Number(f.toPrecision(9));
-  }
-
-  function decodeTypedArray(spec) {
-    const Type = TYPED[spec.dtype];
-    if (!Type) throw new Error(`unknown typed-array dtype '${spec.dtype}'`);
-    const binary = atob(spec.bdata);
-    const bytes = new Uint8Array(binary.length);
-    for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-    if (bytes.length % Type.BYTES_PER_ELEMENT) throw new Error(`typed array of ${bytes.length} bytes is not whole ${spec.dtype} values`);
-    const values = Array.from(new Type(bytes.buffer), spec.dtype === 'f4' ? shortestFloat32 : (v) => v);
-    const shape = spec.shape === undefined ? [values.length] : String(spec.shape).split(',').map(Number);
-    const count = shape.reduce((a, b) => a * b, 1);
-    if (count !== values.length) throw new Error(`typed array of ${values.length} values does not have shape ${spec.shape}`);
-    // Row-major nesting: [h, w] -> h rows of w values.
-    const nest = (offset, dims) => {
-      if (dims.length === 1) return values.slice(offset, offset + dims[0]);
-      const stride = dims.slice(1).reduce((a, b) => a * b, 1);
-      return Array.from({ length: dims[0] }, (_, i) => nest(offset + i * stride, dims.slice(1)));
-    };
-    return nest(0, shape);
-  }
-
-  function isTypedArraySpec(value) {
-    return value && typeof value === 'object' && !Array.isArray(value) && typeof value.bdata === 'string' && typeof value.dtype === 'string';
-  }
-
-  // A copy of a figure with every {dtype, bdata, shape} array as plain (nested) number lists.
-  function plainArrays(value) {
-    if (Array.isArray(value)) return value.map(plainArrays);
-    if (isTypedArraySpec(value)) return decodeTypedArray(value);
-    if (value && typeof value === 'object') {
-      const out = {};
-      for (const [key, v] of Object.entries(value)) out[key] = plainArrays(v);
-      return out;
-    }
-    return value;
-  }
-
   // ---- the figure to export ---------------------------------------------------------------------
   // The speed control changes the Play button on screen without rebuilding the figure: the export
   // plays at the speed shown.
@@ -171,8 +118,9 @@
     return download(new Blob([html], { type: 'text/html;charset=utf-8' }), `${fileStem(meta)}.html`);
   }
 
-  function downloadJson(figureJson, meta) {
-    const figure = plainArrays(withPlayDuration(JSON.parse(figureJson), meta.frameDurationMs));
+  // plainFigureJson: the same figure built by the core with plain number lists.
+  function downloadJson(plainFigureJson, meta) {
+    const figure = withPlayDuration(JSON.parse(plainFigureJson), meta.frameDurationMs);
     const text = JSON.stringify(figure) + '\n';
     return download(new Blob([text], { type: 'application/json' }), `${fileStem(meta)}.json`);
   }
@@ -193,12 +141,14 @@
   }
 
   // The three buttons: enabled while a figure is on screen; one export at a time.
-  // current() -> {json, datasetName, sampleIndex, nComponents, frameDurationMs, k} or null.
+  // current() -> {json, datasetName, sampleIndex, nComponents, frameDurationMs, k} or null;
+  // plainFigureJson(shown) -> a promise of that figure's JSON with plain number lists.
   class ExportControls {
-    constructor({ html, json, png, figureDiv, current, onError = () => {} }) {
+    constructor({ html, json, png, figureDiv, current, plainFigureJson, onError = () => {} }) {
       this.buttons = { html, json, png };
       this.figureDiv = figureDiv;
       this.current = current;
+      this.plainFigureJson = plainFigureJson;
       this.onError = onError;
       this.running = false;
       html.addEventListener('click', () => this.run('html'));
@@ -220,7 +170,7 @@
       this.refresh();
       try {
         if (kind === 'html') await downloadHtml(shown.json, shown);
-        else if (kind === 'json') downloadJson(shown.json, shown);
+        else if (kind === 'json') downloadJson(await this.plainFigureJson(shown), shown);
         else await downloadPng(this.figureDiv, shown);
       } catch (error) {
         this.onError(`Could not export the figure as ${kind.toUpperCase()}: ${(error && error.message) || error}`);
@@ -241,8 +191,6 @@
     scriptSafeJs,
     scriptSafeJson,
     htmlEscape,
-    plainArrays,
-    shortestFloat32,
     fileStem,
   });
 })(typeof self !== 'undefined' ? self : this);

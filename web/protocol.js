@@ -26,7 +26,8 @@
     SUMMARY: 'summary',
     // {start, count} -> {start, count, height, width, pixels: Float32Array(count*H*W)}
     IMAGES: 'images',
-    // {sampleIndex, nComponents, step, frameDurationMs} -> progress 'building frames' -> {json}
+    // {sampleIndex, nComponents, step, frameDurationMs, binaryArrays?} -> progress 'building frames'
+    // -> {json}; binaryArrays (default true): {dtype, bdata, shape} arrays, false: plain number lists
     FIGURE: 'figure',
     // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
     // fatal, and the page replaces the worker.

@@ -225,7 +225,7 @@
       nComponents: options.nComponents,
       step: options.step,
       frameDurationMs: options.frameDurationMs,
-      binaryArrays: true,
+      binaryArrays: options.binaryArrays !== false, // plain lists for plotly.py (JSON download)
     });
     return { json };
   }
