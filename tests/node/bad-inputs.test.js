@@ -15,9 +15,9 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULE_PATH = path.join(ROOT, 'build', 'wasm', 'pcarecon.js');
-const createPcaRecon = require(MODULE_PATH);
+const shared = require('./module');
+
+const { ROOT } = shared;
 
 let M;
 let TABLE_DIR;
@@ -25,7 +25,7 @@ let TEMP_ROOT;
 let TABLE;
 
 before(async () => {
-  M = await createPcaRecon();
+  M = await shared.startModule();
   TABLE_DIR = path.join(ROOT, 'build', 'native', 'fixtures', 'bad_inputs');
   const writer = path.join(ROOT, 'tests', 'fixtures', 'bad_inputs.py');
   if (!fs.existsSync(path.join(TABLE_DIR, 'manifest.json')) ||
@@ -71,14 +71,7 @@ function sameMessage(expected, got) {
   return expected === got;
 }
 
-function withExplorer(fn) {
-  const ex = new M.Explorer();
-  try {
-    return fn(ex);
-  } finally {
-    ex.delete();
-  }
-}
+const withExplorer = (fn) => shared.withExplorer(M, fn);
 
 // Every number of a figure, binary arrays ({dtype, bdata}) decoded.
 function figureNumbers(node, out = []) {
@@ -223,7 +216,7 @@ describe('faults inside the module', () => {
   for (const [kind, pattern] of [['abort', /Aborted/], ['trap', /unreachable/]]) {
     test(`debugFault('${kind}') is a WebAssembly.RuntimeError the worker can tell from an Error`, async () => {
       let aborted = null;
-      const doomed = await createPcaRecon({ onAbort: (what) => (aborted = String(what)), printErr: () => {} });
+      const doomed = await shared.startModule({ onAbort: (what) => (aborted = String(what)), printErr: () => {} });
       assert.throws(() => doomed.debugFault(kind), (error) => error instanceof WebAssembly.RuntimeError && pattern.test(error.message));
       if (kind === 'abort') assert.notEqual(aborted, null);
       // The instance used by the other tests is unharmed.

@@ -11,16 +11,16 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const MODULE_PATH = path.join(ROOT, 'build', 'wasm', 'pcarecon.js');
+const shared = require('./module');
+
+const { ROOT } = shared;
 
 let M;          // the module
 let FIGURE_DIR; // fixtures written by tests/fixtures/figure_cases.py
 let TEMP_ROOT;  // set when this file wrote the fixtures itself
 
 before(async () => {
-  const createPcaRecon = require(MODULE_PATH);
-  M = await createPcaRecon();
+  M = await shared.startModule();
   let root = path.join(ROOT, 'build', 'native', 'fixtures');
   if (!fs.existsSync(path.join(root, 'figure', 'digits.json'))) {
     root = TEMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'pcarecon-fixtures-'));
@@ -57,14 +57,7 @@ function float32Stack(n, h, w, seed = 1) {
   return { bytes: npy('<f4', [n, h, w], values), values };
 }
 
-function withExplorer(fn) {
-  const ex = new M.Explorer();
-  try {
-    return fn(ex);
-  } finally {
-    ex.delete();
-  }
-}
+const withExplorer = (fn) => shared.withExplorer(M, fn);
 
 function load(ex, bytes, chunk = 1 << 20, size = [0, 0]) {
   ex.beginFile(size[0], size[1]);

@@ -5,25 +5,20 @@
 
 const { test, before } = require('node:test');
 const assert = require('node:assert/strict');
-const path = require('node:path');
+const { npy } = require('./npy-bytes');
+const { startModule } = require('./module');
 
-const MODULE_PATH = path.resolve(__dirname, '..', '..', 'build', 'wasm', 'pcarecon.js');
 let M;
 
 before(async () => {
-  M = await require(MODULE_PATH)();
+  M = await startModule();
 });
 
-// A uint8 .npy (n, h, w) of seeded smooth patterns plus noise, written here (format 1.0).
+// A uint8 .npy (n, h, w) of seeded smooth patterns plus noise.
 function npyBytes(n, h, w, seed) {
   let state = seed >>> 0;
   const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
-  let header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, ${h}, ${w}), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const bytes = new Uint8Array(10 + header.length + n * h * w);
-  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, header.length & 255, header.length >> 8]);
-  for (let i = 0; i < header.length; i++) bytes[10 + i] = header.charCodeAt(i);
-  const data = bytes.subarray(10 + header.length);
+  const data = new Uint8Array(n * h * w);
   for (let s = 0; s < n; s++) {
     const a = random() * 4 - 2;
     const b = random() * 4 - 2;
@@ -32,7 +27,7 @@ function npyBytes(n, h, w, seed) {
       data[s * h * w + p] = Math.max(0, Math.min(255, Math.round(v)));
     }
   }
-  return bytes;
+  return npy('|u1', [n, h, w], data);
 }
 
 function loaded(bytes) {
