@@ -59,7 +59,7 @@ def decode_z(z, height, width):
     return np.array(z, dtype=np.float64)
 
 
-class TempFiles(unittest.TestCase):
+class CliTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.TemporaryDirectory()
@@ -72,8 +72,18 @@ class TempFiles(unittest.TestCase):
     def path(self, name):
         return os.path.join(self.dir, name)
 
+    def check_error(self, args, fragment):
+        """pcarecon fails with exit status 2, nothing on stdout and one line naming the problem."""
+        result = run(*args)
+        self.assertEqual(result.returncode, 2, (args, result.stdout[:200], result.stderr))
+        self.assertEqual(result.stdout, "")
+        lines = result.stderr.splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertTrue(lines[0].startswith("pcarecon: "), lines[0])
+        self.assertIn(fragment, lines[0])
 
-class InfoTest(TempFiles):
+
+class InfoTest(CliTest):
     def test_header_of_numpy_files(self):
         rng = np.random.default_rng(1)
         cases = {
@@ -203,16 +213,7 @@ class FigureTest(unittest.TestCase):
         pio.to_json(figure)
 
 
-class ErrorTest(TempFiles):
-    def check_error(self, args, fragment):
-        result = run(*args)
-        self.assertEqual(result.returncode, 2, (args, result.stdout[:200], result.stderr))
-        self.assertEqual(result.stdout, "")
-        lines = result.stderr.splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertTrue(lines[0].startswith("pcarecon: "), lines[0])
-        self.assertIn(fragment, lines[0])
-
+class ErrorTest(CliTest):
     def test_errors(self):
         np.save(self.path("complex.npy"), np.zeros((3, 2, 2), dtype=np.complex128))
         np.save(self.path("good.npy"), np.random.default_rng(0).random((6, 3, 3)).astype(np.float32))

@@ -12,7 +12,7 @@ import unittest
 
 import numpy as np
 
-from test_cli import TempFiles  # a temporary folder per test class
+from test_cli import CliTest  # a temporary folder per test class, check_error
 
 PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
 FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "figure")
@@ -45,7 +45,7 @@ def scripts(html):
     return re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.DOTALL | re.IGNORECASE)
 
 
-class RenderTest(TempFiles):
+class RenderTest(CliTest):
 
     def render(self, name, out, *extra):
         ref = reference(name)
@@ -151,15 +151,6 @@ class RenderTest(TempFiles):
             # And plotly.py writes it back with the frames.
             again = json.loads(pio.to_json(fig))
             self.assertEqual(len(again["frames"]), len(names))
-
-    def check_error(self, args, fragment):
-        result = run(*args)
-        self.assertEqual(result.returncode, 2, (args, result.stderr))
-        self.assertEqual(result.stdout, "")
-        lines = result.stderr.splitlines()
-        self.assertEqual(len(lines), 1, result.stderr)
-        self.assertTrue(lines[0].startswith("pcarecon: "), lines[0])
-        self.assertIn(fragment, lines[0])
 
     def test_errors(self):
         good = fixture("low_rank")
