@@ -210,8 +210,7 @@ describe('downloads from the page', () => {
           `PNG ${size.width}×${size.height} is the figure's size ${box.width}×${box.height}`);
         assert.ok(size.bytes > 20000, `PNG of ${size.bytes} bytes holds the figure`);
 
-        assert.deepEqual(session.forbiddenRequests(), [], `no request may leave the machine (${name})`);
-        assert.deepEqual(session.consoleErrors, [], 'no errors on the page');
+        h.assertStayedLocal(session, name);
         assert.equal(await page.isHidden('#error'), true, 'no error shown');
       } finally {
         await session.close();

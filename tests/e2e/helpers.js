@@ -3,6 +3,8 @@
 // fixtures written by NumPy and references computed by scikit-learn.
 'use strict';
 
+const assert = require('node:assert/strict');
+
 const { execFileSync } = require('node:child_process');
 const fs = require('node:fs');
 const http = require('node:http');
@@ -215,6 +217,14 @@ async function pickFile(page, file) {
   await page.setInputFiles('#file-input', file);
 }
 
+// The closing check of every page test: no request left the machine and nothing went wrong on
+// the page or in its workers (a CSP violation or an uncaught error shows as a console error).
+function assertStayedLocal(session, where = '') {
+  const suffix = where ? ` (${where})` : '';
+  assert.deepEqual(session.forbiddenRequests(), [], `no request may leave the machine${suffix}`);
+  assert.deepEqual(session.consoleErrors, [], `no console errors${suffix}`);
+}
+
 function saveScreenshotPath(name) {
   fs.mkdirSync(ARTIFACTS, { recursive: true });
   return path.join(ARTIFACTS, name);
@@ -238,4 +248,5 @@ module.exports = {
   dropFile,
   pickFile,
   saveScreenshotPath,
+  assertStayedLocal,
 };
