@@ -260,31 +260,27 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
                    {"colorscale", kGrayScale},
                    {"showscale", false},
                    {"hovertemplate", value_hover}};
+  // A colour bar just right of top-row panel `panel`, as tall as the row.
+  auto panel_colorbar = [](int panel, const char* title) {
+    return json{{"x", kPanelX[panel][1] + 0.01},
+                {"xanchor", "left"},
+                {"y", (kTopRowBottom + kTopRowTop) / 2},
+                {"yanchor", "middle"},
+                {"len", kTopRowTop - kTopRowBottom},
+                {"thickness", 12},
+                {"title", {{"text", title}}}};
+  };
   json reconstruction = first_recon;
   reconstruction.update(json{{"name", "Reconstruction"},
                              {"colorscale", kGrayScale},
                              {"showscale", true},
-                             {"colorbar",
-                              {{"x", kPanelX[1][1] + 0.01},
-                               {"xanchor", "left"},
-                               {"y", (kTopRowBottom + kTopRowTop) / 2},
-                               {"yanchor", "middle"},
-                               {"len", kTopRowTop - kTopRowBottom},
-                               {"thickness", 12},
-                               {"title", {{"text", "value"}}}}},
+                             {"colorbar", panel_colorbar(1, "value")},
                              {"hovertemplate", value_hover}});
   json residual = first_residual;
   residual.update(json{{"name", "Residual"},
                        {"colorscale", kDivergingScale},
                        {"showscale", true},
-                       {"colorbar",
-                        {{"x", kPanelX[2][1] + 0.01},
-                         {"xanchor", "left"},
-                         {"y", (kTopRowBottom + kTopRowTop) / 2},
-                         {"yanchor", "middle"},
-                         {"len", kTopRowTop - kTopRowBottom},
-                         {"thickness", 12},
-                         {"title", {{"text", "signed<br>residual"}}}}},
+                       {"colorbar", panel_colorbar(2, "signed<br>residual")},
                        {"hovertemplate", residual_hover}});
   json ks_axis = json::array(), distortion = json::array();
   for (int64_t k = 0; k <= K; ++k) {
