@@ -243,20 +243,30 @@ void fit(JsExplorer& self, double n_components) {
 
 double fit_count(JsExplorer& self) { return static_cast<double>(self.core.fit_count()); }
 
+// The model's sizes and variances: what a summary needs, without copying the K×D components.
+val variance_fields(const pcarecon::PcaModel& m) {
+  val out = val::object();
+  out.set("nComponents", static_cast<double>(m.n_components()));
+  out.set("dim", static_cast<double>(m.dim()));
+  out.set("nSamples", static_cast<double>(m.n_samples));
+  out.set("explainedVariance", copy_out(m.explained_variance));
+  out.set("explainedVarianceRatio", copy_out(m.explained_variance_ratio));
+  out.set("singularValues", copy_out(m.singular_values));
+  out.set("totalVariance", m.total_variance);
+  return out;
+}
+
+val variance(JsExplorer& self) {
+  return guarded_val("copying the variances", [&] { return variance_fields(self.core.model()); });
+}
+
 val model(JsExplorer& self) {
   return guarded_val("copying the model", [&] {
     const pcarecon::PcaModel& m = self.core.model();
     const pcarecon::RowMatrixD components = m.components;  // row-major, as documented
-    val out = val::object();
-    out.set("nComponents", static_cast<double>(m.n_components()));
-    out.set("dim", static_cast<double>(m.dim()));
-    out.set("nSamples", static_cast<double>(m.n_samples));
+    val out = variance_fields(m);
     out.set("mean", copy_out(m.mean));
     out.set("components", copy_out(components.data(), static_cast<size_t>(components.size())));
-    out.set("explainedVariance", copy_out(m.explained_variance));
-    out.set("explainedVarianceRatio", copy_out(m.explained_variance_ratio));
-    out.set("singularValues", copy_out(m.singular_values));
-    out.set("totalVariance", m.total_variance);
     return out;
   });
 }
@@ -572,6 +582,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("fit", &fit)
       .function("fitCount", &fit_count)
       .function("model", &model)
+      .function("variance", &variance)
       .function("figureJson", &figure_json)
       .function("image", &image)
       .function("reconstruction", &reconstruction)

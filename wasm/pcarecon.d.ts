@@ -58,6 +58,7 @@ export declare class Explorer {
   fit(nComponents: number): void; // 0 = min(N, D)
   fitCount(): number;             // how many fits ran (lets tests prove a sample change did not refit)
   model(): PcaResult;
+  variance(): Omit<PcaResult, 'mean' | 'components'>;  // the same without the K*D copy
   figureJson(options: FigureOptions): string;
   image(sampleIndex: number): Float32Array;                       // H*W, row-major
   reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, H*W

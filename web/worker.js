@@ -189,19 +189,20 @@
 
   async function summary({ gallery }, _context) {
     const ex = await startModule();
-    const model = ex.model();
+    // Only the variances and the components shown: the whole K×D model can be hundreds of MB.
+    const model = ex.variance();
     const info = ex.info();
     const dim = model.dim;
     const shown = Math.max(0, Math.min(gallery | 0, model.nComponents));
     const components = new Float32Array(shown * dim);
-    components.set(model.components.subarray(0, shown * dim));
+    for (let i = 0; i < shown; i++) components.set(ex.component(i), i * dim);
     return {
       info,
       nComponents: model.nComponents,
       totalVariance: model.totalVariance,
       explainedVariance: model.explainedVariance,
       explainedVarianceRatio: model.explainedVarianceRatio,
-      mean: Float32Array.from(model.mean),
+      mean: Float32Array.from(ex.meanImage()),
       components,
     };
   }

@@ -240,6 +240,7 @@ describe('fitting', () => {
     withExplorer((ex) => {
       load(ex, fixtureBytes('low_rank'));
       assertCoreError(() => ex.model(), /no model is fitted/);
+      assertCoreError(() => ex.variance(), /no model is fitted/);
       ex.fit(ref.n_components);
       const m = ex.model();
       assert.equal(m.nComponents, ref.n_components);
@@ -252,6 +253,9 @@ describe('fitting', () => {
       assertClose(ex.component(2), ref.components[2], { atol: 1e-4 }, 'component(2)');
       assertClose(ex.meanImage(), ref.mean, { atol: 1e-5 }, 'meanImage');
       assert.ok(m.totalVariance > 0);
+      // variance(): the same model without the K*D arrays.
+      const { mean, components, ...rest } = m;
+      assert.deepEqual(ex.variance(), rest);
     });
   });
 
