@@ -35,6 +35,7 @@
       this.playing = false;
       this.frameDurationMs = 100;
       this.eventsAttached = false;
+      this.stepToken = 0; // which goTo may still report (play, pause and newer steps cancel it)
     }
 
     get count() {
@@ -97,6 +98,7 @@
     play() {
       if (!this.count) return;
       if (this.index >= this.count - 1) this.goTo(0);
+      this.stepToken++;
       this.playing = true;
       this.report();
       animate(this.div, null, {
@@ -109,6 +111,7 @@
 
     pause() {
       if (!this.count) return;
+      this.stepToken++;
       animate(this.div, [null], {
         mode: 'immediate',
         frame: { duration: 0, redraw: false },
@@ -127,9 +130,13 @@
       if (!this.count) return;
       const target = Math.max(0, Math.min(this.count - 1, index));
       this.playing = false;
-      this.index = target;
-      animate(this.div, [this.names[target]], stepTo());
-      this.report();
+      this.index = target; // the next step counts from here at once...
+      // ...but the page reports k only once plotly has applied the frame (its images and the
+      // marker together); a step interrupted by a newer one reports nothing.
+      const token = ++this.stepToken;
+      animate(this.div, [this.names[target]], stepTo()).then(() => {
+        if (token === this.stepToken) this.report();
+      });
     }
 
     step(delta) {
