@@ -141,10 +141,10 @@
 
   async function openFile(file) {
     if (!file) return;
+    const imageShape = shapeField(); // for an (N, D) file; false: the field is wrong, and says so
+    if (imageShape === false) return;
     // A new file replaces a load under way.
     if (state.busy && currentLoad) client.cancel(state.busy.requestId);
-    const imageShape = shapeField();
-    if (imageShape === false) return;
     await loadDataset({ source: file, name: file.name || 'the file', builtIn: false, imageShape });
   }
 
