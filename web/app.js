@@ -1,6 +1,6 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport */
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState */
 (function () {
   'use strict';
 
@@ -44,6 +44,15 @@
     exportHtml: byId('export-html'),
     exportJson: byId('export-json'),
     exportPng: byId('export-png'),
+    exportGif: byId('export-gif'),
+    gifProgress: byId('gif-progress'),
+    gifProgressBar: byId('gif-progress-bar'),
+    gifProgressLabel: byId('gif-progress-label'),
+    gifCancel: byId('gif-cancel'),
+    shapeDetails: byId('shape-details'),
+    shapeForm: byId('shape-form'),
+    shapeHeight: byId('shape-height'),
+    shapeWidth: byId('shape-width'),
   };
 
   // ---- state, view, worker ------------------------------------------------------------------
@@ -68,6 +77,8 @@
     html: dom.exportHtml,
     json: dom.exportJson,
     png: dom.exportPng,
+    gif: dom.exportGif,
+    gifProgress: { box: dom.gifProgress, bar: dom.gifProgressBar, label: dom.gifProgressLabel, cancel: dom.gifCancel },
     figureDiv: dom.figure,
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
     plainFigureJson: async (shown) => {
@@ -76,6 +87,7 @@
       return (await call(Request.FIGURE, params, datasetName)).json;
     },
     onError: (message) => setMessages({ error: message }),
+    onNotice: (message) => setMessages({ notice: message }),
   });
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
@@ -129,9 +141,11 @@
 
   async function openFile(file) {
     if (!file) return;
+    const imageShape = shapeField(); // for an (N, D) file; false: the field is wrong, and says so
+    if (imageShape === false) return;
     // A new file replaces a load under way.
     if (state.busy && currentLoad) client.cancel(state.busy.requestId);
-    await loadDataset({ source: file, name: file.name || 'the file', builtIn: false });
+    await loadDataset({ source: file, name: file.name || 'the file', builtIn: false, imageShape });
   }
 
   function loadDataset(dataset, { restore = false } = {}) {
@@ -142,7 +156,7 @@
       if (!restore) setMessages({ error: null, notice: null });
       try {
         currentLoad = {};
-        const { info } = await call(Request.LOAD, { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes }, dataset.name);
+        const { info } = await call(Request.LOAD, { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes, imageShape: dataset.imageShape }, dataset.name);
         currentLoad = null;
         workerHolds = 'other';
         mark('read');
@@ -150,13 +164,7 @@
         mark('fit');
         Object.assign(timings.load, { fitInWorker: fitted.fitMs, fitWorkers: fitted.workers, helperWaitMs: fitted.helperWaitMs });
         const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
-        const params = {
-          sampleIndex: restore ? clampInt(state.sampleIndex, 0, info.samples - 1) : 0,
-          nComponents: restore ? clampInt(state.nComponents, 1, summary.nComponents) : Math.min(DEFAULTS.nComponents, summary.nComponents),
-          step: restore ? state.step : DEFAULTS.step,
-          frameDurationMs: state.frameDurationMs,
-        };
-        params.step = clampInt(params.step, 1, params.nComponents);
+        const params = initialParams(info, summary.nComponents, restore);
         mark('summary');
         const { json } = await call(Request.FIGURE, params, dataset.name);
         mark('figure');
@@ -173,6 +181,7 @@
         Object.assign(timings.load, timings.draw);
         requestAnimationFrame(() => mark('firstPaint'));
         renderDataset();
+        shapeLoaded();
         await fetchThumbnails();
         dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
       } catch (error) {
@@ -182,9 +191,12 @@
           setMessages({ notice: state.dataset ? `Cancelled. Still showing ${state.dataset.name}.` : 'Cancelled.' });
         } else if (error.fatal) {
           setMessages({ error: `${what} ${dataset.name}: the computation stopped (${error.message}). A fresh engine was started.` });
+        } else if (error.needsImageShape && !restore) {
+          setMessages({ error: `${what} ${dataset.name}: ${shapeNeededMessage(error.needsImageShape)}` });
         } else {
           setMessages({ error: `${what} ${dataset.name}: ${error.message}` });
         }
+        if (!restore && !error.cancelled) shapeFailed(dataset, error);
         dom.body.dataset.errorVersion = String(Number(dom.body.dataset.errorVersion || 0) + 1);
       }
       if (workerHolds !== 'current') scheduleRestore();
@@ -198,7 +210,7 @@
     restoring = true;
     const dataset = state.dataset;
     setTimeout(() => {
-      loadDataset({ source: dataset.source, name: dataset.name, builtIn: dataset.builtIn }, { restore: true }).finally(() => {
+      loadDataset({ source: dataset.source, name: dataset.name, builtIn: dataset.builtIn, imageShape: dataset.imageShape }, { restore: true }).finally(() => {
         restoring = false;
       });
     }, 0);
@@ -306,6 +318,7 @@
     const n = state.dataset ? state.dataset.info.samples : 0;
     dom.prevSample.disabled = !n || state.sampleIndex <= 0;
     dom.nextSample.disabled = !n || state.sampleIndex >= n - 1;
+    renderHash();
   }
 
   function renderFrame() {
@@ -494,7 +507,128 @@
     event.preventDefault();
   }
 
+  // ---- the view in the URL hash (url-state.js) -------------------------------------------------
+  // The hash mirrors sample, K, step and speed, so that a link reopens the same view; the state
+  // stays in `state`, and url-state.js only converts.
+
+  // The view of a dataset just loaded: the one on screen when the engine restarted (restore),
+  // otherwise the hash's (a shared link, or the view of the previous file), clamped to this file.
+  function initialParams(info, fitted, restore) {
+    const wanted = restore ? state : PcaUrlState.parse(location.hash).view;
+    const pick = (value, fallback) => (value === undefined ? fallback : value);
+    const nComponents = clampInt(pick(wanted.nComponents, DEFAULTS.nComponents), 1, fitted);
+    return {
+      sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
+      nComponents,
+      step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
+      frameDurationMs: state.frameDurationMs,
+    };
+  }
+
+  // Writes the view into the hash with replaceState: no history entry per change, no hashchange
+  // event, and it works from file:// too. Not before the first dataset: until then the hash the
+  // page was opened with is still to be applied.
+  function renderHash() {
+    if (!state.dataset) return;
+    const hash = PcaUrlState.format(figureParams(), location.hash);
+    if (hash === location.hash) return;
+    try {
+      history.replaceState(history.state, '', hash || location.pathname + location.search);
+    } catch (_) {
+      location.replace(hash); // its hashchange applies the same view again: nothing moves
+    }
+  }
+
+  // The visitor edited the hash (or the page opened with one): show that view, clamped to the
+  // dataset on screen; values missing or not numbers keep the view as it is.
+  function applyHash() {
+    const wanted = PcaUrlState.parse(location.hash).view;
+    if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
+    if (!state.dataset) return; // a load under way reads the hash once its data is in
+    const pick = (value, current) => (value === undefined ? current : value);
+    const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, state.dataset.nComponents);
+    const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
+    const step = clampInt(pick(wanted.step, state.step), 1, nComponents);
+    const moved = sampleIndex !== state.sampleIndex;
+    update(state, { sampleIndex, nComponents, step });
+    renderControls(); // also writes the hash back, with bad values replaced by the view's
+    refreshFigure();
+    if (moved) loadThumbnails();
+  }
+
+  // ---- the image shape of (N, D) files --------------------------------------------------------
+  // Rows of D values are shown as H×W images. The core infers a square when D is one; otherwise
+  // the visitor gives H and W in the field (also to override the square), and Apply reads the file
+  // again with them -- the last file refused, kept in state.shapeFile, or the (N, D) file on screen.
+
+  // The field's shape: {height, width}, null when both are empty (infer), false when it is not
+  // usable (the page says why).
+  function shapeField() {
+    const texts = [dom.shapeHeight.value.trim(), dom.shapeWidth.value.trim()];
+    if (!texts[0] && !texts[1]) return null;
+    const [height, width] = texts.map(Number);
+    if (![height, width].every((n) => Number.isInteger(n) && n >= 1)) {
+      setMessages({ error: `The image shape ${texts[0] || '?'} × ${texts[1] || '?'} is not valid: give a whole height and width of at least 1, or leave both empty for square images.`, notice: null });
+      revealShapeField();
+      return false;
+    }
+    return { height, width };
+  }
+
+  // H × W closest to a square with H·W = D (H <= W), as an example for the visitor.
+  function exampleShape(d) {
+    let height = Math.floor(Math.sqrt(d));
+    while (height > 1 && d % height !== 0) height -= 1;
+    return `${height} × ${d / height}`;
+  }
+
+  function shapeNeededMessage({ values }) {
+    return `${values} values per row is not a square image: give the image shape (height × width = ${values}, ` +
+      `e.g. ${exampleShape(values)}) and press Apply.`;
+  }
+
+  function revealShapeField() {
+    dom.shapeDetails.open = true;
+    dom.shapeHeight.focus();
+  }
+
+  // A load that failed for want of a shape, or with the shape given, can be retried with another
+  // shape without a new drop.
+  function shapeFailed(dataset, error) {
+    const retry = !dataset.builtIn && Boolean(error.needsImageShape || dataset.imageShape);
+    update(state, { shapeFile: retry ? dataset : null });
+    if (error.needsImageShape) revealShapeField();
+  }
+
+  // After a load: nothing to retry; the field shows the inferred shape of an (N, D) file as its
+  // placeholder (an empty field keeps inferring, so the next file is not read with a stale shape).
+  function shapeLoaded() {
+    update(state, { shapeFile: null });
+    const { info } = state.dataset;
+    const flat = info.shape.length === 2;
+    dom.shapeHeight.placeholder = flat ? String(info.height) : 'H';
+    dom.shapeWidth.placeholder = flat ? String(info.width) : 'W';
+  }
+
+  function applyShape() {
+    const imageShape = shapeField();
+    if (imageShape === false) return;
+    const shown = state.dataset && !state.dataset.builtIn && state.dataset.info.shape.length === 2 ? state.dataset : null;
+    const target = state.shapeFile || shown;
+    if (!target) {
+      setMessages({ error: null, notice: 'The image shape applies to (N, D) files: drop one (the data on screen is a stack of images).' });
+      return;
+    }
+    if (state.busy && currentLoad) client.cancel(state.busy.requestId);
+    loadDataset({ source: target.source, name: target.name, builtIn: false, imageShape });
+  }
+
   function wire() {
+    window.addEventListener('hashchange', applyHash);
+    dom.shapeForm.addEventListener('submit', (event) => {
+      event.preventDefault(); // no navigation (the CSP has form-action 'none')
+      applyShape();
+    });
     dom.fileInput.addEventListener('change', () => {
       const file = dom.fileInput.files && dom.fileInput.files[0];
       dom.fileInput.value = ''; // the same file can be chosen again
@@ -560,5 +694,6 @@
 
   wire();
   renderControls();
+  applyHash(); // the speed of a shared link at once; the rest once the data is in
   loadDataset(defaultSource());
 })();

@@ -6,7 +6,7 @@
 //                 a cancel    {type: 'cancel', target}   (no reply of its own)
 // Worker -> page: progress    {id, kind: 'progress', phase, done, total, fitCount}
 //                 result      {id, kind: 'result', result, fitCount}
-//                 error       {id, kind: 'error', message, cancelled, fitCount}
+//                 error       {id, kind: 'error', message, cancelled, needsImageShape?, fitCount}
 //                 fatal       {id?, kind: 'fatal', message}   the module aborted or trapped: the
 //                             worker is unusable; the page terminates it and starts a fresh one.
 // Every request gets exactly one result or error (or the worker dies with a fatal). Typed arrays in
@@ -15,9 +15,13 @@
   'use strict';
 
   const Request = Object.freeze({
-    // {source: Blob|File, chunkBytes} -> progress 'reading' (done/total bytes) -> {info}.
+    // {source: Blob|File, chunkBytes, imageShape?: {height, width}} -> progress 'reading'
+    // (done/total bytes) -> {info}.
     // The worker reads source with Blob.slice chunk by chunk and feeds Explorer.feed; the page
     // posts the File itself, never its bytes. On error the previously loaded stack stays.
+    // imageShape: the H×W of an (N, D) file (H·W = D; Explorer.beginFile(h, w)); without it a
+    // square is inferred, and a D that is not a square fails with needsImageShape {samples,
+    // values} on the error, so that the page can ask for one.
     LOAD: 'load',
     // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset.
     FIT: 'fit',

@@ -28,6 +28,9 @@
       error: null, // the last error message shown (the figure on screen stays)
       notice: null, // a non-error message (e.g. "Cancelled.")
       fitCount: 0, // the worker module's fitCount(): tests prove a sample change did not refit
+      // The last file refused for want of an image shape (or with a wrong one): {source, name,
+      // imageShape}; the shape field's Apply reads it again, so nothing has to be dropped twice.
+      shapeFile: null,
     };
   }
 

@@ -10,10 +10,11 @@
   const { Request, CANCEL, Kind, CANCELLED_MESSAGE, transferablesOf } = PcaProtocol;
 
   // Rejections carry .cancelled (the visitor asked to stop) or .fatal (the worker died).
-  function requestError(message, { cancelled = false, fatal = false } = {}) {
+  function requestError(message, { cancelled = false, fatal = false, needsImageShape } = {}) {
     const error = new Error(message);
     error.cancelled = cancelled;
     error.fatal = fatal;
+    if (needsImageShape) error.needsImageShape = needsImageShape; // LOAD of an (N, D) file, D not a square
     return error;
   }
 
@@ -91,7 +92,7 @@
       }
       this.pending.delete(message.id);
       if (message.kind === Kind.RESULT) entry.resolve(message.result);
-      else entry.reject(requestError(message.message, { cancelled: Boolean(message.cancelled) }));
+      else entry.reject(requestError(message.message, { cancelled: Boolean(message.cancelled), needsImageShape: message.needsImageShape }));
     }
 
     // Stops a request. A LOAD stops cooperatively between two chunks (its promise rejects with

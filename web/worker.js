@@ -52,12 +52,13 @@
 
   // ---- handlers: each gets its payload and a context {id, progress(phase, done, total), cancelled()}
 
-  async function load({ source, chunkBytes }, context) {
+  async function load({ source, chunkBytes, imageShape }, context) {
     startHelper(); // its module starts while this one reads
     const ex = await startModule();
     const total = source.size;
     const chunk = Math.max(1 << 16, chunkBytes | 0 || 4 << 20);
-    ex.beginFile(0, 0);
+    ex.beginFile(...imageShapeHint(imageShape));
+    let head = null; // the first chunk: it holds the header
     try {
       ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
       context.progress(Phase.READING, 0, total);
@@ -65,6 +66,7 @@
         if (context.cancelled()) throw cancellation();
         const bytes = new Uint8Array(await source.slice(offset, offset + chunk).arrayBuffer());
         if (context.cancelled()) throw cancellation();
+        if (!head) head = bytes;
         ex.feed(bytes);
         context.progress(Phase.READING, offset + bytes.byteLength, total);
       }
@@ -76,8 +78,29 @@
         } catch (_) {
           /* nothing pending */
         }
+        if (!imageShape) markImageShapeNeeded(error, head);
       }
       throw error;
+    }
+  }
+
+  // ---- the image shape of an (N, D) file: LOAD's imageShape {height, width}, or none to infer a
+  // square. A file that needs one is refused by the core; the error then carries
+  // needsImageShape {samples, values} so that the page can ask the visitor for H and W.
+  function imageShapeHint(imageShape) {
+    if (!imageShape) return [0, 0];
+    return [Number(imageShape.height), Number(imageShape.width)]; // the core checks them
+  }
+
+  function markImageShapeNeeded(error, head) {
+    if (!head || !wasmModule) return;
+    try {
+      const info = wasmModule.npyInfo(head); // height = width = 0: D is not a square
+      if (info.shape.length === 2 && info.height === 0) {
+        error.needsImageShape = { samples: info.shape[0], values: info.shape[1] };
+      }
+    } catch (_) {
+      /* not a header: the core's message says what is wrong */
     }
   }
 
@@ -294,6 +317,7 @@
           kind: Kind.ERROR,
           message: errorMessage(error),
           cancelled: Boolean(error && error.cancelled),
+          needsImageShape: (error && error.needsImageShape) || undefined,
           fitCount: fitCount(),
         });
       }
