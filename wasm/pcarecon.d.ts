@@ -19,6 +19,7 @@ export interface NpyInfo {
   samples: number;        // N
   height: number;         // image height
   width: number;          // image width
+  channels: number;       // 1: gray, 3: RGB ((N, H, W, 3) files); a row holds height*width*channels values
   valueMin: number;       // over the whole stack (headerInfo: over the rows read so far;
   valueMax: number;       //   NaN from npyInfo and before any row has been read)
 }
