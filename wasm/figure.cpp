@@ -87,11 +87,14 @@ json image_array(const Vector& values, const ImageShape& shape, bool binary) {
 
 // The value range of a top-row trace: zmin/zmax of a heatmap, or per channel (the same for r, g
 // and b, so colours keep their balance) of an RGB image trace, whose values outside are clipped.
+// The image ranges have four entries because plotly.py 5's schema requires all four (its zmin is
+// an info array of 4 items); plotly.js reads only the first three for colormodel rgb, and the
+// fourth is its alpha default (0 and 1).
 json value_range(const ImageShape& shape, double lo, double hi) {
   if (!shape.colour()) return json{{"zmin", lo}, {"zmax", hi}, {"zauto", false}};
   return json{{"colormodel", "rgb"},
-              {"zmin", json::array({lo, lo, lo})},
-              {"zmax", json::array({hi, hi, hi})}};
+              {"zmin", json::array({lo, lo, lo, 0})},
+              {"zmax", json::array({hi, hi, hi, 1})}};
 }
 
 std::string percent(double ratio) {

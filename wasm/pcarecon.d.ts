@@ -61,8 +61,8 @@ export declare class Explorer {
   model(): PcaResult;
   variance(): Omit<PcaResult, 'mean' | 'components'>;  // the same without the K*D copy
   figureJson(options: FigureOptions): string;
-  image(sampleIndex: number): Float32Array;                       // H*W, row-major
-  reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, H*W
+  image(sampleIndex: number): Float32Array;                       // D = H*W*channels, row-major (RGB: r, g, b per pixel)
+  reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, D
   distortion(sampleIndex: number): Float64Array;                  // K+1
   meanImage(): Float64Array;
   component(i: number): Float64Array;

@@ -163,14 +163,15 @@ TEST_CASE("the colour figure: RGB image traces on their own axes in base data an
     // Original and reconstruction on the data range, every channel alike; the residual
     // symmetric, so mid-grey is 0.
     const double lo = images.value_min, hi = images.value_max;
-    CHECK(data[0].at("zmin") == json::array({lo, lo, lo}));
-    CHECK(data[0].at("zmax") == json::array({hi, hi, hi}));
+    // Four entries: plotly.py 5 wants all four; plotly.js reads r, g, b (the fourth is alpha's).
+    CHECK(data[0].at("zmin") == json::array({lo, lo, lo, 0}));
+    CHECK(data[0].at("zmax") == json::array({hi, hi, hi, 1}));
     CHECK(data[1].at("zmin") == data[0].at("zmin"));
     CHECK(data[1].at("zmax") == data[0].at("zmax"));
     const double m = data[2].at("zmax")[0];
     CHECK(m > 0);
-    CHECK(data[2].at("zmin") == json::array({-m, -m, -m}));
-    CHECK(data[2].at("zmax") == json::array({m, m, m}));
+    CHECK(data[2].at("zmin") == json::array({-m, -m, -m, 0}));
+    CHECK(data[2].at("zmax") == json::array({m, m, m, 1}));
     bool grey_said = false;
     for (const json& a : figure.at("layout").at("annotations"))
       grey_said |= a.at("text").get<std::string>().find("(grey = 0)") != std::string::npos;
