@@ -144,6 +144,7 @@ val info_val(const pcarecon::NpyHeader& header, const pcarecon::ImageShape& imag
   info.set("samples", static_cast<double>(samples));
   info.set("height", static_cast<double>(image.height));
   info.set("width", static_cast<double>(image.width));
+  info.set("channels", static_cast<double>(image.channels));
   const double nan = std::nan("");
   info.set("valueMin", range ? static_cast<double>(range->first) : nan);
   info.set("valueMax", range ? static_cast<double>(range->second) : nan);
@@ -363,7 +364,7 @@ val npy_info(val bytes_arg) {
         const std::vector<uint8_t> prefix = copy_in(array, take);
         if (const auto header = pcarecon::parse_npy_header(prefix.data(), prefix.size())) {
           // An (N, D) file whose D is not a square needs a size from the user: height and width
-          // are 0 then. Shapes that are never images (1-D, colour, ...) are refused here.
+          // are 0 then. Shapes that are never images (1-D, RGBA, ...) are refused here.
           pcarecon::ImageShape image{0, 0};
           if (header->shape.size() == 2 && header->shape[0] > 0 && header->shape[1] > 0) {
             const int64_t d = header->shape[1];

@@ -63,7 +63,7 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
         if (!pending_) {
           auto stack = std::make_unique<ImageStack>();
           stack->image = pending_reader_->image_shape();
-          stack->rows.resize(pending_reader_->samples(), stack->image.pixels());
+          stack->rows.resize(pending_reader_->samples(), stack->image.values());
           pending_ = std::move(stack);
         }
         if (first_row < 0 || rows.cols() != pending_->rows.cols() ||
@@ -102,7 +102,7 @@ void Explorer::finish_file() {
     if (!pending_) {  // no rows were delivered: an empty stack (the reader normally refuses these)
       auto stack = std::make_unique<ImageStack>();
       stack->image = pending_reader_->image_shape();
-      stack->rows.resize(pending_reader_->samples(), stack->image.pixels());
+      stack->rows.resize(pending_reader_->samples(), stack->image.values());
       pending_ = std::move(stack);
     }
     if (pending_reader_->rows_delivered() != pending_->samples())

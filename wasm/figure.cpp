@@ -52,25 +52,49 @@ double shortest_for_float(float f) {
   return std::strtod(buffer, nullptr);
 }
 
-// An H×W image for a heatmap's z: plotly's typed-array spec, or nested lists.
+// An image for a trace's z: H×W values for a gray heatmap, H×W×3 (r, g, b per pixel, as stored
+// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists.
 template <class Vector>
 json image_array(const Vector& values, const ImageShape& shape, bool binary) {
-  const int64_t n = shape.pixels();
+  const int64_t n = shape.values();
   std::vector<float> f(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) f[static_cast<size_t>(i)] = to_finite_float(values[i]);
   if (binary) {
+    std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
+    if (shape.colour()) dims += "," + std::to_string(shape.channels);
     return json{{"dtype", "f4"},
                 {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f.data()), f.size() * 4)},
-                {"shape", std::to_string(shape.height) + "," + std::to_string(shape.width)}};
+                {"shape", std::move(dims)}};
   }
+  const size_t c = static_cast<size_t>(shape.channels);
   json rows = json::array();
   for (int64_t r = 0; r < shape.height; ++r) {
     json row = json::array();
-    for (int64_t c = 0; c < shape.width; ++c)
-      row.push_back(shortest_for_float(f[static_cast<size_t>(r * shape.width + c)]));
+    for (int64_t col = 0; col < shape.width; ++col) {
+      const size_t at = static_cast<size_t>(r * shape.width + col) * c;
+      if (!shape.colour()) {
+        row.push_back(shortest_for_float(f[at]));
+        continue;
+      }
+      json pixel = json::array();
+      for (size_t j = 0; j < c; ++j) pixel.push_back(shortest_for_float(f[at + j]));
+      row.push_back(std::move(pixel));
+    }
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// The value range of a top-row trace: zmin/zmax of a heatmap, or per channel (the same for r, g
+// and b, so colours keep their balance) of an RGB image trace, whose values outside are clipped.
+// The image ranges have four entries because plotly.py 5's schema requires all four (its zmin is
+// an info array of 4 items); plotly.js reads only the first three for colormodel rgb, and the
+// fourth is its alpha default (0 and 1).
+json value_range(const ImageShape& shape, double lo, double hi) {
+  if (!shape.colour()) return json{{"zmin", lo}, {"zmax", hi}, {"zauto", false}};
+  return json{{"colormodel", "rgb"},
+              {"zmin", json::array({lo, lo, lo, 0})},
+              {"zmax", json::array({hi, hi, hi, 1})}};
 }
 
 std::string percent(double ratio) {
@@ -131,13 +155,13 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   const ImageShape shape = images.image;
   if (N <= 0) throw Error("no images to show: the stack is empty");
   if (model.n_components() <= 0) throw Error("the model has no components: fit it first");
-  if (shape.pixels() != images.rows.cols())
+  if (shape.values() != images.rows.cols())
     throw Error("internal error: image shape " + std::to_string(shape.height) + "x" +
-                std::to_string(shape.width) + " does not match " +
-                std::to_string(images.rows.cols()) + " pixels per sample");
-  if (model.dim() != shape.pixels())
+                std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
+                " does not match " + std::to_string(images.rows.cols()) + " values per sample");
+  if (model.dim() != shape.values())
     throw Error("the model was fitted on images of " + std::to_string(model.dim()) +
-                " pixels, but these images have " + std::to_string(shape.pixels()) +
+                " values, but these images have " + std::to_string(shape.values()) +
                 ": fit the model again");
   if (options.sample_index < 0 || options.sample_index >= N)
     throw Error("sample index " + std::to_string(options.sample_index) +
@@ -191,21 +215,33 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
     distortion_max = std::max(distortion_max, checked(series.distortion[k]));
   if (!(distortion_max > 0)) distortion_max = 1.0;
 
-  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line.
-  const json value_hover = "row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>";
-  const json residual_hover = "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
+  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line. Gray stacks show
+  // heatmaps; RGB stacks show plotly image traces (z H×W×3, colormodel rgb), whose residual maps
+  // −m..+m of every channel onto 0..255, so mid-grey is a residual of 0.
+  const bool colour = shape.colour();
+  const char* picture = colour ? "image" : "heatmap";
+  const json value_hover =
+      colour ? "row %{y}, column %{x}<br>R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}<extra></extra>"
+             : "row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>";
+  const json residual_hover =
+      colour ? "row %{y}, column %{x}<br>residual R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}"
+               "<extra></extra>"
+             : "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
+  auto picture_trace = [&](const char* x_axis, const char* y_axis, const auto& values, double lo,
+                           double hi) {
+    json trace = {{"type", picture},
+                  {"xaxis", x_axis},
+                  {"yaxis", y_axis},
+                  {"z", image_array(values, shape, binary)}};
+    trace.update(value_range(shape, lo, hi));
+    return trace;
+  };
   auto recon_trace = [&](const Eigen::VectorXd& reconstruction) {
-    return json{{"type", "heatmap"}, {"xaxis", "x2"},
-                {"yaxis", "y2"},     {"z", image_array(reconstruction, shape, binary)},
-                {"zmin", value_min}, {"zmax", value_max},
-                {"zauto", false}};
+    return picture_trace("x2", "y2", reconstruction, value_min, value_max);
   };
   auto residual_trace = [&](const Eigen::VectorXd& reconstruction) {
     const Eigen::VectorXd residual = xd - reconstruction;
-    return json{{"type", "heatmap"},     {"xaxis", "x3"},
-                {"yaxis", "y3"},         {"z", image_array(residual, shape, binary)},
-                {"zmin", -residual_max}, {"zmax", residual_max},
-                {"zauto", false}};
+    return picture_trace("x3", "y3", residual, -residual_max, residual_max);
   };
   // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
   // moved by each frame's layout. As a scatter trace it would make plotly "transition" the frame:
@@ -249,17 +285,9 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
     }
   }
 
-  json original = {{"type", "heatmap"},
-                   {"xaxis", "x"},
-                   {"yaxis", "y"},
-                   {"name", "Original"},
-                   {"z", image_array(x, shape, binary)},
-                   {"zmin", value_min},
-                   {"zmax", value_max},
-                   {"zauto", false},
-                   {"colorscale", kGrayScale},
-                   {"showscale", false},
-                   {"hovertemplate", value_hover}};
+  json original = picture_trace("x", "y", x, value_min, value_max);
+  original.update(json{{"name", "Original"}, {"hovertemplate", value_hover}});
+  if (!colour) original.update(json{{"colorscale", kGrayScale}, {"showscale", false}});
   // A colour bar just right of top-row panel `panel`, as tall as the row.
   auto panel_colorbar = [](int panel, const char* title) {
     return json{{"x", kPanelX[panel][1] + 0.01},
@@ -271,17 +299,17 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
                 {"title", {{"text", title}}}};
   };
   json reconstruction = first_recon;
-  reconstruction.update(json{{"name", "Reconstruction"},
-                             {"colorscale", kGrayScale},
-                             {"showscale", true},
-                             {"colorbar", panel_colorbar(1, "value")},
-                             {"hovertemplate", value_hover}});
+  reconstruction.update(json{{"name", "Reconstruction"}, {"hovertemplate", value_hover}});
   json residual = first_residual;
-  residual.update(json{{"name", "Residual"},
-                       {"colorscale", kDivergingScale},
-                       {"showscale", true},
-                       {"colorbar", panel_colorbar(2, "signed<br>residual")},
-                       {"hovertemplate", residual_hover}});
+  residual.update(json{{"name", "Residual"}, {"hovertemplate", residual_hover}});
+  if (!colour) {  // image traces have no colour scale: their pixels are the colours
+    reconstruction.update(json{{"colorscale", kGrayScale},
+                               {"showscale", true},
+                               {"colorbar", panel_colorbar(1, "value")}});
+    residual.update(json{{"colorscale", kDivergingScale},
+                         {"showscale", true},
+                         {"colorbar", panel_colorbar(2, "signed<br>residual")}});
+  }
   json ks_axis = json::array(), distortion = json::array();
   for (int64_t k = 0; k <= K; ++k) {
     ks_axis.push_back(k);
@@ -328,7 +356,9 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       {"annotations",
        json::array({subplot_title("Original", (kPanelX[0][0] + kPanelX[0][1]) / 2, top_title_y),
                     subplot_title("Reconstruction x\u0302\u2096", (kPanelX[1][0] + kPanelX[1][1]) / 2, top_title_y),
-                    subplot_title("Residual x \u2212 x\u0302\u2096", (kPanelX[2][0] + kPanelX[2][1]) / 2, top_title_y),
+                    subplot_title(colour ? "Residual x \u2212 x\u0302\u2096 (grey = 0)"
+                                         : "Residual x \u2212 x\u0302\u2096",
+                                  (kPanelX[2][0] + kPanelX[2][1]) / 2, top_title_y),
                     subplot_title("Distortion \u2016x \u2212 x\u0302\u2096\u2016\u00b2 against k", 0.5,
                                   kBottomRowTop + 0.01)})},
       {"updatemenus",

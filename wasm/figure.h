@@ -1,6 +1,7 @@
 #pragma once
 // The plotly.js figure the page animates, built entirely here: Original | Reconstruction |
-// Residual heatmaps on their own axes, distortion against k below, one frame per shown k.
+// Residual on their own axes (heatmaps for gray images, RGB image traces for colour ones),
+// distortion against k below, one frame per shown k.
 // Every frame trace repeats its base trace's type and axes, so no panel can move during play.
 
 #include <nlohmann/json.hpp>

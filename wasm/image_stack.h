@@ -1,6 +1,8 @@
 #pragma once
-// A stack of N gray images held as one N×D float32 matrix (D = height·width), one image per row
-// in C (row-major) pixel order — the layout every other part of the core reads.
+// A stack of N images held as one N×D float32 matrix, one image per row in C (row-major) order —
+// the layout every other part of the core reads. Gray: D = height·width. Colour (RGB): D =
+// height·width·3 with the channels interleaved (r, g, b of pixel 0, then of pixel 1, ...), exactly
+// the C-order rows of an (N, H, W, 3) array, so PCA sees what scikit-learn sees on X.reshape(N, -1).
 
 #include <Eigen/Core>
 #include <cstdint>
@@ -13,7 +15,10 @@ using RowMatrixD = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::
 struct ImageShape {
   int64_t height = 0;
   int64_t width = 0;
-  int64_t pixels() const { return height * width; }
+  int64_t channels = 1;  // 1: gray; 3: RGB
+  // D, the values of one image (one row). Named so, not "pixels", since an RGB pixel is 3 values.
+  int64_t values() const { return height * width * channels; }
+  bool colour() const { return channels == 3; }
 };
 
 struct ImageStack {

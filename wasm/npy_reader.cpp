@@ -559,12 +559,13 @@ Converter make_converter(const NpyHeader& h) {
 
 std::string matrix_size_text(int64_t n, const ImageShape& image) {
   return plural(static_cast<uint64_t>(n), "image", "images") + " of " +
-         std::to_string(image.height) + "x" + std::to_string(image.width) + " pixels";
+         std::to_string(image.height) + "x" + std::to_string(image.width) +
+         (image.colour() ? " RGB pixels" : " pixels");
 }
 
 // Throws unless an N×D float32 matrix can at least be addressed by this build.
 void check_addressable(int64_t n, const ImageShape& image) {
-  const uint64_t d = static_cast<uint64_t>(image.pixels());
+  const uint64_t d = static_cast<uint64_t>(image.values());
   const uint64_t max_index = static_cast<uint64_t>(std::numeric_limits<Eigen::Index>::max());
   const uint64_t max_bytes = std::numeric_limits<size_t>::max();
   const uint64_t un = static_cast<uint64_t>(n);
@@ -582,7 +583,7 @@ void check_addressable(int64_t n, const ImageShape& image) {
 // read, before any data, so a file too large for the page is refused at once.
 void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
   const long double bytes =
-      static_cast<long double>(n) * static_cast<long double>(image.pixels()) * sizeof(float);
+      static_cast<long double>(n) * static_cast<long double>(image.values()) * sizeof(float);
   if (bytes < static_cast<long double>(limit)) return;
   char size[64];
   std::snprintf(size, sizeof size, "%.2Lf GB (%.0Lf bytes)", bytes / 1e9L, bytes);
@@ -593,7 +594,7 @@ void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
 
 // limit > 0: the page's memory limit, said too.
 [[noreturn]] void throw_out_of_memory(int64_t n, const ImageShape& image, uint64_t limit = 0) {
-  const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(image.pixels()) * 4;
+  const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(image.values()) * 4;
   std::string message = "not enough memory to hold " + matrix_size_text(n, image) +
                         " as float32 (" + std::to_string(bytes) + " bytes, " + format_gb(bytes) +
                         ")";
@@ -610,7 +611,7 @@ size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_mat
   if (max_matrix_bytes > 0) check_memory_limit(n, image, max_matrix_bytes);  // the page's own
   check_addressable(n, image);
   uint64_t sample = 0;
-  if (__builtin_mul_overflow(static_cast<uint64_t>(image.pixels()),
+  if (__builtin_mul_overflow(static_cast<uint64_t>(image.values()),
                              static_cast<uint64_t>(h.item_size), &sample) ||
       sample > std::numeric_limits<size_t>::max()) {
     throw Error("a single sample of shape " + shape_string(h.shape) + " is too large to read");
@@ -761,17 +762,24 @@ std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size) {
 ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hint) {
   const std::vector<int64_t>& s = header.shape;
   const std::string shape = shape_string(s);
-  const std::string accepted = "expected (N, H, W), (N, H, W, 1) or (N, D) with D a perfect square";
-  if (s.size() == 4 && (s[3] == 3 || s[3] == 4)) {
-    throw Error("colour images (N, H, W, " + std::to_string(s[3]) +
-                ") are not supported yet: got shape " + shape + "; convert them to gray (N, H, W)");
+  const std::string accepted =
+      "expected (N, H, W) or (N, H, W, 1) for gray images, (N, H, W, 3) for RGB, or (N, D) with D "
+      "a perfect square";
+  if (s.size() == 4 && s[3] == 4) {
+    throw Error("RGBA images (N, H, W, 4) are not supported: got shape " + shape +
+                "; drop the alpha channel (x[..., :3]) to keep the RGB colours; " + accepted);
   }
-  const bool image_rank = s.size() == 2 || s.size() == 3 || (s.size() == 4 && s[3] == 1);
+  const bool image_rank =
+      s.size() == 2 || s.size() == 3 || (s.size() == 4 && (s[3] == 1 || s[3] == 3));
   if (!image_rank) {
     const std::string got =
         s.empty() ? "got a 0-D array (a single value)"
                   : "got a " + std::to_string(s.size()) + "-D array of shape " + shape;
-    throw Error("not an image stack: " + got + "; " + accepted);
+    const std::string last =
+        s.size() == 4 ? " (its last dimension, " + std::to_string(s[3]) +
+                            ", is neither 1 for gray nor 3 for RGB)"
+                      : "";
+    throw Error("not an image stack: " + got + last + "; " + accepted);
   }
   if (s[0] == 0) throw Error("the array has no samples: shape " + shape);
   ImageShape image;
@@ -790,7 +798,7 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
                     " values (shape " + shape + "): height x width must equal " +
                     std::to_string(d));
       }
-      return *hint;
+      return ImageShape{hint->height, hint->width, 1};  // flat rows are gray
     }
     int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
     while (side > 0 && side > d / side) --side;  // exact integer root, whatever sqrt rounded to
@@ -805,6 +813,7 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
   } else {
     image.height = s[1];
     image.width = s[2];
+    if (s.size() == 4) image.channels = s[3];
     if (image.height == 0 || image.width == 0) {
       throw Error("the images have no pixels: shape " + shape);
     }
@@ -849,7 +858,7 @@ struct NpyStreamReader::State {
   void start(const NpyHeader& h) {
     image = image_shape_for(h, hint);
     n = h.shape[0];
-    d = image.pixels();
+    d = image.values();
     sample_bytes = check_sizes(h, image, max_matrix_bytes);
     if (expected_total) {  // the same check, in the same order, as for a whole file
       const uint64_t data = *expected_total > h.data_offset ? *expected_total - h.data_offset : 0;
@@ -1022,11 +1031,16 @@ struct NpyStreamReader::State {
     }
     if (bad_count > 0) {
       const uint64_t ud = static_cast<uint64_t>(d), uw = static_cast<uint64_t>(image.width);
-      const uint64_t sample = first_bad / ud, pixel = first_bad % ud;
+      const uint64_t uc = static_cast<uint64_t>(image.channels);
+      const uint64_t sample = first_bad / ud, pixel = first_bad % ud / uc;
       std::string message = "data contains " + std::to_string(bad_count) + " NaN or infinite " +
                             (bad_count == 1 ? "value; it is" : "values; the first is") +
                             " sample " + std::to_string(sample) + ", row " +
                             std::to_string(pixel / uw) + ", column " + std::to_string(pixel % uw);
+      if (image.colour()) {
+        static const char* const kChannel[] = {"red", "green", "blue"};
+        message += std::string(", channel ") + kChannel[first_bad % ud % uc];
+      }
       if (overflow_count > 0) {
         message += " (" + std::to_string(overflow_count) + " of them " +
                    (overflow_count == 1 ? "is a float64 value" : "are float64 values") +
@@ -1144,7 +1158,7 @@ ImageStack read_stack(const uint8_t* head, size_t head_size, uint64_t total_size
   const int64_t n = h->shape[0];
   ImageStack stack;
   try {
-    stack.rows.resize(n, image.pixels());
+    stack.rows.resize(n, image.values());
   } catch (const std::bad_alloc&) {
     throw_out_of_memory(n, image);
   }

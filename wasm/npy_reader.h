@@ -42,9 +42,10 @@ std::string shape_string(const std::vector<int64_t>& shape);
 // unparseable dict, unsupported dtype such as '|O', '<c16', '<U5', '<M8[s]', structured dtypes).
 std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size);
 
-// How an array of this header maps onto images: (N,H,W) and (N,H,W,1) are images; (N,D) uses
-// `hint` when given (H·W must equal D) or else D must be a perfect square. Throws Error naming the
-// shape and the accepted ones otherwise (1-D arrays, colour, zero samples, ...).
+// How an array of this header maps onto images: (N,H,W) and (N,H,W,1) are gray images,
+// (N,H,W,3) are RGB (channels = 3); (N,D) are gray rows and use `hint` when given (H·W must equal
+// D) or else D must be a perfect square. Throws Error naming the shape and the accepted ones
+// otherwise (1-D arrays, RGBA with how to drop alpha, zero samples, ...).
 ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hint = std::nullopt);
 
 // Incremental reader: feed() bytes in chunks of any size; complete samples are converted to

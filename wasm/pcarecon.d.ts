@@ -19,6 +19,7 @@ export interface NpyInfo {
   samples: number;        // N
   height: number;         // image height
   width: number;          // image width
+  channels: number;       // 1: gray, 3: RGB ((N, H, W, 3) files); a row holds height*width*channels values
   valueMin: number;       // over the whole stack (headerInfo: over the rows read so far;
   valueMax: number;       //   NaN from npyInfo and before any row has been read)
 }
@@ -60,8 +61,8 @@ export declare class Explorer {
   model(): PcaResult;
   variance(): Omit<PcaResult, 'mean' | 'components'>;  // the same without the K*D copy
   figureJson(options: FigureOptions): string;
-  image(sampleIndex: number): Float32Array;                       // H*W, row-major
-  reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, H*W
+  image(sampleIndex: number): Float32Array;                       // D = H*W*channels, row-major (RGB: r, g, b per pixel)
+  reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, D
   distortion(sampleIndex: number): Float64Array;                  // K+1
   meanImage(): Float64Array;
   component(i: number): Float64Array;

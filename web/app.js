@@ -7,7 +7,7 @@
   const { Request, Phase } = PcaProtocol;
   const { DEFAULTS, createState, update } = PcaState;
   const { FigureView, drawVariance } = PcaFigureView;
-  const { makeCanvas, drawGray, drawDiverging, minMax } = PcaCanvasImages;
+  const { makeCanvas, drawValues, drawSigned, minMax } = PcaCanvasImages;
 
   // ---- DOM lookups: the one place ----------------------------------------------------------
   const byId = (id) => {
@@ -41,6 +41,8 @@
     varianceChart: byId('variance-chart'),
     varianceSummary: byId('variance-summary'),
     eigenGallery: byId('eigen-gallery'),
+    eigenLegendGray: byId('eigen-legend-gray'),
+    eigenLegendRgb: byId('eigen-legend-rgb'),
     exportHtml: byId('export-html'),
     exportJson: byId('export-json'),
     exportPng: byId('export-png'),
@@ -297,7 +299,7 @@
     const { info } = dataset;
     const shape = `(${info.shape.join(', ')})`;
     dom.datasetName.textContent =
-      `${dataset.name}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.samples} images of ${info.height}×${info.width}, ` +
+      `${dataset.name}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
       `dtype ${info.dtype}, shape ${shape}, ${dataset.nComponents} components fitted`;
     dom.sampleInput.max = String(info.samples - 1);
     dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
@@ -342,16 +344,19 @@
   function renderEigenImages() {
     const dataset = state.dataset;
     const { height, width } = dataset.info;
-    const size = height * width;
+    const channels = dataset.info.channels || 1;
+    const size = height * width * channels;
+    dom.eigenLegendGray.hidden = channels === 3;
+    dom.eigenLegendRgb.hidden = channels !== 3;
     const items = [];
     const mean = makeCanvas(width, height);
     const [lo, hi] = minMax(dataset.mean);
-    drawGray(mean, dataset.mean, 0, width, height, lo, hi);
+    drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
     items.push([mean, 'mean', 'Mean image']);
     const shown = dataset.components.length / size;
     for (let i = 0; i < shown; i++) {
       const canvas = makeCanvas(width, height);
-      drawDiverging(canvas, dataset.components, i * size, width, height);
+      drawSigned(canvas, dataset.components, i * size, width, height, channels);
       const ratio = dataset.explainedVarianceRatio[i];
       items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${(100 * ratio).toFixed(1)}% of the variance`]);
     }
@@ -375,7 +380,8 @@
       dom.thumbs.replaceChildren();
       return;
     }
-    const size = t.height * t.width;
+    const channels = t.channels || 1;
+    const size = t.height * t.width * channels;
     const { valueMin, valueMax } = state.dataset.info;
     const buttons = [];
     for (let i = 0; i < t.count; i++) {
@@ -387,7 +393,7 @@
       button.dataset.index = String(index);
       if (index === state.sampleIndex) button.setAttribute('aria-current', 'true');
       const canvas = makeCanvas(t.width, t.height);
-      drawGray(canvas, t.pixels, i * size, t.width, t.height, valueMin, valueMax);
+      drawValues(canvas, t.pixels, i * size, t.width, t.height, channels, valueMin, valueMax);
       button.append(canvas);
       buttons.push(button);
     }

@@ -1,5 +1,7 @@
 // Small images drawn on canvases: sample thumbnails (gray, on the dataset's value range) and
 // eigen-images (the mean in gray, components in a diverging blue-white-red map centred on 0).
+// RGB stacks (channels = 3, values interleaved r, g, b per pixel) are drawn in colour: samples and
+// the mean on the value range, components with each channel mapped symmetric around mid-grey.
 (function (root) {
   'use strict';
 
@@ -63,6 +65,44 @@
     context.putImageData(image, 0, 0);
   }
 
+  // Draws an RGB image (height*width*3 values from offset, r, g, b per pixel) with every
+  // channel mapped linearly from [lo, hi] to 0..255 (the same range for all three, so colours
+  // keep their balance).
+  function drawRgb(canvas, values, offset, width, height, lo, hi) {
+    const context = canvas.getContext('2d');
+    const image = context.createImageData(width, height);
+    const scale = hi > lo ? 255 / (hi - lo) : 0;
+    for (let p = 0; p < width * height; p++) {
+      for (let c = 0; c < 3; c++) {
+        const v = Math.round((values[offset + 3 * p + c] - lo) * scale);
+        image.data[4 * p + c] = Math.max(0, Math.min(255, v));
+      }
+      image.data[4 * p + 3] = 255;
+    }
+    context.putImageData(image, 0, 0);
+  }
+
+  // Draws a signed RGB image (a component) with every channel symmetric around mid-grey: 0 is
+  // 128, the largest |value| over all channels is 0 or 255.
+  function drawRgbSigned(canvas, values, offset, width, height) {
+    const size = width * height * 3;
+    let extent = 0;
+    for (let i = 0; i < size; i++) extent = Math.max(extent, Math.abs(values[offset + i]));
+    drawRgb(canvas, values, offset, width, height, -extent, extent);
+  }
+
+  // One entry point for both kinds: a sample or the mean (on [lo, hi]) ...
+  function drawValues(canvas, values, offset, width, height, channels, lo, hi) {
+    if (channels === 3) drawRgb(canvas, values, offset, width, height, lo, hi);
+    else drawGray(canvas, values, offset, width, height, lo, hi);
+  }
+
+  // ... and a component (symmetric around 0).
+  function drawSigned(canvas, values, offset, width, height, channels) {
+    if (channels === 3) drawRgbSigned(canvas, values, offset, width, height);
+    else drawDiverging(canvas, values, offset, width, height);
+  }
+
   function minMax(values) {
     let lo = Infinity;
     let hi = -Infinity;
@@ -73,5 +113,7 @@
     return [lo, hi];
   }
 
-  root.PcaCanvasImages = Object.freeze({ makeCanvas, drawGray, drawDiverging, minMax });
+  root.PcaCanvasImages = Object.freeze({
+    makeCanvas, drawGray, drawDiverging, drawRgb, drawRgbSigned, drawValues, drawSigned, minMax,
+  });
 })(typeof self !== 'undefined' ? self : this);

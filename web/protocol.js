@@ -28,7 +28,7 @@
     // {gallery} -> {info, nComponents, explainedVariance, explainedVarianceRatio,
     //               mean: Float32Array(D), components: Float32Array(gallery*D)}
     SUMMARY: 'summary',
-    // {start, count} -> {start, count, height, width, pixels: Float32Array(count*H*W)}
+    // {start, count} -> {start, count, height, width, channels, pixels: Float32Array(count*H*W*channels)}
     IMAGES: 'images',
     // {sampleIndex, nComponents, step, frameDurationMs, binaryArrays?} -> progress 'building frames'
     // -> {json}; binaryArrays (default true): {dtype, bdata, shape} arrays, false: plain number lists

@@ -23,7 +23,7 @@
       step: DEFAULTS.step,
       frameDurationMs: DEFAULTS.frameDurationMs,
       frame: { index: 0, count: 0, k: 0, playing: false }, // the animation, as the figure reports it
-      thumbnails: null, // {start, count, height, width, pixels} of the strip on screen
+      thumbnails: null, // {start, count, height, width, channels, pixels} of the strip on screen
       busy: null, // {phase, done, total, requestId} while the worker works for the visitor
       error: null, // the last error message shown (the figure on screen stays)
       notice: null, // a non-error message (e.g. "Cancelled.")

@@ -184,7 +184,7 @@
     const started = performance.now();
     const info = ex.info();
     const n = info.samples;
-    const dim = info.height * info.width;
+    const dim = info.height * info.width * info.channels;
     let workers = 1;
     let helperWaitMs = 0; // how long this worker waited for the helper's half (tunes the split)
     if (n >= dim && n * dim >= SPLIT_MIN_VALUES && startHelper()) {
@@ -235,10 +235,10 @@
     const info = ex.info();
     const first = Math.max(0, Math.min(start | 0, info.samples));
     const n = Math.max(0, Math.min(count | 0, info.samples - first));
-    const size = info.height * info.width;
+    const size = info.height * info.width * info.channels;
     const pixels = new Float32Array(n * size);
     for (let i = 0; i < n; i++) pixels.set(ex.image(first + i), i * size);
-    return { start: first, count: n, height: info.height, width: info.width, pixels };
+    return { start: first, count: n, height: info.height, width: info.width, channels: info.channels, pixels };
   }
 
   async function figure(options, context) {

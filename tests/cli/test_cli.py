@@ -15,7 +15,7 @@ from sklearn.decomposition import PCA
 
 PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
 FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "figure")
-CASES = ["digits", "low_rank", "flat"]
+CASES = ["digits", "low_rank", "flat", "rgb", "rgb_fortran"]  # rgb*: (N, H, W, 3) images
 
 
 def run(*args):
@@ -51,12 +51,20 @@ def canonical_signs(components):
     return out
 
 
-def decode_z(z, height, width):
+def decode_z(z, height, width, channels=1):
+    """A heatmap's H×W z, or an RGB image trace's H×W×3, from either encoding."""
+    dims = (height, width) if channels == 1 else (height, width, channels)
     if isinstance(z, dict):
         assert z["dtype"] == "f4", z["dtype"]
-        assert z["shape"] == f"{height},{width}", z["shape"]
-        return np.frombuffer(base64.b64decode(z["bdata"]), dtype="<f4").reshape(height, width)
-    return np.array(z, dtype=np.float64)
+        assert z["shape"] == ",".join(map(str, dims)), z["shape"]
+        return np.frombuffer(base64.b64decode(z["bdata"]), dtype="<f4").reshape(dims)
+    out = np.array(z, dtype=np.float64)
+    assert out.shape == dims, out.shape
+    return out
+
+
+def ref_channels(name):
+    return reference(name)["channels"]
 
 
 class CliTest(unittest.TestCase):
@@ -107,6 +115,8 @@ class InfoTest(CliTest):
     def test_fixture_info(self):
         self.assertEqual(run_json("info", fixture("digits")),
                          {"shape": [300, 8, 8], "dtype": "<f8", "fortran_order": False, "version": "1.0"})
+        self.assertEqual(run_json("info", fixture("rgb_fortran")),
+                         {"shape": [40, 6, 5, 3], "dtype": "<f4", "fortran_order": True, "version": "1.0"})
 
 
 class FitTest(unittest.TestCase):
@@ -138,6 +148,10 @@ class FitTest(unittest.TestCase):
     def test_flat_with_shape(self):
         self.check_against_sklearn("flat", 12)
 
+    def test_rgb_is_fitted_as_sklearn_fits_x_reshaped(self):
+        self.check_against_sklearn("rgb", 12)  # uint8, C order
+        self.check_against_sklearn("rgb_fortran", 12)  # float32, Fortran order
+
     def test_flat_needs_no_shape_to_fit(self):
         with_shape = run_json("fit", fixture("flat"), "-k", 3, "--shape", "5x6")
         self.assertEqual(run_json("fit", fixture("flat"), "-k", 3), with_shape)
@@ -168,7 +182,8 @@ class FigureTest(unittest.TestCase):
                     self.assertTrue(0 <= index < len(data))
                     for key in ("type", "xaxis", "yaxis"):
                         self.assertEqual(trace[key], data[index][key], (name, frame["name"], key))
-                    if trace["type"] == "heatmap":
+                    self.assertEqual(trace["type"], "image" if ref_channels(name) == 3 else "heatmap")
+                    if trace["type"] in ("heatmap", "image"):
                         self.assertEqual((trace["zmin"], trace["zmax"]),
                                          (data[index]["zmin"], data[index]["zmax"]))
 
@@ -188,11 +203,12 @@ class FigureTest(unittest.TestCase):
             for plain in (False, True):
                 ref, fig = self.figure(name, *(["--plain-arrays"] if plain else []))
                 h, w = ref["image"]
+                channels = ref["channels"]
                 frames = {f["name"]: f for f in fig["frames"]}
                 scale = max(1.0, float(np.abs(ref["mean"]).max()))
                 for k, expected in zip(ref["ks"], ref["reconstructions"]):
                     frame = frames[str(k)]
-                    recon = decode_z(frame["data"][0]["z"], h, w)
+                    recon = decode_z(frame["data"][0]["z"], h, w, channels)
                     np.testing.assert_allclose(recon.ravel(), expected, atol=2e-4 * scale,
                                                err_msg=f"{name} k={k} plain={plain}")
 

@@ -126,7 +126,7 @@ class RenderTest(CliTest):
 
     def test_json_loads_in_plotly_py(self):
         import plotly.io as pio
-        for name in ("digits", "low_rank", "flat"):
+        for name in ("digits", "low_rank", "flat", "rgb", "rgb_fortran"):
             out = self.path(f"{name}.json")
             ref, text = self.render(name, out, "--step", 2)
             # Plain number lists, exactly `figure --plain-arrays`: no base64 for plotly.py 5.4.
@@ -144,7 +144,16 @@ class RenderTest(CliTest):
                 for index, trace in zip(raw_frame["traces"], frame.data):
                     self.assertEqual((trace.type, trace.xaxis, trace.yaxis), base[index], (name, frame.name))
             h, w = ref["image"]
-            self.assertEqual(np.array(fig.frames[-1].data[0].z).shape, (h, w))
+            if ref["channels"] == 3:  # RGB: plotly image traces, z as H×W×[r, g, b]
+                self.assertEqual([b[0] for b in base], ["image", "image", "image", "scatter"])
+                self.assertEqual(np.array(fig.frames[-1].data[0].z).shape, (h, w, 3))
+                self.assertEqual(fig.data[1].colormodel, "rgb")
+                self.assertEqual(list(fig.data[2].zmin)[:3], [-fig.data[2].zmax[0]] * 3)
+                # The last frame (k = K) shows scikit-learn's reconstruction at K.
+                np.testing.assert_allclose(np.array(fig.frames[-1].data[0].z).ravel(),
+                                           ref["reconstructions"][-1], atol=0.05)
+            else:
+                self.assertEqual(np.array(fig.frames[-1].data[0].z).shape, (h, w))
             self.assertEqual(fig.layout.yaxis.autorange, "reversed")
             self.assertEqual(fig.layout.yaxis2.scaleanchor, "x2")
             self.assertEqual(list(fig.layout.xaxis3.domain), raw["layout"]["xaxis3"]["domain"])

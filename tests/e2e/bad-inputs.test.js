@@ -68,7 +68,8 @@ async function figureValues(page) {
     const out = [];
     for (const trace of gd.calcdata) {
       const t = trace[0];
-      if (t.z) for (const row of t.z) out.push(...Array.from(row));
+      // A heatmap row holds numbers, an RGB image row holds [r, g, b] pixels.
+      if (t.z) for (const row of t.z) for (const v of row) out.push(...(typeof v === 'number' ? [v] : Array.from(v)));
     }
     for (const t of gd._fullData) if (t.type === 'scatter') out.push(...Array.from(t.y));
     return out;
@@ -107,7 +108,9 @@ describe('bad inputs in the page', () => {
           }
         } else {
           assert.equal(await page.isVisible('#error'), false, `${what}: ${await page.textContent('#error')}`);
-          assert.match(await shown(), new RegExp(`^${c.file}: ${c.behaviour.samples} images of ${c.behaviour.height}×${c.behaviour.width}`), what);
+          const rgb = c.behaviour.channels === 3 ? ' RGB' : '';
+          const line = `^${c.file}: ${c.behaviour.samples} images of ${c.behaviour.height}×${c.behaviour.width}${rgb},`;
+          assert.match(await shown(), new RegExp(line), what);
           onScreen = await shown();
           const values = await figureValues(page);
           assert.ok(values.length > 0 && values.every(Number.isFinite), `${what}: every value in the figure is finite`);

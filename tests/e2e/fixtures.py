@@ -36,6 +36,14 @@ def write(outdir):
     # A second good file of another shape, and uint8 like most image data.
     other = np.clip(stack(11, 30, 6, 6) * 10, 0, 255).astype(np.uint8)
     np.save(os.path.join(outdir, "other.npy"), other)
+    # RGB images (N, H, W, 3): three patterns, each of its own hue, so red and green differ.
+    rng = np.random.default_rng(5)
+    hues = np.array([[1.0, 0.15, 0.1], [0.1, 0.85, 0.2], [0.15, 0.25, 1.0]])
+    shapes = rng.normal(size=(3, 8, 6))
+    weights = rng.normal(size=(30, 3)) * np.array([50.0, 30.0, 15.0])
+    rgb = 128.0 + np.einsum("nk,khw,kc->nhwc", weights, shapes, hues) + rng.normal(size=(30, 8, 6, 3))
+    np.save(os.path.join(outdir, "rgb.npy"), np.clip(np.rint(rgb), 0, 255).astype(np.uint8))
+    np.save(os.path.join(outdir, "rgb_fortran.npy"), np.asfortranarray(rgb.astype(np.float32)))
     # Bad files.
     with open(os.path.join(outdir, "plain.npy"), "rb") as f:
         data = f.read()

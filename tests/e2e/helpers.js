@@ -131,7 +131,8 @@ async function errorVersion(page) {
 }
 
 // What the figure shows now: for each panel, the <image> elements plotly rendered in its subplot
-// group, plus the values of the heatmaps as plotly computed them (calcdata).
+// group (a heatmap's or an RGB image trace's picture), plus the values of the pictures as plotly
+// computed them (calcdata): H rows of numbers for a heatmap, H rows of [r, g, b] for an image.
 async function figureSnapshot(page) {
   return page.evaluate(() => {
     const gd = document.getElementById('figure');
@@ -140,7 +141,8 @@ async function figureSnapshot(page) {
     for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
       panels[id] = count(`.cartesianlayer .subplot.${id} image`);
     }
-    const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row));
+    const z = (trace) =>
+      Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
     const axes = gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`);
     return {
       panels,
@@ -154,6 +156,39 @@ async function figureSnapshot(page) {
       reconstruction: z(1),
       residual: z(2),
     };
+  });
+}
+
+// The pixels plotly painted for each image panel: its <image> element's picture drawn on a canvas
+// (an <image> href is a data: or blob: URL of the rendered picture), as {width, height, data}
+// summaries: how many pixels have red != green, how many distinct colours, and the RGBA bytes.
+async function renderedPictures(page) {
+  return page.evaluate(async () => {
+    const out = {};
+    for (const id of ['xy', 'x2y2', 'x3y3']) {
+      const element = document.querySelector(`#figure .cartesianlayer .subplot.${id} image`);
+      if (!element) {
+        out[id] = null;
+        continue;
+      }
+      const picture = new Image();
+      picture.src = element.getAttribute('href') || element.getAttribute('xlink:href');
+      await picture.decode();
+      const canvas = document.createElement('canvas');
+      canvas.width = picture.naturalWidth;
+      canvas.height = picture.naturalHeight;
+      const context = canvas.getContext('2d');
+      context.drawImage(picture, 0, 0);
+      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+      let redNotGreen = 0;
+      const colours = new Set();
+      for (let i = 0; i < data.length; i += 4) {
+        if (data[i] !== data[i + 1]) redNotGreen++;
+        colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+      }
+      out[id] = { width: canvas.width, height: canvas.height, redNotGreen, colours: colours.size, data: Array.from(data) };
+    }
+    return out;
   });
 }
 
@@ -179,14 +214,17 @@ function sklearnReference(npy, index, nComponents, ks) {
   return JSON.parse(out.toString());
 }
 
-// Largest |a - b| over two images given as nested rows (a) and a flat row-major list (b).
+// Largest |a - b| over two images given as nested rows (a; an RGB pixel is an [r, g, b] entry)
+// and a flat row-major list (b).
 function maxAbsDiff(rows, flat) {
   let worst = 0;
   let i = 0;
   for (const row of rows) {
-    for (const value of row) {
-      worst = Math.max(worst, Math.abs(value - flat[i]));
-      i += 1;
+    for (const entry of row) {
+      for (const value of typeof entry === 'number' ? [entry] : entry) {
+        worst = Math.max(worst, Math.abs(value - flat[i]));
+        i += 1;
+      }
     }
   }
   if (i !== flat.length) throw new Error(`size mismatch: ${i} values shown, ${flat.length} expected`);
@@ -240,6 +278,7 @@ module.exports = {
   datasetVersion,
   errorVersion,
   figureSnapshot,
+  renderedPictures,
   tempDir,
   writeFixtures,
   writeBigFixture,

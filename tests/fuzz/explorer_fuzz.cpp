@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   if (!loaded) return 0;
   const pcarecon::StackInfo info = explorer->info();
-  if (info.samples * info.image.pixels() > 4096) return 0;  // keep each run fast
+  if (info.samples * info.image.values() > 4096) return 0;  // keep each run fast
   try {
     explorer->fit(0);
     pcarecon::FigureOptions options;

@@ -122,7 +122,7 @@ TEST_CASE("every bad input is refused with its message, every degenerate one wor
       CHECK(same_message(c["error"], chunked));
       // The stack on screen stays.
       CHECK(explorer.info().samples == 3);
-      CHECK(explorer.info().image.pixels() == 4);
+      CHECK(explorer.info().image.values() == 4);
       CHECK_FALSE(explorer.reading());
       continue;
     }
@@ -143,6 +143,7 @@ TEST_CASE("every bad input is refused with its message, every degenerate one wor
     CHECK(info.samples == b["samples"].get<int64_t>());
     CHECK(info.image.height == b["height"].get<int64_t>());
     CHECK(info.image.width == b["width"].get<int64_t>());
+    CHECK(info.image.channels == b.value("channels", int64_t{1}));
     explorer.fit(0);
     const pcarecon::PcaModel& m = explorer.model();
     CHECK(m.mean.allFinite());

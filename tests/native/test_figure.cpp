@@ -11,8 +11,10 @@
 
 #include "error.h"
 #include "figure.h"
+#include "figure_decode.h"
 #include "pca.h"
 
+using figure_decode::decode_z;
 using nlohmann::json;
 using namespace pcarecon;
 
@@ -40,60 +42,6 @@ PcaModel fit(const ImageStack& stack, int64_t k) {
   PcaOptions options;
   options.n_components = k;
   return fit_pca(stack.rows, options);
-}
-
-std::vector<uint8_t> base64_decode(const std::string& text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  REQUIRE(text.size() % 4 == 0);
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i < text.size(); i += 4) {
-    uint32_t v = 0;
-    int pad = 0;
-    for (size_t j = 0; j < 4; ++j) {
-      const char c = text[i + j];
-      if (c == '=') {
-        ++pad;
-        v <<= 6;
-        continue;
-      }
-      REQUIRE(pad == 0);
-      const int d = value(c);
-      REQUIRE(d >= 0);
-      v = (v << 6) | uint32_t(d);
-    }
-    out.push_back(uint8_t(v >> 16));
-    if (pad < 2) out.push_back(uint8_t(v >> 8));
-    if (pad < 1) out.push_back(uint8_t(v));
-  }
-  return out;
-}
-
-// z of a heatmap trace as H·W floats, from either encoding.
-std::vector<float> decode_z(const json& z, const ImageShape& shape) {
-  std::vector<float> out;
-  if (z.is_object()) {
-    REQUIRE(z.at("dtype") == "f4");
-    REQUIRE(z.at("shape") == std::to_string(shape.height) + "," + std::to_string(shape.width));
-    const std::vector<uint8_t> bytes = base64_decode(z.at("bdata").get<std::string>());
-    REQUIRE(bytes.size() == size_t(shape.pixels()) * 4);
-    out.resize(size_t(shape.pixels()));
-    std::memcpy(out.data(), bytes.data(), bytes.size());
-  } else {
-    REQUIRE(z.is_array());
-    REQUIRE(z.size() == size_t(shape.height));
-    for (const json& row : z) {
-      REQUIRE(row.size() == size_t(shape.width));
-      for (const json& v : row) out.push_back(v.get<float>());
-    }
-  }
-  return out;
 }
 
 // x̂ₖ computed here, independently of the reconstruction module.
@@ -417,6 +365,6 @@ TEST_CASE("bad index, K, step and duration are refused by name", "[figure]") {
   options.frame_duration_ms = 100;
 
   ImageStack other = random_stack(10, 4, 4, 8);
-  CHECK(error_of(other, model, options).find("the model was fitted on images of 9 pixels") == 0);
+  CHECK(error_of(other, model, options).find("the model was fitted on images of 9 values") == 0);
   CHECK(error_of(stack, model, options) == "(no error)");
 }

@@ -185,14 +185,16 @@ nlohmann::json load_cases() {
   return nlohmann::json::parse(in);
 }
 
-const char* const kAccepted = "expected (N, H, W), (N, H, W, 1) or (N, D) with D a perfect square";
+const char* const kAccepted =
+    "expected (N, H, W) or (N, H, W, 1) for gray images, (N, H, W, 3) for RGB, or (N, D) with D a "
+    "perfect square";
 
 }  // namespace
 
 TEST_CASE("every dtype, byte order, memory order and version reads as NumPy's float32 cast",
           "[npy]") {
   const nlohmann::json cases = load_cases();
-  REQUIRE(cases.size() == 12 * 4 * 2 * 3 + 12);
+  REQUIRE(cases.size() == 12 * 4 * 2 * 3 + 18);
   std::mt19937 rng(42);
   for (const auto& c : cases) {
     const std::string file = c["file"];
@@ -216,12 +218,14 @@ TEST_CASE("every dtype, byte order, memory order and version reads as NumPy's fl
     const ImageStack stack = pcarecon::read_npy(bytes.data(), bytes.size(), hint);
     const int64_t n = c["shape"][0];
     const int64_t h = c["image"][0], w = c["image"][1];
+    const int64_t channels = c.value("channels", int64_t{1});  // 3: RGB, H·W·3 values a row
     CHECK(stack.image.height == h);
     CHECK(stack.image.width == w);
+    CHECK(stack.image.channels == channels);
     REQUIRE(stack.rows.rows() == n);
-    REQUIRE(stack.rows.cols() == h * w);
+    REQUIRE(stack.rows.cols() == h * w * channels);
     const std::vector<float> expected =
-        expected_values(c["expected"], static_cast<size_t>(n * h * w));
+        expected_values(c["expected"], static_cast<size_t>(n * h * w * channels));
     CHECK(same_bits(values_of(stack.rows), expected));
     CHECK(stack.value_min == *std::min_element(expected.begin(), expected.end()));
     CHECK(stack.value_max == *std::max_element(expected.begin(), expected.end()));
@@ -419,10 +423,18 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
       {"scalar", std::string("not an image stack: got a 0-D array (a single value); ") + kAccepted},
       {"five_d",
        std::string("not an image stack: got a 5-D array of shape (2, 2, 2, 2, 2); ") + kAccepted},
-      {"colour",
-       "colour images (N, H, W, 3) are not supported yet: got shape (10, 4, 4, 3); "
-       "convert them to gray (N, H, W)"},
-      {"rgba", "colour images (N, H, W, 4) are not supported yet: got shape (10, 4, 4, 4)"},
+      {"rgba",
+       std::string("RGBA images (N, H, W, 4) are not supported: got shape (10, 4, 4, 4); drop the "
+                   "alpha channel (x[..., :3]) to keep the RGB colours; ") +
+           kAccepted},
+      {"two_channels", std::string("not an image stack: got a 4-D array of shape (10, 4, 4, 2) "
+                                   "(its last dimension, 2, is neither 1 for gray nor 3 for "
+                                   "RGB); ") +
+                           kAccepted},
+      {"nan_rgb_C",
+       "data contains 1 NaN or infinite value; it is sample 1, row 1, column 2, channel green"},
+      {"nan_rgb_F",
+       "data contains 1 NaN or infinite value; it is sample 1, row 1, column 2, channel green"},
       {"no_samples", "the array has no samples: shape (0, 28, 28)"},
       {"no_pixels", "the images have no pixels: shape (5, 0, 3)"},
       {"not_square",
@@ -640,7 +652,7 @@ TEST_CASE("header variants NumPy or other writers produce are accepted", "[npy]"
       const Bytes bytes = make_npy(dict, data, major);
       const ImageStack s = pcarecon::read_npy(bytes.data(), bytes.size());
       CHECK(s.samples() == 1);
-      CHECK(s.image.pixels() == 4);
+      CHECK(s.image.values() == 4);
       CHECK(s.rows.isConstant(7.f));
       CHECK(s.value_min == 7.f);
       CHECK(s.value_max == 7.f);
@@ -842,7 +854,7 @@ TEST_CASE("mutated files give a result or an Error, never a crash", "[npy]") {
       std::string whole;
       try {
         const ImageStack s = pcarecon::read_npy(bytes.data(), bytes.size());
-        CHECK(s.rows.size() == s.samples() * s.image.pixels());
+        CHECK(s.rows.size() == s.samples() * s.image.values());
         ++read;
       } catch (const Error& e) {
         whole = e.what();

@@ -123,7 +123,11 @@ describe('the bad-input table', () => {
         }
         const b = c.behaviour;
         const info = ex.info();
-        assert.deepEqual([info.samples, info.height, info.width], [b.samples, b.height, b.width], what);
+        assert.deepEqual(
+          [info.samples, info.height, info.width, info.channels],
+          [b.samples, b.height, b.width, b.channels ?? 1],
+          what,
+        );
         ex.fit(0);
         const model = ex.model();
         for (const key of ['mean', 'components', 'explainedVariance', 'explainedVarianceRatio', 'singularValues']) {

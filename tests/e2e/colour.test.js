@@ -1,0 +1,185 @@
+// Colour images in the page: a NumPy-written RGB stack (N, H, W, 3) dropped on the page is shown
+// in colour — three RGB image panels that each keep exactly one picture in their own subplot
+// before, during (every animation frame) and after play; at full rank the reconstruction equals
+// the original (figure data and painted pixels); thumbnails and eigen-images are in colour; the
+// values match scikit-learn on X.reshape(N, -1). From file:// and from http.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const { after, before, describe, test } = require('node:test');
+const h = require('./helpers');
+
+const K = 30; // rgb.npy: 30 samples of 8×6×3 = 144 values, so 30 components fitted, all shown
+let browser;
+let sites;
+let fixture;
+let tmp;
+const references = {};
+
+before(async () => {
+  browser = await h.launchBrowser();
+  sites = await h.targets();
+  tmp = h.tempDir('pcarecon-e2e-colour-');
+  fixture = h.writeFixtures(tmp);
+  for (const name of ['rgb.npy', 'rgb_fortran.npy']) references[name] = h.sklearnReference(fixture(name), 0, K, [0, 5, K]);
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (sites) await sites.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function assertPanels(snapshot, when) {
+  assert.deepEqual(snapshot.panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 }, `${when}: one picture per image panel, in its own subplot`);
+  assert.equal(snapshot.allImages, 3, `${when}: three pictures in all`);
+  assert.deepEqual(snapshot.axes, ['image:xy', 'image:x2y2', 'image:x3y3', 'scatter:x4y4'], when);
+}
+
+function assertMatches(snapshot, reference, k) {
+  const tolerance = 1e-3 * reference.range;
+  assert.equal(snapshot.k, k, 'frame on screen');
+  // Every pixel is an [r, g, b] triple.
+  assert.equal(snapshot.original.length, 8);
+  assert.ok(snapshot.original.every((row) => row.length === 6 && row.every((p) => p.length === 3)));
+  const original = h.maxAbsDiff(snapshot.original, reference.original);
+  assert.ok(original <= tolerance, `original differs by ${original}`);
+  const expected = reference.k[String(k)];
+  const recon = h.maxAbsDiff(snapshot.reconstruction, expected);
+  assert.ok(recon <= tolerance, `reconstruction at k = ${k} differs from scikit-learn by ${recon}`);
+  const residual = h.maxAbsDiff(snapshot.residual, reference.original.map((x, i) => x - expected[i]));
+  assert.ok(residual <= tolerance, `residual at k = ${k} differs by ${residual}`);
+}
+
+async function drop(page, file) {
+  const version = await h.datasetVersion(page);
+  await h.dropFile(page, file);
+  await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 30000 });
+  await h.waitForFigure(page, 1);
+}
+
+// Canvas pixels of the thumbnails and eigen-images: how many have red != green.
+async function canvasColour(page, selector) {
+  return page.evaluate((sel) => {
+    let redNotGreen = 0;
+    let canvases = 0;
+    for (const canvas of document.querySelectorAll(sel)) {
+      canvases++;
+      const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+      for (let i = 0; i < data.length; i += 4) if (data[i] !== data[i + 1]) redNotGreen++;
+    }
+    return { canvases, redNotGreen };
+  }, selector);
+}
+
+describe('colour images', () => {
+  for (const site of [0, 1]) {
+    const file = site === 0 ? 'rgb.npy' : 'rgb_fortran.npy'; // uint8 C order; float32 Fortran order
+    test(`an RGB stack is shown in colour and rebuilt exactly at full rank (${file}, ${site ? 'http' : 'file'})`, async () => {
+      const { url, name } = sites.list[site];
+      const session = await h.openPage(browser, url);
+      const { page } = session;
+      const reference = references[file];
+      try {
+        await h.waitForFigure(page, 1);
+        await drop(page, fixture(file));
+        assert.equal(await page.isVisible('#error'), false, await page.textContent('#error'));
+        assert.match(await page.textContent('#dataset-name'), new RegExp(`^${file}: 30 images of 8×6 RGB, .*shape \\(30, 8, 6, 3\\)`));
+
+        let snapshot = await h.figureSnapshot(page);
+        assertPanels(snapshot, 'before play');
+        assertMatches(snapshot, reference, 0);
+        const layout = await page.evaluate(() => {
+          const gd = document.getElementById('figure');
+          return {
+            annotations: gd._fullLayout.annotations.map((a) => a.text),
+            colormodels: gd._fullData.slice(0, 3).map((t) => t.colormodel),
+            residualRange: [gd._fullData[2].zmin.slice(0, 3), gd._fullData[2].zmax.slice(0, 3)],
+          };
+        });
+        assert.ok(layout.annotations.some((t) => t.includes('(grey = 0)')), `residual title: ${layout.annotations}`);
+        assert.deepEqual(layout.colormodels, ['rgb', 'rgb', 'rgb']);
+        const m = layout.residualRange[1][0];
+        assert.ok(m > 0);
+        assert.deepEqual(layout.residualRange, [[-m, -m, -m], [m, m, m]], 'residual symmetric around 0 per channel');
+
+        // The pictures plotly painted are in colour, not gray and not blank.
+        let painted = await h.renderedPictures(page);
+        for (const id of ['xy', 'x2y2']) {
+          // Painted at screen size (square pixels): 6 wide, 8 high.
+          const { width, height } = painted[id];
+          assert.ok(width > 6 && Math.abs(width / height - 6 / 8) < 0.05, `${id}: painted ${width}×${height}`);
+          assert.ok(painted[id].redNotGreen > 0, `${id}: some pixel has red != green`);
+          assert.ok(painted[id].colours > 4, `${id}: ${painted[id].colours} distinct colours`);
+        }
+
+        // Play fast, sampling every animation frame for an empty panel.
+        await page.evaluate(() => {
+          const speed = document.getElementById('speed-input');
+          speed.value = '20';
+          speed.dispatchEvent(new Event('input', { bubbles: true }));
+        });
+        await page.evaluate(() => {
+          const watch = (window.__blinkWatch = { ticks: 0, blank: 0, extra: 0, running: true });
+          const tick = () => {
+            watch.ticks++;
+            for (const id of ['xy', 'x2y2', 'x3y3']) {
+              const n = document.querySelectorAll(`#figure .subplot.${id} image`).length;
+              if (n === 0) watch.blank++;
+              if (n > 1) watch.extra++;
+            }
+            if (watch.running) requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        });
+        await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
+        const seen = new Set();
+        for (let i = 0; i < 200; i++) {
+          snapshot = await h.figureSnapshot(page);
+          assertPanels(snapshot, `while playing, at k = ${snapshot.k}`);
+          seen.add(snapshot.k);
+          if (snapshot.k === K && (await page.getAttribute('body', 'data-playing')) === 'false') break;
+          await page.waitForTimeout(25);
+        }
+        const blink = await page.evaluate(() => {
+          window.__blinkWatch.running = false;
+          return window.__blinkWatch;
+        });
+        assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
+        assert.equal(blink.blank, 0, `${blink.blank} painted frames had an empty image panel`);
+        assert.equal(blink.extra, 0, `${blink.extra} painted frames had two pictures in one panel`);
+        assert.ok(seen.size >= 3, `saw several frames while playing (${[...seen].join(', ')})`);
+
+        await page.waitForTimeout(200);
+        snapshot = await h.figureSnapshot(page);
+        assertPanels(snapshot, 'after play');
+        assertMatches(snapshot, reference, K);
+        // Full rank: the reconstruction is the original, in the data and in the painted pixels.
+        const full = h.maxAbsDiff(snapshot.reconstruction, snapshot.original.flat(2));
+        assert.ok(full <= 1e-3 * reference.range, `full-rank reconstruction differs from the original by ${full}`);
+        painted = await h.renderedPictures(page);
+        const worst = painted.xy.data.reduce((w, v, i) => Math.max(w, Math.abs(v - painted.x2y2.data[i])), 0);
+        assert.ok(worst <= 1, `painted reconstruction differs from the painted original by ${worst} levels`);
+        assert.ok(painted.x2y2.redNotGreen > 0 && painted.x2y2.colours > 4, 'the reconstruction is painted in colour');
+        // A zero residual paints mid-grey (128 ± 1) everywhere.
+        const residualBytes = painted.x3y3.data.filter((_, i) => i % 4 !== 3);
+        assert.ok(residualBytes.every((v) => Math.abs(v - 127.5) <= 1), 'zero residual is mid-grey');
+
+        // Thumbnails and eigen-images in colour.
+        const thumbs = await canvasColour(page, '#thumbs canvas');
+        assert.ok(thumbs.canvases >= 10, `${thumbs.canvases} thumbnails`);
+        assert.ok(thumbs.redNotGreen > 0, 'thumbnails are in colour (red != green somewhere)');
+        const gallery = await canvasColour(page, '#eigen-gallery canvas');
+        assert.ok(gallery.canvases >= 2 && gallery.redNotGreen > 0, 'mean and components are in colour');
+        assert.equal(await page.isVisible('#eigen-legend-rgb'), true, 'the legend says how RGB components are drawn');
+        assert.equal(await page.isVisible('#eigen-legend-gray'), false);
+
+        if (site === 1) await page.screenshot({ path: h.saveScreenshotPath('colour-loaded.png') });
+        h.assertStayedLocal(session, name);
+      } finally {
+        await session.close();
+      }
+    });
+  }
+});
