@@ -120,6 +120,7 @@
       } catch (error) {
         if (isFatal(error)) throw error;
         item.note = errorMessage(error);
+        item.unreadable = true;
       }
     }
     return out;
@@ -148,6 +149,8 @@
       chosen = candidates[0];
     } else if (candidates.length > 1) {
       return { choose: { members: memberList(items), basis } };
+    } else if (items.some((item) => item.unreadable)) {
+      throw new Error(items.find((item) => item.unreadable).note); // e.g. encrypted, or bzip2
     } else if (basis) {
       throw new Error(
         `the basis file holds no images to reconstruct (its arrays: ${names}); add them to the archive, e.g. images=X[:1000].reshape(-1, H, W)`,

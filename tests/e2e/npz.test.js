@@ -150,6 +150,10 @@ describe('.npz archives', () => {
         await h.dropFile(page, fixture('bad_crc.npz'));
         await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, more, { timeout: 30000 });
         assert.match(await page.textContent('#error'), /bad_crc\.npz: images\.npy in the \.npz archive is corrupt: its CRC-32 is/);
+        const bzip = await h.errorVersion(page);
+        await h.dropFile(page, fixture('bzip2.npz'));
+        await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, bzip, { timeout: 30000 });
+        assert.match(await page.textContent('#error'), /bzip2\.npz: images\.npy in the \.npz archive is compressed with bzip2, which this page cannot read/);
         const last = await h.errorVersion(page);
         await h.dropFile(page, fixture('not_zip.npz'));
         await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, last, { timeout: 30000 });
