@@ -258,7 +258,12 @@ Eigen::VectorXd Explorer::component(int64_t i) const {
 void Explorer::set_basis_array(const std::string& name, const uint8_t* npy_bytes, size_t size) {
   if (!pending_reader_)
     throw Error("no file is being read: begin the images' file before giving the basis' arrays");
-  basis_arrays_.set(name, npy_bytes, size);
+  try {
+    basis_arrays_.set(name, npy_bytes, size);
+  } catch (...) {
+    cancel_file();  // as feed(): after an error the file must be started again
+    throw;
+  }
 }
 
 void Explorer::finish_file_with_basis() {

@@ -84,7 +84,8 @@ class Explorer {
 
   // ---- bring your own basis (basis.h): a model from a file instead of a fit -------------------
   // Stages one array of a basis from its .npy bytes, while a file is being read (after
-  // begin_file: cancel_file and begin_file drop staged arrays). Throws Error naming the array.
+  // begin_file: cancel_file and begin_file drop staged arrays). Throws Error naming the array;
+  // the file being read is then dropped, as after a failed feed().
   void set_basis_array(const std::string& name, const uint8_t* npy_bytes, size_t size);
   // finish_file(), then the model from the staged arrays checked against the new images
   // (model_from_basis). On any error nothing changes: the previous stack and model stay. No fit

@@ -90,7 +90,8 @@ export declare class Explorer {
   // row), 'mean' (D), optionally 'explained_variance' and 'explained_variance_ratio' (K) — then
   // finishFileWithBasis() instead of finishFile(): the model comes from the basis, checked against
   // the new images (D, K <= D, finite, orthonormal rows, lengths, signs; the message names the
-  // values). On an Error nothing changes (previous stack and model stay). fitCount() does not move.
+  // values). On an Error nothing changes (previous stack and model stay; the file being read is
+  // dropped: beginFile again). fitCount() does not move.
   setBasisArray(name: 'components' | 'mean' | 'explained_variance' | 'explained_variance_ratio',
                 npyBytes: Uint8Array): void;
   finishFileWithBasis(): NpyInfo;  // with .basis
