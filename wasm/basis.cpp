@@ -50,10 +50,11 @@ void check_finite(const RowMatrixF& m, const char* name) {
 
 // Σ over the images of (v_i·(x − mean))² / (N − 1) for every component, and the total variance
 // of the images (Σ over pixels of their variance, ddof = 1): scikit-learn's explained_variance_
-// when the basis was fitted on these very images. A block of rows at a time, in double.
+// when the basis was fitted on these very images. A block of rows at a time, in double. The
+// loadings (N·D·K) only when `loadings` is set; the total variance (N·D) always.
 std::pair<Eigen::VectorXd, double> variances_from_images(const Eigen::MatrixXd& components,
                                                          const Eigen::VectorXd& mean,
-                                                         const RowMatrixF& rows) {
+                                                         const RowMatrixF& rows, bool loadings) {
   const int64_t n = rows.rows(), d = rows.cols(), k = components.rows();
   Eigen::VectorXd loading_squares = Eigen::VectorXd::Zero(k);
   // Pixel variances about the basis' mean: Σ(x − m)² − N·(x̄ − m)² = Σ(x − x̄)², exactly.
@@ -66,8 +67,10 @@ std::pair<Eigen::VectorXd, double> variances_from_images(const Eigen::MatrixXd& 
     centred.rowwise() -= mean.transpose();
     pixel_sum += centred.colwise().sum().transpose();
     pixel_squares += centred.array().square().colwise().sum().matrix().transpose();
-    const Eigen::MatrixXd loadings = centred * components.transpose();  // b×K
-    loading_squares += loadings.array().square().colwise().sum().matrix().transpose();
+    if (loadings) {
+      const Eigen::MatrixXd a = centred * components.transpose();  // b×K
+      loading_squares += a.array().square().colwise().sum().matrix().transpose();
+    }
   }
   if (n < 2) return {Eigen::VectorXd::Zero(k), 0.0};
   // The loadings' own mean is v·(x̄ − m): remove it as for the pixels.
@@ -177,7 +180,8 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   }
 
   const int64_t n = images.samples();
-  const auto [estimated, total] = variances_from_images(m.components, m.mean, images.rows);
+  const auto [estimated, total] = variances_from_images(m.components, m.mean, images.rows,
+                                                        !arrays.explained_variance);
   if (arrays.explained_variance) {
     check_finite(*arrays.explained_variance, "explained_variance");
     m.explained_variance = vector_of(*arrays.explained_variance, "explained_variance", k,
