@@ -194,7 +194,10 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   } else {
     m.explained_variance = estimated;
   }
-  m.total_variance = total;
+  // The images may be a sample of the data the basis came from: their total variance is then an
+  // estimate, and may fall below what the file's variances explain. Never below that sum, so the
+  // ratios stay a share (at most 100% in all).
+  m.total_variance = out.variance_from_file ? std::max(total, m.explained_variance.sum()) : total;
   if (arrays.explained_variance_ratio) {
     check_finite(*arrays.explained_variance_ratio, "explained_variance_ratio");
     m.explained_variance_ratio =
@@ -205,8 +208,8 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
         throw Error("the basis' explained_variance_ratio must be between 0 and 1: value " +
                     number(m.explained_variance_ratio[i]) + " at index " + std::to_string(i));
     out.ratio_from_file = true;
-  } else if (total > 0) {
-    m.explained_variance_ratio = m.explained_variance / total;
+  } else if (m.total_variance > 0) {
+    m.explained_variance_ratio = m.explained_variance / m.total_variance;
   } else {
     m.explained_variance_ratio = Eigen::VectorXd::Zero(k);
   }

@@ -49,8 +49,10 @@ constexpr double kBasisOrthonormalTolerance = 1e-3;
 // orthonormal (the worst deviation, where, and the tolerance); variances not of length K or
 // negative; ratios outside [0, 1].
 // Without explained_variance, the variance of each component's loadings over the images is used
-// (ddof = 1, as scikit-learn) and the total variance is the images' own; with
-// explained_variance_ratio but no explained_variance, the ratios are kept as given.
+// (ddof = 1, as scikit-learn) and the total variance is the images' own. With explained_variance,
+// the total variance is the images' or the sum of those variances, whichever is larger (the images
+// may be a small sample), and the ratios, unless given, are the variances over it. Given
+// explained_variance_ratio values are kept as they are.
 BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images);
 
 }  // namespace pcarecon

@@ -455,9 +455,11 @@
   // them), arrays that cannot be loaded as images are shown disabled with the reason.
   function showChooser(chooser) {
     update(state, { chooser });
+    const hadFocus = dom.chooser.contains(document.activeElement);
     dom.chooser.hidden = !chooser;
     if (!chooser) {
       dom.chooserList.replaceChildren();
+      if (hadFocus) dom.fileInput.focus(); // keyboard users land on "Choose a file", not on <body>
       return;
     }
     dom.chooserHint.textContent =

@@ -287,3 +287,24 @@ TEST_CASE("read_npy_matrix reads 1-D and 2-D arrays in either order", "[basis]")
   CHECK(error_of([&] { read_npy_matrix(huge.data(), huge.size(), "x"); }) ==
         "x has 1 value too large for float32 (beyond 3.4e38)");
 }
+
+TEST_CASE("variances from the file larger than the images' own still give shares", "[basis]") {
+  // The images may be a small sample: the file's variances can exceed the images' total variance.
+  std::vector<double> e(2 * 63, 0.0);
+  e[0] = 1;
+  e[63 + 1] = 1;
+  const Bytes components = npy_f8(e, "(2, 63)");
+  const Bytes mean = npy_f8(std::vector<double>(63, 10.0), "(63,)");
+  const Bytes ev = npy_f8({3e6, 1e6}, "(2,)");
+  Explorer ex;
+  begin_with_images(ex, "basis_pca");
+  ex.set_basis_array("components", components.data(), components.size());
+  ex.set_basis_array("mean", mean.data(), mean.size());
+  ex.set_basis_array("explained_variance", ev.data(), ev.size());
+  ex.finish_file_with_basis();
+  const PcaModel& m = ex.model();
+  CHECK(m.total_variance == Approx(4e6));
+  CHECK(m.explained_variance_ratio[0] == Approx(0.75));
+  CHECK(m.explained_variance_ratio[1] == Approx(0.25));
+  CHECK(m.explained_variance[0] == 3e6);
+}
