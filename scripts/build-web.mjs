@@ -6,7 +6,9 @@
 //   index.html, style.css, *.js        the page (copied from web/)
 //   vendor/plotly-cartesian.min.js     plotly.js (npm plotly.js-cartesian-dist-min)
 //   worker-bundle.js                   self.PCA_WORKER_SOURCE = "<pcarecon.js + protocol.js +
-//                                      worker.js>": the page starts the worker from a Blob URL
+//                                      fflate + npz.js + worker.js>": the page starts the worker
+//                                      from a Blob URL
+//   vendor/fflate-LICENSE.txt          fflate's licence (its UMD build inflates .npz members)
 //   fashion-mnist-sample.npy           the default dataset (downloadable)
 //   default-dataset.js                 the same bytes, base64, in a classic script
 //   export-assets.js                   self.PCA_EXPORT_ASSETS = {template, plotly}: the standalone
@@ -27,6 +29,7 @@ const dist = path.join(root, 'dist');
 const wasmJs = path.join(root, 'build', 'wasm', 'pcarecon.js');
 const plotlyDir = path.join(root, 'node_modules', 'plotly.js-cartesian-dist-min');
 const gifencDir = path.join(root, 'node_modules', 'gifenc');
+const fflateDir = path.join(root, 'node_modules', 'fflate');
 const python = '/usr/bin/python3'; // Debian's, with numpy
 const DEFAULT_DATASET = 'fashion-mnist-sample.npy';
 const DEFAULT_SAMPLES = 1000;
@@ -85,6 +88,7 @@ function wrapGifenc(source) {
 function main() {
   if (!fs.existsSync(wasmJs)) fail(`${path.relative(root, wasmJs)} is missing: run scripts/build wasm first`);
   if (!fs.existsSync(path.join(plotlyDir, 'plotly-cartesian.min.js'))) fail('plotly.js is missing: run scripts/setup');
+  if (!fs.existsSync(path.join(fflateDir, 'umd', 'index.js'))) fail('fflate is missing: run scripts/setup');
 
   fs.rmSync(dist, { recursive: true, force: true });
   fs.mkdirSync(path.join(dist, 'vendor'), { recursive: true });
@@ -95,11 +99,18 @@ function main() {
   if (!fs.existsSync(path.join(gifencDir, 'dist', 'gifenc.js'))) fail('gifenc is missing: run scripts/setup');
   fs.writeFileSync(path.join(dist, 'vendor', 'gifenc.js'), wrapGifenc(read(path.join(gifencDir, 'dist', 'gifenc.js'))));
   fs.copyFileSync(path.join(gifencDir, 'LICENSE.md'), path.join(dist, 'vendor', 'gifenc-LICENSE.txt'));
+  fs.copyFileSync(path.join(fflateDir, 'LICENSE'), path.join(dist, 'vendor', 'fflate-LICENSE.txt'));
+  const fflateVersion = JSON.parse(read(path.join(fflateDir, 'package.json'))).version;
 
   const workerSource = [
-    '// PCA Reconstruction Explorer worker: pcarecon.js + protocol.js + worker.js (scripts/build-web.mjs)',
+    '// PCA Reconstruction Explorer worker: pcarecon.js + protocol.js + fflate + npz.js + worker.js (scripts/build-web.mjs)',
     wrapModule(read(wasmJs)),
     read(path.join(web, 'protocol.js')),
+    // fflate's UMD build defines self.fflate here (no module or define in a worker). MIT licence:
+    // vendor/fflate-LICENSE.txt.
+    `// fflate ${fflateVersion} (MIT licence, (c) Arjun Barrett): https://github.com/101arrowz/fflate\n` +
+      read(path.join(fflateDir, 'umd', 'index.js')),
+    read(path.join(web, 'npz.js')),
     read(path.join(web, 'worker.js')),
   ].join('\n;\n');
   fs.writeFileSync(

@@ -348,6 +348,46 @@ val component(JsExplorer& self, double i) {
   });
 }
 
+// ---- Bring your own basis -------------------------------------------------------------------
+
+val basis_val(const pcarecon::Explorer& core) {
+  const auto source = core.basis_source();
+  if (!source) return val::null();
+  val out = val::object();
+  out.set("nComponents", static_cast<double>(core.model().n_components()));
+  out.set("source", std::string("file"));
+  out.set("explainedVariance", source->variance_from_file);
+  out.set("explainedVarianceRatio", source->ratio_from_file);
+  return out;
+}
+
+void set_basis_array(JsExplorer& self, std::string name_arg, val bytes_arg) {
+  bool ok;
+  {
+    val bytes = std::move(bytes_arg);  // released before any JS error is thrown
+    std::string name = std::move(name_arg);
+    ok = run_guarded("reading the basis", [&] {
+      const val array = as_uint8_array(bytes, "the array");
+      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+      self.core.set_basis_array(name, copy.data(), copy.size());
+    });
+  }
+  if (!ok) throw_pending_error();
+}
+
+val finish_file_with_basis(JsExplorer& self) {
+  return guarded_val("reading the file", [&] {
+    self.core.finish_file_with_basis();
+    val info = info_val(self.core.info(), true);
+    info.set("basis", basis_val(self.core));
+    return info;
+  });
+}
+
+val basis_info(JsExplorer& self) {
+  return guarded_val("describing the basis", [&] { return basis_val(self.core); });
+}
+
 // ---- Stateless helpers -----------------------------------------------------------------------
 
 val npy_info(val bytes_arg) {
@@ -382,6 +422,48 @@ val npy_info(val bytes_arg) {
                       std::to_string(n) + (n == 1 ? " byte)" : " bytes)"));
         take = std::min(n, take * 4);
       }
+    });
+  }
+  if (!ok) {
+    result = val::undefined();
+    throw_pending_error();
+  }
+  return result;
+}
+
+// The header of a .npy file's first bytes, whatever its shape (the members of a .npz: images,
+// basis arrays, labels): {shape, dtype, fortranOrder, version, height, width, imageError}, with
+// height = width = 0 and imageError = the reader's reason when it is not an image stack as it
+// stands. null while more bytes are needed.
+val npy_header(val bytes_arg) {
+  val result = val::undefined();
+  bool ok;
+  {
+    val bytes = std::move(bytes_arg);
+    ok = run_guarded("reading the header", [&] {
+      const val array = as_uint8_array(bytes, "the bytes");
+      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+      const auto header = pcarecon::parse_npy_header(copy.data(), copy.size());
+      if (!header) {
+        result = val::null();
+        return;
+      }
+      val out = val::object();
+      out.set("shape", shape_array(header->shape));
+      out.set("dtype", header->descr);
+      out.set("fortranOrder", header->fortran_order);
+      out.set("version", header->version());
+      pcarecon::ImageShape image{0, 0};
+      std::string image_error;
+      try {
+        image = pcarecon::image_shape_for(*header);
+      } catch (const Error& e) {
+        image_error = e.what();
+      }
+      out.set("height", static_cast<double>(image.height));
+      out.set("width", static_cast<double>(image.width));
+      out.set("imageError", image_error.empty() ? val::null() : val(image_error));
+      result = out;
     });
   }
   if (!ok) {
@@ -590,6 +672,9 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("distortion", &distortion)
       .function("meanImage", &mean_image)
       .function("component", &component)
+      .function("setBasisArray", &set_basis_array)
+      .function("finishFileWithBasis", &finish_file_with_basis)
+      .function("basisInfo", &basis_info)
       .function("rows", &rows)
       .function("accumulateRows", &accumulate_rows)
       .function("fitWith", &fit_with);
@@ -600,6 +685,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("state", &accumulator_state);
 
   function("npyInfo", &npy_info);
+  function("npyHeader", &npy_header);
   function("fitJson", &fit_json);
   function("liveExplorerCount", &live_explorer_count);  // test hook: Explorers not yet deleted
   function("debugFault", &debug_fault);                 // test hook: abort or trap the module

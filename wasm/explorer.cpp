@@ -115,6 +115,7 @@ void Explorer::finish_file() {
     header_ = std::move(header);
     images_ = std::move(pending_);
     model_.reset();
+    basis_.reset();
   } catch (...) {
     cancel_file();
     throw;
@@ -123,6 +124,7 @@ void Explorer::finish_file() {
 }
 
 void Explorer::cancel_file() {
+  basis_arrays_ = BasisArrays{};
   pending_reader_.reset();
   pending_.reset();
   pending_hint_.reset();
@@ -175,6 +177,7 @@ void Explorer::fit(int64_t n_components) {
   options.n_components = n_components;
   PcaModel model = fit_pca(stack.rows, options);
   model_ = std::move(model);
+  basis_.reset();
   ++fit_count_;
 }
 
@@ -194,6 +197,7 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
                 " rows of " + std::to_string(d));
   PcaModel model = fit_pca(all_rows, n_components);
   model_ = std::move(model);
+  basis_.reset();
   ++fit_count_;
 }
 
@@ -247,6 +251,43 @@ Eigen::VectorXd Explorer::component(int64_t i) const {
                 (m.n_components() == 1 ? " (index 0)"
                                        : " (0 to " + std::to_string(m.n_components() - 1) + ")"));
   return m.components.row(i).transpose();
+}
+
+// ---- bring your own basis ------------------------------------------------------------------------
+
+void Explorer::set_basis_array(const std::string& name, const uint8_t* npy_bytes, size_t size) {
+  if (!pending_reader_)
+    throw Error("no file is being read: begin the images' file before giving the basis' arrays");
+  try {
+    basis_arrays_.set(name, npy_bytes, size);
+  } catch (...) {
+    cancel_file();  // as feed(): after an error the file must be started again
+    throw;
+  }
+}
+
+void Explorer::finish_file_with_basis() {
+  if (!pending_reader_) throw Error("no file is being read: begin a file before finishing it");
+  BasisArrays arrays = std::move(basis_arrays_);
+  basis_arrays_ = BasisArrays{};
+  // finish_file() replaces the stack and drops the model: keep both aside until the basis has
+  // been checked against the new images, and put them back if it does not fit.
+  std::unique_ptr<ImageStack> old_images = std::move(images_);
+  std::optional<NpyHeader> old_header = std::exchange(header_, std::nullopt);
+  std::optional<PcaModel> old_model = std::exchange(model_, std::nullopt);
+  const std::optional<BasisSource> old_basis = basis_;
+  try {
+    finish_file();
+    BasisModel built = model_from_basis(arrays, *images_);
+    model_ = std::move(built.model);
+    basis_ = BasisSource{built.variance_from_file, built.ratio_from_file};
+  } catch (...) {
+    images_ = std::move(old_images);
+    header_ = std::move(old_header);
+    model_ = std::move(old_model);
+    basis_ = old_basis;
+    throw;
+  }
 }
 
 }  // namespace pcarecon

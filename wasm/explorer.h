@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "basis.h"
 #include "figure.h"
 #include "npy_reader.h"
 #include "pca.h"
@@ -81,6 +82,22 @@ class Explorer {
   Eigen::VectorXd reconstruction(int64_t sample_index, int64_t k) const;  // x̂ₖ, k in [0, K]
   Eigen::VectorXd component(int64_t i) const;                             // row i of the components
 
+  // ---- bring your own basis (basis.h): a model from a file instead of a fit -------------------
+  // Stages one array of a basis from its .npy bytes, while a file is being read (after
+  // begin_file: cancel_file and begin_file drop staged arrays). Throws Error naming the array;
+  // the file being read is then dropped, as after a failed feed().
+  void set_basis_array(const std::string& name, const uint8_t* npy_bytes, size_t size);
+  // finish_file(), then the model from the staged arrays checked against the new images
+  // (model_from_basis). On any error nothing changes: the previous stack and model stay. No fit
+  // runs: fit_count() is unchanged.
+  void finish_file_with_basis();
+  // Of the model on hand when it came from a basis; std::nullopt for a fitted one or none.
+  struct BasisSource {
+    bool variance_from_file = false;
+    bool ratio_from_file = false;
+  };
+  std::optional<BasisSource> basis_source() const { return model_ ? basis_ : std::nullopt; }
+
  private:
   std::unique_ptr<NpyStreamReader> pending_reader_;
   std::unique_ptr<ImageStack> pending_;
@@ -89,6 +106,8 @@ class Explorer {
   std::optional<NpyHeader> header_;
   std::optional<PcaModel> model_;
   int64_t fit_count_ = 0;
+  BasisArrays basis_arrays_;           // staged by set_basis_array
+  std::optional<BasisSource> basis_;  // set when model_ came from a basis
 };
 
 }  // namespace pcarecon

@@ -377,14 +377,15 @@ std::optional<uint64_t> header_total_size(const uint8_t* bytes, size_t size) {
   if (size == 0) return std::nullopt;
   const size_t magic_seen = std::min<size_t>(size, sizeof kMagic);
   if (std::memcmp(bytes, kMagic, magic_seen) != 0) {
-    // A zip signature: most likely a .npz that was dropped where a .npy was expected.
+    // What to do first, then the bytes found (the evidence). A zip signature: most likely a .npz
+    // given where one .npy is expected (the page reads .npz archives before they get here).
     const bool zip = size >= 2 && bytes[0] == 'P' && bytes[1] == 'K';
-    throw Error("not a .npy file: it starts with \"" +
-                escape_bytes(bytes, std::min<size_t>(size, 8)) +
-                "\" instead of the NumPy signature \"\\x93NUMPY\"" +
-                (zip ? "; it looks like a .npz archive (a zip of .npy files), which is not "
-                       "supported yet: save one array with numpy.save"
-                     : ""));
+    throw Error(std::string("not a .npy file: ") +
+                (zip ? "this is a .npz archive (a zip of .npy files); give one array saved with "
+                       "numpy.save"
+                     : "save the images with numpy.save") +
+                " (a .npy file starts with \"\\x93NUMPY\"; this one starts with \"" +
+                escape_bytes(bytes, std::min<size_t>(size, 8)) + "\")");
   }
   if (size < 8) return std::nullopt;
   const int major = bytes[6], minor = bytes[7];
@@ -1210,6 +1211,39 @@ std::ifstream open_file(const std::string& path) {
 ImageStack read_npy(const uint8_t* bytes, size_t size, std::optional<ImageShape> hint) {
   if (bytes == nullptr) size = 0;
   return read_stack(bytes, size, size, hint, [](NpyStreamReader&) {});
+}
+
+RowMatrixF read_npy_matrix(const uint8_t* bytes, size_t size, const std::string& what) {
+  if (bytes == nullptr) size = 0;
+  const std::optional<NpyHeader> h = parse_npy_header(bytes, size);
+  if (!h) throw Error(what + ": " + incomplete_header_message(bytes, size));
+  if (h->shape.size() != 1 && h->shape.size() != 2)
+    throw Error(what + " must be a 1-D or 2-D array, got shape " + shape_string(h->shape));
+  const int64_t rows = h->shape.size() == 1 ? 1 : h->shape[0];
+  const int64_t cols = h->shape.back();
+  const uint64_t data = size - h->data_offset;
+  if (data < h->data_bytes) throw Error(what + ": " + truncated_data_message(h->data_bytes, data));
+  if (data > h->data_bytes) throw Error(what + ": " + excess_data_message(data - h->data_bytes));
+  RowMatrixF out;
+  try {
+    out.resize(rows, cols);
+  } catch (const std::bad_alloc&) {
+    throw Error("not enough memory to hold " + what + " of shape " + shape_string(h->shape));
+  }
+  const Converter convert = make_converter(*h);
+  const uint8_t* src = bytes + h->data_offset;
+  uint64_t overflow = 0;
+  if (!h->fortran_order || rows == 1) {
+    overflow += convert.contiguous(src, static_cast<size_t>(rows * cols), out.data(), 1);
+  } else {  // column j is contiguous in the file: rows values, `cols` apart in `out`
+    for (int64_t j = 0; j < cols; ++j)
+      overflow += convert.strided(src + static_cast<size_t>(j * rows) * h->item_size,
+                                  static_cast<size_t>(rows), out.data() + j, cols);
+  }
+  if (overflow > 0)
+    throw Error(what + " has " + plural(overflow, "value", "values") +
+                " too large for float32 (beyond 3.4e38)");
+  return out;
 }
 
 ImageStack read_npy_file(const std::string& path, std::optional<ImageShape> hint) {

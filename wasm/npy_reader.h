@@ -90,6 +90,12 @@ class NpyStreamReader {
 // Convenience: the whole file from one buffer.
 ImageStack read_npy(const uint8_t* bytes, size_t size, std::optional<ImageShape> hint = std::nullopt);
 ImageStack read_npy_file(const std::string& path, std::optional<ImageShape> hint = std::nullopt);
+
+// A 1-D (as one row) or 2-D numeric array of any readable dtype and order, whole, as float32 rows
+// (the arrays of a basis file: mean, components, variances). `what` names the array in messages.
+// Throws Error for another rank, truncated or excess data, or a value out of float32's range;
+// NaN and Inf are kept (the caller says which values are bad and where).
+RowMatrixF read_npy_matrix(const uint8_t* bytes, size_t size, const std::string& what);
 NpyHeader read_npy_header_file(const std::string& path);
 
 }  // namespace pcarecon

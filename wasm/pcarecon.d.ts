@@ -22,6 +22,26 @@ export interface NpyInfo {
   channels: number;       // 1: gray, 3: RGB ((N, H, W, 3) files); a row holds height*width*channels values
   valueMin: number;       // over the whole stack (headerInfo: over the rows read so far;
   valueMax: number;       //   NaN from npyInfo and before any row has been read)
+  basis?: BasisInfo | null; // finishFileWithBasis only
+}
+
+// A model that came from a basis file instead of a fit (bring your own basis).
+export interface BasisInfo {
+  nComponents: number;             // K
+  source: 'file';
+  explainedVariance: boolean;      // false: estimated from the loaded images (variance of their loadings)
+  explainedVarianceRatio: boolean; // false: explained variance / the images' total variance
+}
+
+// The header of a .npy (e.g. a .npz member), whatever its shape.
+export interface NpyHeader {
+  shape: number[];
+  dtype: string;
+  fortranOrder: boolean;
+  version: string;
+  height: number;             // 0 when not an image stack as it stands
+  width: number;
+  imageError: string | null;  // why not (the reader's message), e.g. a 1-D array or (N, D) with D not square
 }
 
 export interface FigureOptions {
@@ -66,6 +86,17 @@ export declare class Explorer {
   distortion(sampleIndex: number): Float64Array;                  // K+1
   meanImage(): Float64Array;
   component(i: number): Float64Array;
+  // Bring your own basis: while a file is being read (after beginFile, before finishing it),
+  // stage the arrays of a basis from their .npy bytes — 'components' (K×D, one component per
+  // row), 'mean' (D), optionally 'explained_variance' and 'explained_variance_ratio' (K) — then
+  // finishFileWithBasis() instead of finishFile(): the model comes from the basis, checked against
+  // the new images (D, K <= D, finite, orthonormal rows, lengths, signs; the message names the
+  // values). On an Error nothing changes (previous stack and model stay; the file being read is
+  // dropped: beginFile again). fitCount() does not move.
+  setBasisArray(name: 'components' | 'mean' | 'explained_variance' | 'explained_variance_ratio',
+                npyBytes: Uint8Array): void;
+  finishFileWithBasis(): NpyInfo;  // with .basis
+  basisInfo(): BasisInfo | null;   // of the model on hand; null when fitted (or none)
   // The two-worker fit (web/worker.js): another worker accumulates rows(start, count) with an
   // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
@@ -94,6 +125,7 @@ export declare class Accumulator {
 export declare function npyInfo(bytes: Uint8Array): NpyInfo;      // header only; height = width = 0
                                                                   // for an (N, D) file whose D is not
                                                                   // a square: beginFile needs a size
+export declare function npyHeader(bytes: Uint8Array): NpyHeader | null;  // null: more bytes needed
 export declare function fitJson(bytes: Uint8Array, nComponents: number): string;  // same JSON as `pcarecon fit`;
                                                                                   // any (N, D) file, square or not
 // Test hook: Explorers created and not yet deleted (tests check that none leak).
@@ -106,6 +138,7 @@ export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer })
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
   npyInfo: typeof npyInfo;
+  npyHeader: typeof npyHeader;
   fitJson: typeof fitJson;
   liveExplorerCount: typeof liveExplorerCount;
   debugFault: typeof debugFault;

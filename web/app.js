@@ -55,6 +55,11 @@
     shapeForm: byId('shape-form'),
     shapeHeight: byId('shape-height'),
     shapeWidth: byId('shape-width'),
+    chooser: byId('npz-chooser'),
+    chooserList: byId('npz-chooser-list'),
+    chooserHint: byId('npz-chooser-hint'),
+    chooserLoad: byId('npz-chooser-load'),
+    chooserCancel: byId('npz-chooser-cancel'),
   };
 
   // ---- state, view, worker ------------------------------------------------------------------
@@ -147,6 +152,7 @@
     if (imageShape === false) return;
     // A new file replaces a load under way.
     if (state.busy && currentLoad) client.cancel(state.busy.requestId);
+    showChooser(null);
     await loadDataset({ source: file, name: file.name || 'the file', builtIn: false, imageShape });
   }
 
@@ -158,8 +164,18 @@
       if (!restore) setMessages({ error: null, notice: null });
       try {
         currentLoad = {};
-        const { info } = await call(Request.LOAD, { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes, imageShape: dataset.imageShape }, dataset.name);
+        const loaded = await call(
+          Request.LOAD,
+          { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes, imageShape: dataset.imageShape, member: dataset.member },
+          dataset.name,
+        );
         currentLoad = null;
+        if (loaded.choose) {
+          // A .npz with several stacks of images: nothing was loaded; the visitor picks one.
+          showChooser({ dataset, members: loaded.choose.members, basis: loaded.choose.basis });
+          return;
+        }
+        const { info } = loaded;
         workerHolds = 'other';
         mark('read');
         const fitted = await call(Request.FIT, {}, dataset.name);
@@ -212,7 +228,8 @@
     restoring = true;
     const dataset = state.dataset;
     setTimeout(() => {
-      loadDataset({ source: dataset.source, name: dataset.name, builtIn: dataset.builtIn, imageShape: dataset.imageShape }, { restore: true }).finally(() => {
+      const again = { source: dataset.source, name: dataset.name, builtIn: dataset.builtIn, imageShape: dataset.imageShape, member: dataset.member };
+      loadDataset(again, { restore: true }).finally(() => {
         restoring = false;
       });
     }, 0);
@@ -298,9 +315,13 @@
     if (!dataset) return;
     const { info } = dataset;
     const shape = `(${info.shape.join(', ')})`;
+    const member = info.archive ? ` › ${info.archive.member}` : '';
+    const model = info.basis
+      ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
+      : `${dataset.nComponents} components fitted`;
     dom.datasetName.textContent =
-      `${dataset.name}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
-      `dtype ${info.dtype}, shape ${shape}, ${dataset.nComponents} components fitted`;
+      `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
+      `dtype ${info.dtype}, shape ${shape}, ${model}`;
     dom.sampleInput.max = String(info.samples - 1);
     dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
     dom.kInput.max = String(dataset.nComponents);
@@ -336,9 +357,19 @@
     // No variance at all: ratios are 0, not NaN, and the page says why.
     const noVariance = !(dataset.totalVariance > 0);
     dom.varianceSummary.dataset.noVariance = String(noVariance);
+    const basis = dataset.info.basis;
+    let source = '';
+    if (basis && !basis.explainedVariance && !basis.explainedVarianceRatio) {
+      source = ` (Estimated from the ${dataset.info.samples} loaded images: the basis file has no explained variance.)`;
+    } else if (basis && !basis.explainedVarianceRatio) {
+      source = ' (Explained variance from the basis file, as a share of the loaded images\' total variance.)';
+    } else if (basis) {
+      source = ' (Explained variance ratio from the basis file.)';
+    }
+    dom.varianceSummary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
     dom.varianceSummary.textContent = noVariance
       ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
-      : `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.`;
+      : `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.${source}`;
   }
 
   function renderEigenImages() {
@@ -436,6 +467,55 @@
       dom.notice.hidden = !notice;
       dom.notice.textContent = notice || '';
     }
+  }
+
+  // ---- the array chooser of a .npz -----------------------------------------------------------
+  // chooser: {dataset, members, basis} or null (hide). Radio buttons (arrow keys move between
+  // them), arrays that cannot be loaded as images are shown disabled with the reason.
+  function showChooser(chooser) {
+    update(state, { chooser });
+    const hadFocus = dom.chooser.contains(document.activeElement);
+    dom.chooser.hidden = !chooser;
+    if (!chooser) {
+      dom.chooserList.replaceChildren();
+      if (hadFocus) dom.fileInput.focus(); // keyboard users land on "Choose a file", not on <body>
+      return;
+    }
+    dom.chooserHint.textContent =
+      `${chooser.dataset.name} holds several arrays` +
+      (chooser.basis ? ' and a PCA basis (components, mean): choose the images to reconstruct from it.' : ': choose the stack of images to load.');
+    let first = null;
+    const rows = chooser.members.map((m) => {
+      const label = document.createElement('label');
+      const input = document.createElement('input');
+      input.type = 'radio';
+      input.name = 'npz-member';
+      input.value = m.name;
+      input.disabled = !m.image;
+      if (m.image && !first) first = input;
+      const text = document.createElement('span');
+      text.textContent = m.name;
+      const meta = document.createElement('span');
+      meta.className = 'meta';
+      const shape = m.shape ? `(${m.shape.join(', ')}${m.shape.length === 1 ? ',' : ''})` : '';
+      meta.textContent = [shape, m.dtype, m.image ? '' : `not images: ${m.note || 'unreadable'}`].filter(Boolean).join(' · ');
+      label.append(input, text, meta);
+      return label;
+    });
+    dom.chooserList.replaceChildren(...rows);
+    if (first) {
+      first.checked = true;
+      first.focus();
+    }
+  }
+
+  function loadChosen() {
+    const chooser = state.chooser;
+    if (!chooser) return;
+    const picked = dom.chooserList.querySelector('input[name="npz-member"]:checked');
+    if (!picked) return;
+    showChooser(null);
+    loadDataset(Object.assign({}, chooser.dataset, { member: picked.value }));
   }
 
   // ---- controls -----------------------------------------------------------------------------
@@ -640,7 +720,19 @@
       dom.fileInput.value = ''; // the same file can be chosen again
       openFile(file);
     });
-    dom.defaultButton.addEventListener('click', () => loadDataset(defaultSource()));
+    dom.defaultButton.addEventListener('click', () => {
+      showChooser(null);
+      loadDataset(defaultSource());
+    });
+    dom.chooser.addEventListener('submit', (event) => {
+      event.preventDefault();
+      loadChosen();
+    });
+    dom.chooserCancel.addEventListener('click', () => {
+      const name = state.chooser && state.chooser.dataset.name;
+      showChooser(null);
+      setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
+    });
     dom.cancelButton.addEventListener('click', () => {
       if (state.busy) client.cancel(state.busy.requestId);
     });

@@ -15,15 +15,26 @@
   'use strict';
 
   const Request = Object.freeze({
-    // {source: Blob|File, chunkBytes, imageShape?: {height, width}} -> progress 'reading'
+    // {source: Blob|File, chunkBytes, imageShape?: {height, width}, member?} -> progress 'reading'
     // (done/total bytes) -> {info}.
     // The worker reads source with Blob.slice chunk by chunk and feeds Explorer.feed; the page
     // posts the File itself, never its bytes. On error the previously loaded stack stays.
     // imageShape: the H×W of an (N, D) file (H·W = D; Explorer.beginFile(h, w)); without it a
     // square is inferred, and a D that is not a square fails with needsImageShape {samples,
     // values} on the error, so that the page can ask for one.
+    // A .npz archive (sniffed: it starts with "PK"; web/npz.js) loads the array named `member`,
+    // else its only stack of images; info then has
+    //   archive: {members: [{name, shape, dtype, image, note}], member}   (image: loadable as a
+    //            stack of images; note: why not, or null)
+    //   basis:   {nComponents, source: 'file', explainedVariance, explainedVarianceRatio} when the
+    //            archive holds `components` and `mean`: the model comes from the file (booleans:
+    //            those arrays were in it, else estimated from the images), and FIT does not fit.
+    // With several stacks of images and no `member`, the result is instead
+    //   {choose: {members: [...as above], basis}}   nothing was loaded: the page asks the visitor
+    //   and sends LOAD again with `member`.
     LOAD: 'load',
-    // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset.
+    // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset; with
+    // a model from a basis file, no fit: {nComponents, basis}.
     FIT: 'fit',
     // {gallery} -> {info, nComponents, explainedVariance, explainedVarianceRatio,
     //               mean: Float32Array(D), components: Float32Array(gallery*D)}

@@ -15,9 +15,13 @@
   function createState() {
     return {
       // The dataset on screen: replaced only once a new one has been read, fitted and drawn.
-      // {name, source: Blob|File, info, nComponents (fitted), explainedVariance,
-      //  explainedVarianceRatio, mean, components, builtIn}
+      // {name, source: Blob|File, member (of a .npz, or undefined), info, nComponents (fitted, or
+      //  of the basis file: info.basis), explainedVariance, explainedVarianceRatio, mean,
+      //  components, builtIn}
       dataset: null,
+      // While the visitor picks an array of a .npz with several stacks of images:
+      // {dataset: {name, source, builtIn}, members: [{name, shape, dtype, image, note}], basis}
+      chooser: null,
       sampleIndex: 0,
       nComponents: DEFAULTS.nComponents, // K shown
       step: DEFAULTS.step,

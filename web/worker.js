@@ -1,7 +1,7 @@
 // The worker: runs the WebAssembly module off the main thread and answers the requests defined in
 // protocol.js. Concatenated after pcarecon.js and protocol.js into the worker source by
 // scripts/build-web.mjs; started by the page from a Blob URL (works from file:// too).
-/* global createPcaRecon, PcaProtocol */
+/* global createPcaRecon, PcaProtocol, PcaNpz */
 (function () {
   'use strict';
 
@@ -52,9 +52,14 @@
 
   // ---- handlers: each gets its payload and a context {id, progress(phase, done, total), cancelled()}
 
-  async function load({ source, chunkBytes, imageShape }, context) {
+  async function load({ source, chunkBytes, imageShape, member }, context) {
     startHelper(); // its module starts while this one reads
     const ex = await startModule();
+    // A zip signature: a .npz archive (np.savez); anything else goes to the .npy reader, which
+    // names what it found.
+    if (PcaNpz.looksLikeZip(new Uint8Array(await source.slice(0, 4).arrayBuffer()))) {
+      return loadNpz({ source, chunkBytes, member, imageShape }, context, ex);
+    }
     const total = source.size;
     const chunk = Math.max(1 << 16, chunkBytes | 0 || 4 << 20);
     ex.beginFile(...imageShapeHint(imageShape));
@@ -101,6 +106,121 @@
       }
     } catch (_) {
       /* not a header: the core's message says what is wrong */
+    }
+  }
+
+  // ---- .npz archives (web/npz.js) -----------------------------------------------------------
+  // The arrays of an archive are listed from its directory and each .npy header (the first bytes
+  // of each member only). An archive holding `components` and `mean` is a basis file: its images
+  // are reconstructed from that basis instead of a fit. Several image stacks: the page is asked
+  // to choose ({choose}), then sends LOAD again with `member`.
+  const BASIS_ARRAYS = ['components', 'mean', 'explained_variance', 'explained_variance_ratio'];
+  const NPY_HEAD_BYTES = 4096; // a NumPy header is 128 bytes or a little more; grown when needed
+  const NPY_MAX_HEAD_BYTES = 1 << 20; // the reader's own limit on a header
+
+  // [{name, shape, dtype, image, note, npy, entry}] for the archive's members, in its order.
+  async function describeMembers(source, entries) {
+    const out = [];
+    for (const entry of entries) {
+      const item = { name: entry.key, shape: null, dtype: null, image: false, note: null, npy: entry.npy, entry };
+      out.push(item);
+      if (!entry.npy) {
+        item.note = 'not a .npy file';
+        continue;
+      }
+      try {
+        let header = null;
+        for (let want = NPY_HEAD_BYTES; !header; want *= 16) {
+          const head = await PcaNpz.readMemberHead(source, entry, Math.min(want, NPY_MAX_HEAD_BYTES));
+          header = wasmModule.npyHeader(head);
+          if (!header && (head.length < want || want >= NPY_MAX_HEAD_BYTES)) {
+            throw new Error('its .npy header is incomplete');
+          }
+        }
+        Object.assign(item, { shape: header.shape, dtype: header.dtype });
+        item.image = !header.imageError;
+        if (header.imageError) item.note = header.imageError;
+      } catch (error) {
+        if (isFatal(error)) throw error;
+        item.note = errorMessage(error);
+        item.unreadable = true;
+      }
+    }
+    return out;
+  }
+
+  function memberList(items) {
+    return items.map(({ name, shape, dtype, image, note }) => ({ name, shape, dtype, image, note }));
+  }
+
+  async function loadNpz({ source, chunkBytes, member, imageShape }, context, ex) {
+    context.progress(Phase.READING, 0, source.size);
+    const items = await describeMembers(source, await PcaNpz.listMembers(source));
+    const names = items.map((item) => item.entry.name).join(', ') || 'none';
+    if (!items.some((item) => item.npy)) {
+      throw new Error(`the .npz archive holds no .npy arrays (its members: ${names}); save the images with numpy.savez`);
+    }
+    const byName = new Map(items.map((item) => [item.name, item]));
+    const basis = byName.has('components') && byName.has('mean');
+    const candidates = items.filter((item) => item.image && !(basis && BASIS_ARRAYS.includes(item.name)));
+    let chosen;
+    if (member !== undefined && member !== null) {
+      chosen = byName.get(String(member));
+      if (!chosen) throw new Error(`the .npz archive has no array named '${member}' (it holds ${names})`);
+      if (!chosen.npy) throw new Error(`${chosen.entry.name} in the .npz archive is not a .npy array`);
+    } else if (candidates.length === 1) {
+      chosen = candidates[0];
+    } else if (candidates.length > 1) {
+      return { choose: { members: memberList(items), basis } };
+    } else if (items.some((item) => item.unreadable)) {
+      throw new Error(items.find((item) => item.unreadable).note); // e.g. encrypted, or bzip2
+    } else if (basis) {
+      throw new Error(
+        `the basis file holds no images to reconstruct (its arrays: ${names}); add them to the archive, e.g. images=X[:1000].reshape(-1, H, W)`,
+      );
+    } else {
+      const why = items.map((item) => `${item.name}: ${item.note || 'not an image stack'}`).join('; ');
+      throw new Error(`the .npz archive holds no stack of images (${why})`);
+    }
+
+    const total = chosen.entry.size;
+    ex.beginFile(...imageShapeHint(imageShape));
+    try {
+      ex.expectFileSize(total); // a header that does not fit the member is refused before any allocation
+      let done = 0;
+      context.progress(Phase.READING, 0, total);
+      await PcaNpz.streamMember(
+        source,
+        chosen.entry,
+        (bytes) => {
+          if (context.cancelled()) throw cancellation();
+          ex.feed(bytes);
+          done += bytes.length;
+          context.progress(Phase.READING, done, total);
+        },
+        { chunkBytes },
+      );
+      if (context.cancelled()) throw cancellation();
+      let info;
+      if (basis) {
+        for (const name of BASIS_ARRAYS) {
+          if (byName.has(name)) ex.setBasisArray(name, await PcaNpz.readMember(source, byName.get(name).entry));
+        }
+        info = ex.finishFileWithBasis();
+      } else {
+        info = ex.finishFile();
+      }
+      info.archive = { members: memberList(items), member: chosen.name };
+      return { info };
+    } catch (error) {
+      if (!isFatal(error)) {
+        try {
+          ex.cancelFile();
+        } catch (_) {
+          /* nothing pending */
+        }
+      }
+      throw error;
     }
   }
 
@@ -180,6 +300,9 @@
 
   async function fit(_payload, context) {
     const ex = await startModule();
+    // A model from a basis file (loadNpz) is used as it is: no fit runs.
+    const basis = ex.basisInfo();
+    if (basis) return { nComponents: basis.nComponents, fitMs: 0, workers: 0, helperWaitMs: 0, basis };
     context.progress(Phase.FITTING, 0, 1);
     const started = performance.now();
     const info = ex.info();

@@ -44,6 +44,9 @@ def main():
     files["one_d.npy"] = npy(np.arange(4, dtype=np.uint8))
     files["colour.npy"] = npy(np.zeros((1, 2, 2, 3), dtype=np.uint8))
     files["truncated.npy"] = npy(np.arange(8, dtype=np.uint8).reshape(2, 2, 2))[:-3]
+    # A basis of the fuzz target's 1x1 images (explorer_fuzz gives every input as components).
+    files["basis_components_1x1.npy"] = npy(np.array([[-1.0]]))
+    files["basis_components_2x1.npy"] = npy(np.array([[1.0], [0.0]], dtype=np.float32))
     for name, data in files.items():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)

@@ -59,10 +59,12 @@ std::string load(Explorer& explorer, const Bytes& bytes, size_t chunk, bool anno
 
 // Bad magic is refused from its first wrong byte: fed in small chunks, fewer bytes are shown.
 bool same_message(const std::string& expected, const std::string& got) {
-  const std::string magic = "not a .npy file: it starts with \"";
-  if (expected.rfind(magic, 0) == 0 && got.rfind(magic, 0) == 0) {
-    const std::string shown = got.substr(0, got.find("\" instead of"));
-    return expected.rfind(shown, 0) == 0;
+  const std::string magic = "; this one starts with \"";
+  const size_t e = expected.find(magic), g = got.find(magic);
+  if (e != std::string::npos && g != std::string::npos) {
+    // The bytes shown, without the closing quote and parenthesis.
+    const std::string shown = got.substr(g + magic.size(), got.size() - g - magic.size() - 2);
+    return expected.compare(e + magic.size(), shown.size(), shown) == 0;
   }
   return expected == got;
 }

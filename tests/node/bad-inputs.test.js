@@ -64,9 +64,13 @@ function load(ex, bytes, { chunk = bytes.length + 1, announce = true } = {}) {
 }
 
 function sameMessage(expected, got) {
-  const magic = 'not a .npy file: it starts with "';
-  if (expected.startsWith(magic) && got.startsWith(magic)) {
-    return expected.startsWith(got.slice(0, got.indexOf('" instead of')));
+  const magic = '; this one starts with "';
+  const e = expected.indexOf(magic);
+  const g = got.indexOf(magic);
+  if (e >= 0 && g >= 0) {
+    // The bytes shown, without the closing quote and parenthesis.
+    const shown = got.slice(g + magic.length, -2);
+    return expected.startsWith(shown, e + magic.length);
   }
   return expected === got;
 }
