@@ -15,9 +15,13 @@
   'use strict';
 
   const Request = Object.freeze({
-    // {source: Blob|File, chunkBytes} -> progress 'reading' (done/total bytes) -> {info}.
+    // {source: Blob|File, chunkBytes, stream?} -> progress 'reading' (done/total bytes) -> {info}.
     // The worker reads source with Blob.slice chunk by chunk and feeds Explorer.feed; the page
     // posts the File itself, never its bytes. On error the previously loaded stack stays.
+    // stream: {aboveBytes, windowBytes, split?} (default 1 GiB, 64 MiB, true): a file whose
+    // float32 matrix needs more than aboveBytes is streamed (progress 'streaming', bytes of both
+    // workers), info.streamed = {totalSamples, keptSamples, ...}; the result then also has
+    // streamWorkers (1 or 2: whether the helper read a part). split: false keeps it in one worker.
     LOAD: 'load',
     // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset.
     FIT: 'fit',
@@ -48,6 +52,7 @@
   const Phase = Object.freeze({
     STARTING: 'starting the engine',
     READING: 'reading',
+    STREAMING: 'streaming', // a file larger than memory: read and accumulated in one pass
     FITTING: 'fitting',
     BUILDING: 'building frames',
   });
