@@ -152,8 +152,17 @@ val info_val(const pcarecon::NpyHeader& header, const pcarecon::ImageShape& imag
 }
 
 val info_val(const pcarecon::StackInfo& s, bool has_values) {
-  return info_val(s.header, s.image, s.samples,
-                  has_values ? std::optional(std::pair(s.value_min, s.value_max)) : std::nullopt);
+  val info = info_val(s.header, s.image, s.samples,
+                      has_values ? std::optional(std::pair(s.value_min, s.value_max)) : std::nullopt);
+  if (s.streamed) {
+    val streamed = val::object();
+    streamed.set("totalSamples", static_cast<double>(s.streamed->total_samples));
+    streamed.set("keptSamples", static_cast<double>(s.streamed->kept_samples));
+    streamed.set("dataOffset", static_cast<double>(s.streamed->data_offset));
+    streamed.set("sampleBytes", static_cast<double>(s.streamed->sample_bytes));
+    info.set("streamed", streamed);
+  }
+  return info;
 }
 
 // ---- Explorer --------------------------------------------------------------------------------
@@ -577,6 +586,17 @@ void fit_with(JsExplorer& self, double n_components, val state_arg) {
   if (!ok) throw_pending_error();
 }
 
+// An accumulator's state as {dim, count, shift, sum, scatter} (scatter column-major D×D).
+val state_val(const pcarecon::AccumulatorState& s) {
+  val out = val::object();
+  out.set("dim", static_cast<double>(s.shift.size()));
+  out.set("count", static_cast<double>(s.count));
+  out.set("shift", copy_out(s.shift));
+  out.set("sum", copy_out(s.sum));
+  out.set("scatter", copy_out(s.scatter.data(), static_cast<size_t>(s.scatter.size())));
+  return out;
+}
+
 // The covariance of rows handed over by another worker: add(Float32Array of n·D, D) any number
 // of times, then state() = {dim, count, shift, sum, scatter} (column-major D×D).
 struct JsAccumulator {
@@ -616,15 +636,68 @@ void accumulator_add(JsAccumulator& self, val rows_arg, double dim) {
 val accumulator_state(JsAccumulator& self) {
   return guarded_val("copying the accumulator", [&] {
     if (!self.core) throw Error("no rows have been added yet");
-    const pcarecon::AccumulatorState s = self.core->state();
+    return state_val(self.core->state());
+  });
+}
+
+// ---- Streamed files: larger than memory, read in parts -------------------------------------
+
+uint64_t byte_count(double bytes, const char* name) {
+  const int64_t n = whole_number(bytes, name);
+  if (n < 0) throw Error(std::string(name) + " must be 0 or more (got " + std::to_string(n) + ")");
+  return static_cast<uint64_t>(n);
+}
+
+void set_stream_above_bytes(JsExplorer& self, double bytes) {
+  guarded_void("setting the streaming budget",
+               [&] { self.core.set_stream_above_bytes(byte_count(bytes, "streaming budget")); });
+}
+
+void set_stream_window_bytes(JsExplorer& self, double bytes) {
+  guarded_void("setting the display window",
+               [&] { self.core.set_stream_window_bytes(byte_count(bytes, "display window")); });
+}
+
+void read_rows(JsExplorer& self, double begin, double end) {
+  guarded_void("choosing the rows to read", [&] {
+    self.core.read_rows(whole_number(begin, "first row"), whole_number(end, "end row"));
+  });
+}
+
+val finish_part(JsExplorer& self) {
+  return guarded_val("reading the file", [&] {
+    const pcarecon::StreamedPart part = self.core.finish_part();
     val out = val::object();
-    out.set("dim", static_cast<double>(s.shift.size()));
-    out.set("count", static_cast<double>(s.count));
-    out.set("shift", copy_out(s.shift));
-    out.set("sum", copy_out(s.sum));
-    out.set("scatter", copy_out(s.scatter.data(), static_cast<size_t>(s.scatter.size())));
+    out.set("begin", static_cast<double>(part.begin));
+    out.set("end", static_cast<double>(part.end));
+    out.set("valueMin", static_cast<double>(part.value_min));
+    out.set("valueMax", static_cast<double>(part.value_max));
+    out.set("rows", state_val(part.rows));
     return out;
   });
+}
+
+void merge_part(JsExplorer& self, val part_arg) {
+  bool ok;
+  {
+    val part = std::move(part_arg);  // released before any JS error is thrown
+    ok = run_guarded("merging a part of the file", [&] {
+      if (part.typeOf().as<std::string>() != "object" || part.isNull())
+        throw Error("part must be an object {begin, end, valueMin, valueMax, rows} (got " +
+                    js_type(part) + ")");
+      pcarecon::StreamedPart p;
+      p.begin = whole_number(part["begin"].as<double>(), "part begin");
+      p.end = whole_number(part["end"].as<double>(), "part end");
+      p.value_min = static_cast<float>(part["valueMin"].as<double>());
+      p.value_max = static_cast<float>(part["valueMax"].as<double>());
+      const val rows = part["rows"];
+      const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
+      if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
+      p.rows = accumulator_from(rows, d).state();
+      self.core.merge_part(p);
+    });
+  }
+  if (!ok) throw_pending_error();
 }
 
 double live_explorer_count() { return g_live_explorers; }
@@ -677,7 +750,12 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("basisInfo", &basis_info)
       .function("rows", &rows)
       .function("accumulateRows", &accumulate_rows)
-      .function("fitWith", &fit_with);
+      .function("fitWith", &fit_with)
+      .function("setStreamAboveBytes", &set_stream_above_bytes)
+      .function("setStreamWindowBytes", &set_stream_window_bytes)
+      .function("readRows", &read_rows)
+      .function("finishPart", &finish_part)
+      .function("mergePart", &merge_part);
 
   class_<JsAccumulator>("Accumulator")
       .constructor<>()

@@ -1,6 +1,8 @@
 #include "explorer.h"
 
+#include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <utility>
 
 #include "error.h"
@@ -60,6 +62,7 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
   // the stack's size when the first rows arrive. Explorer cannot be moved, so `this` stays valid.
   pending_reader_ = std::make_unique<NpyStreamReader>(
       [this](const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
+        if (pending_stream_) return stream_rows(rows, first_row);
         if (!pending_) {
           auto stack = std::make_unique<ImageStack>();
           stack->image = pending_reader_->image_shape();
@@ -72,6 +75,8 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
         pending_->rows.middleRows(first_row, rows.rows()) = rows;
       },
       hint, kMemoryLimitBytes);
+  pending_reader_->set_stream_check(
+      [this](const NpyHeader& header, const ImageShape& image) { return decide_stream(header, image); });
 }
 
 void Explorer::expect_file_size(uint64_t bytes) {
@@ -99,6 +104,11 @@ void Explorer::finish_file() {
     if (!pending_reader_->has_header())
       throw Error("file is truncated: it ends before the end of its .npy header (" +
                   plural(int64_t(pending_reader_->bytes_fed()), "byte", "bytes") + " read)");
+    if (pending_stream_) {
+      finish_streamed();  // replaces the stack itself, or throws
+      cancel_file();
+      return;
+    }
     if (!pending_) {  // no rows were delivered: an empty stack (the reader normally refuses these)
       auto stack = std::make_unique<ImageStack>();
       stack->image = pending_reader_->image_shape();
@@ -114,6 +124,7 @@ void Explorer::finish_file() {
     // Nothing below throws: the new stack replaces the old one as a whole.
     header_ = std::move(header);
     images_ = std::move(pending_);
+    stream_.reset();
     model_.reset();
     basis_.reset();
   } catch (...) {
@@ -128,6 +139,7 @@ void Explorer::cancel_file() {
   pending_reader_.reset();
   pending_.reset();
   pending_hint_.reset();
+  pending_stream_.reset();
 }
 
 std::optional<StackInfo> Explorer::pending_info() const {
@@ -138,6 +150,15 @@ std::optional<StackInfo> Explorer::pending_info() const {
   info.samples = pending_reader_->samples();
   info.value_min = pending_reader_->value_min();
   info.value_max = pending_reader_->value_max();
+  if (pending_stream_) {
+    info.streamed = pending_stream_->info;
+    info.samples = pending_stream_->info.kept_samples;
+    if (pending_stream_->has_range) {
+      const bool own = pending_reader_->rows_delivered() > pending_reader_->first_row();
+      info.value_min = own ? std::min(info.value_min, pending_stream_->value_min) : pending_stream_->value_min;
+      info.value_max = own ? std::max(info.value_max, pending_stream_->value_max) : pending_stream_->value_max;
+    }
+  }
   return info;
 }
 
@@ -165,6 +186,7 @@ StackInfo Explorer::info() const {
   info.samples = stack.samples();
   info.value_min = stack.value_min;
   info.value_max = stack.value_max;
+  if (stream_) info.streamed = stream_->info;
   return info;
 }
 
@@ -173,6 +195,16 @@ void Explorer::fit(int64_t n_components) {
   if (n_components < 0)
     throw Error("number of components must be 0 (all) or at least 1 (got " +
                 std::to_string(n_components) + ")");
+  if (stream_) {  // the rows are gone: fit from the covariance of all of them
+    const int64_t n = stream_->info.total_samples, d = stack.rows.cols();
+    if (n < d)
+      throw Error("a streamed file needs at least as many samples as pixels for its PCA (" +
+                  std::to_string(n) + " < " + std::to_string(d) + ")");
+    PcaModel model = fit_pca(*stream_->rows, n_components);
+    model_ = std::move(model);
+    ++fit_count_;
+    return;
+  }
   PcaOptions options;
   options.n_components = n_components;
   PcaModel model = fit_pca(stack.rows, options);
@@ -183,7 +215,7 @@ void Explorer::fit(int64_t n_components) {
 
 void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_rows) {
   const ImageStack& stack = images();
-  const int64_t n = stack.samples();
+  const int64_t n = total_samples();
   const int64_t d = stack.rows.cols();
   if (n_components < 0)
     throw Error("number of components must be 0 (all) or at least 1 (got " +
@@ -215,6 +247,11 @@ nlohmann::json Explorer::figure(const FigureOptions& options) const {
 
 void Explorer::check_sample(int64_t sample_index) const {
   const int64_t n = images().samples();
+  if (stream_ && (sample_index < 0 || sample_index >= n))
+    throw Error("sample index " + std::to_string(sample_index) + " is out of range: of the " +
+                std::to_string(stream_->info.total_samples) +
+                " samples of this streamed file, the first " + std::to_string(n) +
+                " are kept (0 to " + std::to_string(n - 1) + ")");
   if (sample_index < 0 || sample_index >= n)
     throw Error("sample index " + std::to_string(sample_index) + " is out of range: the file has " +
                 plural(n, "sample", "samples") +
@@ -266,6 +303,104 @@ void Explorer::set_basis_array(const std::string& name, const uint8_t* npy_bytes
   }
 }
 
+// ---- Streamed mode: files larger than memory ------------------------------------------------
+
+namespace {
+
+std::string gigabytes(long double bytes) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.2Lf GB", bytes / 1e9L);
+  return buffer;
+}
+
+}  // namespace
+
+int64_t Explorer::total_samples() const {
+  return stream_ ? stream_->info.total_samples : images().samples();
+}
+
+// The reader's stream check: whether the file just announced is streamed. Runs before the
+// reader's own size checks, which then skip the whole-matrix limits for a streamed file.
+bool Explorer::decide_stream(const NpyHeader& header, const ImageShape& image) {
+  const int64_t n = header.shape[0], d = image.values();
+  const long double bytes = static_cast<long double>(n) * static_cast<long double>(d) * 4;
+  const bool fits = bytes < static_cast<long double>(kMemoryLimitBytes);
+  if (bytes <= static_cast<long double>(stream_above_bytes_) && fits) return false;
+  // Why it cannot be streamed, if it cannot.
+  std::string why;
+  const long double covariance = static_cast<long double>(d) * static_cast<long double>(d) * 8;
+  if (header.fortran_order)
+    why = "a Fortran-order file cannot be streamed either, since its samples are interleaved: "
+          "save it C-contiguous (np.save(path, np.ascontiguousarray(a))) to have it streamed";
+  else if (n < d)
+    why = "it cannot be streamed either: the PCA of a streamed file needs at least as many "
+          "samples as pixels (" + std::to_string(n) + " < " + std::to_string(d) + ")";
+  else if (covariance > static_cast<long double>(kStreamMaxCovarianceBytes))
+    why = "it cannot be streamed either: images of " + std::to_string(d) +
+          " pixels need a " + std::to_string(d) + "x" + std::to_string(d) +
+          " covariance matrix of " + gigabytes(covariance) + " (at most " +
+          gigabytes(kStreamMaxCovarianceBytes) + ")";
+  if (!why.empty()) {
+    if (fits) return false;  // held whole, as any file below the limit
+    try {
+      check_memory_limit(n, image, kMemoryLimitBytes);
+    } catch (const Error& e) {
+      throw Error(std::string(e.what()) + "; " + why);
+    }
+  }
+  Stream stream;
+  stream.info.total_samples = n;
+  const uint64_t row_bytes = static_cast<uint64_t>(d) * sizeof(float);
+  stream.info.kept_samples =
+      std::clamp<int64_t>(static_cast<int64_t>(stream_window_bytes_ / row_bytes), 1, n);
+  stream.info.data_offset = header.data_offset;
+  stream.info.sample_bytes = static_cast<uint64_t>(d) * header.item_size;
+  pending_stream_ = std::move(stream);
+  return true;
+}
+
+// The reader's sink for a streamed file: every row into the covariance, the first ones kept.
+void Explorer::stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
+  Stream& s = *pending_stream_;
+  const int64_t d = rows.cols();
+  // Allocated with the first rows, not at the header: a short file costs no more than its size.
+  if (!s.rows) s.rows.emplace(d);
+  if (!pending_) {
+    auto stack = std::make_unique<ImageStack>();
+    stack->image = pending_reader_->image_shape();
+    stack->rows.resize(s.info.kept_samples, stack->image.values());
+    pending_ = std::move(stack);
+  }
+  if (first_row < 0 || d != pending_->rows.cols() ||
+      first_row + rows.rows() > s.info.total_samples)
+    throw Error("internal error: the reader delivered rows outside the file");
+  if (first_row < s.info.kept_samples) {
+    const int64_t take = std::min<int64_t>(rows.rows(), s.info.kept_samples - first_row);
+    pending_->rows.middleRows(first_row, take) = rows.topRows(take);
+  }
+  // NaN/Inf: the reader counts them and its finish() names the first; the covariance just stops.
+  if (s.non_finite) return;
+  if (!rows.allFinite()) {
+    s.non_finite = true;
+    return;
+  }
+  s.rows->add(rows);
+}
+
+void Explorer::read_rows(int64_t begin, int64_t end) {
+  if (!pending_reader_) throw Error("no file is being read: begin a file before choosing its rows");
+  if (!pending_reader_->has_header())
+    throw Error("the file's header has not been read yet: feed it before choosing its rows");
+  if (!pending_stream_)
+    throw Error("only a streamed file can be read in parts: this one is held whole in memory");
+  try {
+    pending_reader_->read_rows(begin, end);
+  } catch (...) {
+    cancel_file();
+    throw;
+  }
+}
+
 void Explorer::finish_file_with_basis() {
   if (!pending_reader_) throw Error("no file is being read: begin a file before finishing it");
   BasisArrays arrays = std::move(basis_arrays_);
@@ -288,6 +423,126 @@ void Explorer::finish_file_with_basis() {
     basis_ = old_basis;
     throw;
   }
+}
+
+StreamedPart Explorer::finish_part() {
+  if (!pending_reader_) throw Error("no file is being read: begin a file before finishing it");
+  StreamedPart part;
+  try {
+    pending_reader_->finish();
+    if (!pending_reader_->has_header())
+      throw Error("file is truncated: it ends before the end of its .npy header (" +
+                  plural(int64_t(pending_reader_->bytes_fed()), "byte", "bytes") + " read)");
+    if (!pending_stream_)
+      throw Error("only a streamed file can be read in parts: this one is held whole in memory");
+    Stream& s = *pending_stream_;
+    if (!s.parts.empty())
+      throw Error("a part that holds merged parts cannot be handed over: merge them where the "
+                  "file is finished");
+    part.begin = pending_reader_->first_row();
+    part.end = pending_reader_->end_row();
+    if (!s.rows) s.rows.emplace(pending_reader_->image_shape().values());
+    if (s.rows->count() != part.end - part.begin)
+      throw Error("internal error: " + std::to_string(s.rows->count()) + " of the " +
+                  std::to_string(part.end - part.begin) + " samples of the part were accumulated");
+    part.value_min = pending_reader_->value_min();
+    part.value_max = pending_reader_->value_max();
+    part.rows = s.rows->state();
+  } catch (...) {
+    cancel_file();
+    throw;
+  }
+  cancel_file();
+  return part;
+}
+
+void Explorer::merge_part(const StreamedPart& part) {
+  if (!pending_reader_ || !pending_stream_)
+    throw Error("no streamed file is being read: a part can only be merged into one");
+  Stream& s = *pending_stream_;
+  const int64_t n = s.info.total_samples;
+  const int64_t d = pending_reader_->image_shape().values();
+  const auto range = [](int64_t b, int64_t e) {
+    return "samples " + std::to_string(b) + " to " + std::to_string(e);
+  };
+  if (part.begin < 0 || part.end < part.begin || part.end > n)
+    throw Error("part: " + range(part.begin, part.end) + " are not a range of the " +
+                std::to_string(n) + " samples");
+  if (part.rows.count != part.end - part.begin)
+    throw Error("part: its covariance holds " + std::to_string(part.rows.count) + " rows for " +
+                range(part.begin, part.end));
+  std::vector<std::pair<int64_t, int64_t>> taken = s.parts;
+  taken.emplace_back(pending_reader_->first_row(), pending_reader_->end_row());
+  for (const auto& [b, e] : taken)
+    if (part.begin < e && b < part.end)
+      throw Error("part: " + range(part.begin, part.end) + " overlap " + range(b, e) +
+                  ", already read");
+  if (part.begin == part.end) return;
+  const CovarianceAccumulator other = CovarianceAccumulator::from_state(part.rows);
+  if (other.dim() != d)
+    throw Error("part: its rows have " + std::to_string(other.dim()) + " values; the file's have " +
+                std::to_string(d));
+  if (!std::isfinite(part.value_min) || !std::isfinite(part.value_max) ||
+      part.value_min > part.value_max)
+    throw Error("part: its value range is not valid");
+  if (!s.rows) s.rows.emplace(d);
+  s.rows->merge(other);
+  s.parts.emplace_back(part.begin, part.end);
+  s.value_min = s.has_range ? std::min(s.value_min, part.value_min) : part.value_min;
+  s.value_max = s.has_range ? std::max(s.value_max, part.value_max) : part.value_max;
+  s.has_range = true;
+}
+
+// finish_file() of a streamed file, once its reader has finished: checks that every sample was
+// read once (here or in a merged part), then replaces the stack. Throws before changing anything.
+void Explorer::finish_streamed() {
+  Stream& s = *pending_stream_;
+  const int64_t n = s.info.total_samples;
+  const int64_t d = pending_reader_->image_shape().values();
+  const int64_t own_begin = pending_reader_->first_row(), own_end = pending_reader_->end_row();
+  std::vector<std::pair<int64_t, int64_t>> ranges = s.parts;
+  ranges.emplace_back(own_begin, own_end);
+  std::sort(ranges.begin(), ranges.end());
+  int64_t next = 0;
+  for (const auto& [b, e] : ranges) {
+    if (b != next)
+      throw Error("samples " + std::to_string(std::min(b, next)) + " to " +
+                  std::to_string(std::max(b, next)) +
+                  (b > next ? " of the streamed file were not read" : " were read twice"));
+    next = e;
+  }
+  if (next != n)
+    throw Error("samples " + std::to_string(next) + " to " + std::to_string(n) +
+                " of the streamed file were not read");
+  if (own_begin != 0)
+    throw Error("the first samples of a streamed file must be read where it is kept (this part "
+                "starts at sample " + std::to_string(own_begin) + ")");
+  if (!s.rows) s.rows.emplace(d);
+  if (s.rows->count() != n)
+    throw Error("internal error: " + std::to_string(s.rows->count()) + " of " +
+                std::to_string(n) + " samples were accumulated");
+  // Kept: the first rows, as many as were read here (all of the window unless the split was odd).
+  const int64_t kept = std::min(s.info.kept_samples, own_end);
+  if (kept < 1) throw Error("internal error: no sample of the streamed file is kept");
+  if (!pending_ || pending_->rows.rows() < kept)
+    throw Error("internal error: the kept samples of the streamed file were not read");
+  if (pending_->rows.rows() > kept) pending_->rows.conservativeResize(kept, d);
+  s.info.kept_samples = kept;
+  const bool own = own_end > own_begin;
+  float lo = pending_reader_->value_min(), hi = pending_reader_->value_max();
+  if (s.has_range) {
+    lo = own ? std::min(lo, s.value_min) : s.value_min;
+    hi = own ? std::max(hi, s.value_max) : s.value_max;
+  }
+  pending_->value_min = lo;
+  pending_->value_max = hi;
+  NpyHeader header = pending_reader_->header();
+  // Nothing below throws: the new stack replaces the old one as a whole.
+  header_ = std::move(header);
+  images_ = std::move(pending_);
+  stream_ = std::move(pending_stream_);
+  pending_stream_.reset();
+  model_.reset();
 }
 
 }  // namespace pcarecon

@@ -7,6 +7,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "basis.h"
 #include "figure.h"
@@ -16,11 +18,30 @@
 
 namespace pcarecon {
 
+// A file too big to hold (streamed mode, below): PCA over all its rows, the first ones kept.
+struct StreamedInfo {
+  int64_t total_samples = 0;  // N in the file: every one of them is in the covariance
+  int64_t kept_samples = 0;   // the first ones, held as the stack (thumbnails, figure)
+  uint64_t data_offset = 0;   // the file's layout, for reading a part of it elsewhere:
+  uint64_t sample_bytes = 0;  //   sample i starts at data_offset + i·sample_bytes
+};
+
+// A part of a streamed file read by another Explorer (e.g. in another worker): its rows'
+// covariance and value range, to be merged into the Explorer that reads the rest.
+struct StreamedPart {
+  int64_t begin = 0;  // samples [begin, end) of the file
+  int64_t end = 0;
+  float value_min = 0.f;  // meaningless when begin == end
+  float value_max = 0.f;
+  AccumulatorState rows;
+};
+
 // What the page shows about a stack: the file's header and how it maps onto images.
 struct StackInfo {
   NpyHeader header;
   ImageShape image;
-  int64_t samples = 0;
+  int64_t samples = 0;  // held in memory: all of them, or the kept ones of a streamed file
+  std::optional<StreamedInfo> streamed;
   float value_min = 0.f;  // over the values read so far (all of them once loaded)
   float value_max = 0.f;
 };
@@ -74,6 +95,31 @@ class Explorer {
 
   nlohmann::json figure(const FigureOptions& options) const;  // throws Error when not fitted
 
+  // ---- Streamed mode: files larger than memory ----------------------------------------------
+  // A file whose float32 matrix needs more than stream_above_bytes() (or the whole memory limit)
+  // is streamed: its rows go into a CovarianceAccumulator as they arrive and only the first ones
+  // that fit the display window (at least one) are kept as the stack; its value range still
+  // covers every row, and fit() fits from the accumulator, so the model is over all N rows.
+  // kMemoryLimitBytes then applies only to what is kept. Streaming needs C order (Fortran data
+  // interleaves the samples), N >= D and a D×D covariance of at most kStreamMaxCovarianceBytes;
+  // a file that cannot be streamed is held whole when it fits, else refused at its header with
+  // the reason. Memory: O(D²) + one chunk + the window, whatever N is.
+  static constexpr uint64_t kStreamWindowBytes = uint64_t{64} << 20;
+  static constexpr uint64_t kStreamMaxCovarianceBytes = uint64_t{512} << 20;
+  void set_stream_above_bytes(uint64_t bytes) { stream_above_bytes_ = bytes; }  // next begin_file
+  uint64_t stream_above_bytes() const { return stream_above_bytes_; }
+  void set_stream_window_bytes(uint64_t bytes) { stream_window_bytes_ = bytes; }
+  uint64_t stream_window_bytes() const { return stream_window_bytes_; }
+  bool streaming() const { return pending_stream_.has_value(); }  // the file being read
+  // Reading a streamed file in two parts (two workers): once its header is read, read_rows
+  // limits what is fed here to samples [begin, end) (see NpyStreamReader::read_rows). The
+  // Explorer that keeps the stack reads from 0 (at least the kept rows); another one reads the
+  // rest and finish_part() hands its rows over (and drops its pending file), merged here with
+  // merge_part() before finish_file(), which checks that the parts cover every sample once.
+  void read_rows(int64_t begin, int64_t end);
+  StreamedPart finish_part();
+  void merge_part(const StreamedPart& part);
+
   void check_sample(int64_t sample_index) const;      // throws Error naming the valid range
   Eigen::VectorXf image(int64_t sample_index) const;  // H·W pixels, row-major; needs no model
 
@@ -108,6 +154,25 @@ class Explorer {
   int64_t fit_count_ = 0;
   BasisArrays basis_arrays_;           // staged by set_basis_array
   std::optional<BasisSource> basis_;  // set when model_ came from a basis
+
+  // ---- streamed mode
+  struct Stream {
+    StreamedInfo info;
+    std::optional<CovarianceAccumulator> rows;  // every row read here and merged; made lazily
+    bool non_finite = false;  // a row held NaN/Inf: the reader's finish() reports it
+    std::vector<std::pair<int64_t, int64_t>> parts;  // sample ranges merged from elsewhere
+    bool has_range = false;                          // value range of the merged parts
+    float value_min = 0.f;
+    float value_max = 0.f;
+  };
+  bool decide_stream(const NpyHeader& header, const ImageShape& image);
+  void stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
+  void finish_streamed();
+  int64_t total_samples() const;  // N of the loaded file (not just the rows held)
+  uint64_t stream_above_bytes_ = kMemoryLimitBytes;
+  uint64_t stream_window_bytes_ = kStreamWindowBytes;
+  std::optional<Stream> pending_stream_;
+  std::optional<Stream> stream_;  // of the loaded stack, when it was streamed
 };
 
 }  // namespace pcarecon

@@ -582,7 +582,7 @@ void check_addressable(int64_t n, const ImageShape& image) {
 
 // Throws unless the N×D float32 matrix stays under `limit` bytes; said as soon as the header is
 // read, before any data, so a file too large for the page is refused at once.
-void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
+void check_matrix_limit(int64_t n, const ImageShape& image, uint64_t limit) {
   const long double bytes =
       static_cast<long double>(n) * static_cast<long double>(image.values()) * sizeof(float);
   if (bytes < static_cast<long double>(limit)) return;
@@ -607,10 +607,14 @@ void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
 
 // The checks a header must pass before any data is read, in the same order for the stream reader
 // and for whole files, so both give the same message. Returns the bytes of one sample.
-size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_matrix_bytes) {
+// streamed: the caller does not hold the matrix, so only the per-sample checks apply.
+size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_matrix_bytes,
+                   bool streamed = false) {
   const int64_t n = h.shape[0];
-  if (max_matrix_bytes > 0) check_memory_limit(n, image, max_matrix_bytes);  // the page's own
-  check_addressable(n, image);
+  if (!streamed) {
+    if (max_matrix_bytes > 0) check_matrix_limit(n, image, max_matrix_bytes);  // the page's own
+    check_addressable(n, image);
+  }
   uint64_t sample = 0;
   if (__builtin_mul_overflow(static_cast<uint64_t>(image.values()),
                              static_cast<uint64_t>(h.item_size), &sample) ||
@@ -627,6 +631,10 @@ size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_mat
 }  // namespace
 
 // ---- public helpers -----------------------------------------------------------------------------
+
+void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
+  check_matrix_limit(n, image, limit);
+}
 
 const char* dtype_name(DType dtype) {
   switch (dtype) {
@@ -826,6 +834,7 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
 
 struct NpyStreamReader::State {
   RowSink sink;
+  StreamCheck stream_check;
   std::optional<ImageShape> hint;
   uint64_t max_matrix_bytes = 0;           // 0: no limit but the address space
   std::optional<uint64_t> expected_total;  // the file's size, when the caller knows it
@@ -840,7 +849,11 @@ struct NpyStreamReader::State {
   Converter convert;
 
   std::vector<uint8_t> carry;  // C order: a partial sample; Fortran order: all data so far
-  uint64_t data_received = 0;  // data bytes within the announced size
+  uint64_t data_received = 0;  // data bytes within the announced size (from the file's data start)
+  uint64_t data_begin = 0;     // read_rows: the first data byte fed, and the end of those fed
+  uint64_t data_end = 0;
+  int64_t row_begin = 0;
+  int64_t row_end = 0;
   uint64_t excess = 0;
   uint64_t bytes_fed = 0;
   int64_t rows_delivered = 0;
@@ -860,7 +873,10 @@ struct NpyStreamReader::State {
     image = image_shape_for(h, hint);
     n = h.shape[0];
     d = image.values();
-    sample_bytes = check_sizes(h, image, max_matrix_bytes);
+    const bool streamed = stream_check && stream_check(h, image);
+    sample_bytes = check_sizes(h, image, max_matrix_bytes, streamed);
+    row_end = n;
+    data_end = h.data_bytes;
     if (expected_total) {  // the same check, in the same order, as for a whole file
       const uint64_t data = *expected_total > h.data_offset ? *expected_total - h.data_offset : 0;
       if (data < h.data_bytes) throw Error(truncated_data_message(h.data_bytes, data));
@@ -942,7 +958,7 @@ struct NpyStreamReader::State {
   }
 
   void feed_data(const uint8_t* p, size_t size) {
-    const uint64_t remaining = header->data_bytes - data_received;
+    const uint64_t remaining = data_end - data_received;
     if (size > remaining) {
       excess += size - remaining;
       size = static_cast<size_t>(remaining);
@@ -1002,6 +1018,31 @@ struct NpyStreamReader::State {
     }
   }
 
+  void select_rows(int64_t begin, int64_t end) {
+    if (!header) throw Error("the .npy header must be read before choosing which samples to read");
+    if (header->fortran_order)
+      throw Error("a Fortran-order file cannot be read in parts: its samples are interleaved");
+    if (begin < 0 || end < begin || end > n)
+      throw Error("samples " + std::to_string(begin) + " to " + std::to_string(end) +
+                  " are not a range of the " + std::to_string(n) + " samples");
+    const uint64_t sb = sample_bytes;
+    const bool untouched = data_received == data_begin && carry.empty() && excess == 0;
+    if (!untouched && begin != row_begin)
+      throw Error("samples from " + std::to_string(row_begin) +
+                  " on are being read: the first sample can no longer move to " +
+                  std::to_string(begin));
+    if (static_cast<uint64_t>(end) * sb < data_received)
+      throw Error("samples up to " + std::to_string(data_received / sb) +
+                  " were already read: cannot stop at " + std::to_string(end));
+    if (untouched) {
+      row_begin = begin;
+      rows_delivered = begin;
+      data_begin = data_received = static_cast<uint64_t>(begin) * sb;
+    }
+    row_end = end;
+    data_end = static_cast<uint64_t>(end) * sb;
+  }
+
   // Converts all of the Fortran-order data, `data_bytes` bytes at `data`.
   void convert_fortran(const uint8_t* data) {
     allocate();
@@ -1021,8 +1062,8 @@ struct NpyStreamReader::State {
 
   void finish() {
     if (!header) throw Error(incomplete_header_message(head.data(), head.size()));
-    if (data_received < header->data_bytes) {
-      throw Error(truncated_data_message(header->data_bytes, data_received));
+    if (data_received < data_end) {
+      throw Error(truncated_data_message(data_end - data_begin, data_received - data_begin));
     }
     if (excess > 0) throw Error(excess_data_message(excess));
     if (header->fortran_order && rows_delivered < n) {
@@ -1060,6 +1101,10 @@ NpyStreamReader::NpyStreamReader(RowSink sink, std::optional<ImageShape> hint,
   state_->max_matrix_bytes = max_matrix_bytes;
 }
 
+void NpyStreamReader::set_stream_check(StreamCheck check) {
+  state_->stream_check = std::move(check);
+}
+
 namespace {
 // Runs one step of the reader; after a failure the reader stays failed with the same message.
 template <typename F>
@@ -1087,6 +1132,18 @@ void guarded(std::string& failure, const NpyStreamReader* reader, uint64_t limit
   }
 }
 }  // namespace
+
+void NpyStreamReader::read_rows(int64_t begin, int64_t end) {
+  guarded(state_->failure, this, state_->max_matrix_bytes,
+          [&] { state_->select_rows(begin, end); });
+}
+
+int64_t NpyStreamReader::first_row() const { return state_->row_begin; }
+
+int64_t NpyStreamReader::end_row() const {
+  if (!state_->header) throw Error("the .npy header has not been read yet");
+  return state_->row_end;
+}
 
 void NpyStreamReader::feed(const uint8_t* bytes, size_t size) {
   if (size == 0) return;

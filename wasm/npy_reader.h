@@ -64,6 +64,20 @@ class NpyStreamReader {
   explicit NpyStreamReader(RowSink sink, std::optional<ImageShape> hint = std::nullopt,
                            uint64_t max_matrix_bytes = 0);
 
+  // Optional, before the header arrives: asked once the header is parsed (and the image shape
+  // known), before any size check. It returns true when the caller will not hold the N×D matrix
+  // (it streams the rows through the sink): then max_matrix_bytes and the address-space check of
+  // the whole matrix do not apply. It may throw Error to refuse the file.
+  using StreamCheck = std::function<bool(const NpyHeader& header, const ImageShape& image)>;
+  void set_stream_check(StreamCheck check);
+  // Optional, once the header is known (C order only): only the data of samples [begin, end) is
+  // fed from now on, e.g. to read the other samples elsewhere (another worker). Before any data
+  // byte the start may move to `begin`; afterwards `begin` must stay and `end` may not fall
+  // before what was already fed. finish() then expects exactly the bytes of those samples.
+  void read_rows(int64_t begin, int64_t end);
+  int64_t first_row() const;  // begin of read_rows (0 by default)
+  int64_t end_row() const;    // end of read_rows (samples() by default); requires has_header()
+
   // Optional, before the first feed(): the whole file's size. A header whose data does not fit
   // it is then refused at once with finish()'s message ("file is truncated: ..."), before any
   // buffer is sized from the header, so a short file cannot make the reader allocate much.
@@ -86,6 +100,9 @@ class NpyStreamReader {
   struct State;
   std::shared_ptr<State> state_;
 };
+
+// Throws the "too large to load" Error unless an N×D float32 matrix stays under `limit` bytes.
+void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit);
 
 // Convenience: the whole file from one buffer.
 ImageStack read_npy(const uint8_t* bytes, size_t size, std::optional<ImageShape> hint = std::nullopt);

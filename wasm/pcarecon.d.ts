@@ -16,13 +16,34 @@ export interface NpyInfo {
   dtype: string;          // as in the file, e.g. "<f4"
   fortranOrder: boolean;
   version: string;        // "1.0" | "2.0" | "3.0"
-  samples: number;        // N
+  samples: number;        // N held: all of them, or for a streamed file the kept ones (keptSamples)
   height: number;         // image height
   width: number;          // image width
   channels: number;       // 1: gray, 3: RGB ((N, H, W, 3) files); a row holds height*width*channels values
   valueMin: number;       // over the whole stack (headerInfo: over the rows read so far;
   valueMax: number;       //   NaN from npyInfo and before any row has been read)
   basis?: BasisInfo | null; // finishFileWithBasis only
+  streamed?: StreamedInfo; // only for a file too big to hold, streamed (info and headerInfo)
+}
+
+// A file whose float32 matrix needs more than the streaming budget (setStreamAboveBytes; by
+// default the 4 GB memory limit itself): its rows went through a covariance accumulator as they
+// arrived (the PCA is over all of them; valueMin/valueMax cover all of them too) and only the
+// first keptSamples (the display window, setStreamWindowBytes, at least 1) are held.
+export interface StreamedInfo {
+  totalSamples: number;   // N in the file
+  keptSamples: number;    // = NpyInfo.samples
+  dataOffset: number;     // sample i's bytes start at dataOffset + i * sampleBytes (readRows)
+  sampleBytes: number;
+}
+
+// A part of a streamed file read by another Explorer (finishPart), to be merged (mergePart).
+export interface StreamedPart {
+  begin: number;          // samples [begin, end)
+  end: number;
+  valueMin: number;
+  valueMax: number;
+  rows: AccumulatorState;
 }
 
 // A model that came from a basis file instead of a fit (bring your own basis).
@@ -102,6 +123,20 @@ export declare class Explorer {
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
   fitWith(nComponents: number, rest: AccumulatorState): void;     // rest must hold every other row
+  // Streamed mode (files larger than memory). Both settings apply from the next beginFile.
+  // A streamed file's fit() uses the covariance of all its rows (N >= D). A file that cannot be
+  // streamed (Fortran order, N < D, a D×D covariance over 512 MB) is held whole when it fits
+  // and refused at its header otherwise, with the reason ("save it C-contiguous ...").
+  setStreamAboveBytes(bytes: number): void;   // stream a file whose float32 matrix needs more
+  setStreamWindowBytes(bytes: number): void;  // keep the first rows that fit (default 64 MiB)
+  // Reading a streamed file in two parts (two workers), after its header has been fed:
+  // readRows(begin, end): from now on only samples [begin, end) are fed (the Explorer that keeps
+  // the stack reads from 0). Another Explorer reads the rest (header bytes, readRows, those
+  // bytes) and finishPart() hands it over (its pending file is dropped); mergePart(part) adds it
+  // here before finishFile(), which checks that every sample was read exactly once.
+  readRows(begin: number, end: number): void;
+  finishPart(): StreamedPart;
+  mergePart(part: StreamedPart): void;
   delete(): void;
 }
 

@@ -18,6 +18,7 @@
   const dom = {
     body: document.body,
     datasetName: byId('dataset-name'),
+    streamedNote: byId('streamed-note'),
     dropZone: byId('drop-zone'),
     fileInput: byId('file-input'),
     defaultButton: byId('default-button'),
@@ -69,6 +70,8 @@
   let shownFigure = null; // {json, datasetName} of the figure on screen, for the downloads
   let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
   let restoring = false;
+  // LOAD's stream settings (the tests lower the budget with debug.setStreamAboveBytes).
+  const streamSettings = { aboveBytes: DEFAULTS.streamAboveBytes, windowBytes: DEFAULTS.streamWindowBytes, split: true };
   // The phases of the last load and the last figure refresh, in ms (read by scripts/bench).
   const timings = { load: null, figure: null, draw: null };
 
@@ -166,9 +169,16 @@
         currentLoad = {};
         const loaded = await call(
           Request.LOAD,
-          { source: dataset.source, chunkBytes: DEFAULTS.chunkBytes, imageShape: dataset.imageShape, member: dataset.member },
+          {
+            source: dataset.source,
+            chunkBytes: DEFAULTS.chunkBytes,
+            imageShape: dataset.imageShape,
+            member: dataset.member,
+            stream: Object.assign({}, streamSettings),
+          },
           dataset.name,
         );
+        timings.load.streamWorkers = loaded.streamWorkers || 0;
         currentLoad = null;
         if (loaded.choose) {
           // A .npz with several stacks of images: nothing was loaded; the visitor picks one.
@@ -320,8 +330,9 @@
       ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
       : `${dataset.nComponents} components fitted`;
     dom.datasetName.textContent =
-      `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
+      `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.streamed ? info.streamed.totalSamples : info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
       `dtype ${info.dtype}, shape ${shape}, ${model}`;
+    renderStreamed();
     dom.sampleInput.max = String(info.samples - 1);
     dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
     dom.kInput.max = String(dataset.nComponents);
@@ -329,6 +340,27 @@
     dom.stepInput.max = String(state.nComponents);
     renderControls();
     renderEigenImages();
+  }
+
+  // A streamed file (larger than memory): say that the PCA is over all of it and what is kept.
+  function renderStreamed() {
+    const { info, source } = state.dataset;
+    const streamed = info.streamed;
+    dom.streamedNote.hidden = !streamed;
+    dom.body.dataset.streamed = streamed ? 'true' : 'false';
+    dom.streamedNote.textContent = streamed
+      ? `${groupDigits(streamed.totalSamples)} images streamed (${gigabytes(source.size)}): PCA over all of them; ` +
+        `the first ${groupDigits(streamed.keptSamples)} are kept for display`
+      : '';
+  }
+
+  // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
+  function groupDigits(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+  }
+
+  function gigabytes(bytes) {
+    return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
   }
 
   function renderControls() {
@@ -445,8 +477,10 @@
     // Shown only when the work takes a moment: quick figure rebuilds do not flash a progress bar.
     if (dom.busy.hidden) busyTimer = setTimeout(() => (dom.busy.hidden = !state.busy), BUSY_DELAY_MS);
     const phase = busy.phase || Phase.STARTING;
-    const reading = phase === Phase.READING && busy.total > 0;
-    const percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
+    const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
+    let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
+    // Streaming takes minutes: bytes done of total, read by both workers.
+    if (reading && phase === Phase.STREAMING) percent = ` ${gigabytes(busy.done)} of ${gigabytes(busy.total)} (${percent.trim()})`;
     dom.progressLabel.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
     if (reading) {
       dom.progress.max = busy.total;
@@ -785,6 +819,11 @@
       simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
       // The phases of the last load and figure refresh in ms (scripts/bench).
       timings: () => JSON.parse(JSON.stringify(timings)),
+      // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
+      // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
+      // them in one worker. Applies from the next load.
+      setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true } = {}) =>
+        Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split) }),
       // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
       faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
     }),

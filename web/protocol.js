@@ -15,13 +15,17 @@
   'use strict';
 
   const Request = Object.freeze({
-    // {source: Blob|File, chunkBytes, imageShape?: {height, width}, member?} -> progress 'reading'
-    // (done/total bytes) -> {info}.
+    // {source: Blob|File, chunkBytes, imageShape?: {height, width}, member?, stream?}
+    // -> progress 'reading' (done/total bytes) -> {info}.
     // The worker reads source with Blob.slice chunk by chunk and feeds Explorer.feed; the page
     // posts the File itself, never its bytes. On error the previously loaded stack stays.
     // imageShape: the H×W of an (N, D) file (H·W = D; Explorer.beginFile(h, w)); without it a
     // square is inferred, and a D that is not a square fails with needsImageShape {samples,
     // values} on the error, so that the page can ask for one.
+    // stream: {aboveBytes, windowBytes, split?} (default 1 GiB, 64 MiB, true): a file whose
+    // float32 matrix needs more than aboveBytes is streamed (progress 'streaming', bytes of both
+    // workers), info.streamed = {totalSamples, keptSamples, ...}; the result then also has
+    // streamWorkers (1 or 2: whether the helper read a part). split: false keeps it in one worker.
     // A .npz archive (sniffed: it starts with "PK"; web/npz.js) loads the array named `member`,
     // else its only stack of images; info then has
     //   archive: {members: [{name, shape, dtype, image, note}], member}   (image: loadable as a
@@ -63,6 +67,7 @@
   const Phase = Object.freeze({
     STARTING: 'starting the engine',
     READING: 'reading',
+    STREAMING: 'streaming', // a file larger than memory: read and accumulated in one pass
     FITTING: 'fitting',
     BUILDING: 'building frames',
   });

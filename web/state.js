@@ -10,6 +10,10 @@
     gallery: 8, // eigen-images shown after the mean
     thumbnails: 24, // samples in the thumbnail strip
     chunkBytes: 4 << 20, // File.slice chunk read by the worker
+    // A file whose float32 matrix needs more than this is streamed: PCA over all its rows, only
+    // the first ones that fit streamWindowBytes kept for display (LOAD's stream).
+    streamAboveBytes: 1 << 30,
+    streamWindowBytes: 64 << 20,
   });
 
   function createState() {

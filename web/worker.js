@@ -52,7 +52,7 @@
 
   // ---- handlers: each gets its payload and a context {id, progress(phase, done, total), cancelled()}
 
-  async function load({ source, chunkBytes, imageShape, member }, context) {
+  async function load({ source, chunkBytes, imageShape, member, stream }, context) {
     startHelper(); // its module starts while this one reads
     const ex = await startModule();
     // A zip signature: a .npz archive (np.savez); anything else goes to the .npy reader, which
@@ -62,17 +62,26 @@
     }
     const total = source.size;
     const chunk = Math.max(1 << 16, chunkBytes | 0 || 4 << 20);
+    applyStreamSettings(ex, stream);
     ex.beginFile(...imageShapeHint(imageShape));
     let head = null; // the first chunk: it holds the header
     try {
       ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
       context.progress(Phase.READING, 0, total);
+      let headerSeen = false;
       for (let offset = 0; offset < total; offset += chunk) {
         if (context.cancelled()) throw cancellation();
         const bytes = new Uint8Array(await source.slice(offset, offset + chunk).arrayBuffer());
         if (context.cancelled()) throw cancellation();
         if (!head) head = bytes;
         ex.feed(bytes);
+        if (!headerSeen) {
+          const pending = ex.headerInfo();
+          headerSeen = pending !== null;
+          if (pending && pending.streamed) {
+            return await loadStreamedRest(ex, source, offset + bytes.byteLength, pending, chunk, stream, context);
+          }
+        }
         context.progress(Phase.READING, offset + bytes.byteLength, total);
       }
       return { info: ex.finishFile() };
@@ -244,11 +253,18 @@
         serveHelper(message, port);
         return;
       }
+      if (servePartMessage(message, port, pending)) return; // streamed files (below)
       const entry = pending.get(message.id);
       if (!entry) return;
       pending.delete(message.id);
       if (message.helper === 'state') entry.resolve(message.state);
-      else entry.reject(new Error(message.message || 'the helper worker failed'));
+      else if (message.helper === 'part') entry.resolve(message.part);
+      else {
+        const error = new Error(message.message || 'the helper worker failed');
+        error.cancelled = Boolean(message.cancelled);
+        error.helperDown = Boolean(message.down);
+        entry.reject(error);
+      }
     };
     helper = { port, pending, warm: false };
   }
@@ -310,7 +326,9 @@
     const dim = info.height * info.width * info.channels;
     let workers = 1;
     let helperWaitMs = 0; // how long this worker waited for the helper's half (tunes the split)
-    if (n >= dim && n * dim >= SPLIT_MIN_VALUES && startHelper()) {
+    if (info.streamed) {
+      ex.fit(0); // the covariance of all rows was accumulated while streaming (both workers)
+    } else if (n >= dim && n * dim >= SPLIT_MIN_VALUES && startHelper()) {
       // The helper takes the second half; this worker accumulates the first half meanwhile
       // (slightly more: it also copies the helper's rows out and merges).
       const split = Math.ceil(n * SPLIT_SHARE);
@@ -331,6 +349,185 @@
       ex.fit(0);
     }
     return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs };
+  }
+
+  // ---- streamed files (larger than memory; Explorer's streamed mode): the rows go into the
+  // covariance as they are read and only the first ones are kept. With the helper, this worker
+  // reads the first part of the file and the helper reads the rest itself (Blob.slice of the same
+  // File into its own Explorer, readRows), both at once; its part's covariance and value range come
+  // back over the port and are merged here. If the helper is gone, this worker reads the rest.
+  // Over the port: {helper: 'read-part' | 'cancel-part', id, ...} one way, {helper: 'progress' |
+  // 'part' | 'error', id, ...} back.
+  const STREAM_ABOVE_BYTES = 1 << 30; // defaults when the page does not say (LOAD's stream)
+  const STREAM_WINDOW_BYTES = 64 << 20;
+  const STREAM_SHARE = 0.5; // of the samples, read here (the rest by the helper)
+  const partsCancelled = new Set(); // in the helper: ids of parts to stop
+
+  function applyStreamSettings(ex, stream) {
+    const s = stream || {};
+    ex.setStreamAboveBytes(Number.isFinite(s.aboveBytes) ? s.aboveBytes : STREAM_ABOVE_BYTES);
+    ex.setStreamWindowBytes(Number.isFinite(s.windowBytes) ? s.windowBytes : STREAM_WINDOW_BYTES);
+  }
+
+  // The rest of a streamed file, once its header (and the first chunk) has been fed at `offset`.
+  async function loadStreamedRest(ex, source, offset, pending, chunk, stream, context) {
+    const total = source.size;
+    const { totalSamples: n, keptSamples, dataOffset, sampleBytes } = pending.streamed;
+    const fed = Math.ceil(Math.max(0, offset - dataOffset) / sampleBytes); // samples begun here
+    // This worker keeps the first rows: its part holds at least the window and what it has read.
+    const split = Math.max(keptSamples, fed, Math.ceil(n * STREAM_SHARE));
+    const wantSplit = !(stream && stream.split === false);
+    let helperDone = 0;
+    const report = () => context.progress(Phase.STREAMING, offset + helperDone, total);
+    let part = null;
+    if (wantSplit && split < n && (n - split) * sampleBytes >= chunk && startHelper()) {
+      ex.readRows(0, split);
+      // A 2-D (N, D) file's image shape may have been inferred: say it; other shapes carry it.
+      const hint = pending.shape.length === 2 ? [pending.height, pending.width] : [0, 0];
+      part = helperReadPart(
+        { source, dataOffset, begin: split, end: n, sampleBytes, chunk, hint },
+        (done) => {
+          helperDone = done;
+          report();
+        },
+      );
+    }
+    let stop = part ? dataOffset + split * sampleBytes : total;
+    report();
+    try {
+      offset = await streamBytes(ex, source, offset, stop, chunk, context, report);
+      if (part) {
+        let result = null;
+        try {
+          result = await untilCancelled(part.promise, context);
+        } catch (error) {
+          if (error.cancelled) throw error;
+          if (!error.helperDown) throw firstError(ex, error); // the file's own error, in the helper's part
+          console.warn('[pcarecon] the helper worker failed; reading its part here:', errorMessage(error));
+          part = null;
+          helperDone = 0;
+          ex.readRows(0, n);
+          stop = total;
+          offset = await streamBytes(ex, source, offset, stop, chunk, context, report);
+        }
+        if (result) ex.mergePart(result);
+      }
+      return { info: ex.finishFile(), streamWorkers: part ? 2 : 1 };
+    } finally {
+      if (part) part.cancel(); // stops the helper when this worker stopped first (no-op after)
+    }
+  }
+
+  // An error of the file found by the helper in its part: an error in this worker's part (e.g. a
+  // NaN) comes first in the file, so finishing here says it if there is one.
+  function firstError(ex, helperError) {
+    try {
+      ex.finishFile();
+    } catch (own) {
+      if (!/ of the streamed file were not read$/.test(errorMessage(own))) return own;
+    }
+    return helperError;
+  }
+
+  // Feeds bytes [offset, stop) of source; returns the new offset.
+  async function streamBytes(ex, source, offset, stop, chunk, context, report) {
+    while (offset < stop) {
+      if (context.cancelled()) throw cancellation();
+      const bytes = new Uint8Array(await source.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
+      if (context.cancelled()) throw cancellation();
+      ex.feed(bytes);
+      offset += bytes.byteLength;
+      report();
+    }
+    return offset;
+  }
+
+  // The promise, or a cancellation as soon as the visitor asks for one (polled: the cancel
+  // message arrives between two events of this worker).
+  function untilCancelled(promise, context) {
+    let timer = 0;
+    const cancelled = new Promise((_, reject) => {
+      timer = setInterval(() => {
+        if (context.cancelled()) reject(cancellation());
+      }, 50);
+    });
+    return Promise.race([promise, cancelled]).finally(() => clearInterval(timer));
+  }
+
+  // Asks the helper to read samples [begin, end) of source: {promise (of the part), cancel()}.
+  function helperReadPart(request, onProgress) {
+    const h = startHelper();
+    const id = ++helperIds;
+    let settled = false;
+    const promise = new Promise((resolve, reject) => {
+      h.pending.set(id, { resolve, reject, onProgress });
+      h.port.postMessage({ helper: 'read-part', id, ...request });
+    }).finally(() => (settled = true));
+    promise.catch(() => {}); // awaited later, or not at all if this worker failed first
+    return {
+      promise,
+      cancel: () => {
+        if (!settled) h.port.postMessage({ helper: 'cancel-part', id });
+      },
+    };
+  }
+
+  // Port messages about parts, on both sides; false for any other message.
+  function servePartMessage(message, port, pending) {
+    if (message.helper === 'read-part') {
+      serveReadPart(message, port);
+      return true;
+    }
+    if (message.helper === 'cancel-part') {
+      partsCancelled.add(message.id);
+      return true;
+    }
+    if (message.helper === 'progress') {
+      const entry = pending.get(message.id);
+      if (entry && entry.onProgress) entry.onProgress(message.done);
+      return true;
+    }
+    return false;
+  }
+
+  // In the helper: reads its part of a streamed file into its own Explorer (which holds nothing
+  // else) and posts the part back: {helper: 'part', id, part} or {helper: 'error', id, message,
+  // cancelled, down}; down: this worker cannot read at all (the main worker then reads the part).
+  async function serveReadPart(message, port) {
+    const { id, source, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
+    let ex = null;
+    try {
+      ex = await startModule();
+      ex.setStreamAboveBytes(0); // the main worker streams this file: its part streams here too
+      ex.beginFile(hint[0], hint[1]);
+      ex.expectFileSize(source.size);
+      ex.feed(new Uint8Array(await source.slice(0, dataOffset).arrayBuffer()));
+      ex.readRows(begin, end);
+      const first = dataOffset + begin * sampleBytes;
+      const stop = dataOffset + end * sampleBytes;
+      for (let offset = first; offset < stop; ) {
+        if (partsCancelled.has(id)) throw cancellation();
+        const bytes = new Uint8Array(await source.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
+        ex.feed(bytes);
+        offset += bytes.byteLength;
+        port.postMessage({ helper: 'progress', id, done: offset - first });
+      }
+      const part = ex.finishPart();
+      const { shift, sum, scatter } = part.rows;
+      port.postMessage({ helper: 'part', id, part }, [shift.buffer, sum.buffer, scatter.buffer]);
+    } catch (error) {
+      const down = !ex || isFatal(error);
+      if (ex && !down) {
+        try {
+          ex.cancelFile();
+        } catch (_) {
+          /* nothing pending */
+        }
+      }
+      port.postMessage({ helper: 'error', id, message: errorMessage(error), cancelled: Boolean(error && error.cancelled), down });
+    } finally {
+      partsCancelled.delete(id);
+    }
   }
 
   async function summary({ gallery }, _context) {

@@ -189,7 +189,12 @@ async function main() {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+// Also used by large_file.js (the memory of the browser's processes while streaming).
+module.exports = { chromiumProcesses, statusKb };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

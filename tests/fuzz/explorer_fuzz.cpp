@@ -95,6 +95,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const int64_t before = explorer->info().samples;
   bool loaded = false;
   try {
+    // Half of the inputs go through the streamed mode (files larger than memory): every file
+    // that can be streamed is, keeping at most 64 bytes of rows (at least one row).
+    const bool streamed = size > 0 && (data[size - 1] & 0x80);
+    explorer->set_stream_above_bytes(streamed ? 0 : pcarecon::Explorer::kMemoryLimitBytes);
+    explorer->set_stream_window_bytes(streamed ? 64 : pcarecon::Explorer::kStreamWindowBytes);
     explorer->begin_file();
     explorer->expect_file_size(size);  // as the page does: it knows the file's size
     const size_t chunk = 1 + (size > 0 ? data[size - 1] % 61 : 0);

@@ -199,7 +199,9 @@ TEST_CASE("a header announcing more than the page can hold is refused before its
   CHECK_THROWS_WITH(explorer.feed(header.data(), header.size()),
                     "too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB "
                     "(26214400000 bytes), and this page can hold at most 4.29 GB (4294967296 "
-                    "bytes, the memory limit of WebAssembly)");
+                    "bytes, the memory limit of WebAssembly); it cannot be streamed either: "
+                    "images of 65536 pixels need a 65536x65536 covariance matrix of 34.36 GB (at "
+                    "most 0.54 GB)");
   CHECK_FALSE(explorer.reading());
   // Just under the limit is not refused up front (whether it fits is up to the allocator).
   std::string under = "{'descr': '|u1', 'fortran_order': False, 'shape': (4095, 512, 512), }";

@@ -165,7 +165,7 @@ describe('the bad-input table', () => {
 // ---- memory -------------------------------------------------------------------------------------
 
 describe('memory', () => {
-  test('a header announcing 100000x256x256 float32 is refused before any data, with size and limit', () => {
+  test('a header announcing 100000x256x256 float32 (too wide to stream) is refused before any data, with size and limit', () => {
     withExplorer((ex) => {
       ex.beginFile(0, 0);
       assert.throws(
@@ -173,7 +173,9 @@ describe('memory', () => {
         {
           message:
             'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
-            'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly)',
+            'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
+            'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
+            '34.36 GB (at most 0.54 GB)',
         },
       );
     });
