@@ -35,7 +35,9 @@
       this.playing = false;
       this.frameDurationMs = 100;
       this.eventsAttached = false;
-      this.stepToken = 0; // which goTo may still report (play, pause and newer steps cancel it)
+      this.stepToken = 0; // bumped by every step, play and pause: a step in flight sees it moved
+      this.stepping = null; // the steps being drawn (runSteps), if any
+      this.generation = 0; // bumped by every draw and clear: steps of an older figure stop
     }
 
     get count() {
@@ -55,6 +57,8 @@
       });
       delete layout.height;
       setPlayDuration(layout, frameDurationMs);
+      this.generation++;
+      this.stepping = null;
       if (this.div.data) Plotly.purge(this.div);
       await Plotly.newPlot(this.div, { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG });
       this.attachEvents();
@@ -65,6 +69,9 @@
       // Plotly.purge removes the listeners, so they are attached after every newPlot.
       const div = this.div;
       div.on('plotly_animatingframe', (event) => {
+        // Fired as a frame starts to be applied. Steps report themselves once drawn (runSteps);
+        // here only play moves k on.
+        if (!this.playing) return;
         const index = this.names.indexOf(String(event.name));
         if (index >= 0) this.index = index;
         this.report();
@@ -75,11 +82,15 @@
         if (label === 'Pause') this.playing = false;
         this.report();
       });
+      // The end of play (steps end in runSteps, which reports the k they drew: reporting here
+      // after a step would announce a k still being drawn).
       div.on('plotly_animated', () => {
+        if (!this.playing) return;
         this.playing = false;
         this.report();
       });
       div.on('plotly_animationinterrupted', () => {
+        if (!this.playing) return;
         this.playing = false;
         this.report();
       });
@@ -94,16 +105,17 @@
       });
     }
 
-    // Plays from the current frame (from the first when at the last), as the figure's Play button.
+    // Plays on from the frame on screen (from the first when at the last), as the figure's Play
+    // button. The frames are named, not taken "from current": plotly's current frame lags a step
+    // that is still being drawn.
     play() {
       if (!this.count) return;
-      if (this.index >= this.count - 1) this.goTo(0);
+      const atEnd = this.index >= this.count - 1;
       this.stepToken++;
       this.playing = true;
       this.report();
-      animate(this.div, null, {
+      animate(this.div, this.names.slice(atEnd ? 0 : this.index + 1), {
         mode: 'immediate',
-        fromcurrent: true,
         frame: { duration: this.frameDurationMs, redraw: true },
         transition: { duration: 0 },
       });
@@ -128,15 +140,28 @@
 
     goTo(index) {
       if (!this.count) return;
-      const target = Math.max(0, Math.min(this.count - 1, index));
       this.playing = false;
-      this.index = target; // the next step counts from here at once...
-      // ...but the page reports k only once plotly has applied the frame (its images and the
-      // marker together); a step interrupted by a newer one reports nothing.
-      const token = ++this.stepToken;
-      animate(this.div, [this.names[target]], stepTo()).then(() => {
-        if (token === this.stepToken) this.report();
-      });
+      this.index = Math.max(0, Math.min(this.count - 1, index)); // the next step counts from here
+      this.stepToken++;
+      if (!this.stepping) this.stepping = this.runSteps(this.generation);
+    }
+
+    // Steps are drawn one at a time: a step never interrupts one plotly is still drawing (an
+    // interrupted redraw can land after the newer frame, leaving the marker behind the images).
+    // Keys pressed meanwhile coalesce into one step to the latest k, and k is reported only once
+    // plotly has applied that frame (its images and the marker together).
+    async runSteps(generation) {
+      for (;;) {
+        const token = this.stepToken;
+        await animate(this.div, [this.names[this.index]], stepTo());
+        if (generation !== this.generation) return; // a new figure: its own steps start afresh
+        if (this.playing) break; // play took over
+        if (token === this.stepToken) {
+          this.report();
+          break;
+        }
+      }
+      this.stepping = null;
     }
 
     step(delta) {
@@ -162,6 +187,8 @@
     }
 
     clear() {
+      this.generation++;
+      this.stepping = null;
       if (this.div.data) Plotly.purge(this.div);
       this.names = [];
       this.index = 0;
