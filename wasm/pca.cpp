@@ -23,6 +23,7 @@ namespace {
 
 // Rows converted to double at a time: bounds the working memory whatever the caller's chunk size.
 constexpr int64_t kBlockRows = 256;
+static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows, "a block goes to the integer kernel whole");
 // Auto picks the randomized solver when D is above this and 4·K < D.
 constexpr int64_t kWideDim = 4096;
 
@@ -350,14 +351,15 @@ void CovarianceAccumulator::merge(const CovarianceAccumulator& other) {
 
 void CovarianceAccumulator::add_block(const Eigen::Ref<const RowMatrixF>& block) {
   const int64_t b = block.rows();
+  if (kernel_ == AccumulatorKernel::Auto && !integer_shift_.empty()) {
+    if (!integer_) integer_.emplace(dim_);
+    if (integer_->add(block, integer_shift_, sum_, scatter_)) {
+      int16_rows_ += b;
+      return;
+    }
+  }
   work_d_ = block.cast<double>().rowwise() - shift_.transpose();
   sum_.noalias() += work_d_.colwise().sum().transpose();
-  if (kernel_ == AccumulatorKernel::Auto && IntegerScatter::accepts(work_d_)) {
-    if (!integer_) integer_.emplace(dim_);
-    integer_->add(work_d_, work_d_.colwise().squaredNorm(), scatter_);
-    int16_rows_ += b;
-    return;
-  }
   if (kernel_ != AccumulatorKernel::Float32) {
     scatter_.selfadjointView<Eigen::Lower>().rankUpdate(work_d_.transpose());
     return;
@@ -393,6 +395,7 @@ void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
     shift_ = total / static_cast<double>(n);
     if (whole) shift_ = shift_.array().round();  // keeps x − shift whole: the exact integer path
   }
+  if (kernel_ == AccumulatorKernel::Auto) integer_shift_ = IntegerScatter::integer_shift(shift_);
   for (int64_t r = 0; r < n; r += kBlockRows) {
     add_block(rows.middleRows(r, std::min(kBlockRows, n - r)));
   }

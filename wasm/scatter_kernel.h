@@ -24,22 +24,26 @@ namespace pcarecon {
 
 class IntegerScatter {
  public:
-  // The largest |v| accepted: −32768 is left out so that a pair of products always fits int32.
-  static constexpr double kMaxMagnitude = 32767;
+  // The largest |x − shift| taken: −32768 is left out so that a pair of products fits int32.
+  static constexpr int32_t kMaxMagnitude = 32767;
+  // The largest |x| and |shift| taken, so that x − shift is computed exactly in int32.
+  static constexpr int32_t kMaxValue = 1 << 29;
   static constexpr int64_t kDefaultLimit = std::numeric_limits<int32_t>::max();
+  static constexpr int64_t kMaxBlockRows = 256;  // rows per add()
 
   // `limit`: the most any column's Σv² may reach between flushes; INT32_MAX (the default) is
   // what int32 allows. Smaller limits only make tests flush more often.
   explicit IntegerScatter(int64_t dim, int64_t limit = kDefaultLimit);
 
-  // Whether every value of `block` is a whole number with |v| ≤ kMaxMagnitude.
-  static bool accepts(const Eigen::Ref<const RowMatrixD>& block);
+  // The shift as integers, or empty when a value is not whole or beyond kMaxValue.
+  static std::vector<int32_t> integer_shift(const Eigen::Ref<const Eigen::VectorXd>& shift);
 
-  // Adds the rows of `block` (D columns, accepted as above; `squares` is its per-column Σv²)
-  // to the pending int32 sums, first flushing into `scatter` (D×D, lower triangle) whenever a
-  // column's Σv² would pass the limit. Rows may wait in the pack buffer until flush().
-  void add(const Eigen::Ref<const RowMatrixD>& block, const Eigen::Ref<const Eigen::RowVectorXd>& squares,
-           Eigen::MatrixXd& scatter);
+  // When every value of `block` (D columns, at most kMaxBlockRows rows) is a whole number with |x − shift| ≤ kMaxMagnitude:
+  // adds its rows v = x − shift to the pending sums and Σv per column to `sum`, flushing into
+  // `scatter` (D×D, lower triangle) whenever a column's Σv² would pass the limit, and returns
+  // true. Otherwise returns false and changes nothing. Rows may wait until flush().
+  bool add(const Eigen::Ref<const RowMatrixF>& block, const std::vector<int32_t>& shift,
+           Eigen::Ref<Eigen::VectorXd> sum, Eigen::MatrixXd& scatter);
 
   // Adds everything pending into the lower triangle of `scatter` and starts again from zero.
   void flush(Eigen::MatrixXd& scatter);
@@ -47,17 +51,21 @@ class IntegerScatter {
   int64_t dim() const { return dim_; }
 
  private:
-  void pack_row(const double* row);
+  bool pack(const Eigen::Ref<const RowMatrixF>& rows, const int32_t* shift, int64_t at,
+            int32_t* sums);
   void run_kernel();  // packed rows -> sums_, then empties the pack buffer
 
   int64_t dim_;
   int64_t limit_;
-  int64_t padded_dim_;               // D rounded up to whole tiles (zero columns)
-  int64_t packed_rows_ = 0;          // rows in the pack buffer
-  std::vector<int16_t> packed_;      // padded_dim_ columns of kSegmentRows int16 each
-  std::vector<int32_t> sums_;        // padded_dim_², row-major; lower tiles used
-  std::vector<int64_t> pending_;     // per column Σv² since the last flush
-  bool dirty_ = false;               // sums_ or the pack buffer hold something
+  int64_t padded_dim_;            // D rounded up to whole tiles (zero columns)
+  int64_t packed_rows_ = 0;       // rows in the pack buffer; after them, zeros to a multiple of 8
+  std::vector<int16_t> packed_;   // padded_dim_ columns of kColumnStride int16 each
+  std::vector<int16_t> group_;    // 8 rows of padded_dim_ int16, before transposing
+  std::vector<int32_t> sums_;     // padded_dim_², row-major; lower tiles used
+  std::vector<int64_t> pending_;  // per column Σv² since the last flush
+  std::vector<int32_t> block_sums_;     // per column Σv of the block being added
+  std::vector<int64_t> block_squares_;  // per column Σv² of the block being added
+  bool dirty_ = false;            // sums_ or the pack buffer hold something
 };
 
 }  // namespace pcarecon

@@ -70,19 +70,31 @@ Eigen::MatrixXd to_matrix(const nlohmann::json& j) {
   return m;
 }
 
-// Σ v·vᵀ in exact 64-bit integers: the reference for IntegerScatter itself.
-Eigen::MatrixXd exact_scatter(const RowMatrixD& v) {
-  const int64_t d = v.cols();
+// Σ v·vᵀ in exact 64-bit integers, v = x − shift: the reference for IntegerScatter itself.
+Eigen::MatrixXd exact_scatter(const RowMatrixF& x, const std::vector<int32_t>& shift) {
+  const int64_t d = x.cols();
   Eigen::MatrixXd out = Eigen::MatrixXd::Zero(d, d);
   for (int64_t i = 0; i < d; ++i) {
     for (int64_t j = 0; j <= i; ++j) {
       int64_t total = 0;
-      for (int64_t r = 0; r < v.rows(); ++r) {
-        total += static_cast<int64_t>(v(r, i)) * static_cast<int64_t>(v(r, j));
+      for (int64_t r = 0; r < x.rows(); ++r) {
+        total += (static_cast<int64_t>(x(r, i)) - shift[i]) * (static_cast<int64_t>(x(r, j)) - shift[j]);
       }
       out(i, j) = static_cast<double>(total);
     }
   }
+  return out;
+}
+
+// Feeds `x` to `scatter` in blocks of `block` rows; returns the flushed scatter.
+Eigen::MatrixXd feed(IntegerScatter& scatter, const RowMatrixF& x, const std::vector<int32_t>& shift,
+                     int64_t block) {
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(x.cols(), x.cols());
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(x.cols());
+  for (int64_t r = 0; r < x.rows(); r += block) {
+    REQUIRE(scatter.add(x.middleRows(r, std::min(block, x.rows() - r)), shift, sum, out));
+  }
+  scatter.flush(out);
   return out;
 }
 
@@ -153,55 +165,77 @@ TEST_CASE("the integer kernel's PCA matches scikit-learn", "[kernel]") {
 }
 
 TEST_CASE("IntegerScatter flushes before a column's sum of squares passes its limit", "[kernel]") {
-  // Values of ±32767: one product is 32767² = 1073676289, a pair 2147352578 ≤ 2³¹ − 1, so with the
-  // real limit two rows fit between flushes and a third forces one.
+  // Values of ±32767 around a shift of 0: one product is 32767² = 1073676289, a pair 2147352578
+  // ≤ 2³¹ − 1, so with the real limit two rows fit between flushes and a third forces one.
   std::mt19937_64 engine(3);
   const int64_t d = 11;  // not a whole number of tiles
-  RowMatrixD v(9, d);
-  for (Eigen::Index i = 0; i < v.size(); ++i) v.data()[i] = (engine() & 1) ? 32767.0 : -32767.0;
-  REQUIRE(IntegerScatter::accepts(v));
+  RowMatrixF x(9, d);
+  for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = (engine() & 1) ? 32767.f : -32767.f;
+  const std::vector<int32_t> zero(d, 0);
   IntegerScatter scatter(d);
   Eigen::MatrixXd sums = Eigen::MatrixXd::Zero(d, d);
-  scatter.add(v.topRows(2), v.topRows(2).colwise().squaredNorm(), sums);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(d);
+  REQUIRE(scatter.add(x.topRows(2), zero, sum, sums));
   CHECK(sums.isZero());  // within the limit: nothing flushed yet
-  scatter.add(v.middleRows(2, 7), v.middleRows(2, 7).colwise().squaredNorm(), sums);
+  REQUIRE(scatter.add(x.middleRows(2, 7), zero, sum, sums));
   CHECK_FALSE(sums.isZero());  // flushed on the way (rows 0..1, 2..3, ...)
   scatter.flush(sums);
-  CHECK(lower(sums) == lower(exact_scatter(v)));
+  CHECK(lower(sums) == lower(exact_scatter(x, zero)));
+  CHECK(sum == x.cast<double>().colwise().sum().transpose());
 
-  // Uniform 0..255 around 128 with tiny limits: many flushes, inside blocks too; still exact.
-  RowMatrixD u(1000, 19);
-  for (Eigen::Index i = 0; i < u.size(); ++i) u.data()[i] = static_cast<double>(engine() % 256) - 128;
+  // Uniform 0..255 around 128 with small limits: many flushes, inside blocks too; blocks of
+  // sizes that leave partial groups of 8 and partial segments. Still exact.
+  RowMatrixF u(1000, 19);
+  for (Eigen::Index i = 0; i < u.size(); ++i) u.data()[i] = static_cast<float>(engine() % 256);
+  std::vector<int32_t> shift(19);
+  for (int64_t j = 0; j < 19; ++j) shift[j] = static_cast<int32_t>(100 + 3 * j);
+  const Eigen::MatrixXd expected = lower(exact_scatter(u, shift));
   for (const int64_t limit : {int64_t{1}, int64_t{70000}, int64_t{5000000}, IntegerScatter::kDefaultLimit}) {
-    INFO("limit " << limit);
-    IntegerScatter small(u.cols(), limit);
-    Eigen::MatrixXd out = Eigen::MatrixXd::Zero(u.cols(), u.cols());
-    for (int64_t r = 0; r < u.rows(); r += 300) {
-      const int64_t b = std::min<int64_t>(300, u.rows() - r);
-      small.add(u.middleRows(r, b), u.middleRows(r, b).colwise().squaredNorm(), out);
+    for (const int64_t block : {int64_t{1}, int64_t{13}, int64_t{256}}) {
+      INFO("limit " << limit << ", blocks of " << block);
+      IntegerScatter small(u.cols(), limit);
+      CHECK(lower(feed(small, u, shift, block)) == expected);
     }
-    small.flush(out);
-    CHECK(lower(out) == lower(exact_scatter(u)));
   }
 }
 
-TEST_CASE("IntegerScatter takes whole numbers up to 32767 in magnitude, and refuses bad sizes",
+TEST_CASE("IntegerScatter takes whole numbers within 32767 of the shift, else changes nothing",
           "[kernel][errors]") {
-  RowMatrixD v = RowMatrixD::Constant(3, 5, -32767.0);
-  CHECK(IntegerScatter::accepts(v));
-  v(1, 4) = -32768.0;
-  CHECK_FALSE(IntegerScatter::accepts(v));
-  v(1, 4) = 32768.0;
-  CHECK_FALSE(IntegerScatter::accepts(v));
-  v(1, 4) = 0.5;
-  CHECK_FALSE(IntegerScatter::accepts(v));
-  v(1, 4) = 1e300;
-  CHECK_FALSE(IntegerScatter::accepts(v));
-  CHECK(IntegerScatter::accepts(RowMatrixD(0, 5)));
+  const std::vector<int32_t> shift = {5, -7, 0};
+  RowMatrixF x(20, 3);
+  x.col(0).setConstant(5.f + 32767.f);
+  x.col(1).setConstant(-7.f - 32767.f);
+  x.col(2).setConstant(32767.f);
+  IntegerScatter scatter(3);
+  Eigen::MatrixXd out = Eigen::MatrixXd::Zero(3, 3);
+  Eigen::VectorXd sum = Eigen::VectorXd::Zero(3);
+  CHECK(scatter.add(x, shift, sum, out));
+  scatter.flush(out);
+  CHECK(lower(out) == lower(exact_scatter(x, shift)));
+
+  for (const float bad : {-32768.f, 32768.f, 0.5f, 1e9f, -1e30f}) {
+    INFO("value " << bad);
+    RowMatrixF y = x;
+    y(17, 2) = bad;  // in the last group of 8
+    Eigen::MatrixXd out2 = out;
+    Eigen::VectorXd sum2 = sum;
+    CHECK_FALSE(scatter.add(y, shift, sum2, out2));
+    scatter.flush(out2);
+    CHECK(out2 == out);  // nothing added, nothing left pending
+    CHECK(sum2 == sum);
+  }
+
+  CHECK(IntegerScatter::integer_shift(Eigen::Vector3d(1, -2, 3)) == std::vector<int32_t>{1, -2, 3});
+  CHECK(IntegerScatter::integer_shift(Eigen::Vector3d(1, 2.5, 3)).empty());
+  CHECK(IntegerScatter::integer_shift(Eigen::Vector3d(1, 2, 1e12)).empty());
 
   CHECK_THROWS_WITH(IntegerScatter(0), Catch::Contains("at least 1 column; got 0"));
   CHECK_THROWS_WITH(IntegerScatter(4, 0), Catch::Contains("limit must be in [1, 2³¹ − 1]; got 0"));
   CHECK_THROWS_WITH(IntegerScatter(4, int64_t{1} << 31), Catch::Contains("got 2147483648"));
+  CHECK_THROWS_WITH(scatter.add(RowMatrixF::Zero(300, 3), shift, sum, out),
+                    Catch::Contains("at most 256 rows at a time; got 300"));
+  CHECK_THROWS_WITH(scatter.add(RowMatrixF::Zero(3, 4), shift, sum, out),
+                    Catch::Contains("3 columns; got a block of 4"));
 }
 
 TEST_CASE("Auto takes the integer kernel block by block", "[kernel]") {
