@@ -2,7 +2,7 @@
 // (window.pcaExplorer.debug.timings()): loading a file (read, fit, figure, draw, first paint),
 // changing the sample, playback frames/s counted by plotly_animatingframe events, and the peak
 // memory of the renderer process (page + workers). Prints one JSON object.
-//   node tests/bench/page.js --npy FILE [--npy256 FILE] [--runs R] [--samples S] [--dist DIR]
+//   node tests/bench/page.js [--npy FILE] [--npy256 FILE] [--runs R] [--samples S] [--dist DIR]
 // (--dist: another build of the site, for before/after comparisons.)
 'use strict';
 
@@ -141,7 +141,7 @@ async function main() {
   try {
     const url = 'file://' + path.join(path.resolve(opts.dist || DEFAULT_DIST), 'index.html');
     // Memory: a fresh page, peak RSS (VmHWM) of its renderer across one load of the big file.
-    {
+    if (opts.npy) {
       const p = await openPage(browser, url);
       await waitForFigure(p.page);
       const pid = rendererPid();
