@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "error.h"
@@ -186,9 +185,10 @@ std::vector<int32_t> IntegerScatter::integer_shift(const Eigen::Ref<const Eigen:
   return out;
 }
 
-// Packs rows as v = x − shift from row `at` of the pack buffer (the caller makes room), 8 rows at a time (a last partial group padded with zero rows), adding Σv per
-// column to `sums`. Returns false at the first group holding a value that is not whole or out of
-// range; the rows written from `at` on are then garbage, but nothing counts them.
+// Packs rows as v = x − shift from row `at` of the pack buffer (the caller makes room), 8 rows
+// at a time (a last partial group padded with zero rows), adding Σv per column to `sums`.
+// Returns false at the first group holding a value that is not whole or out of range; the rows
+// written from `at` on are then garbage, but nothing counts them.
 bool IntegerScatter::pack(const Eigen::Ref<const RowMatrixF>& rows, const int32_t* shift,
                           int64_t at, int32_t* sums) {
   const int64_t n = rows.rows();
