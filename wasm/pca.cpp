@@ -1,6 +1,7 @@
 // PCA: the streamed covariance path, the exact thin path for N < D, and randomized SVD.
 // Arithmetic is in double (the float32 input converted a block of rows at a time), except the
-// covariance's block rank updates, which run in float32 where that is exact (or when asked).
+// covariance's block rank updates, which run in 16-bit integers or float32 where that is exact
+// (or in float32 when asked).
 
 #include "pca.h"
 
@@ -22,6 +23,7 @@ namespace {
 
 // Rows converted to double at a time: bounds the working memory whatever the caller's chunk size.
 constexpr int64_t kBlockRows = 256;
+static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows, "a block goes to the integer kernel whole");
 // Auto picks the randomized solver when D is above this and 4·K < D.
 constexpr int64_t kWideDim = 4096;
 
@@ -44,9 +46,6 @@ void check_finite(const Eigen::Ref<const RowMatrixF>& block, int64_t first_row) 
     }
   }
 }
-
-// A float32 block scatter is exact when every product and partial sum is an integer below 2²⁴.
-constexpr double kFloatExact = 16777216.0;
 
 void check_samples(int64_t n_samples) {
   if (n_samples < 2) {
@@ -324,6 +323,7 @@ void CovarianceAccumulator::merge(const CovarianceAccumulator& other) {
     sum_ = other.sum_;
     scatter_ = other.scatter_;
     float32_rows_ += other.float32_rows_;
+    int16_rows_ += other.int16_rows_;
     return;
   }
   const double n1 = static_cast<double>(count_);
@@ -346,47 +346,32 @@ void CovarianceAccumulator::merge(const CovarianceAccumulator& other) {
   sum_ = offset * n;
   count_ += other.count_;
   float32_rows_ += other.float32_rows_;
-}
-
-void CovarianceAccumulator::flush_float_scatter() {
-  if (!pending_) return;
-  scatter_.triangularView<Eigen::Lower>() += block_scatter_.cast<double>();
-  block_scatter_.setZero();
-  pending_squares_.setZero();
-  pending_ = false;
+  int16_rows_ += other.int16_rows_;
 }
 
 void CovarianceAccumulator::add_block(const Eigen::Ref<const RowMatrixF>& block) {
   const int64_t b = block.rows();
+  if (kernel_ == AccumulatorKernel::Auto && !integer_shift_.empty()) {
+    if (!integer_) integer_.emplace(dim_);
+    if (integer_->add(block, integer_shift_, sum_, scatter_)) {
+      int16_rows_ += b;
+      return;
+    }
+  }
   work_d_ = block.cast<double>().rowwise() - shift_.transpose();
   sum_.noalias() += work_d_.colwise().sum().transpose();
-  bool use_float = kernel_ == AccumulatorKernel::Float32;
-  Eigen::RowVectorXd squares;
-  if (kernel_ == AccumulatorKernel::Auto) {
-    squares = work_d_.colwise().squaredNorm();
-    use_float = squares.maxCoeff() <= kFloatExact &&
-                (work_d_.array() == work_d_.array().round()).all();
-    // Flush first if this block would take a column's pending Σ(x − shift)² past 2²⁴.
-    if (use_float && pending_ && (pending_squares_ + squares).maxCoeff() > kFloatExact)
-      flush_float_scatter();
-  }
-  if (!use_float) {
+  if (kernel_ != AccumulatorKernel::Float32) {
     scatter_.selfadjointView<Eigen::Lower>().rankUpdate(work_d_.transpose());
     return;
   }
-  // float32 rank update (twice the SIMD width of double), added into the double scatter when
-  // exactness requires it (Auto) or after every block (Float32: rounding never accumulates
-  // across blocks).
+  // float32 rank update (twice the SIMD width of double), added into the double scatter after
+  // every block, so that rounding never accumulates across blocks.
   work_f_ = work_d_.cast<float>();
-  if (block_scatter_.rows() != dim_) {
-    block_scatter_ = Eigen::MatrixXf::Zero(dim_, dim_);
-    pending_squares_ = Eigen::RowVectorXd::Zero(dim_);
-  }
+  if (block_scatter_.rows() != dim_) block_scatter_.resize(dim_, dim_);
+  block_scatter_.triangularView<Eigen::Lower>().setZero();
   block_scatter_.selfadjointView<Eigen::Lower>().rankUpdate(work_f_.transpose());
-  pending_ = true;
+  scatter_.triangularView<Eigen::Lower>() += block_scatter_.cast<double>();
   float32_rows_ += b;
-  if (kernel_ == AccumulatorKernel::Auto) pending_squares_ += squares;
-  else flush_float_scatter();
 }
 
 void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
@@ -408,12 +393,13 @@ void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
       whole = whole && (block.array() == block.array().round()).all();
     }
     shift_ = total / static_cast<double>(n);
-    if (whole) shift_ = shift_.array().round();  // keeps x − shift whole: the exact float32 path
+    if (whole) shift_ = shift_.array().round();  // keeps x − shift whole: the exact integer path
   }
+  if (kernel_ == AccumulatorKernel::Auto) integer_shift_ = IntegerScatter::integer_shift(shift_);
   for (int64_t r = 0; r < n; r += kBlockRows) {
     add_block(rows.middleRows(r, std::min(kBlockRows, n - r)));
   }
-  flush_float_scatter();  // nothing stays pending between calls
+  if (integer_) integer_->flush(scatter_);  // nothing stays pending between calls
   count_ += n;
 }
 

@@ -8,8 +8,11 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <optional>
+#include <vector>
 
 #include "image_stack.h"
+#include "scatter_kernel.h"
 
 namespace pcarecon {
 
@@ -34,11 +37,11 @@ void canonicalize_signs(Eigen::MatrixXd& components);
 
 // How CovarianceAccumulator adds a block of (at most 256) shifted rows to its double scatter.
 enum class AccumulatorKernel {
-  // float32 for blocks whose shifted values are whole numbers small enough that every float32
-  // product and partial sum is an exact integer: consecutive blocks share one float32 scatter
-  // while each column's Σ(x − shift)² stays ≤ 2²⁴ (by Cauchy–Schwarz every partial sum of
-  // products is then at most 2²⁴), which holds for uint8/int8 images. The result is bit-for-bit
-  // the double one at twice the SIMD width; any other block goes through double. The default.
+  // 16-bit integers (IntegerScatter, scatter_kernel.h) for blocks whose shifted values are
+  // whole numbers with |x − shift| ≤ 32767, which holds for uint8/int8/bool images: bit-for-bit
+  // the double result at 8 products per SIMD instruction. Any other block goes through double.
+  // (A whole-number block outside that range has some (x − shift)² > 2³⁰, more than float32
+  // holds exactly, so there is no exact float32 case left between the two.) The default.
   Auto,
   // float32 for every block: a block's scatter is rounded like float32 data (≈1e-7 of its scale),
   // blocks are summed in double. Faster on non-integer data, slightly less exact.
@@ -83,20 +86,21 @@ class CovarianceAccumulator {
   Eigen::MatrixXd covariance() const;  // D×D, ddof = 1; needs count() >= 2 (throws Error otherwise)
   AccumulatorKernel kernel() const { return kernel_; }
   int64_t float32_rows() const { return float32_rows_; }  // rows added by the float32 kernel
+  int64_t int16_rows() const { return int16_rows_; }      // rows added by the integer kernel
 
  private:
   void add_block(const Eigen::Ref<const RowMatrixF>& block);
-  void flush_float_scatter();  // adds the pending float32 scatter into the double one
 
   int64_t dim_;
   AccumulatorKernel kernel_;
   int64_t count_ = 0;
   int64_t float32_rows_ = 0;
+  int64_t int16_rows_ = 0;
+  std::optional<IntegerScatter> integer_;  // Auto's integer kernel, made on first use
+  std::vector<int32_t> integer_shift_;     // shift_ as integers for it; empty when not whole
   RowMatrixD work_d_;              // a shifted block in double
   RowMatrixF work_f_;              // the same in float32, for the float32 kernel
-  Eigen::MatrixXf block_scatter_;  // float32 scatter of blocks not yet flushed (lower triangle)
-  Eigen::RowVectorXd pending_squares_;  // per column Σ(x − shift)² of those blocks
-  bool pending_ = false;                // block_scatter_ holds rows (only inside add())
+  Eigen::MatrixXf block_scatter_;  // its float32 scatter (lower triangle)
   Eigen::VectorXd shift_;    // provisional mean
   Eigen::VectorXd sum_;      // Σ (x − shift)
   Eigen::MatrixXd scatter_;  // Σ (x − shift)(x − shift)ᵀ, lower triangle filled

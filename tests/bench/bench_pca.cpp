@@ -1,7 +1,7 @@
 // bench_pca: times the core's PCA fit on a .npy file, phase by phase, natively or in wasm under
 // node (the same source). One JSON object on stdout:
 //   {"n", "d", "k", "kernel", "read_s", "accumulate_s": [...], "solve_s": [...], "fit_s": [...],
-//    "float32_rows"}
+//    "float32_rows", "int16_rows"}  (rows each block kernel took; the rest went through double)
 // accumulate = CovarianceAccumulator::add of all rows; solve = covariance + eigensolver + model;
 // fit = both (what Explorer::fit does for N >= D).
 //   bench_pca FILE.npy [--runs R] [-k K] [--kernel auto|float32|float64]
@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     const double read_s = seconds_since(start);
 
     std::vector<double> accumulate, solve, fit;
-    int64_t float32_rows = 0;
+    int64_t float32_rows = 0, int16_rows = 0;
     for (int r = 0; r < runs; ++r) {
       start = std::chrono::steady_clock::now();
       pcarecon::CovarianceAccumulator accumulator(stack.rows.cols(), kernel);
@@ -78,14 +78,15 @@ int main(int argc, char** argv) {
       solve.push_back(seconds_since(start));
       fit.push_back(accumulate.back() + solve.back());
       float32_rows = accumulator.float32_rows();
+      int16_rows = accumulator.int16_rows();
       if (model.n_components() != k && k != 0) throw pcarecon::Error("wrong component count");
     }
     std::printf(
         "{\"n\": %lld, \"d\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"read_s\": %.4f, "
-        "\"accumulate_s\": %s, \"solve_s\": %s, \"fit_s\": %s, \"float32_rows\": %lld}\n",
+        "\"accumulate_s\": %s, \"solve_s\": %s, \"fit_s\": %s, \"float32_rows\": %lld, \"int16_rows\": %lld}\n",
         static_cast<long long>(stack.rows.rows()), static_cast<long long>(stack.rows.cols()), k,
         kernel_name.c_str(), read_s, list(accumulate).c_str(), list(solve).c_str(),
-        list(fit).c_str(), static_cast<long long>(float32_rows));
+        list(fit).c_str(), static_cast<long long>(float32_rows), static_cast<long long>(int16_rows));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_pca: %s\n", e.what());

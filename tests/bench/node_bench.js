@@ -1,6 +1,7 @@
 // The shipped module (build/wasm/pcarecon.js) under node: read + fit(0) (all components, as the
 // page) of a .npy, and ml-pca on a float32 subset. One JSON object on stdout.
-//   node tests/bench/node_bench.js --npy FILE [--runs R] [--mlpca FILE --mlpca-runs R]
+//   node tests/bench/node_bench.js --npy FILE [--runs R] [--mlpca FILE --mlpca-runs R] [--module PCARECON_JS]
+// (--module: another build of pcarecon.js, for before/after comparisons.)
 'use strict';
 
 const fs = require('node:fs');
@@ -28,7 +29,7 @@ function npyFloat32(file) {
 async function main() {
   const opts = args();
   const result = {};
-  const createPcaRecon = require(path.resolve(__dirname, '..', '..', 'build', 'wasm', 'pcarecon.js'));
+  const createPcaRecon = require(path.resolve(opts.module || path.join(__dirname, '..', '..', 'build', 'wasm', 'pcarecon.js')));
   const Module = await createPcaRecon();
   const bytes = fs.readFileSync(opts.npy);
   result.read_s = [];

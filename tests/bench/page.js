@@ -2,14 +2,15 @@
 // (window.pcaExplorer.debug.timings()): loading a file (read, fit, figure, draw, first paint),
 // changing the sample, playback frames/s counted by plotly_animatingframe events, and the peak
 // memory of the renderer process (page + workers). Prints one JSON object.
-//   node tests/bench/page.js --npy FILE [--npy256 FILE] [--runs R] [--samples S]
+//   node tests/bench/page.js [--npy FILE] [--npy256 FILE] [--runs R] [--samples S] [--dist DIR]
+// (--dist: another build of the site, for before/after comparisons.)
 'use strict';
 
 const fs = require('node:fs');
 const path = require('node:path');
 const { launchBrowser, openPage, waitForFigure } = require('../e2e/helpers.js');
 
-const DIST = path.resolve(__dirname, '..', '..', 'dist');
+const DEFAULT_DIST = path.resolve(__dirname, '..', '..', 'dist');
 
 function args() {
   const out = { runs: 3, samples: 5 };
@@ -138,9 +139,9 @@ async function main() {
   const result = { loads: [], samples: [], playback: {}, memory: {} };
   const browser = await launchBrowser();
   try {
-    const url = 'file://' + path.join(DIST, 'index.html');
+    const url = 'file://' + path.join(path.resolve(opts.dist || DEFAULT_DIST), 'index.html');
     // Memory: a fresh page, peak RSS (VmHWM) of its renderer across one load of the big file.
-    {
+    if (opts.npy) {
       const p = await openPage(browser, url);
       await waitForFigure(p.page);
       const pid = rendererPid();

@@ -398,30 +398,30 @@ TEST_CASE("canonicalize_signs makes the largest-magnitude entry positive, the fi
   CHECK(v.row(2) == Eigen::RowVector3d(0.5, -0.5, 0.1));
 }
 
-// ---- the float32 block kernel and merged partial accumulators ---------------------------------
+// ---- the block kernels and merged partial accumulators ------------------------------------------
+// (The integer kernel has its own file, test_scatter_kernel.cpp, on NumPy-written integer data.)
 
-TEST_CASE("the float32 kernel on whole-number data is exact: same bits as double", "[pca][kernel]") {
-  // structured_faces holds whole numbers in [0, 255] (as uint8 images do).
+TEST_CASE("Auto on whole-number data is exact: same bits as double", "[pca][kernel]") {
+  // structured_faces holds whole numbers in [0, 255] (as uint8 images do): the integer kernel.
   const Case c = load_case("structured_faces_300x256");
   CovarianceAccumulator exact(c.data.cols(), AccumulatorKernel::Float64);
   CovarianceAccumulator fast(c.data.cols(), AccumulatorKernel::Auto);
   exact.add(c.data);
   fast.add(c.data);
-  CHECK(fast.float32_rows() == 300);
-  CHECK(exact.float32_rows() == 0);
+  CHECK(fast.int16_rows() == 300);
+  CHECK(fast.float32_rows() == 0);
+  CHECK(exact.int16_rows() == 0);
   CHECK(fast.covariance() == exact.covariance());
   CHECK(fast.mean() == exact.mean());
-  // Also with a huge offset (whole numbers + 1e6 stay exact in float32).
+  // Also with a huge offset (whole numbers + 1e6 stay whole in float32; the shift removes it).
   const RowMatrixF shifted = (c.data.array() + 1e6f).matrix();
   CovarianceAccumulator offset(c.data.cols());
   offset.add(shifted);
-  CHECK(offset.float32_rows() == 300);
+  CHECK(offset.int16_rows() == 300);
   CHECK((offset.covariance() - exact.covariance()).cwiseAbs().maxCoeff() == 0.0);
 }
 
-TEST_CASE("the float32 kernel stays exact when it must flush within a chunk", "[pca][kernel]") {
-  // Uniform 0..255: a column's Σ(x − shift)² passes 2²⁴ every ~3000 rows, so the float32 scatter
-  // is flushed several times inside one add(); the sum must still equal the double one exactly.
+TEST_CASE("Auto stays exact over chunks with different shifts", "[pca][kernel]") {
   std::mt19937_64 engine(11);
   RowMatrixF data(20000, 8);
   for (Eigen::Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(engine() % 256);
@@ -431,21 +431,23 @@ TEST_CASE("the float32 kernel stays exact when it must flush within a chunk", "[
   fast.add(data.bottomRows(15000));
   CovarianceAccumulator one_shot(8);
   one_shot.add(data);
-  CHECK(fast.float32_rows() == 20000);
+  CHECK(fast.int16_rows() == 20000);
   CHECK(one_shot.covariance() == exact.covariance());
   CHECK((fast.covariance() - exact.covariance()).cwiseAbs().maxCoeff() <=
         1e-12 * exact.covariance().cwiseAbs().maxCoeff());
 }
 
-TEST_CASE("Auto falls back to double on fractional data or values too large for float32",
+TEST_CASE("Auto falls back to double on fractional data or values beyond 16 bits",
           "[pca][kernel]") {
   const Case c = load_case("random_200x64");  // fractional
   CovarianceAccumulator fast(c.data.cols());
   fast.add(c.data);
+  CHECK(fast.int16_rows() == 0);
   CHECK(fast.float32_rows() == 0);
-  const RowMatrixF big = (random_rows(300, 16, 7) * 5000.f).array().round().matrix();  // |x| ≫ 256
+  const RowMatrixF big = (random_rows(300, 16, 7) * 50000.f).array().round().matrix();  // |x| ≫ 32767
   CovarianceAccumulator wide(16);
   wide.add(big);
+  CHECK(wide.int16_rows() == 0);
   CHECK(wide.float32_rows() == 0);
 }
 
