@@ -431,15 +431,49 @@
 
   // Feeds bytes [offset, stop) of source; returns the new offset.
   async function streamBytes(ex, source, offset, stop, chunk, context, report) {
-    while (offset < stop) {
-      if (context.cancelled()) throw cancellation();
-      const bytes = new Uint8Array(await source.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
+    for await (const bytes of blobChunks(source, offset, stop, chunk)) {
       if (context.cancelled()) throw cancellation();
       ex.feed(bytes);
       offset += bytes.byteLength;
       report();
     }
+    if (context.cancelled()) throw cancellation();
     return offset;
+  }
+
+  // Bytes [start, stop) of a Blob, chunk by chunk, read into ONE buffer reused for every chunk
+  // (a BYOB reader on blob.stream()), so streaming gigabytes leaves no garbage behind: a fresh
+  // ArrayBuffer per slice is freed only when the collector gets round to it, and at 100+ MB/s
+  // that let the page's memory grow with the file. Each chunk is valid until the next one is
+  // asked for (Explorer.feed copies it at once). Falls back to slices where BYOB is missing.
+  async function* blobChunks(blob, start, stop, chunk) {
+    let reader = null;
+    try {
+      reader = blob.slice(start, stop).stream().getReader({ mode: 'byob' });
+    } catch (_) {
+      for (let offset = start; offset < stop; offset += chunk) {
+        yield new Uint8Array(await blob.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
+      }
+      return;
+    }
+    let buffer = new ArrayBuffer(Math.min(chunk, Math.max(1, stop - start)));
+    try {
+      for (let ended = false; !ended; ) {
+        let filled = 0;
+        while (filled < buffer.byteLength) {
+          const { done, value } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
+          if (value) buffer = value.buffer; // the same memory, handed back (the view was transferred)
+          if (done) {
+            ended = true;
+            break;
+          }
+          filled += value.byteLength;
+        }
+        if (filled) yield new Uint8Array(buffer, 0, filled);
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
   }
 
   // The promise, or a cancellation as soon as the visitor asks for one (polled: the cancel
@@ -505,13 +539,14 @@
       ex.readRows(begin, end);
       const first = dataOffset + begin * sampleBytes;
       const stop = dataOffset + end * sampleBytes;
-      for (let offset = first; offset < stop; ) {
+      let offset = first;
+      for await (const bytes of blobChunks(source, first, stop, chunk)) {
         if (partsCancelled.has(id)) throw cancellation();
-        const bytes = new Uint8Array(await source.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
         ex.feed(bytes);
         offset += bytes.byteLength;
         port.postMessage({ helper: 'progress', id, done: offset - first });
       }
+      if (partsCancelled.has(id)) throw cancellation();
       const part = ex.finishPart();
       const { shift, sum, scatter } = part.rows;
       port.postMessage({ helper: 'part', id, part }, [shift.buffer, sum.buffer, scatter.buffer]);
