@@ -89,12 +89,15 @@ json image_array(const Vector& values, const ImageShape& shape, bool binary) {
 // and b, so colours keep their balance) of an RGB image trace, whose values outside are clipped.
 // The image ranges have four entries because plotly.py 5's schema requires all four (its zmin is
 // an info array of 4 items); plotly.js reads only the first three for colormodel rgb, and the
-// fourth is its alpha default (0 and 1).
+// fourth is its alpha default (0 and 1). An image trace's hover box takes the pixel's colour,
+// which plotly.js 4.1 cannot read from a typed-array pixel (it warns and paints the box black):
+// a fixed white box avoids that.
 json value_range(const ImageShape& shape, double lo, double hi) {
   if (!shape.colour()) return json{{"zmin", lo}, {"zmax", hi}, {"zauto", false}};
   return json{{"colormodel", "rgb"},
               {"zmin", json::array({lo, lo, lo, 0})},
-              {"zmax", json::array({hi, hi, hi, 1})}};
+              {"zmax", json::array({hi, hi, hi, 1})},
+              {"hoverlabel", {{"bgcolor", "white"}, {"bordercolor", "#444"}}}};
 }
 
 std::string percent(double ratio) {
