@@ -104,6 +104,25 @@ describe('colour images', () => {
         assert.ok(m > 0);
         assert.deepEqual(layout.residualRange, [[-m, -m, -m], [m, m, m]], 'residual symmetric around 0 per channel');
 
+        // Hover names row, column and the three channel values, in a readable (white) box, and
+        // plotly has nothing to warn about (a typed-array pixel colour made it paint the box black).
+        const warnings = [];
+        page.on('console', (message) => {
+          if (message.type() === 'warning') warnings.push(message.text());
+        });
+        for (const id of ['xy', 'x2y2', 'x3y3']) {
+          const box = await page.locator(`#figure .subplot.${id} image`).first().boundingBox();
+          await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6);
+          const hover = await page.waitForFunction(() => {
+            const label = document.querySelector('#figure .hoverlayer .hovertext');
+            return label && { text: label.textContent, fill: label.querySelector('path').style.fill };
+          }).then((handle) => handle.jsonValue());
+          assert.match(hover.text, /^row \d+, column \d+.*R -?[\d.]+, G -?[\d.]+, B -?[\d.]+$/, `${id} hover`);
+          assert.equal(hover.fill, 'rgb(255, 255, 255)', `${id}: hover box`);
+          await page.mouse.move(0, 0);
+        }
+        assert.deepEqual(warnings, [], 'no console warnings while hovering');
+
         // The pictures plotly painted are in colour, not gray and not blank.
         let painted = await h.renderedPictures(page);
         for (const id of ['xy', 'x2y2']) {
