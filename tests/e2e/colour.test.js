@@ -139,19 +139,7 @@ describe('colour images', () => {
           speed.value = '20';
           speed.dispatchEvent(new Event('input', { bubbles: true }));
         });
-        await page.evaluate(() => {
-          const watch = (window.__blinkWatch = { ticks: 0, blank: 0, extra: 0, running: true });
-          const tick = () => {
-            watch.ticks++;
-            for (const id of ['xy', 'x2y2', 'x3y3']) {
-              const n = document.querySelectorAll(`#figure .subplot.${id} image`).length;
-              if (n === 0) watch.blank++;
-              if (n > 1) watch.extra++;
-            }
-            if (watch.running) requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-        });
+        await h.startPaintWatch(page);
         await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
         const seen = new Set();
         for (let i = 0; i < 200; i++) {
@@ -161,10 +149,7 @@ describe('colour images', () => {
           if (snapshot.k === K && (await page.getAttribute('body', 'data-playing')) === 'false') break;
           await page.waitForTimeout(25);
         }
-        const blink = await page.evaluate(() => {
-          window.__blinkWatch.running = false;
-          return window.__blinkWatch;
-        });
+        const blink = await h.stopPaintWatch(page);
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} painted frames had two pictures in one panel`);

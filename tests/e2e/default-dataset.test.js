@@ -85,19 +85,7 @@ describe('the default dataset', () => {
           () => document.getElementById('figure')._fullLayout.updatemenus[0].buttons.find((b) => b.label === 'Play').args[1].frame.duration,
         );
         assert.equal(playDuration, 20, 'the speed control sets the Play button\'s frame duration');
-        // Sample every animation frame (what the browser is about to paint): a panel without its
-        // heatmap at any of them is a visible blink, which polling from here could miss.
-        await page.evaluate(() => {
-          const watch = (window.__blinkWatch = { ticks: 0, blank: 0, running: true });
-          const tick = () => {
-            watch.ticks++;
-            const missing = ['xy', 'x2y2', 'x3y3'].filter(
-              (id) => !document.querySelector(`#figure .subplot.${id} image`));
-            if (missing.length) watch.blank++;
-            if (watch.running) requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-        });
+        await h.startPaintWatch(page);
         await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
         const seen = new Set();
         for (let i = 0; i < 200; i++) {
@@ -108,12 +96,10 @@ describe('the default dataset', () => {
           await page.waitForTimeout(25);
         }
         assert.equal(snapshot.k, K, 'played to the last frame');
-        const blink = await page.evaluate(() => {
-          window.__blinkWatch.running = false;
-          return window.__blinkWatch;
-        });
+        const blink = await h.stopPaintWatch(page);
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} of ${blink.ticks} painted frames had an empty image panel`);
+        assert.equal(blink.extra, 0, `${blink.extra} of ${blink.ticks} painted frames had two pictures in one panel`);
         assert.ok(seen.size >= 3, `saw several frames while playing (${[...seen].join(', ')})`);
         await page.waitForTimeout(200); // after the last one: nothing moves
         snapshot = await h.figureSnapshot(page);

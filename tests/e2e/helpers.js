@@ -268,7 +268,36 @@ function saveScreenshotPath(name) {
   return path.join(ARTIFACTS, name);
 }
 
+// Watches every animation frame (what the browser is about to paint) for an image panel with no
+// picture (a visible blink) or with two, until stopPaintWatch; polling from node could miss them.
+async function startPaintWatch(page) {
+  await page.evaluate(() => {
+    const watch = (window.__paintWatch = { ticks: 0, blank: 0, extra: 0, running: true });
+    const tick = () => {
+      watch.ticks++;
+      for (const id of ['xy', 'x2y2', 'x3y3']) {
+        const n = document.querySelectorAll(`#figure .subplot.${id} image`).length;
+        if (n === 0) watch.blank++;
+        if (n > 1) watch.extra++;
+      }
+      if (watch.running) requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+}
+
+// {ticks, blank, extra}: frames sampled, and how many of them had a panel without / with two pictures.
+async function stopPaintWatch(page) {
+  return page.evaluate(() => {
+    window.__paintWatch.running = false;
+    const { ticks, blank, extra } = window.__paintWatch;
+    return { ticks, blank, extra };
+  });
+}
+
 module.exports = {
+  startPaintWatch,
+  stopPaintWatch,
   DEFAULT_DATASET,
   launchBrowser,
   targets,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "error.h"
+#include "error_of.h"
 #include "explorer.h"
 
 using nlohmann::json;
@@ -52,16 +53,6 @@ void load(Explorer& explorer, const std::vector<uint8_t>& bytes, size_t chunk) {
   for (size_t i = 0; i < bytes.size(); i += chunk)
     explorer.feed(bytes.data() + i, std::min(chunk, bytes.size() - i));
   explorer.finish_file();
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "error.h"
+#include "error_of.h"
 #include "explorer.h"
 
 using namespace pcarecon;
@@ -59,15 +60,6 @@ void check_same_model(const PcaModel& a, const PcaModel& b, double tolerance) {
         tolerance * a.explained_variance[0]);
   for (int i = 0; i < 5; ++i)  // well separated leading components: same vectors, same signs
     CHECK((a.components.row(i) - b.components.row(i)).cwiseAbs().maxCoeff() <= 1e3 * tolerance);
-}
-
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 }  // namespace
