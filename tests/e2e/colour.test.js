@@ -139,17 +139,9 @@ describe('colour images', () => {
           speed.value = '20';
           speed.dispatchEvent(new Event('input', { bubbles: true }));
         });
-        await h.startPaintWatch(page);
-        await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
-        const seen = new Set();
-        for (let i = 0; i < 200; i++) {
-          snapshot = await h.figureSnapshot(page);
-          assertPanels(snapshot, `while playing, at k = ${snapshot.k}`);
-          seen.add(snapshot.k);
-          if (snapshot.k === K && (await page.getAttribute('body', 'data-playing')) === 'false') break;
-          await page.waitForTimeout(25);
-        }
-        const blink = await h.stopPaintWatch(page);
+        const played = await h.playWatched(page, K, (s) => assertPanels(s, `while playing, at k = ${s.k}`));
+        const { seen, paint: blink } = played;
+        snapshot = played.snapshot;
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} painted frames had two pictures in one panel`);

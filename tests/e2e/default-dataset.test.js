@@ -85,18 +85,10 @@ describe('the default dataset', () => {
           () => document.getElementById('figure')._fullLayout.updatemenus[0].buttons.find((b) => b.label === 'Play').args[1].frame.duration,
         );
         assert.equal(playDuration, 20, 'the speed control sets the Play button\'s frame duration');
-        await h.startPaintWatch(page);
-        await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
-        const seen = new Set();
-        for (let i = 0; i < 200; i++) {
-          snapshot = await h.figureSnapshot(page);
-          assertPanels(snapshot, `while playing, at k = ${snapshot.k}`);
-          seen.add(snapshot.k);
-          if (snapshot.k === K && (await page.getAttribute('body', 'data-playing')) === 'false') break;
-          await page.waitForTimeout(25);
-        }
+        const played = await h.playWatched(page, K, (s) => assertPanels(s, `while playing, at k = ${s.k}`));
+        const { seen, paint: blink } = played;
+        snapshot = played.snapshot;
         assert.equal(snapshot.k, K, 'played to the last frame');
-        const blink = await h.stopPaintWatch(page);
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} of ${blink.ticks} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} of ${blink.ticks} painted frames had two pictures in one panel`);

@@ -16,14 +16,9 @@ import sys
 
 import numpy as np
 
-
-def stack(seed, n, h, w):
-    """A seeded low-rank-plus-noise stack of n images h x w, like real images: a few patterns."""
-    rng = np.random.default_rng(seed)
-    patterns = rng.normal(size=(5, h * w))
-    weights = rng.normal(size=(n, 5)) * np.array([5.0, 3.0, 2.0, 1.0, 0.5])
-    data = 10.0 + weights @ patterns + 0.05 * rng.normal(size=(n, h * w))
-    return data.reshape(n, h, w).astype(np.float32)
+# The seeded stack shared with the .npz cases (tests/fixtures/synthetic_stack.py).
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures"))
+from synthetic_stack import stack  # noqa: E402
 
 
 def write(outdir):

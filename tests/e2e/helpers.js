@@ -295,9 +295,26 @@ async function stopPaintWatch(page) {
   });
 }
 
+// Presses the figure's Play button and plays to lastK, snapshotting the figure every ~25 ms (each
+// snapshot goes to check) while every animation frame is watched for an empty or doubled panel.
+// Returns {snapshot (the last), seen (the k values seen), paint (stopPaintWatch's counts)}.
+async function playWatched(page, lastK, check) {
+  await startPaintWatch(page);
+  await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
+  const seen = new Set();
+  let snapshot = null;
+  for (let i = 0; i < 200; i++) {
+    snapshot = await figureSnapshot(page);
+    check(snapshot);
+    seen.add(snapshot.k);
+    if (snapshot.k === lastK && (await page.getAttribute('body', 'data-playing')) === 'false') break;
+    await page.waitForTimeout(25);
+  }
+  return { snapshot, seen, paint: await stopPaintWatch(page) };
+}
+
 module.exports = {
-  startPaintWatch,
-  stopPaintWatch,
+  playWatched,
   DEFAULT_DATASET,
   launchBrowser,
   targets,
