@@ -6,7 +6,7 @@
 //   index.html, style.css, *.js        the page (copied from web/)
 //   vendor/plotly-cartesian.min.js     plotly.js (npm plotly.js-cartesian-dist-min)
 //   worker-bundle.js                   self.PCA_WORKER_SOURCE = "<pcarecon.js + protocol.js +
-//                                      fflate + npz.js + worker.js>": the page starts the worker
+//                                      fflate + WORKER_FILES>": the page starts the workers
 //                                      from a Blob URL
 //   vendor/fflate-LICENSE.txt          fflate's licence (its UMD build inflates .npz members)
 //   fashion-mnist-sample.npy           the default dataset (downloadable)
@@ -34,8 +34,11 @@ const python = '/usr/bin/python3'; // Debian's, with numpy
 const DEFAULT_DATASET = 'fashion-mnist-sample.npy';
 const DEFAULT_SAMPLES = 1000;
 
-// The page's own files, copied as they are. worker.js is not among them: it only runs inside
-// the worker bundle.
+// The worker's own files, in load order, after the module, protocol.js and fflate (each defines
+// one global the next ones use); they only run inside the worker bundle.
+const WORKER_FILES = ['npz.js', 'archive-loader.js', 'blob-chunks.js', 'worker-helper.js', 'worker.js'];
+
+// The page's own files, copied as they are.
 const PAGE_FILES = [
   'index.html',
   'style.css',
@@ -103,15 +106,14 @@ function main() {
   const fflateVersion = JSON.parse(read(path.join(fflateDir, 'package.json'))).version;
 
   const workerSource = [
-    '// PCA Reconstruction Explorer worker: pcarecon.js + protocol.js + fflate + npz.js + worker.js (scripts/build-web.mjs)',
+    `// PCA Reconstruction Explorer worker: pcarecon.js + protocol.js + fflate + ${WORKER_FILES.join(' + ')} (scripts/build-web.mjs)`,
     wrapModule(read(wasmJs)),
     read(path.join(web, 'protocol.js')),
     // fflate's UMD build defines self.fflate here (no module or define in a worker). MIT licence:
     // vendor/fflate-LICENSE.txt.
     `// fflate ${fflateVersion} (MIT licence, (c) Arjun Barrett): https://github.com/101arrowz/fflate\n` +
       read(path.join(fflateDir, 'umd', 'index.js')),
-    read(path.join(web, 'npz.js')),
-    read(path.join(web, 'worker.js')),
+    ...WORKER_FILES.map((file) => read(path.join(web, file))),
   ].join('\n;\n');
   fs.writeFileSync(
     path.join(dist, 'worker-bundle.js'),

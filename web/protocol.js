@@ -74,6 +74,13 @@
 
   const CANCELLED_MESSAGE = 'cancelled';
 
+  // The error a cancelled request ends with (its message and `cancelled` go into the error reply).
+  function cancelledError() {
+    const error = new Error(CANCELLED_MESSAGE);
+    error.cancelled = true;
+    return error;
+  }
+
   // The ArrayBuffers of the typed arrays found among an object's own values (one level deep),
   // to pass as the transfer list of postMessage.
   function transferablesOf(object) {
@@ -97,6 +104,7 @@
     Kind,
     Phase,
     CANCELLED_MESSAGE,
+    cancelledError,
     transferablesOf,
     errorMessage,
   });
