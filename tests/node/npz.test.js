@@ -16,6 +16,7 @@ const { execFileSync } = require('node:child_process');
 
 const shared = require('./module');
 const PcaNpz = require(path.join(shared.ROOT, 'web', 'npz.js'));
+const PcaArchiveLoader = require(path.join(shared.ROOT, 'web', 'archive-loader.js'));
 
 let M;
 let DIR;
@@ -157,42 +158,66 @@ describe('npz.js on archives NumPy wrote', () => {
   });
 });
 
-// What the worker's loadNpz does (web/worker.js), with the module: the arrays listed from their
-// headers, the only image stack (not a basis array) streamed into an Explorer, the basis arrays
-// staged when there are components and a mean. Resolves with the info, or rejects with an Error.
-const BASIS = ['components', 'mean', 'explained_variance', 'explained_variance_ratio'];
-async function loadArchive(ex, blob) {
-  const members = await PcaNpz.listMembers(blob);
-  const items = [];
-  for (const member of members) {
-    const item = { member, name: member.key, image: false };
-    items.push(item);
-    if (!member.npy) continue;
-    try {
-      const header = M.npyHeader(await PcaNpz.readMemberHead(blob, member, 4096));
-      item.image = Boolean(header && !header.imageError);
-    } catch (error) {
-      if (!(error instanceof Error) || error instanceof WebAssembly.RuntimeError) throw error;
-    }
-  }
-  const byName = new Map(items.map((item) => [item.name, item]));
-  const basis = byName.has('components') && byName.has('mean');
-  const images = items.filter((item) => item.image && !(basis && BASIS.includes(item.name)));
-  if (images.length !== 1) throw new Error(`${images.length} stacks of images`);
-  ex.beginFile(0, 0);
-  try {
-    ex.expectFileSize(images[0].member.size);
-    await PcaNpz.streamMember(blob, images[0].member, (bytes) => ex.feed(bytes), { chunkBytes: 1 << 16 });
-    if (!basis) return ex.finishFile();
-    for (const name of BASIS) {
-      if (byName.has(name)) ex.setBasisArray(name, await PcaNpz.readMember(blob, byName.get(name).member));
-    }
-    return ex.finishFileWithBasis();
-  } catch (error) {
-    ex.cancelFile();
-    throw error;
-  }
+// The worker's own archive loading (web/archive-loader.js) with the module: resolves with
+// {info} or {choose} (several stacks of images), or rejects with an Error.
+function loadArchive(ex, blob, options = {}) {
+  return PcaArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
 }
+
+describe('the worker\'s archive loader', () => {
+  test('several stacks ask for a choice and load nothing; the one named then loads; a missing name is refused', async () => {
+    const ex = new M.Explorer();
+    try {
+      await loadArchive(ex, blobOf('savez.npz'));
+      assert.equal(ex.info().samples, 40);
+      const { choose } = await loadArchive(ex, blobOf('multi_compressed.npz'));
+      assert.equal(choose.basis, false);
+      assert.deepEqual(
+        choose.members.map(({ name, image }) => [name, image]),
+        [['train', true], ['test', true], ['labels', false]],
+      );
+      assert.match(choose.members[2].note, /not an image stack|shape/);
+      assert.equal(ex.info().samples, 40, 'nothing loaded before the choice');
+      const { info } = await loadArchive(ex, blobOf('multi_compressed.npz'), { member: 'test' });
+      assert.equal(info.archive.member, 'test');
+      assert.deepEqual([info.samples, info.height, info.width], [30, 6, 6]);
+      await assert.rejects(loadArchive(ex, blobOf('multi_compressed.npz'), { member: 'nope' }), {
+        message: "the .npz archive has no array named 'nope' (it holds train.npy, test.npy, labels.npy)",
+      });
+      assert.equal(ex.info().samples, 30, 'the loaded stack stays');
+      const basis = await loadArchive(ex, blobOf('basis_images_choice.npz'));
+      assert.equal(basis.choose.basis, true);
+      // The basis arrays are never offered as images, even when their shape would allow it.
+      assert.deepEqual(basis.choose.members.map((m) => m.name), ['components', 'mean', 'first', 'second']);
+    } finally {
+      ex.delete();
+    }
+  });
+
+  test('progress counts the member\'s bytes; a cancel between chunks keeps the loaded stack', async () => {
+    const ex = new M.Explorer();
+    try {
+      await loadArchive(ex, blobOf('savez.npz'));
+      const before = ex.info().samples;
+      const seen = [];
+      await assert.rejects(
+        loadArchive(ex, blobOf('big_compressed.npz'), {
+          chunkBytes: 1 << 16,
+          progress: (done, total) => seen.push([done, total]),
+          cancelled: () => seen.length > 2,
+        }),
+        (error) => error.cancelled === true && error.message === 'cancelled',
+      );
+      assert.ok(seen.length > 2 && seen.every(([done, total]) => done <= total && total > 1 << 20), JSON.stringify(seen.slice(0, 4)));
+      assert.equal(ex.info().samples, before);
+      const { info } = await loadArchive(ex, blobOf('big_compressed.npz'), { progress: (done, total) => seen.push([done, total]) });
+      assert.equal(info.samples, 300);
+      assert.deepEqual(seen.at(-1), [seen.at(-1)[1], seen.at(-1)[1]], 'the last progress is the whole member');
+    } finally {
+      ex.delete();
+    }
+  });
+});
 
 describe('a basis file through the module', () => {
   test('IncrementalPCA and PCA bases reconstruct as scikit-learn, with no fit', async () => {
@@ -200,7 +225,7 @@ describe('a basis file through the module', () => {
       const expected = MANIFEST.basis[name];
       const ex = new M.Explorer();
       try {
-        const info = await loadArchive(ex, blobOf(name));
+        const { info } = await loadArchive(ex, blobOf(name));
         assert.deepEqual(info.basis, {
           nComponents: expected.k,
           source: 'file',
@@ -282,7 +307,7 @@ describe('fuzzing', () => {
     };
     const live = M.liveExplorerCount();
     const started = Date.now();
-    const outcomes = { loaded: 0, refused: 0 };
+    const outcomes = { loaded: 0, choose: 0, refused: 0 };
     const messages = new Set();
     while (Date.now() - started < budgetMs) {
       const input = mutate(seeds[random(seeds.length)]);
@@ -292,7 +317,13 @@ describe('fuzzing', () => {
         const hang = new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('HANG')), 10000);
         });
-        await Promise.race([loadArchive(ex, new Blob([input])), hang]);
+        const result = await Promise.race([loadArchive(ex, new Blob([input])), hang]);
+        if (result.choose) {
+          // Several stacks: nothing loaded yet; the page then loads the one chosen.
+          assert.ok(result.choose.members.filter((m) => m.image).length > 1, 'a choice between several stacks');
+          await Promise.race([loadArchive(ex, new Blob([input]), { member: result.choose.members.find((m) => m.image).name }), hang]);
+          outcomes.choose += 1;
+        }
         outcomes.loaded += 1;
       } catch (error) {
         assert.ok(error instanceof Error, `a non-Error was thrown: ${error}`);
@@ -308,6 +339,9 @@ describe('fuzzing', () => {
     }
     assert.equal(M.liveExplorerCount(), live, 'no Explorer leaked');
     assert.ok(outcomes.loaded > 10 && outcomes.refused > 10, JSON.stringify(outcomes));
-    console.log(`npz fuzz: ${outcomes.loaded + outcomes.refused} inputs in ${budgetMs} ms, ${outcomes.loaded} loaded, ${outcomes.refused} refused with ${messages.size} kinds of message`);
+    console.log(
+      `npz fuzz: ${outcomes.loaded + outcomes.refused} inputs in ${budgetMs} ms, ${outcomes.loaded} loaded ` +
+        `(${outcomes.choose} after a choice), ${outcomes.refused} refused with ${messages.size} kinds of message`,
+    );
   });
 });
