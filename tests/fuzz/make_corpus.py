@@ -1,20 +1,75 @@
 #!/usr/bin/env python3
-"""Writes the fuzzers' seed corpus into tests/fuzz/corpus/ with NumPy itself (committed; rerun
-only to change it). Small files: every dtype and byte order, C and Fortran order, versions 1 to 3,
-every accepted shape, a few refused ones, NaN, and a truncated file. Run with /usr/bin/python3."""
+"""Writes the fuzzers' seed corpora with NumPy itself (committed; rerun only to change them).
+Run with /usr/bin/python3.
+  tests/fuzz/corpus/             .npy files (npy_reader_fuzz, explorer_fuzz): every dtype and byte
+                                 order, C and Fortran order, versions 1 to 3, every accepted shape,
+                                 a few refused ones, NaN, and a truncated file;
+  tests/fuzz/corpus-npz-arrays/  the arrays of basis archives (npz_arrays_fuzz): images, components,
+                                 mean, explained variance and ratio as that target's records."""
 import io
 import os
+import struct
 
 import numpy as np
 from numpy.lib import format as npformat
 
-OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "corpus")
+HERE = os.path.dirname(os.path.abspath(__file__))
+OUT = os.path.join(HERE, "corpus")
+OUT_NPZ_ARRAYS = os.path.join(HERE, "corpus-npz-arrays")
+ROLES = {"images": 0, "components": 1, "mean": 2, "explained_variance": 3, "explained_variance_ratio": 4}
 
 
 def npy(array, version=None):
     buffer = io.BytesIO()
     npformat.write_array(buffer, array, version=version, allow_pickle=True)
     return buffer.getvalue()
+
+
+def records(arrays, chunk=7):
+    """npz_arrays_fuzz's input: [role][length, 2 bytes LE][.npy bytes] per array, in order. The role
+    byte also sets the images' feeding chunk (1 + byte % 61), so it is role + 5·j."""
+    out = b""
+    for name, array in arrays:
+        data = npy(array)
+        assert len(data) < 1 << 16, name
+        out += bytes([ROLES[name] + 5 * chunk]) + struct.pack("<H", len(data)) + data
+    return out
+
+
+def basis_of(x, k):
+    """A basis as scikit-learn's PCA gives it: centred SVD, each component's largest entry positive."""
+    rows = x.reshape(len(x), -1).astype(np.float64)
+    mean = rows.mean(axis=0)
+    _, s, vt = np.linalg.svd(rows - mean, full_matrices=False)
+    vt *= np.sign(vt[np.arange(len(vt)), np.abs(vt).argmax(axis=1)])[:, None]
+    variance = s**2 / (len(rows) - 1)
+    return vt[:k], mean, variance[:k], variance[:k] / variance.sum()
+
+
+def write_npz_arrays():
+    os.makedirs(OUT_NPZ_ARRAYS, exist_ok=True)
+    rng = np.random.default_rng(11)
+    gray = rng.integers(0, 255, (6, 2, 3)).astype(np.uint8)
+    components, mean, variance, ratio = basis_of(gray, 3)
+    colour = rng.integers(0, 255, (5, 2, 1, 3)).astype(np.uint8)
+    c_components, c_mean, c_variance, _ = basis_of(colour, 2)
+    seeds = {
+        "ipca_full.bin": [("images", gray), ("components", components), ("mean", mean),
+                          ("explained_variance", variance), ("explained_variance_ratio", ratio)],
+        "float32_no_variance.bin": [("images", gray.astype(np.float32)), ("components", components.astype(np.float32)),
+                                    ("mean", mean.astype(np.float32))],
+        "ratio_only.bin": [("images", gray), ("components", components[:2]), ("mean", mean),
+                           ("explained_variance_ratio", ratio[:2])],
+        "transposed.bin": [("images", gray), ("components", components.T.copy()), ("mean", mean)],
+        "mean_2d.bin": [("images", gray), ("components", components), ("mean", mean[None, :])],
+        "colour.bin": [("images", colour), ("components", c_components), ("mean", c_mean),
+                       ("explained_variance", c_variance)],
+        "images_only.bin": [("images", gray)],
+    }
+    for name, arrays in seeds.items():
+        with open(os.path.join(OUT_NPZ_ARRAYS, name), "wb") as f:
+            f.write(records(arrays, chunk=1 + len(name) % 11))
+    print(f"wrote {len(seeds)} files to {OUT_NPZ_ARRAYS}")
 
 
 def main():
@@ -51,6 +106,7 @@ def main():
         with open(os.path.join(OUT, name), "wb") as f:
             f.write(data)
     print(f"wrote {len(files)} files to {OUT}")
+    write_npz_arrays()
 
 
 if __name__ == "__main__":
