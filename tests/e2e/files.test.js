@@ -132,7 +132,7 @@ describe('files from the visitor', () => {
 
 describe('cancel', () => {
   test('cancelling a long fit, or a dead worker: a fresh worker reloads the dataset on screen (http)', async () => {
-    const big = h.writeBigFixture(tmp);
+    const big = h.writeLargeFixture(tmp, 'big');
     const session = await h.openPage(browser, sites.list[1].url);
     const { page } = session;
     try {
@@ -168,6 +168,42 @@ describe('cancel', () => {
       assert.deepEqual((await h.figureSnapshot(page)).panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 });
       assert.deepEqual(session.forbiddenRequests(), []);
       // The only console output allowed is the crash warning (a warning, not an error).
+      assert.deepEqual(session.consoleErrors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('both workers', () => {
+  test('a fit split over the two workers gives scikit-learn\'s reconstructions (http)', async () => {
+    const split = h.writeLargeFixture(tmp, 'split');
+    const K = 50; // the page's default K
+    const expected = h.sklearnReference(split, 3, K, [0, 7, K]);
+    const session = await h.openPage(browser, sites.list[1].url);
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      const version = await h.datasetVersion(page);
+      const fits = Number(await page.getAttribute('body', 'data-fit-count'));
+      await h.dropFile(page, split);
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 60000 });
+      const timings = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
+      assert.equal(timings.fitWorkers, 2, 'the helper worker accumulated half of the rows');
+      await page.fill('#sample-input', '3');
+      await page.press('#sample-input', 'Enter');
+      await page.waitForFunction(() => document.body.dataset.busy !== 'true' && Number(document.body.dataset.frameK) === 0);
+      await page.locator('#figure').click({ position: { x: 5, y: 5 } });
+      for (const k of [0, 7, K]) {
+        await page.waitForFunction((want) => Number(document.body.dataset.frameK) === want, k, { timeout: 30000 });
+        const shown = await h.figureSnapshot(page);
+        assertPanels(shown, `k = ${k}`);
+        const diff = h.maxAbsDiff(shown.reconstruction, expected.k[String(k)]);
+        assert.ok(diff <= 1e-4 * expected.range, `k = ${k}: the reconstruction differs from scikit-learn's by ${diff}`);
+        if (k < K) for (let i = k; i < (k === 0 ? 7 : K); i++) await page.keyboard.press('ArrowRight');
+      }
+      assert.equal(Number(await page.getAttribute('body', 'data-fit-count')), fits + 1, 'one fit, whatever the sample');
+      assert.deepEqual(session.forbiddenRequests(), []);
       assert.deepEqual(session.consoleErrors, []);
     } finally {
       await session.close();

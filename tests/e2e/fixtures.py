@@ -3,6 +3,8 @@
 
   fixtures.py write DIR                         writes the test .npy files into DIR
   fixtures.py write-big DIR                     writes big.npy: 1500 images of 64x64, slow to fit
+  fixtures.py write-split DIR                   writes split.npy: 6000 uint8 images of 28x28, enough
+                                                for the page to split the fit over its two workers
   fixtures.py reference NPY INDEX K k1,k2,...   prints JSON: for each k, the reconstruction of
                                                 sample INDEX from the first k components (scikit-learn
                                                 PCA(n_components=k, svd_solver='full'); k = 0: the mean),
@@ -56,6 +58,12 @@ def write_big(outdir):
     np.save(os.path.join(outdir, "big.npy"), stack(3, 1500, 64, 64))
 
 
+def write_split(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    images = np.clip(np.rint(stack(17, 6000, 28, 28) * 8 + 40), 0, 255).astype(np.uint8)
+    np.save(os.path.join(outdir, "split.npy"), images)
+
+
 def reference(path, index, n_components, ks):
     from sklearn.decomposition import PCA
 
@@ -80,6 +88,8 @@ def main():
         write(sys.argv[2])
     elif len(sys.argv) >= 3 and sys.argv[1] == "write-big":
         write_big(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "write-split":
+        write_split(sys.argv[2])
     elif len(sys.argv) == 6 and sys.argv[1] == "reference":
         ks = [int(k) for k in sys.argv[5].split(",") if k != ""]
         reference(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), ks)

@@ -201,9 +201,11 @@ function writeFixtures(dir) {
   return (name) => path.join(dir, name);
 }
 
-function writeBigFixture(dir) {
-  execFileSync(PYTHON, [FIXTURES, 'write-big', dir], { stdio: ['ignore', 'ignore', 'inherit'] });
-  return path.join(dir, 'big.npy');
+// One of fixtures.py's larger files, written only by the tests that need it: 'big' (slow to fit)
+// or 'split' (fitted by both workers). Returns its path.
+function writeLargeFixture(dir, name) {
+  execFileSync(PYTHON, [FIXTURES, `write-${name}`, dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return path.join(dir, `${name}.npy`);
 }
 
 // scikit-learn's reconstruction of sample `index` from the first k components, for each k.
@@ -327,7 +329,7 @@ module.exports = {
   renderedPictures,
   tempDir,
   writeFixtures,
-  writeBigFixture,
+  writeLargeFixture,
   sklearnReference,
   maxAbsDiff,
   dropFile,
