@@ -46,6 +46,7 @@ const PAGE_FILES = [
   'figure-view.js',
   'export.js',
   'url-state.js',
+  'npz-chooser.js',
   'app.js',
 ];
 

@@ -1,6 +1,6 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState */
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState, PcaNpzChooser */
 (function () {
   'use strict';
 
@@ -99,6 +99,12 @@
     onError: (message) => setMessages({ error: message }),
     onNotice: (message) => setMessages({ notice: message }),
   });
+
+  // The .npz array chooser draws itself; what it offers is state.chooser.
+  const npzChooser = new PcaNpzChooser.NpzChooser(
+    { form: dom.chooser, list: dom.chooserList, hint: dom.chooserHint, cancel: dom.chooserCancel, returnFocus: dom.fileInput },
+    { onLoad: loadChosen, onCancel: cancelChooser },
+  );
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
     // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
@@ -503,53 +509,24 @@
     }
   }
 
-  // ---- the array chooser of a .npz -----------------------------------------------------------
-  // chooser: {dataset, members, basis} or null (hide). Radio buttons (arrow keys move between
-  // them), arrays that cannot be loaded as images are shown disabled with the reason.
+  // ---- the array chooser of a .npz (npz-chooser.js) -------------------------------------------
+  // chooser: {dataset, members, basis} or null (hide).
   function showChooser(chooser) {
     update(state, { chooser });
-    const hadFocus = dom.chooser.contains(document.activeElement);
-    dom.chooser.hidden = !chooser;
-    if (!chooser) {
-      dom.chooserList.replaceChildren();
-      if (hadFocus) dom.fileInput.focus(); // keyboard users land on "Choose a file", not on <body>
-      return;
-    }
-    dom.chooserHint.textContent =
-      `${chooser.dataset.name} holds several arrays` +
-      (chooser.basis ? ' and a PCA basis (components, mean): choose the images to reconstruct from it.' : ': choose the stack of images to load.');
-    let first = null;
-    const rows = chooser.members.map((m) => {
-      const label = document.createElement('label');
-      const input = document.createElement('input');
-      input.type = 'radio';
-      input.name = 'npz-member';
-      input.value = m.name;
-      input.disabled = !m.image;
-      if (m.image && !first) first = input;
-      const text = document.createElement('span');
-      text.textContent = m.name;
-      const meta = document.createElement('span');
-      meta.className = 'meta';
-      const shape = m.shape ? `(${m.shape.join(', ')}${m.shape.length === 1 ? ',' : ''})` : '';
-      meta.textContent = [shape, m.dtype, m.image ? '' : `not images: ${m.note || 'unreadable'}`].filter(Boolean).join(' · ');
-      label.append(input, text, meta);
-      return label;
-    });
-    dom.chooserList.replaceChildren(...rows);
-    if (first) {
-      first.checked = true;
-      first.focus();
-    }
+    npzChooser.render(chooser);
   }
 
-  function loadChosen() {
+  function loadChosen(member) {
     const chooser = state.chooser;
     if (!chooser) return;
-    const picked = dom.chooserList.querySelector('input[name="npz-member"]:checked');
-    if (!picked) return;
     showChooser(null);
-    loadDataset(Object.assign({}, chooser.dataset, { member: picked.value }));
+    loadDataset(Object.assign({}, chooser.dataset, { member }));
+  }
+
+  function cancelChooser() {
+    const name = state.chooser && state.chooser.dataset.name;
+    showChooser(null);
+    setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
   }
 
   // ---- controls -----------------------------------------------------------------------------
@@ -757,15 +734,6 @@
     dom.defaultButton.addEventListener('click', () => {
       showChooser(null);
       loadDataset(defaultSource());
-    });
-    dom.chooser.addEventListener('submit', (event) => {
-      event.preventDefault();
-      loadChosen();
-    });
-    dom.chooserCancel.addEventListener('click', () => {
-      const name = state.chooser && state.chooser.dataset.name;
-      showChooser(null);
-      setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
     });
     dom.cancelButton.addEventListener('click', () => {
       if (state.busy) client.cancel(state.busy.requestId);
