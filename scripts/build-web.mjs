@@ -47,6 +47,7 @@ const PAGE_FILES = [
   'export.js',
   'url-state.js',
   'npz-chooser.js',
+  'shape-field.js',
   'app.js',
 ];
 

@@ -1,6 +1,7 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState, PcaNpzChooser */
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState, PcaNpzChooser,
+   PcaShapeField */
 (function () {
   'use strict';
 
@@ -106,6 +107,12 @@
     { onLoad: loadChosen, onCancel: cancelChooser },
   );
 
+  // The (N, D) image-shape field; the file it applies to is state.shapeFile.
+  const shapeField = new PcaShapeField.ShapeField(
+    { details: dom.shapeDetails, form: dom.shapeForm, height: dom.shapeHeight, width: dom.shapeWidth },
+    { onApply: applyShape, onInvalid: (error) => setMessages({ error, notice: null }) },
+  );
+
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
     // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
     // while idle, with no request to report it).
@@ -157,7 +164,7 @@
 
   async function openFile(file) {
     if (!file) return;
-    const imageShape = shapeField(); // for an (N, D) file; false: the field is wrong, and says so
+    const imageShape = shapeField.read(); // for an (N, D) file; false: the field is wrong, and says so
     if (imageShape === false) return;
     // A new file replaces a load under way.
     if (state.busy && currentLoad) client.cancel(state.busy.requestId);
@@ -226,7 +233,7 @@
         } else if (error.fatal) {
           setMessages({ error: `${what} ${dataset.name}: the computation stopped (${error.message}). A fresh engine was started.` });
         } else if (error.needsImageShape && !restore) {
-          setMessages({ error: `${what} ${dataset.name}: ${shapeNeededMessage(error.needsImageShape)}` });
+          setMessages({ error: `${what} ${dataset.name}: ${PcaShapeField.shapeNeededMessage(error.needsImageShape)}` });
         } else {
           setMessages({ error: `${what} ${dataset.name}: ${error.message}` });
         }
@@ -653,62 +660,24 @@
     if (moved) loadThumbnails();
   }
 
-  // ---- the image shape of (N, D) files --------------------------------------------------------
-  // Rows of D values are shown as H×W images. The core infers a square when D is one; otherwise
-  // the visitor gives H and W in the field (also to override the square), and Apply reads the file
-  // again with them -- the last file refused, kept in state.shapeFile, or the (N, D) file on screen.
-
-  // The field's shape: {height, width}, null when both are empty (infer), false when it is not
-  // usable (the page says why).
-  function shapeField() {
-    const texts = [dom.shapeHeight.value.trim(), dom.shapeWidth.value.trim()];
-    if (!texts[0] && !texts[1]) return null;
-    const [height, width] = texts.map(Number);
-    if (![height, width].every((n) => Number.isInteger(n) && n >= 1)) {
-      setMessages({ error: `The image shape ${texts[0] || '?'} × ${texts[1] || '?'} is not valid: give a whole height and width of at least 1, or leave both empty for square images.`, notice: null });
-      revealShapeField();
-      return false;
-    }
-    return { height, width };
-  }
-
-  // H × W closest to a square with H·W = D (H <= W), as an example for the visitor.
-  function exampleShape(d) {
-    let height = Math.floor(Math.sqrt(d));
-    while (height > 1 && d % height !== 0) height -= 1;
-    return `${height} × ${d / height}`;
-  }
-
-  function shapeNeededMessage({ values }) {
-    return `${values} values per row is not a square image: give the image shape (height × width = ${values}, ` +
-      `e.g. ${exampleShape(values)}) and press Apply.`;
-  }
-
-  function revealShapeField() {
-    dom.shapeDetails.open = true;
-    dom.shapeHeight.focus();
-  }
-
+  // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
   // A load that failed for want of a shape, or with the shape given, can be retried with another
-  // shape without a new drop.
+  // shape without a new drop: Apply reads the last file refused (state.shapeFile) again, or the
+  // (N, D) file on screen.
   function shapeFailed(dataset, error) {
     const retry = !dataset.builtIn && Boolean(error.needsImageShape || dataset.imageShape);
     update(state, { shapeFile: retry ? dataset : null });
-    if (error.needsImageShape) revealShapeField();
+    if (error.needsImageShape) shapeField.reveal();
   }
 
-  // After a load: nothing to retry; the field shows the inferred shape of an (N, D) file as its
-  // placeholder (an empty field keeps inferring, so the next file is not read with a stale shape).
+  // After a load: nothing to retry.
   function shapeLoaded() {
     update(state, { shapeFile: null });
-    const { info } = state.dataset;
-    const flat = info.shape.length === 2;
-    dom.shapeHeight.placeholder = flat ? String(info.height) : 'H';
-    dom.shapeWidth.placeholder = flat ? String(info.width) : 'W';
+    shapeField.showInferred(state.dataset.info);
   }
 
   function applyShape() {
-    const imageShape = shapeField();
+    const imageShape = shapeField.read();
     if (imageShape === false) return;
     const shown = state.dataset && !state.dataset.builtIn && state.dataset.info.shape.length === 2 ? state.dataset : null;
     const target = state.shapeFile || shown;
@@ -722,10 +691,6 @@
 
   function wire() {
     window.addEventListener('hashchange', applyHash);
-    dom.shapeForm.addEventListener('submit', (event) => {
-      event.preventDefault(); // no navigation (the CSP has form-action 'none')
-      applyShape();
-    });
     dom.fileInput.addEventListener('change', () => {
       const file = dom.fileInput.files && dom.fileInput.files[0];
       dom.fileInput.value = ''; // the same file can be chosen again
