@@ -48,6 +48,7 @@ const PAGE_FILES = [
   'url-state.js',
   'npz-chooser.js',
   'shape-field.js',
+  'dataset-panels.js',
   'app.js',
 ];
 

@@ -1,14 +1,14 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState, PcaNpzChooser,
-   PcaShapeField */
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaNpzChooser, PcaShapeField,
+   PcaDatasetPanels */
 (function () {
   'use strict';
 
   const { Request, Phase } = PcaProtocol;
   const { DEFAULTS, createState, update } = PcaState;
-  const { FigureView, drawVariance } = PcaFigureView;
-  const { makeCanvas, drawValues, drawSigned, minMax } = PcaCanvasImages;
+  const { FigureView } = PcaFigureView;
+  const Panels = PcaDatasetPanels;
 
   // ---- DOM lookups: the one place ----------------------------------------------------------
   const byId = (id) => {
@@ -18,8 +18,7 @@
   };
   const dom = {
     body: document.body,
-    datasetName: byId('dataset-name'),
-    streamedNote: byId('streamed-note'),
+    heading: { name: byId('dataset-name'), streamedNote: byId('streamed-note') },
     dropZone: byId('drop-zone'),
     fileInput: byId('file-input'),
     defaultButton: byId('default-button'),
@@ -40,11 +39,8 @@
     speedInput: byId('speed-input'),
     speedOutput: byId('speed-output'),
     figure: byId('figure'),
-    varianceChart: byId('variance-chart'),
-    varianceSummary: byId('variance-summary'),
-    eigenGallery: byId('eigen-gallery'),
-    eigenLegendGray: byId('eigen-legend-gray'),
-    eigenLegendRgb: byId('eigen-legend-rgb'),
+    variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
+    eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
     exportHtml: byId('export-html'),
     exportJson: byId('export-json'),
     exportPng: byId('export-png'),
@@ -332,48 +328,20 @@
     renderThumbnails();
   }
 
-  // ---- rendering state into the DOM -----------------------------------------------------------
+  // ---- rendering state into the DOM (the dataset's panels: dataset-panels.js) -------------------
   function renderDataset() {
     const dataset = state.dataset;
     if (!dataset) return;
     const { info } = dataset;
-    const shape = `(${info.shape.join(', ')})`;
-    const member = info.archive ? ` › ${info.archive.member}` : '';
-    const model = info.basis
-      ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
-      : `${dataset.nComponents} components fitted`;
-    dom.datasetName.textContent =
-      `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.streamed ? info.streamed.totalSamples : info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
-      `dtype ${info.dtype}, shape ${shape}, ${model}`;
-    renderStreamed();
+    Panels.renderHeading(dom.heading, dataset);
+    dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
     dom.sampleInput.max = String(info.samples - 1);
     dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
     dom.kInput.max = String(dataset.nComponents);
     dom.kMax.textContent = `max ${dataset.nComponents}`;
     dom.stepInput.max = String(state.nComponents);
     renderControls();
-    renderEigenImages();
-  }
-
-  // A streamed file (larger than memory): say that the PCA is over all of it and what is kept.
-  function renderStreamed() {
-    const { info, source } = state.dataset;
-    const streamed = info.streamed;
-    dom.streamedNote.hidden = !streamed;
-    dom.body.dataset.streamed = streamed ? 'true' : 'false';
-    dom.streamedNote.textContent = streamed
-      ? `${groupDigits(streamed.totalSamples)} images streamed (${gigabytes(source.size)}): PCA over all of them; ` +
-        `the first ${groupDigits(streamed.keptSamples)} are kept for display`
-      : '';
-  }
-
-  // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
-  function groupDigits(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-  }
-
-  function gigabytes(bytes) {
-    return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+    Panels.renderEigenImages(dom.eigen, dataset);
   }
 
   function renderControls() {
@@ -396,84 +364,11 @@
   }
 
   function renderVariance() {
-    const dataset = state.dataset;
-    if (!dataset) return;
-    const cumulative = drawVariance(dom.varianceChart, dataset.explainedVarianceRatio, state.nComponents);
-    // No variance at all: ratios are 0, not NaN, and the page says why.
-    const noVariance = !(dataset.totalVariance > 0);
-    dom.varianceSummary.dataset.noVariance = String(noVariance);
-    const basis = dataset.info.basis;
-    let source = '';
-    if (basis && !basis.explainedVariance && !basis.explainedVarianceRatio) {
-      source = ` (Estimated from the ${dataset.info.samples} loaded images: the basis file has no explained variance.)`;
-    } else if (basis && !basis.explainedVarianceRatio) {
-      source = ' (Explained variance from the basis file, as a share of the loaded images\' total variance.)';
-    } else if (basis) {
-      source = ' (Explained variance ratio from the basis file.)';
-    }
-    dom.varianceSummary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
-    dom.varianceSummary.textContent = noVariance
-      ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
-      : `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.${source}`;
-  }
-
-  function renderEigenImages() {
-    const dataset = state.dataset;
-    const { height, width } = dataset.info;
-    const channels = dataset.info.channels || 1;
-    const size = height * width * channels;
-    dom.eigenLegendGray.hidden = channels === 3;
-    dom.eigenLegendRgb.hidden = channels !== 3;
-    const items = [];
-    const mean = makeCanvas(width, height);
-    const [lo, hi] = minMax(dataset.mean);
-    drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
-    items.push([mean, 'mean', 'Mean image']);
-    const shown = dataset.components.length / size;
-    for (let i = 0; i < shown; i++) {
-      const canvas = makeCanvas(width, height);
-      drawSigned(canvas, dataset.components, i * size, width, height, channels);
-      const ratio = dataset.explainedVarianceRatio[i];
-      items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${(100 * ratio).toFixed(1)}% of the variance`]);
-    }
-    dom.eigenGallery.replaceChildren(
-      ...items.map(([canvas, caption, title]) => {
-        const figure = document.createElement('figure');
-        canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', title);
-        canvas.title = title;
-        const figcaption = document.createElement('figcaption');
-        figcaption.textContent = caption;
-        figure.append(canvas, figcaption);
-        return figure;
-      }),
-    );
+    if (state.dataset) Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
   }
 
   function renderThumbnails() {
-    const t = state.thumbnails;
-    if (!t || !state.dataset) {
-      dom.thumbs.replaceChildren();
-      return;
-    }
-    const channels = t.channels || 1;
-    const size = t.height * t.width * channels;
-    const { valueMin, valueMax } = state.dataset.info;
-    const buttons = [];
-    for (let i = 0; i < t.count; i++) {
-      const index = t.start + i;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.setAttribute('aria-label', `Sample ${index}`);
-      button.title = `Sample ${index}`;
-      button.dataset.index = String(index);
-      if (index === state.sampleIndex) button.setAttribute('aria-current', 'true');
-      const canvas = makeCanvas(t.width, t.height);
-      drawValues(canvas, t.pixels, i * size, t.width, t.height, channels, valueMin, valueMax);
-      button.append(canvas);
-      buttons.push(button);
-    }
-    dom.thumbs.replaceChildren(...buttons);
+    Panels.renderThumbnails(dom.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
   }
 
   const BUSY_DELAY_MS = 150;
@@ -493,7 +388,7 @@
     const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
     let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
     // Streaming takes minutes: bytes done of total, read by both workers.
-    if (reading && phase === Phase.STREAMING) percent = ` ${gigabytes(busy.done)} of ${gigabytes(busy.total)} (${percent.trim()})`;
+    if (reading && phase === Phase.STREAMING) percent = ` ${Panels.gigabytes(busy.done)} of ${Panels.gigabytes(busy.total)} (${percent.trim()})`;
     dom.progressLabel.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
     if (reading) {
       dom.progress.max = busy.total;
