@@ -41,23 +41,22 @@
     figure: byId('figure'),
     variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
     eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
-    exportHtml: byId('export-html'),
-    exportJson: byId('export-json'),
-    exportPng: byId('export-png'),
-    exportGif: byId('export-gif'),
-    gifProgress: byId('gif-progress'),
-    gifProgressBar: byId('gif-progress-bar'),
-    gifProgressLabel: byId('gif-progress-label'),
-    gifCancel: byId('gif-cancel'),
-    shapeDetails: byId('shape-details'),
-    shapeForm: byId('shape-form'),
-    shapeHeight: byId('shape-height'),
-    shapeWidth: byId('shape-width'),
-    chooser: byId('npz-chooser'),
-    chooserList: byId('npz-chooser-list'),
-    chooserHint: byId('npz-chooser-hint'),
-    chooserLoad: byId('npz-chooser-load'),
-    chooserCancel: byId('npz-chooser-cancel'),
+    // The pieces below get their group of elements as it is.
+    exports: {
+      html: byId('export-html'),
+      json: byId('export-json'),
+      png: byId('export-png'),
+      gif: byId('export-gif'),
+      gifProgress: { box: byId('gif-progress'), bar: byId('gif-progress-bar'), label: byId('gif-progress-label'), cancel: byId('gif-cancel') },
+    },
+    shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+    chooser: {
+      form: byId('npz-chooser'),
+      list: byId('npz-chooser-list'),
+      hint: byId('npz-chooser-hint'),
+      load: byId('npz-chooser-load'),
+      cancel: byId('npz-chooser-cancel'),
+    },
   };
 
   // ---- state, view, worker ------------------------------------------------------------------
@@ -80,12 +79,7 @@
   });
 
   // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
-  const exportControls = new PcaExport.ExportControls({
-    html: dom.exportHtml,
-    json: dom.exportJson,
-    png: dom.exportPng,
-    gif: dom.exportGif,
-    gifProgress: { box: dom.gifProgress, bar: dom.gifProgressBar, label: dom.gifProgressLabel, cancel: dom.gifCancel },
+  const exportControls = new PcaExport.ExportControls(Object.assign({}, dom.exports, {
     figureDiv: dom.figure,
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
     plainFigureJson: async (shown) => {
@@ -95,19 +89,19 @@
     },
     onError: (message) => setMessages({ error: message }),
     onNotice: (message) => setMessages({ notice: message }),
-  });
+  }));
 
   // The .npz array chooser draws itself; what it offers is state.chooser.
-  const npzChooser = new PcaNpzChooser.NpzChooser(
-    { form: dom.chooser, list: dom.chooserList, hint: dom.chooserHint, cancel: dom.chooserCancel, returnFocus: dom.fileInput },
-    { onLoad: loadChosen, onCancel: cancelChooser },
-  );
+  const npzChooser = new PcaNpzChooser.NpzChooser(Object.assign({ returnFocus: dom.fileInput }, dom.chooser), {
+    onLoad: loadChosen,
+    onCancel: cancelChooser,
+  });
 
   // The (N, D) image-shape field; the file it applies to is state.shapeFile.
-  const shapeField = new PcaShapeField.ShapeField(
-    { details: dom.shapeDetails, form: dom.shapeForm, height: dom.shapeHeight, width: dom.shapeWidth },
-    { onApply: applyShape, onInvalid: (error) => setMessages({ error, notice: null }) },
-  );
+  const shapeField = new PcaShapeField.ShapeField(dom.shape, {
+    onApply: applyShape,
+    onInvalid: (error) => setMessages({ error, notice: null }),
+  });
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
     // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
