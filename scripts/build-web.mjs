@@ -49,6 +49,8 @@ const PAGE_FILES = [
   'npz-chooser.js',
   'shape-field.js',
   'dataset-panels.js',
+  'file-drop.js',
+  'figure-keys.js',
   'app.js',
 ];
 

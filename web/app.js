@@ -1,7 +1,7 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
 /* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaNpzChooser, PcaShapeField,
-   PcaDatasetPanels */
+   PcaDatasetPanels, PcaFileDrop, PcaFigureKeys */
 (function () {
   'use strict';
 
@@ -297,7 +297,7 @@
     }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
   }
 
-  // ---- thumbnails and eigen-images ----------------------------------------------------------
+  // ---- the thumbnail strip ------------------------------------------------------------------
   function thumbnailWindow(index) {
     const start = Math.floor(index / DEFAULTS.thumbnails) * DEFAULTS.thumbnails;
     return { start, count: DEFAULTS.thumbnails };
@@ -425,7 +425,7 @@
     setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
   }
 
-  // ---- controls -----------------------------------------------------------------------------
+  // ---- controls (their keyboard shortcuts: figure-keys.js) -------------------------------------
   function setSample(index) {
     if (!state.dataset) return;
     const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
@@ -464,40 +464,6 @@
 
   function capitalize(text) {
     return text.charAt(0).toUpperCase() + text.slice(1);
-  }
-
-  function isTyping(target) {
-    if (!target || !target.tagName) return false;
-    const tag = target.tagName.toLowerCase();
-    return tag === 'input' || tag === 'textarea' || tag === 'select' || target.isContentEditable;
-  }
-
-  function onKey(event) {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (isTyping(event.target) || !view.count) return;
-    const onButton = event.target.closest && event.target.closest('button, a, summary');
-    switch (event.key) {
-      case ' ':
-      case 'Spacebar':
-        if (onButton) return; // Space activates the focused button
-        view.toggle();
-        break;
-      case 'ArrowLeft':
-        view.step(-1);
-        break;
-      case 'ArrowRight':
-        view.step(1);
-        break;
-      case 'Home':
-        view.goTo(0);
-        break;
-      case 'End':
-        view.goTo(view.count - 1);
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
   }
 
   // ---- the view in the URL hash (url-state.js) -------------------------------------------------
@@ -593,29 +559,9 @@
       if (state.busy) client.cancel(state.busy.requestId);
     });
 
-    // The whole window accepts a dropped file; the drop zone shows it.
-    let dragDepth = 0;
-    const hasFiles = (event) => event.dataTransfer && Array.from(event.dataTransfer.types || []).includes('Files');
-    window.addEventListener('dragenter', (event) => {
-      if (!hasFiles(event)) return;
-      dragDepth += 1;
-      dom.body.classList.add('dragging');
-    });
-    window.addEventListener('dragleave', () => {
-      dragDepth = Math.max(0, dragDepth - 1);
-      if (!dragDepth) dom.body.classList.remove('dragging');
-    });
-    window.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    });
-    window.addEventListener('drop', (event) => {
-      event.preventDefault();
-      dragDepth = 0;
-      dom.body.classList.remove('dragging');
-      const file = event.dataTransfer && event.dataTransfer.files && event.dataTransfer.files[0];
-      if (file) openFile(file);
-    });
+    // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
+    PcaFileDrop.bindFileDrop(window, dom.body, openFile);
+    PcaFigureKeys.bindFigureKeys(document, view);
 
     dom.prevSample.addEventListener('click', () => setSample(state.sampleIndex - 1));
     dom.nextSample.addEventListener('click', () => setSample(state.sampleIndex + 1));
@@ -627,7 +573,6 @@
     dom.kInput.addEventListener('change', () => setComponents(dom.kInput.value));
     dom.stepInput.addEventListener('change', () => setStep(dom.stepInput.value));
     dom.speedInput.addEventListener('input', () => setSpeed(dom.speedInput.value));
-    document.addEventListener('keydown', onKey);
   }
 
   // For the end-to-end tests and the curious: read-only views of the state.
