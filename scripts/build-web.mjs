@@ -51,6 +51,7 @@ const PAGE_FILES = [
   'dataset-panels.js',
   'file-drop.js',
   'figure-keys.js',
+  'controls-panel.js',
   'app.js',
 ];
 

@@ -1,7 +1,8 @@
 // The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
 // object made by state.js; every computation goes to the worker through worker-client.js.
 /* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaNpzChooser, PcaShapeField,
-   PcaDatasetPanels, PcaFileDrop, PcaFigureKeys */
+   PcaDatasetPanels, PcaFileDrop, PcaFigureKeys,
+   PcaControlsPanel */
 (function () {
   'use strict';
 
@@ -28,20 +29,22 @@
     cancelButton: byId('cancel-button'),
     error: byId('error'),
     notice: byId('notice'),
-    prevSample: byId('prev-sample'),
-    nextSample: byId('next-sample'),
-    sampleInput: byId('sample-input'),
-    sampleCount: byId('sample-count'),
-    thumbs: byId('thumbs'),
-    kInput: byId('k-input'),
-    kMax: byId('k-max'),
-    stepInput: byId('step-input'),
-    speedInput: byId('speed-input'),
-    speedOutput: byId('speed-output'),
     figure: byId('figure'),
     variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
     eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
     // The pieces below get their group of elements as it is.
+    controls: {
+      prev: byId('prev-sample'),
+      next: byId('next-sample'),
+      sample: byId('sample-input'),
+      sampleCount: byId('sample-count'),
+      thumbs: byId('thumbs'),
+      k: byId('k-input'),
+      kMax: byId('k-max'),
+      step: byId('step-input'),
+      speed: byId('speed-input'),
+      speedOutput: byId('speed-output'),
+    },
     exports: {
       html: byId('export-html'),
       json: byId('export-json'),
@@ -101,6 +104,15 @@
   const shapeField = new PcaShapeField.ShapeField(dom.shape, {
     onApply: applyShape,
     onInvalid: (error) => setMessages({ error, notice: null }),
+  });
+
+  // Sample, K, step and speed: the panel shows state and reports the visitor's changes.
+  const controls = new PcaControlsPanel.ControlsPanel(dom.controls, {
+    onSample: setSample,
+    onSampleBy: (delta) => setSample(state.sampleIndex + delta),
+    onComponents: setComponents,
+    onStep: setStep,
+    onSpeed: setSpeed,
   });
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
@@ -329,25 +341,13 @@
     const { info } = dataset;
     Panels.renderHeading(dom.heading, dataset);
     dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
-    dom.sampleInput.max = String(info.samples - 1);
-    dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
-    dom.kInput.max = String(dataset.nComponents);
-    dom.kMax.textContent = `max ${dataset.nComponents}`;
-    dom.stepInput.max = String(state.nComponents);
+    controls.setLimits(info.samples, dataset.nComponents);
     renderControls();
     Panels.renderEigenImages(dom.eigen, dataset);
   }
 
   function renderControls() {
-    dom.sampleInput.value = String(state.sampleIndex);
-    dom.kInput.value = String(state.nComponents);
-    dom.stepInput.value = String(state.step);
-    dom.stepInput.max = String(state.nComponents);
-    dom.speedInput.value = String(state.frameDurationMs);
-    dom.speedOutput.textContent = `${state.frameDurationMs} ms`;
-    const n = state.dataset ? state.dataset.info.samples : 0;
-    dom.prevSample.disabled = !n || state.sampleIndex <= 0;
-    dom.nextSample.disabled = !n || state.sampleIndex >= n - 1;
+    controls.render(state, state.dataset ? state.dataset.info.samples : 0);
     renderHash();
   }
 
@@ -362,7 +362,7 @@
   }
 
   function renderThumbnails() {
-    Panels.renderThumbnails(dom.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
+    Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
   }
 
   const BUSY_DELAY_MS = 150;
@@ -562,17 +562,6 @@
     // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
     PcaFileDrop.bindFileDrop(window, dom.body, openFile);
     PcaFigureKeys.bindFigureKeys(document, view);
-
-    dom.prevSample.addEventListener('click', () => setSample(state.sampleIndex - 1));
-    dom.nextSample.addEventListener('click', () => setSample(state.sampleIndex + 1));
-    dom.sampleInput.addEventListener('change', () => setSample(dom.sampleInput.value));
-    dom.thumbs.addEventListener('click', (event) => {
-      const button = event.target.closest('button[data-index]');
-      if (button) setSample(Number(button.dataset.index));
-    });
-    dom.kInput.addEventListener('change', () => setComponents(dom.kInput.value));
-    dom.stepInput.addEventListener('change', () => setStep(dom.stepInput.value));
-    dom.speedInput.addEventListener('input', () => setSpeed(dom.speedInput.value));
   }
 
   // For the end-to-end tests and the curious: read-only views of the state.
