@@ -52,6 +52,7 @@ const PAGE_FILES = [
   'file-drop.js',
   'figure-keys.js',
   'controls-panel.js',
+  'status-panel.js',
   'app.js',
 ];
 

@@ -2,11 +2,11 @@
 // object made by state.js; every computation goes to the worker through worker-client.js.
 /* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaNpzChooser, PcaShapeField,
    PcaDatasetPanels, PcaFileDrop, PcaFigureKeys,
-   PcaControlsPanel */
+   PcaControlsPanel, PcaStatusPanel */
 (function () {
   'use strict';
 
-  const { Request, Phase } = PcaProtocol;
+  const { Request } = PcaProtocol;
   const { DEFAULTS, createState, update } = PcaState;
   const { FigureView } = PcaFigureView;
   const Panels = PcaDatasetPanels;
@@ -23,16 +23,18 @@
     dropZone: byId('drop-zone'),
     fileInput: byId('file-input'),
     defaultButton: byId('default-button'),
-    busy: byId('busy'),
-    progress: byId('progress'),
-    progressLabel: byId('progress-label'),
-    cancelButton: byId('cancel-button'),
-    error: byId('error'),
-    notice: byId('notice'),
     figure: byId('figure'),
     variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
     eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
     // The pieces below get their group of elements as it is.
+    status: {
+      box: byId('busy'),
+      progress: byId('progress'),
+      label: byId('progress-label'),
+      cancel: byId('cancel-button'),
+      error: byId('error'),
+      notice: byId('notice'),
+    },
     controls: {
       prev: byId('prev-sample'),
       next: byId('next-sample'),
@@ -73,6 +75,14 @@
   const streamSettings = { aboveBytes: DEFAULTS.streamAboveBytes, windowBytes: DEFAULTS.streamWindowBytes, split: true };
   // The phases of the last load and the last figure refresh, in ms (read by scripts/bench).
   const timings = { load: null, figure: null, draw: null };
+
+  // Progress, error and notice: the panel shows them; state.busy, .error and .notice keep them.
+  const statusPanel = new PcaStatusPanel.StatusPanel(dom.status, {
+    onCancel: () => {
+      if (state.busy) client.cancel(state.busy.requestId);
+    },
+    formatBytes: Panels.gigabytes,
+  });
 
   const view = new FigureView(dom.figure, {
     onFrame: (frame) => {
@@ -365,44 +375,17 @@
     Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
   }
 
-  const BUSY_DELAY_MS = 150;
-  let busyTimer = 0;
-
   function setBusy(busy) {
     update(state, { busy });
     dom.body.dataset.busy = busy ? 'true' : 'false';
-    clearTimeout(busyTimer);
-    if (!busy) {
-      dom.busy.hidden = true;
-      return;
-    }
-    // Shown only when the work takes a moment: quick figure rebuilds do not flash a progress bar.
-    if (dom.busy.hidden) busyTimer = setTimeout(() => (dom.busy.hidden = !state.busy), BUSY_DELAY_MS);
-    const phase = busy.phase || Phase.STARTING;
-    const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
-    let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
-    // Streaming takes minutes: bytes done of total, read by both workers.
-    if (reading && phase === Phase.STREAMING) percent = ` ${Panels.gigabytes(busy.done)} of ${Panels.gigabytes(busy.total)} (${percent.trim()})`;
-    dom.progressLabel.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
-    if (reading) {
-      dom.progress.max = busy.total;
-      dom.progress.value = busy.done;
-    } else {
-      dom.progress.removeAttribute('value'); // indeterminate: a synchronous step in the worker
-    }
+    statusPanel.showBusy(busy);
   }
 
-  function setMessages({ error, notice }) {
-    if (error !== undefined) {
-      update(state, { error });
-      dom.error.hidden = !error;
-      dom.error.textContent = error || '';
-    }
-    if (notice !== undefined) {
-      update(state, { notice });
-      dom.notice.hidden = !notice;
-      dom.notice.textContent = notice || '';
-    }
+  function setMessages(messages) {
+    const { error, notice } = messages;
+    if (error !== undefined) update(state, { error });
+    if (notice !== undefined) update(state, { notice });
+    statusPanel.showMessages(messages);
   }
 
   // ---- the array chooser of a .npz (npz-chooser.js) -------------------------------------------
@@ -460,10 +443,6 @@
     const n = Math.round(Number(value));
     if (!Number.isFinite(n)) return lo;
     return Math.max(lo, Math.min(hi, n));
-  }
-
-  function capitalize(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
   }
 
   // ---- the view in the URL hash (url-state.js) -------------------------------------------------
@@ -554,9 +533,6 @@
     dom.defaultButton.addEventListener('click', () => {
       showChooser(null);
       loadDataset(defaultSource());
-    });
-    dom.cancelButton.addEventListener('click', () => {
-      if (state.busy) client.cancel(state.busy.requestId);
     });
 
     // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
