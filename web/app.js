@@ -1,8 +1,10 @@
-// The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
-// object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaNpzChooser, PcaShapeField,
-   PcaDatasetPanels, PcaFileDrop, PcaFigureKeys,
-   PcaControlsPanel, PcaStatusPanel */
+// The page's controller: state transitions, worker calls and wiring. DOM lookups happen once, in
+// `dom` below; the UI state lives in the one object made by state.js; every computation goes to
+// the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
+// shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
+// from `dom`, show what they are given and report the visitor's actions through callbacks.
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaStatusPanel,
+   PcaControlsPanel, PcaNpzChooser, PcaShapeField, PcaDatasetPanels, PcaFileDrop, PcaFigureKeys */
 (function () {
   'use strict';
 
@@ -17,6 +19,7 @@
     if (!element) throw new Error(`page element #${id} is missing`);
     return element;
   };
+  // Each piece gets its group of elements as it is.
   const dom = {
     body: document.body,
     heading: { name: byId('dataset-name'), streamedNote: byId('streamed-note') },
@@ -26,7 +29,6 @@
     figure: byId('figure'),
     variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
     eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
-    // The pieces below get their group of elements as it is.
     status: {
       box: byId('busy'),
       progress: byId('progress'),
