@@ -49,6 +49,13 @@ const PAGE_FILES = [
   'figure-view.js',
   'export.js',
   'url-state.js',
+  'npz-chooser.js',
+  'shape-field.js',
+  'dataset-panels.js',
+  'file-drop.js',
+  'figure-keys.js',
+  'controls-panel.js',
+  'status-panel.js',
   'app.js',
 ];
 

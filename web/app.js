@@ -1,13 +1,17 @@
-// The page: DOM wiring. DOM lookups happen once, in `dom` below; the UI state lives in the one
-// object made by state.js; every computation goes to the worker through worker-client.js.
-/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaCanvasImages, PcaExport, PcaUrlState */
+// The page's controller: state transitions, worker calls and wiring. DOM lookups happen once, in
+// `dom` below; the UI state lives in the one object made by state.js; every computation goes to
+// the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
+// shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
+// from `dom`, show what they are given and report the visitor's actions through callbacks.
+/* global PcaProtocol, PcaWorkerClient, PcaState, PcaFigureView, PcaExport, PcaUrlState, PcaStatusPanel,
+   PcaControlsPanel, PcaNpzChooser, PcaShapeField, PcaDatasetPanels, PcaFileDrop, PcaFigureKeys */
 (function () {
   'use strict';
 
-  const { Request, Phase } = PcaProtocol;
+  const { Request } = PcaProtocol;
   const { DEFAULTS, createState, update } = PcaState;
-  const { FigureView, drawVariance } = PcaFigureView;
-  const { makeCanvas, drawValues, drawSigned, minMax } = PcaCanvasImages;
+  const { FigureView } = PcaFigureView;
+  const Panels = PcaDatasetPanels;
 
   // ---- DOM lookups: the one place ----------------------------------------------------------
   const byId = (id) => {
@@ -15,52 +19,51 @@
     if (!element) throw new Error(`page element #${id} is missing`);
     return element;
   };
+  // Each piece gets its group of elements as it is.
   const dom = {
     body: document.body,
-    datasetName: byId('dataset-name'),
-    streamedNote: byId('streamed-note'),
+    heading: { name: byId('dataset-name'), streamedNote: byId('streamed-note') },
     dropZone: byId('drop-zone'),
     fileInput: byId('file-input'),
     defaultButton: byId('default-button'),
-    busy: byId('busy'),
-    progress: byId('progress'),
-    progressLabel: byId('progress-label'),
-    cancelButton: byId('cancel-button'),
-    error: byId('error'),
-    notice: byId('notice'),
-    prevSample: byId('prev-sample'),
-    nextSample: byId('next-sample'),
-    sampleInput: byId('sample-input'),
-    sampleCount: byId('sample-count'),
-    thumbs: byId('thumbs'),
-    kInput: byId('k-input'),
-    kMax: byId('k-max'),
-    stepInput: byId('step-input'),
-    speedInput: byId('speed-input'),
-    speedOutput: byId('speed-output'),
     figure: byId('figure'),
-    varianceChart: byId('variance-chart'),
-    varianceSummary: byId('variance-summary'),
-    eigenGallery: byId('eigen-gallery'),
-    eigenLegendGray: byId('eigen-legend-gray'),
-    eigenLegendRgb: byId('eigen-legend-rgb'),
-    exportHtml: byId('export-html'),
-    exportJson: byId('export-json'),
-    exportPng: byId('export-png'),
-    exportGif: byId('export-gif'),
-    gifProgress: byId('gif-progress'),
-    gifProgressBar: byId('gif-progress-bar'),
-    gifProgressLabel: byId('gif-progress-label'),
-    gifCancel: byId('gif-cancel'),
-    shapeDetails: byId('shape-details'),
-    shapeForm: byId('shape-form'),
-    shapeHeight: byId('shape-height'),
-    shapeWidth: byId('shape-width'),
-    chooser: byId('npz-chooser'),
-    chooserList: byId('npz-chooser-list'),
-    chooserHint: byId('npz-chooser-hint'),
-    chooserLoad: byId('npz-chooser-load'),
-    chooserCancel: byId('npz-chooser-cancel'),
+    variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
+    eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
+    status: {
+      box: byId('busy'),
+      progress: byId('progress'),
+      label: byId('progress-label'),
+      cancel: byId('cancel-button'),
+      error: byId('error'),
+      notice: byId('notice'),
+    },
+    controls: {
+      prev: byId('prev-sample'),
+      next: byId('next-sample'),
+      sample: byId('sample-input'),
+      sampleCount: byId('sample-count'),
+      thumbs: byId('thumbs'),
+      k: byId('k-input'),
+      kMax: byId('k-max'),
+      step: byId('step-input'),
+      speed: byId('speed-input'),
+      speedOutput: byId('speed-output'),
+    },
+    exports: {
+      html: byId('export-html'),
+      json: byId('export-json'),
+      png: byId('export-png'),
+      gif: byId('export-gif'),
+      gifProgress: { box: byId('gif-progress'), bar: byId('gif-progress-bar'), label: byId('gif-progress-label'), cancel: byId('gif-cancel') },
+    },
+    shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+    chooser: {
+      form: byId('npz-chooser'),
+      list: byId('npz-chooser-list'),
+      hint: byId('npz-chooser-hint'),
+      load: byId('npz-chooser-load'),
+      cancel: byId('npz-chooser-cancel'),
+    },
   };
 
   // ---- state, view, worker ------------------------------------------------------------------
@@ -75,6 +78,14 @@
   // The phases of the last load and the last figure refresh, in ms (read by scripts/bench).
   const timings = { load: null, figure: null, draw: null };
 
+  // Progress, error and notice: the panel shows them; state.busy, .error and .notice keep them.
+  const statusPanel = new PcaStatusPanel.StatusPanel(dom.status, {
+    onCancel: () => {
+      if (state.busy) client.cancel(state.busy.requestId);
+    },
+    formatBytes: Panels.gigabytes,
+  });
+
   const view = new FigureView(dom.figure, {
     onFrame: (frame) => {
       update(state, { frame });
@@ -83,12 +94,7 @@
   });
 
   // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
-  const exportControls = new PcaExport.ExportControls({
-    html: dom.exportHtml,
-    json: dom.exportJson,
-    png: dom.exportPng,
-    gif: dom.exportGif,
-    gifProgress: { box: dom.gifProgress, bar: dom.gifProgressBar, label: dom.gifProgressLabel, cancel: dom.gifCancel },
+  const exportControls = new PcaExport.ExportControls(Object.assign({}, dom.exports, {
     figureDiv: dom.figure,
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
     plainFigureJson: async (shown) => {
@@ -98,6 +104,27 @@
     },
     onError: (message) => setMessages({ error: message }),
     onNotice: (message) => setMessages({ notice: message }),
+  }));
+
+  // The .npz array chooser draws itself; what it offers is state.chooser.
+  const npzChooser = new PcaNpzChooser.NpzChooser(Object.assign({ returnFocus: dom.fileInput }, dom.chooser), {
+    onLoad: loadChosen,
+    onCancel: cancelChooser,
+  });
+
+  // The (N, D) image-shape field; the file it applies to is state.shapeFile.
+  const shapeField = new PcaShapeField.ShapeField(dom.shape, {
+    onApply: applyShape,
+    onInvalid: (error) => setMessages({ error, notice: null }),
+  });
+
+  // Sample, K, step and speed: the panel shows state and reports the visitor's changes.
+  const controls = new PcaControlsPanel.ControlsPanel(dom.controls, {
+    onSample: setSample,
+    onSampleBy: (delta) => setSample(state.sampleIndex + delta),
+    onComponents: setComponents,
+    onStep: setStep,
+    onSpeed: setSpeed,
   });
 
   const client = new PcaWorkerClient(self.PCA_WORKER_SOURCE, {
@@ -151,7 +178,7 @@
 
   async function openFile(file) {
     if (!file) return;
-    const imageShape = shapeField(); // for an (N, D) file; false: the field is wrong, and says so
+    const imageShape = shapeField.read(); // for an (N, D) file; false: the field is wrong, and says so
     if (imageShape === false) return;
     // A new file replaces a load under way.
     if (state.busy && currentLoad) client.cancel(state.busy.requestId);
@@ -220,7 +247,7 @@
         } else if (error.fatal) {
           setMessages({ error: `${what} ${dataset.name}: the computation stopped (${error.message}). A fresh engine was started.` });
         } else if (error.needsImageShape && !restore) {
-          setMessages({ error: `${what} ${dataset.name}: ${shapeNeededMessage(error.needsImageShape)}` });
+          setMessages({ error: `${what} ${dataset.name}: ${PcaShapeField.shapeNeededMessage(error.needsImageShape)}` });
         } else {
           setMessages({ error: `${what} ${dataset.name}: ${error.message}` });
         }
@@ -294,7 +321,7 @@
     }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
   }
 
-  // ---- thumbnails and eigen-images ----------------------------------------------------------
+  // ---- the thumbnail strip ------------------------------------------------------------------
   function thumbnailWindow(index) {
     const start = Math.floor(index / DEFAULTS.thumbnails) * DEFAULTS.thumbnails;
     return { start, count: DEFAULTS.thumbnails };
@@ -319,60 +346,20 @@
     renderThumbnails();
   }
 
-  // ---- rendering state into the DOM -----------------------------------------------------------
+  // ---- rendering state into the DOM (the dataset's panels: dataset-panels.js) -------------------
   function renderDataset() {
     const dataset = state.dataset;
     if (!dataset) return;
     const { info } = dataset;
-    const shape = `(${info.shape.join(', ')})`;
-    const member = info.archive ? ` › ${info.archive.member}` : '';
-    const model = info.basis
-      ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
-      : `${dataset.nComponents} components fitted`;
-    dom.datasetName.textContent =
-      `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.streamed ? info.streamed.totalSamples : info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
-      `dtype ${info.dtype}, shape ${shape}, ${model}`;
-    renderStreamed();
-    dom.sampleInput.max = String(info.samples - 1);
-    dom.sampleCount.textContent = `of 0–${info.samples - 1}`;
-    dom.kInput.max = String(dataset.nComponents);
-    dom.kMax.textContent = `max ${dataset.nComponents}`;
-    dom.stepInput.max = String(state.nComponents);
+    Panels.renderHeading(dom.heading, dataset);
+    dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
+    controls.setLimits(info.samples, dataset.nComponents);
     renderControls();
-    renderEigenImages();
-  }
-
-  // A streamed file (larger than memory): say that the PCA is over all of it and what is kept.
-  function renderStreamed() {
-    const { info, source } = state.dataset;
-    const streamed = info.streamed;
-    dom.streamedNote.hidden = !streamed;
-    dom.body.dataset.streamed = streamed ? 'true' : 'false';
-    dom.streamedNote.textContent = streamed
-      ? `${groupDigits(streamed.totalSamples)} images streamed (${gigabytes(source.size)}): PCA over all of them; ` +
-        `the first ${groupDigits(streamed.keptSamples)} are kept for display`
-      : '';
-  }
-
-  // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
-  function groupDigits(n) {
-    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-  }
-
-  function gigabytes(bytes) {
-    return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+    Panels.renderEigenImages(dom.eigen, dataset);
   }
 
   function renderControls() {
-    dom.sampleInput.value = String(state.sampleIndex);
-    dom.kInput.value = String(state.nComponents);
-    dom.stepInput.value = String(state.step);
-    dom.stepInput.max = String(state.nComponents);
-    dom.speedInput.value = String(state.frameDurationMs);
-    dom.speedOutput.textContent = `${state.frameDurationMs} ms`;
-    const n = state.dataset ? state.dataset.info.samples : 0;
-    dom.prevSample.disabled = !n || state.sampleIndex <= 0;
-    dom.nextSample.disabled = !n || state.sampleIndex >= n - 1;
+    controls.render(state, state.dataset ? state.dataset.info.samples : 0);
     renderHash();
   }
 
@@ -383,176 +370,47 @@
   }
 
   function renderVariance() {
-    const dataset = state.dataset;
-    if (!dataset) return;
-    const cumulative = drawVariance(dom.varianceChart, dataset.explainedVarianceRatio, state.nComponents);
-    // No variance at all: ratios are 0, not NaN, and the page says why.
-    const noVariance = !(dataset.totalVariance > 0);
-    dom.varianceSummary.dataset.noVariance = String(noVariance);
-    const basis = dataset.info.basis;
-    let source = '';
-    if (basis && !basis.explainedVariance && !basis.explainedVarianceRatio) {
-      source = ` (Estimated from the ${dataset.info.samples} loaded images: the basis file has no explained variance.)`;
-    } else if (basis && !basis.explainedVarianceRatio) {
-      source = ' (Explained variance from the basis file, as a share of the loaded images\' total variance.)';
-    } else if (basis) {
-      source = ' (Explained variance ratio from the basis file.)';
-    }
-    dom.varianceSummary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
-    dom.varianceSummary.textContent = noVariance
-      ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
-      : `The first ${state.nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.${source}`;
-  }
-
-  function renderEigenImages() {
-    const dataset = state.dataset;
-    const { height, width } = dataset.info;
-    const channels = dataset.info.channels || 1;
-    const size = height * width * channels;
-    dom.eigenLegendGray.hidden = channels === 3;
-    dom.eigenLegendRgb.hidden = channels !== 3;
-    const items = [];
-    const mean = makeCanvas(width, height);
-    const [lo, hi] = minMax(dataset.mean);
-    drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
-    items.push([mean, 'mean', 'Mean image']);
-    const shown = dataset.components.length / size;
-    for (let i = 0; i < shown; i++) {
-      const canvas = makeCanvas(width, height);
-      drawSigned(canvas, dataset.components, i * size, width, height, channels);
-      const ratio = dataset.explainedVarianceRatio[i];
-      items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${(100 * ratio).toFixed(1)}% of the variance`]);
-    }
-    dom.eigenGallery.replaceChildren(
-      ...items.map(([canvas, caption, title]) => {
-        const figure = document.createElement('figure');
-        canvas.setAttribute('role', 'img');
-        canvas.setAttribute('aria-label', title);
-        canvas.title = title;
-        const figcaption = document.createElement('figcaption');
-        figcaption.textContent = caption;
-        figure.append(canvas, figcaption);
-        return figure;
-      }),
-    );
+    if (state.dataset) Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
   }
 
   function renderThumbnails() {
-    const t = state.thumbnails;
-    if (!t || !state.dataset) {
-      dom.thumbs.replaceChildren();
-      return;
-    }
-    const channels = t.channels || 1;
-    const size = t.height * t.width * channels;
-    const { valueMin, valueMax } = state.dataset.info;
-    const buttons = [];
-    for (let i = 0; i < t.count; i++) {
-      const index = t.start + i;
-      const button = document.createElement('button');
-      button.type = 'button';
-      button.setAttribute('aria-label', `Sample ${index}`);
-      button.title = `Sample ${index}`;
-      button.dataset.index = String(index);
-      if (index === state.sampleIndex) button.setAttribute('aria-current', 'true');
-      const canvas = makeCanvas(t.width, t.height);
-      drawValues(canvas, t.pixels, i * size, t.width, t.height, channels, valueMin, valueMax);
-      button.append(canvas);
-      buttons.push(button);
-    }
-    dom.thumbs.replaceChildren(...buttons);
+    Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
   }
-
-  const BUSY_DELAY_MS = 150;
-  let busyTimer = 0;
 
   function setBusy(busy) {
     update(state, { busy });
     dom.body.dataset.busy = busy ? 'true' : 'false';
-    clearTimeout(busyTimer);
-    if (!busy) {
-      dom.busy.hidden = true;
-      return;
-    }
-    // Shown only when the work takes a moment: quick figure rebuilds do not flash a progress bar.
-    if (dom.busy.hidden) busyTimer = setTimeout(() => (dom.busy.hidden = !state.busy), BUSY_DELAY_MS);
-    const phase = busy.phase || Phase.STARTING;
-    const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
-    let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
-    // Streaming takes minutes: bytes done of total, read by both workers.
-    if (reading && phase === Phase.STREAMING) percent = ` ${gigabytes(busy.done)} of ${gigabytes(busy.total)} (${percent.trim()})`;
-    dom.progressLabel.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
-    if (reading) {
-      dom.progress.max = busy.total;
-      dom.progress.value = busy.done;
-    } else {
-      dom.progress.removeAttribute('value'); // indeterminate: a synchronous step in the worker
-    }
+    statusPanel.showBusy(busy);
   }
 
-  function setMessages({ error, notice }) {
-    if (error !== undefined) {
-      update(state, { error });
-      dom.error.hidden = !error;
-      dom.error.textContent = error || '';
-    }
-    if (notice !== undefined) {
-      update(state, { notice });
-      dom.notice.hidden = !notice;
-      dom.notice.textContent = notice || '';
-    }
+  function setMessages(messages) {
+    const { error, notice } = messages;
+    if (error !== undefined) update(state, { error });
+    if (notice !== undefined) update(state, { notice });
+    statusPanel.showMessages(messages);
   }
 
-  // ---- the array chooser of a .npz -----------------------------------------------------------
-  // chooser: {dataset, members, basis} or null (hide). Radio buttons (arrow keys move between
-  // them), arrays that cannot be loaded as images are shown disabled with the reason.
+  // ---- the array chooser of a .npz (npz-chooser.js) -------------------------------------------
+  // chooser: {dataset, members, basis} or null (hide).
   function showChooser(chooser) {
     update(state, { chooser });
-    const hadFocus = dom.chooser.contains(document.activeElement);
-    dom.chooser.hidden = !chooser;
-    if (!chooser) {
-      dom.chooserList.replaceChildren();
-      if (hadFocus) dom.fileInput.focus(); // keyboard users land on "Choose a file", not on <body>
-      return;
-    }
-    dom.chooserHint.textContent =
-      `${chooser.dataset.name} holds several arrays` +
-      (chooser.basis ? ' and a PCA basis (components, mean): choose the images to reconstruct from it.' : ': choose the stack of images to load.');
-    let first = null;
-    const rows = chooser.members.map((m) => {
-      const label = document.createElement('label');
-      const input = document.createElement('input');
-      input.type = 'radio';
-      input.name = 'npz-member';
-      input.value = m.name;
-      input.disabled = !m.image;
-      if (m.image && !first) first = input;
-      const text = document.createElement('span');
-      text.textContent = m.name;
-      const meta = document.createElement('span');
-      meta.className = 'meta';
-      const shape = m.shape ? `(${m.shape.join(', ')}${m.shape.length === 1 ? ',' : ''})` : '';
-      meta.textContent = [shape, m.dtype, m.image ? '' : `not images: ${m.note || 'unreadable'}`].filter(Boolean).join(' · ');
-      label.append(input, text, meta);
-      return label;
-    });
-    dom.chooserList.replaceChildren(...rows);
-    if (first) {
-      first.checked = true;
-      first.focus();
-    }
+    npzChooser.render(chooser);
   }
 
-  function loadChosen() {
+  function loadChosen(member) {
     const chooser = state.chooser;
     if (!chooser) return;
-    const picked = dom.chooserList.querySelector('input[name="npz-member"]:checked');
-    if (!picked) return;
     showChooser(null);
-    loadDataset(Object.assign({}, chooser.dataset, { member: picked.value }));
+    loadDataset(Object.assign({}, chooser.dataset, { member }));
   }
 
-  // ---- controls -----------------------------------------------------------------------------
+  function cancelChooser() {
+    const name = state.chooser && state.chooser.dataset.name;
+    showChooser(null);
+    setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
+  }
+
+  // ---- controls (their keyboard shortcuts: figure-keys.js) -------------------------------------
   function setSample(index) {
     if (!state.dataset) return;
     const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
@@ -587,44 +445,6 @@
     const n = Math.round(Number(value));
     if (!Number.isFinite(n)) return lo;
     return Math.max(lo, Math.min(hi, n));
-  }
-
-  function capitalize(text) {
-    return text.charAt(0).toUpperCase() + text.slice(1);
-  }
-
-  function isTyping(target) {
-    if (!target || !target.tagName) return false;
-    const tag = target.tagName.toLowerCase();
-    return tag === 'input' || tag === 'textarea' || tag === 'select' || target.isContentEditable;
-  }
-
-  function onKey(event) {
-    if (event.defaultPrevented || event.altKey || event.ctrlKey || event.metaKey) return;
-    if (isTyping(event.target) || !view.count) return;
-    const onButton = event.target.closest && event.target.closest('button, a, summary');
-    switch (event.key) {
-      case ' ':
-      case 'Spacebar':
-        if (onButton) return; // Space activates the focused button
-        view.toggle();
-        break;
-      case 'ArrowLeft':
-        view.step(-1);
-        break;
-      case 'ArrowRight':
-        view.step(1);
-        break;
-      case 'Home':
-        view.goTo(0);
-        break;
-      case 'End':
-        view.goTo(view.count - 1);
-        break;
-      default:
-        return;
-    }
-    event.preventDefault();
   }
 
   // ---- the view in the URL hash (url-state.js) -------------------------------------------------
@@ -676,62 +496,24 @@
     if (moved) loadThumbnails();
   }
 
-  // ---- the image shape of (N, D) files --------------------------------------------------------
-  // Rows of D values are shown as H×W images. The core infers a square when D is one; otherwise
-  // the visitor gives H and W in the field (also to override the square), and Apply reads the file
-  // again with them -- the last file refused, kept in state.shapeFile, or the (N, D) file on screen.
-
-  // The field's shape: {height, width}, null when both are empty (infer), false when it is not
-  // usable (the page says why).
-  function shapeField() {
-    const texts = [dom.shapeHeight.value.trim(), dom.shapeWidth.value.trim()];
-    if (!texts[0] && !texts[1]) return null;
-    const [height, width] = texts.map(Number);
-    if (![height, width].every((n) => Number.isInteger(n) && n >= 1)) {
-      setMessages({ error: `The image shape ${texts[0] || '?'} × ${texts[1] || '?'} is not valid: give a whole height and width of at least 1, or leave both empty for square images.`, notice: null });
-      revealShapeField();
-      return false;
-    }
-    return { height, width };
-  }
-
-  // H × W closest to a square with H·W = D (H <= W), as an example for the visitor.
-  function exampleShape(d) {
-    let height = Math.floor(Math.sqrt(d));
-    while (height > 1 && d % height !== 0) height -= 1;
-    return `${height} × ${d / height}`;
-  }
-
-  function shapeNeededMessage({ values }) {
-    return `${values} values per row is not a square image: give the image shape (height × width = ${values}, ` +
-      `e.g. ${exampleShape(values)}) and press Apply.`;
-  }
-
-  function revealShapeField() {
-    dom.shapeDetails.open = true;
-    dom.shapeHeight.focus();
-  }
-
+  // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
   // A load that failed for want of a shape, or with the shape given, can be retried with another
-  // shape without a new drop.
+  // shape without a new drop: Apply reads the last file refused (state.shapeFile) again, or the
+  // (N, D) file on screen.
   function shapeFailed(dataset, error) {
     const retry = !dataset.builtIn && Boolean(error.needsImageShape || dataset.imageShape);
     update(state, { shapeFile: retry ? dataset : null });
-    if (error.needsImageShape) revealShapeField();
+    if (error.needsImageShape) shapeField.reveal();
   }
 
-  // After a load: nothing to retry; the field shows the inferred shape of an (N, D) file as its
-  // placeholder (an empty field keeps inferring, so the next file is not read with a stale shape).
+  // After a load: nothing to retry.
   function shapeLoaded() {
     update(state, { shapeFile: null });
-    const { info } = state.dataset;
-    const flat = info.shape.length === 2;
-    dom.shapeHeight.placeholder = flat ? String(info.height) : 'H';
-    dom.shapeWidth.placeholder = flat ? String(info.width) : 'W';
+    shapeField.showInferred(state.dataset.info);
   }
 
   function applyShape() {
-    const imageShape = shapeField();
+    const imageShape = shapeField.read();
     if (imageShape === false) return;
     const shown = state.dataset && !state.dataset.builtIn && state.dataset.info.shape.length === 2 ? state.dataset : null;
     const target = state.shapeFile || shown;
@@ -745,10 +527,6 @@
 
   function wire() {
     window.addEventListener('hashchange', applyHash);
-    dom.shapeForm.addEventListener('submit', (event) => {
-      event.preventDefault(); // no navigation (the CSP has form-action 'none')
-      applyShape();
-    });
     dom.fileInput.addEventListener('change', () => {
       const file = dom.fileInput.files && dom.fileInput.files[0];
       dom.fileInput.value = ''; // the same file can be chosen again
@@ -758,54 +536,10 @@
       showChooser(null);
       loadDataset(defaultSource());
     });
-    dom.chooser.addEventListener('submit', (event) => {
-      event.preventDefault();
-      loadChosen();
-    });
-    dom.chooserCancel.addEventListener('click', () => {
-      const name = state.chooser && state.chooser.dataset.name;
-      showChooser(null);
-      setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
-    });
-    dom.cancelButton.addEventListener('click', () => {
-      if (state.busy) client.cancel(state.busy.requestId);
-    });
 
-    // The whole window accepts a dropped file; the drop zone shows it.
-    let dragDepth = 0;
-    const hasFiles = (event) => event.dataTransfer && Array.from(event.dataTransfer.types || []).includes('Files');
-    window.addEventListener('dragenter', (event) => {
-      if (!hasFiles(event)) return;
-      dragDepth += 1;
-      dom.body.classList.add('dragging');
-    });
-    window.addEventListener('dragleave', () => {
-      dragDepth = Math.max(0, dragDepth - 1);
-      if (!dragDepth) dom.body.classList.remove('dragging');
-    });
-    window.addEventListener('dragover', (event) => {
-      event.preventDefault();
-      if (event.dataTransfer) event.dataTransfer.dropEffect = 'copy';
-    });
-    window.addEventListener('drop', (event) => {
-      event.preventDefault();
-      dragDepth = 0;
-      dom.body.classList.remove('dragging');
-      const file = event.dataTransfer && event.dataTransfer.files && event.dataTransfer.files[0];
-      if (file) openFile(file);
-    });
-
-    dom.prevSample.addEventListener('click', () => setSample(state.sampleIndex - 1));
-    dom.nextSample.addEventListener('click', () => setSample(state.sampleIndex + 1));
-    dom.sampleInput.addEventListener('change', () => setSample(dom.sampleInput.value));
-    dom.thumbs.addEventListener('click', (event) => {
-      const button = event.target.closest('button[data-index]');
-      if (button) setSample(Number(button.dataset.index));
-    });
-    dom.kInput.addEventListener('change', () => setComponents(dom.kInput.value));
-    dom.stepInput.addEventListener('change', () => setStep(dom.stepInput.value));
-    dom.speedInput.addEventListener('input', () => setSpeed(dom.speedInput.value));
-    document.addEventListener('keydown', onKey);
+    // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
+    PcaFileDrop.bindFileDrop(window, dom.body, openFile);
+    PcaFigureKeys.bindFigureKeys(document, view);
   }
 
   // For the end-to-end tests and the curious: read-only views of the state.
