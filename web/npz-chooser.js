@@ -1,6 +1,6 @@
 // The chooser of a .npz archive's arrays, shown when an archive holds several stacks of images
 // (nothing is loaded until the visitor picks one). A form of radio buttons, so the keyboard works
-// as it does everywhere: arrow keys move between the arrays, Enter loads. Arrays that cannot be
+// as it does everywhere: arrow keys move between the arrays, Enter loads, Escape cancels. Arrays that cannot be
 // read as images are listed disabled, with the reason. This file only draws and reports: what is
 // offered lives in the page's one state (state.chooser), and app.js decides what Load and Cancel do.
 (function (root) {
@@ -9,7 +9,7 @@
   class NpzChooser {
     // elements: {form, list, hint, cancel, returnFocus}; returnFocus gets the focus when the
     // chooser closes while it had it (keyboard users land on "Choose a file", not on <body>).
-    // onLoad(memberName) on Load (or Enter), onCancel() on Cancel.
+    // onLoad(memberName) on Load (or Enter), onCancel() on Cancel (or Escape inside the chooser).
     constructor(elements, { onLoad, onCancel }) {
       this.elements = elements;
       elements.form.addEventListener('submit', (event) => {
@@ -18,6 +18,11 @@
         if (member !== null) onLoad(member);
       });
       elements.cancel.addEventListener('click', () => onCancel());
+      elements.form.addEventListener('keydown', (event) => {
+        if (event.key !== 'Escape' || event.altKey || event.ctrlKey || event.metaKey) return;
+        event.preventDefault();
+        onCancel();
+      });
     }
 
     // chooser: {dataset: {name}, members: [{name, shape, dtype, image, note}], basis} to show,

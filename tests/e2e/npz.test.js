@@ -87,7 +87,17 @@ describe('.npz archives', () => {
         }
 
         // Several arrays: the chooser lists them (labels cannot be images), keyboard only.
+        // Escape closes it: nothing loaded, the figure stays, the focus back on the file picker.
         const datasets = await h.datasetVersion(page);
+        const shownFigures = await h.figureVersion(page);
+        await h.dropFile(page, fixture('multi_compressed.npz'));
+        await page.waitForSelector('#npz-chooser', { state: 'visible', timeout: 30000 });
+        await page.keyboard.press('Escape');
+        await page.waitForSelector('#npz-chooser', { state: 'hidden' });
+        assert.equal(await page.textContent('#notice'), 'Not loaded: multi_compressed.npz. Still showing savez_compressed.npz.');
+        assert.equal(await page.evaluate(() => document.activeElement.id), 'file-input');
+        assert.equal(await h.datasetVersion(page), datasets);
+        assert.equal(await h.figureVersion(page), shownFigures);
         await h.dropFile(page, fixture('multi_compressed.npz'));
         await page.waitForSelector('#npz-chooser', { state: 'visible', timeout: 30000 });
         const rows = await page.$$eval('#npz-chooser-list label', (labels) =>
