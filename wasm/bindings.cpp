@@ -673,6 +673,11 @@ val finish_part(JsExplorer& self) {
     out.set("valueMin", static_cast<double>(part.value_min));
     out.set("valueMax", static_cast<double>(part.value_max));
     out.set("rows", state_val(part.rows));
+    val non_finite = val::object();
+    non_finite.set("count", static_cast<double>(part.non_finite.count));
+    non_finite.set("first", static_cast<double>(part.non_finite.first));
+    non_finite.set("overflow", static_cast<double>(part.non_finite.overflow));
+    out.set("nonFinite", non_finite);
     return out;
   });
 }
@@ -683,7 +688,7 @@ void merge_part(JsExplorer& self, val part_arg) {
     val part = std::move(part_arg);  // released before any JS error is thrown
     ok = run_guarded("merging a part of the file", [&] {
       if (part.typeOf().as<std::string>() != "object" || part.isNull())
-        throw Error("part must be an object {begin, end, valueMin, valueMax, rows} (got " +
+        throw Error("part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got " +
                     js_type(part) + ")");
       pcarecon::StreamedPart p;
       p.begin = whole_number(part["begin"].as<double>(), "part begin");
@@ -694,6 +699,12 @@ void merge_part(JsExplorer& self, val part_arg) {
       const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
       if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
       p.rows = accumulator_from(rows, d).state();
+      const val bad = part["nonFinite"];  // optional: none for a part without NaN/Inf
+      if (!bad.isUndefined() && !bad.isNull()) {
+        p.non_finite.count = uint64_t(whole_number(bad["count"].as<double>(), "part NaN count"));
+        p.non_finite.first = uint64_t(whole_number(bad["first"].as<double>(), "part first NaN"));
+        p.non_finite.overflow = uint64_t(whole_number(bad["overflow"].as<double>(), "part overflow count"));
+      }
       self.core.merge_part(p);
     });
   }

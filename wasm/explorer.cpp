@@ -429,7 +429,7 @@ StreamedPart Explorer::finish_part() {
   if (!pending_reader_) throw Error("no file is being read: begin a file before finishing it");
   StreamedPart part;
   try {
-    pending_reader_->finish();
+    pending_reader_->finish_data();  // NaN/Inf are handed over with the part, not reported here
     if (!pending_reader_->has_header())
       throw Error("file is truncated: it ends before the end of its .npy header (" +
                   plural(int64_t(pending_reader_->bytes_fed()), "byte", "bytes") + " read)");
@@ -441,8 +441,9 @@ StreamedPart Explorer::finish_part() {
                   "file is finished");
     part.begin = pending_reader_->first_row();
     part.end = pending_reader_->end_row();
+    part.non_finite = pending_reader_->non_finite();
     if (!s.rows) s.rows.emplace(pending_reader_->image_shape().values());
-    if (s.rows->count() != part.end - part.begin)
+    if (part.non_finite.count == 0 && s.rows->count() != part.end - part.begin)
       throw Error("internal error: " + std::to_string(s.rows->count()) + " of the " +
                   std::to_string(part.end - part.begin) + " samples of the part were accumulated");
     part.value_min = pending_reader_->value_min();
@@ -468,7 +469,15 @@ void Explorer::merge_part(const StreamedPart& part) {
   if (part.begin < 0 || part.end < part.begin || part.end > n)
     throw Error("part: " + range(part.begin, part.end) + " are not a range of the " +
                 std::to_string(n) + " samples");
-  if (part.rows.count != part.end - part.begin)
+  const auto& bad = part.non_finite;
+  const uint64_t part_values = static_cast<uint64_t>(part.end - part.begin) * static_cast<uint64_t>(d);
+  const uint64_t part_first = static_cast<uint64_t>(part.begin) * static_cast<uint64_t>(d);
+  if (bad.count > part_values || bad.overflow > bad.count ||
+      (bad.count > 0 && (bad.first < part_first || bad.first - part_first >= part_values)))
+    throw Error("part: its count of NaN or infinite values (" + std::to_string(bad.count) +
+                ", the first at value " + std::to_string(bad.first) + ") does not fit " +
+                range(part.begin, part.end));
+  if (bad.count == 0 && part.rows.count != part.end - part.begin)
     throw Error("part: its covariance holds " + std::to_string(part.rows.count) + " rows for " +
                 range(part.begin, part.end));
   std::vector<std::pair<int64_t, int64_t>> taken = s.parts;
@@ -478,6 +487,12 @@ void Explorer::merge_part(const StreamedPart& part) {
       throw Error("part: " + range(part.begin, part.end) + " overlap " + range(b, e) +
                   ", already read");
   if (part.begin == part.end) return;
+  if (bad.count > 0) {
+    // The file cannot load: finish_file() reports the NaN/Inf of every part, the first of them.
+    pending_reader_->add_non_finite(bad);
+    s.parts.emplace_back(part.begin, part.end);
+    return;
+  }
   const CovarianceAccumulator other = CovarianceAccumulator::from_state(part.rows);
   if (other.dim() != d)
     throw Error("part: its rows have " + std::to_string(other.dim()) + " values; the file's have " +

@@ -34,6 +34,9 @@ struct StreamedPart {
   float value_min = 0.f;  // meaningless when begin == end
   float value_max = 0.f;
   AccumulatorState rows;
+  // Its NaN/Inf values: merged, they make the file's finish_file() report every part's count
+  // and the first in the file. With any, `rows` is incomplete and is not merged.
+  NpyStreamReader::NonFinite non_finite;
 };
 
 // What the page shows about a stack: the file's header and how it maps onto images.

@@ -1060,7 +1060,7 @@ struct NpyStreamReader::State {
     }
   }
 
-  void finish() {
+  void finish(bool check_values) {
     if (!header) throw Error(incomplete_header_message(head.data(), head.size()));
     if (data_received < data_end) {
       throw Error(truncated_data_message(data_end - data_begin, data_received - data_begin));
@@ -1071,7 +1071,7 @@ struct NpyStreamReader::State {
       carry.clear();
       carry.shrink_to_fit();
     }
-    if (bad_count > 0) {
+    if (check_values && bad_count > 0) {
       const uint64_t ud = static_cast<uint64_t>(d), uw = static_cast<uint64_t>(image.width);
       const uint64_t uc = static_cast<uint64_t>(image.channels);
       const uint64_t sample = first_bad / ud, pixel = first_bad % ud / uc;
@@ -1159,7 +1159,23 @@ void NpyStreamReader::expect_total_size(uint64_t bytes) {
 }
 
 void NpyStreamReader::finish() {
-  guarded(state_->failure, this, state_->max_matrix_bytes, [&] { state_->finish(); });
+  guarded(state_->failure, this, state_->max_matrix_bytes, [&] { state_->finish(true); });
+}
+
+void NpyStreamReader::finish_data() {
+  guarded(state_->failure, this, state_->max_matrix_bytes, [&] { state_->finish(false); });
+}
+
+NpyStreamReader::NonFinite NpyStreamReader::non_finite() const {
+  return {state_->bad_count, state_->first_bad, state_->overflow_count};
+}
+
+void NpyStreamReader::add_non_finite(const NonFinite& other) {
+  if (other.count == 0) return;
+  State& s = *state_;
+  s.first_bad = s.bad_count == 0 ? other.first : std::min(s.first_bad, other.first);
+  s.bad_count += other.count;
+  s.overflow_count += other.overflow;
 }
 
 bool NpyStreamReader::has_header() const { return state_->header.has_value(); }

@@ -86,6 +86,21 @@ class NpyStreamReader {
   // Checks that exactly the announced data arrived and that no value was NaN or Inf; throws Error
   // (e.g. "file is truncated: expected 6272000 data bytes, found 1000") otherwise.
   void finish();
+  // finish() without the check of the values: for a part of a file read here and finished
+  // elsewhere, which hands its NaN/Inf over (non_finite) instead of reporting them alone.
+  void finish_data();
+
+  // The NaN and Inf values delivered so far: how many, the flat C index (sample·D + value) of the
+  // first in the file, and how many of them were float64 values too large for float32.
+  struct NonFinite {
+    uint64_t count = 0;
+    uint64_t first = 0;  // meaningful when count > 0
+    uint64_t overflow = 0;
+  };
+  NonFinite non_finite() const;
+  // Counts another part's NaN/Inf (of the same file) as read here, so that finish() reports the
+  // file's total and its first.
+  void add_non_finite(const NonFinite& other);
 
   bool has_header() const;
   const NpyHeader& header() const;   // requires has_header()

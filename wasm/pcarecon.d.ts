@@ -44,6 +44,9 @@ export interface StreamedPart {
   valueMin: number;
   valueMax: number;
   rows: AccumulatorState;
+  // Its NaN/Inf values (count, flat index of the first in the file, float64 overflows): merged,
+  // the file's finishFile() reports every part's. Optional for mergePart (none).
+  nonFinite?: { count: number; first: number; overflow: number };
 }
 
 // A model that came from a basis file instead of a fit (bring your own basis).

@@ -17,6 +17,7 @@ let sites;
 let tmp;
 let small; // 20000×28×28 uint8
 let large; // 150000×28×28 uint8, long enough to cancel in the middle
+let nonFinite; // 8000×28×28 float32 with NaN/Inf in both halves
 let reference; // scikit-learn over every row of `small`
 
 const KEPT = 3000;
@@ -43,6 +44,9 @@ x[-1, 10] = 255  # the extremes only beyond the kept rows
 x[-7, 20] = 0
 np.save(sys.argv[1], x.reshape(-1, 28, 28))
 np.save(sys.argv[2], images(6, 150000).reshape(-1, 28, 28))
+bad = images(7, 8000).astype('<f4')  # float32, with NaN/Inf in both workers' parts
+bad[100, 5], bad[5000, 30], bad[7999, 783] = np.nan, np.inf, np.nan
+np.save(sys.argv[3], bad.reshape(-1, 28, 28))
 pca = PCA(n_components=50, svd_solver='full').fit(x.astype(np.float64))
 json.dump({'ev': pca.explained_variance_.tolist(), 'ratio': pca.explained_variance_ratio_.tolist()}, sys.stdout)
 `;
@@ -53,9 +57,10 @@ before(async () => {
   tmp = h.tempDir('pcarecon-e2e-streamed-');
   small = path.join(tmp, 'streamed-20000.npy');
   large = path.join(tmp, 'streamed-150000.npy');
+  nonFinite = path.join(tmp, 'streamed-nan.npy');
   // One BLAS thread: on a busy machine OpenBLAS's spinning threads take minutes for seconds of work.
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
-  reference = JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT, small, large], { maxBuffer: 16 << 20, env }).toString());
+  reference = JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT, small, large, nonFinite], { maxBuffer: 16 << 20, env }).toString());
 });
 
 after(async () => {
@@ -160,6 +165,17 @@ describe('files larger than memory', () => {
       // The page still works: the next sample draws.
       await page.click('#next-sample');
       await h.waitForFigure(page, before.figure + 1);
+
+      // NaN and Inf in both workers' parts: one message for the whole file, the figure stays.
+      const errors = await h.errorVersion(page);
+      await h.pickFile(page, nonFinite);
+      await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, errors, { timeout: 60000 });
+      assert.equal(
+        await page.textContent('#error'),
+        'Could not open streamed-nan.npy: data contains 3 NaN or infinite values; the first is sample 100, row 0, column 5',
+      );
+      assert.equal(await page.textContent('#dataset-name'), before.name);
+      assert.equal(await h.figureVersion(page), before.figure + 1);
       h.assertStayedLocal(session, 'cancel');
     } finally {
       await session.close();

@@ -6,8 +6,10 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <cstring>
 #include <fstream>
 #include <iterator>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -194,6 +196,81 @@ TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[s
   CHECK(main.images().rows == whole.images().rows.topRows(200));
   main.fit(0);
   check_same_model(whole.model(), main.model(), 1e-9);
+}
+
+// Reads `bytes` in two parts as the page's two workers do (samples [0, split) in `main`, the rest
+// in a helper Explorer, merged) and returns finish_file()'s error, or "(no error)" (error_of.h).
+std::string two_part_error(Explorer& main, const std::vector<uint8_t>& bytes, int64_t d,
+                           int64_t split) {
+  Explorer helper;
+  stream_settings(main, d, 50);
+  helper.set_stream_above_bytes(0);
+  main.begin_file();
+  main.expect_file_size(bytes.size());
+  feed_range(main, bytes, 0, 4096, 4096);
+  const StreamedInfo layout = *main.pending_info()->streamed;
+  const uint64_t offset = layout.data_offset, sample = layout.sample_bytes;
+  const int64_t n = layout.total_samples;
+  main.read_rows(0, split);
+  feed_range(main, bytes, 4096, offset + split * sample, 4096);
+  helper.begin_file();
+  helper.expect_file_size(bytes.size());
+  feed_range(helper, bytes, 0, offset, offset);
+  helper.read_rows(split, n);
+  feed_range(helper, bytes, offset + split * sample, bytes.size(), 3333);
+  main.merge_part(helper.finish_part());  // a part with NaN is handed over, not refused alone
+  return error_of([&] { main.finish_file(); });
+}
+
+TEST_CASE("NaN in either part of a file read in two parts: every one counted, the first named",
+          "[streamed]") {
+  const std::vector<uint8_t> bytes = file_bytes("f4.npy");  // 2500 samples of 10×10
+  const int64_t d = 100, split = 1300;
+  const size_t data = bytes.size() - 2500 * 100 * 4;
+  const auto with_nan = [&](std::initializer_list<size_t> values) {
+    std::vector<uint8_t> out = bytes;
+    const float nan = std::numeric_limits<float>::quiet_NaN();
+    for (size_t v : values) std::memcpy(out.data() + data + 4 * v, &nan, 4);
+    return out;
+  };
+  Explorer previous_kept;
+  load(previous_kept, file_bytes("u8.npy"));
+  const auto check = [&](const std::vector<uint8_t>& file, const std::string& want) {
+    Explorer& ex = previous_kept;
+    CHECK(two_part_error(ex, file, d, split) == want);
+    CHECK(ex.info().samples == 3000);  // the previous stack stays
+    CHECK_FALSE(ex.reading());
+  };
+  // One in the first part, two in the helper's.
+  check(with_nan({10 * 100 + 23, 2000 * 100 + 5, 2400 * 100 + 99}),
+        "data contains 3 NaN or infinite values; the first is sample 10, row 2, column 3");
+  // Only in the helper's part: the file's message all the same.
+  check(with_nan({2400 * 100 + 99, 2000 * 100 + 5}),
+        "data contains 2 NaN or infinite values; the first is sample 2000, row 0, column 5");
+  // Only in the first part.
+  check(with_nan({7}), "data contains 1 NaN or infinite value; it is sample 0, row 0, column 7");
+  // And without any, it loads.
+  Explorer fresh;
+  CHECK(two_part_error(fresh, bytes, d, split) == "(no error)");
+  CHECK(fresh.info().streamed->total_samples == 2500);
+}
+
+TEST_CASE("a part's NaN count must fit its samples", "[streamed]") {
+  const std::vector<uint8_t> bytes = file_bytes("f4.npy");
+  Explorer main;
+  stream_settings(main, 100, 50);
+  main.begin_file();
+  feed_range(main, bytes, 0, 4096, 4096);
+  main.read_rows(0, 1300);
+  StreamedPart part;
+  part.begin = 1300;
+  part.end = 2500;
+  part.value_max = 1.f;
+  part.non_finite.count = 3;
+  part.non_finite.first = 17;  // sample 0: not in this part
+  CHECK(error_of([&] { main.merge_part(part); }) ==
+        "part: its count of NaN or infinite values (3, the first at value 17) does not fit "
+        "samples 1300 to 2500");
 }
 
 TEST_CASE("read_rows: parts of a streamed file only, chosen before they are passed",

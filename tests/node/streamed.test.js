@@ -11,6 +11,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { execFileSync } = require('node:child_process');
 const { startModule } = require('./module');
+const { npy } = require('./npy-bytes');
 
 let M;
 let DIR;
@@ -153,6 +154,39 @@ test('two Explorers reading the two parts, merged, give the same model (the page
   );
 });
 
+test('NaN in both parts: the helper hands its count over, the file\'s message counts all and names the first', () => {
+  // float32 (3000, 14, 14), NaN at sample 40 (kept part) and at samples 2500 and 2999 (helper).
+  const n = 3000;
+  const values = new Float32Array(n * D).map((_, i) => (i * 7919) % 251);
+  for (const at of [40 * D + 15, 2500 * D, 2999 * D + 195]) values[at] = NaN;
+  const bytes = npy('<f4', [n, 14, 14], new Uint8Array(values.buffer));
+  withExplorer((main) =>
+    withExplorer((helper) => {
+      main.setStreamAboveBytes(0);
+      main.setStreamWindowBytes(100 * D * 4);
+      main.beginFile(0, 0);
+      main.expectFileSize(bytes.length);
+      main.feed(bytes.subarray(0, 4096));
+      const { dataOffset, sampleBytes } = main.headerInfo().streamed;
+      const split = 1500;
+      main.readRows(0, split);
+      feedRange(main, bytes, 4096, dataOffset + split * sampleBytes, 50000);
+      helper.setStreamAboveBytes(0);
+      helper.beginFile(0, 0);
+      helper.expectFileSize(bytes.length);
+      helper.feed(bytes.subarray(0, dataOffset));
+      helper.readRows(split, n);
+      feedRange(helper, bytes, dataOffset + split * sampleBytes, bytes.length, 50000);
+      const part = helper.finishPart();
+      assert.deepEqual(part.nonFinite, { count: 2, first: 2500 * D, overflow: 0 });
+      main.mergePart(part);
+      assert.throws(() => main.finishFile(), {
+        message: 'data contains 3 NaN or infinite values; the first is sample 40, row 1, column 1',
+      });
+    }),
+  );
+});
+
 test('readRows and finishPart only for a streamed file; a cancelled stream keeps the stack', () => {
   const bytes = new Uint8Array(fs.readFileSync(FILE));
   withExplorer((ex) => {
@@ -174,6 +208,6 @@ test('readRows and finishPart only for a streamed file; a cancelled stream keeps
     assert.equal(ex.info().streamed, undefined);
     assert.equal(ex.variance().nSamples, N);
     assert.throws(() => ex.setStreamAboveBytes(-1), { message: 'streaming budget must be 0 or more (got -1)' });
-    assert.throws(() => ex.mergePart(null), { message: 'part must be an object {begin, end, valueMin, valueMax, rows} (got null)' });
+    assert.throws(() => ex.mergePart(null), { message: 'part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got null)' });
   });
 });
