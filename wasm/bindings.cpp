@@ -83,6 +83,33 @@ val guarded_val(const char* what, F&& f) {
   return result;
 }
 
+// The same for a call that takes a JS value, f(arg): `arg` is released before a JS error is thrown
+// (a thrown JS error unwinds no C++ frame, so a handle still held, or a string's heap memory,
+// would leak). A failed call's result was never assigned: undefined, or an empty string.
+template <class F>
+bool run_guarded_with(const char* what, val arg, F&& f) {
+  const val held = std::move(arg);
+  return run_guarded(what, [&] { f(held); });
+}
+template <class F>
+void guarded_void_with(const char* what, val arg, F&& f) {
+  if (!run_guarded_with(what, std::move(arg), std::forward<F>(f))) throw_pending_error();
+}
+template <class F>
+val guarded_val_with(const char* what, val arg, F&& f) {
+  val result = val::undefined();
+  if (!run_guarded_with(what, std::move(arg), [&](const val& a) { result = f(a); }))
+    throw_pending_error();
+  return result;
+}
+template <class F>
+std::string guarded_string_with(const char* what, val arg, F&& f) {
+  std::string result;
+  if (!run_guarded_with(what, std::move(arg), [&](const val& a) { result = f(a); }))
+    throw_pending_error();
+  return result;
+}
+
 std::string describe(double v) {
   char buffer[40];
   std::snprintf(buffer, sizeof buffer, "%.17g", v);
@@ -152,8 +179,9 @@ val info_val(const pcarecon::NpyHeader& header, const pcarecon::ImageShape& imag
 }
 
 val info_val(const pcarecon::StackInfo& s, bool has_values) {
-  val info = info_val(s.header, s.image, s.samples,
-                      has_values ? std::optional(std::pair(s.value_min, s.value_max)) : std::nullopt);
+  val info =
+      info_val(s.header, s.image, s.samples,
+               has_values ? std::optional(std::pair(s.value_min, s.value_max)) : std::nullopt);
   if (s.streamed) {
     val streamed = val::object();
     streamed.set("totalSamples", static_cast<double>(s.streamed->total_samples));
@@ -203,16 +231,11 @@ void begin_file(JsExplorer& self, double height, double width) {
 }
 
 void feed(JsExplorer& self, val chunk) {
-  bool ok;
-  {
-    val bytes = std::move(chunk);  // released before any JS error is thrown
-    ok = run_guarded("reading the file", [&] {
-      const val array = as_uint8_array(bytes, "the chunk");
-      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
-      self.core.feed(copy.data(), copy.size());
-    });
-  }
-  if (!ok) throw_pending_error();
+  guarded_void_with("reading the file", std::move(chunk), [&](const val& bytes) {
+    const val array = as_uint8_array(bytes, "the chunk");
+    const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+    self.core.feed(copy.data(), copy.size());
+  });
 }
 
 val header_info(JsExplorer& self) {
@@ -282,49 +305,43 @@ val model(JsExplorer& self) {
 }
 
 std::string figure_json(JsExplorer& self, val options_arg) {
-  std::string result;
-  bool ok;
-  {
-    val options = std::move(options_arg);  // released before any JS error is thrown
-    ok = run_guarded("building the figure", [&] {
-      if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
-        throw Error(
-            "figure options must be an object like {sampleIndex: 0, nComponents: 0, "
-            "step: 1, frameDurationMs: 100} (got " +
-            js_type(options) + ")");
-      for (const char* name : {"sampleIndex", "nComponents", "step", "frameDurationMs"}) {
-        const val field = options[name];
-        if (field.isUndefined())
-          throw Error(std::string("figure options: ") + name + " is missing");
-        if (!field.isNumber())
-          throw Error(std::string("figure options: ") + name + " must be a number (got " +
-                      js_type(field) + ")");
-      }
-      // binaryArrays is optional (default true); value_object needs every field present.
-      val complete = val::global("Object").call<val>("assign", val::object(), options);
-      const val binary = options["binaryArrays"];
-      if (binary.isUndefined())
-        complete.set("binaryArrays", true);
-      else if (!binary.isTrue() && !binary.isFalse())
-        throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) +
-                    ")");
-      const JsFigureOptions js = complete.as<JsFigureOptions>();
+  return guarded_string_with(
+      "building the figure", std::move(options_arg), [&](const val& options) {
+        if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
+          throw Error(
+              "figure options must be an object like {sampleIndex: 0, nComponents: 0, "
+              "step: 1, frameDurationMs: 100} (got " +
+              js_type(options) + ")");
+        for (const char* name : {"sampleIndex", "nComponents", "step", "frameDurationMs"}) {
+          const val field = options[name];
+          if (field.isUndefined())
+            throw Error(std::string("figure options: ") + name + " is missing");
+          if (!field.isNumber())
+            throw Error(std::string("figure options: ") + name + " must be a number (got " +
+                        js_type(field) + ")");
+        }
+        // binaryArrays is optional (default true); value_object needs every field present.
+        val complete = val::global("Object").call<val>("assign", val::object(), options);
+        const val binary = options["binaryArrays"];
+        if (binary.isUndefined())
+          complete.set("binaryArrays", true);
+        else if (!binary.isTrue() && !binary.isFalse())
+          throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) +
+                      ")");
+        const JsFigureOptions js = complete.as<JsFigureOptions>();
 
-      pcarecon::FigureOptions o;
-      o.sample_index = whole_number(js.sample_index, "sample index");
-      o.n_components = whole_number(js.n_components, "number of components");
-      o.step = whole_number(js.step, "step");
-      const int64_t duration = whole_number(js.frame_duration_ms, "frame duration");
-      if (duration < 0 || duration > 60000)
-        throw Error("frame duration must be between 0 and 60000 ms (got " +
-                    std::to_string(duration) + ")");
-      o.frame_duration_ms = static_cast<int>(duration);
-      o.binary_arrays = js.binary_arrays;
-      result = self.core.figure(o).dump();
-    });
-  }
-  if (!ok) throw_pending_error();
-  return result;
+        pcarecon::FigureOptions o;
+        o.sample_index = whole_number(js.sample_index, "sample index");
+        o.n_components = whole_number(js.n_components, "number of components");
+        o.step = whole_number(js.step, "step");
+        const int64_t duration = whole_number(js.frame_duration_ms, "frame duration");
+        if (duration < 0 || duration > 60000)
+          throw Error("frame duration must be between 0 and 60000 ms (got " +
+                      std::to_string(duration) + ")");
+        o.frame_duration_ms = static_cast<int>(duration);
+        o.binary_arrays = js.binary_arrays;
+        return self.core.figure(o).dump();
+      });
 }
 
 val image(JsExplorer& self, double sample_index) {
@@ -371,17 +388,12 @@ val basis_val(const pcarecon::Explorer& core) {
 }
 
 void set_basis_array(JsExplorer& self, std::string name_arg, val bytes_arg) {
-  bool ok;
-  {
-    val bytes = std::move(bytes_arg);  // released before any JS error is thrown
-    std::string name = std::move(name_arg);
-    ok = run_guarded("reading the basis", [&] {
-      const val array = as_uint8_array(bytes, "the array");
-      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
-      self.core.set_basis_array(name, copy.data(), copy.size());
-    });
-  }
-  if (!ok) throw_pending_error();
+  guarded_void_with("reading the basis", std::move(bytes_arg), [&](const val& bytes) {
+    const std::string name = std::move(name_arg);  // its memory released with the lambda's frame
+    const val array = as_uint8_array(bytes, "the array");
+    const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+    self.core.set_basis_array(name, copy.data(), copy.size());
+  });
 }
 
 val finish_file_with_basis(JsExplorer& self) {
@@ -400,44 +412,32 @@ val basis_info(JsExplorer& self) {
 // ---- Stateless helpers -----------------------------------------------------------------------
 
 val npy_info(val bytes_arg) {
-  val result = val::undefined();
-  bool ok;
-  {
-    val bytes = std::move(bytes_arg);
-    ok = run_guarded("reading the header", [&] {
-      const val array = as_uint8_array(bytes, "the file");
-      const size_t n = length_of(array);
-      // Only the header is needed: copy a growing prefix until it parses.
-      size_t take = std::min<size_t>(n, 4096);
-      for (;;) {
-        const std::vector<uint8_t> prefix = copy_in(array, take);
-        if (const auto header = pcarecon::parse_npy_header(prefix.data(), prefix.size())) {
-          // An (N, D) file whose D is not a square needs a size from the user: height and width
-          // are 0 then. Shapes that are never images (1-D, RGBA, ...) are refused here.
-          pcarecon::ImageShape image{0, 0};
-          if (header->shape.size() == 2 && header->shape[0] > 0 && header->shape[1] > 0) {
-            const int64_t d = header->shape[1];
-            int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
-            if (side * side == d) image = pcarecon::ImageShape{side, side};
-          } else {
-            image = pcarecon::image_shape_for(*header);
-          }
-          result =
-              info_val(*header, image, header->shape.empty() ? 0 : header->shape[0], std::nullopt);
-          return;
+  return guarded_val_with("reading the header", std::move(bytes_arg), [&](const val& bytes) {
+    const val array = as_uint8_array(bytes, "the file");
+    const size_t n = length_of(array);
+    // Only the header is needed: copy a growing prefix until it parses.
+    size_t take = std::min<size_t>(n, 4096);
+    for (;;) {
+      const std::vector<uint8_t> prefix = copy_in(array, take);
+      if (const auto header = pcarecon::parse_npy_header(prefix.data(), prefix.size())) {
+        // An (N, D) file whose D is not a square needs a size from the user: height and width
+        // are 0 then. Shapes that are never images (1-D, RGBA, ...) are refused here.
+        pcarecon::ImageShape image{0, 0};
+        if (header->shape.size() == 2 && header->shape[0] > 0 && header->shape[1] > 0) {
+          const int64_t d = header->shape[1];
+          int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
+          if (side * side == d) image = pcarecon::ImageShape{side, side};
+        } else {
+          image = pcarecon::image_shape_for(*header);
         }
-        if (take == n)
-          throw Error("file is truncated: it ends before the end of its .npy header (" +
-                      std::to_string(n) + (n == 1 ? " byte)" : " bytes)"));
-        take = std::min(n, take * 4);
+        return info_val(*header, image, header->shape.empty() ? 0 : header->shape[0], std::nullopt);
       }
-    });
-  }
-  if (!ok) {
-    result = val::undefined();
-    throw_pending_error();
-  }
-  return result;
+      if (take == n)
+        throw Error("file is truncated: it ends before the end of its .npy header (" +
+                    std::to_string(n) + (n == 1 ? " byte)" : " bytes)"));
+      take = std::min(n, take * 4);
+    }
+  });
 }
 
 // The header of a .npy file's first bytes, whatever its shape (the members of a .npz: images,
@@ -445,73 +445,50 @@ val npy_info(val bytes_arg) {
 // height = width = 0 and imageError = the reader's reason when it is not an image stack as it
 // stands. null while more bytes are needed.
 val npy_header(val bytes_arg) {
-  val result = val::undefined();
-  bool ok;
-  {
-    val bytes = std::move(bytes_arg);
-    ok = run_guarded("reading the header", [&] {
-      const val array = as_uint8_array(bytes, "the bytes");
-      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
-      const auto header = pcarecon::parse_npy_header(copy.data(), copy.size());
-      if (!header) {
-        result = val::null();
-        return;
-      }
-      val out = val::object();
-      out.set("shape", shape_array(header->shape));
-      out.set("dtype", header->descr);
-      out.set("fortranOrder", header->fortran_order);
-      out.set("version", header->version());
-      pcarecon::ImageShape image{0, 0};
-      std::string image_error;
-      try {
-        image = pcarecon::image_shape_for(*header);
-      } catch (const Error& e) {
-        image_error = e.what();
-      }
-      out.set("height", static_cast<double>(image.height));
-      out.set("width", static_cast<double>(image.width));
-      out.set("imageError", image_error.empty() ? val::null() : val(image_error));
-      result = out;
-    });
-  }
-  if (!ok) {
-    result = val::undefined();
-    throw_pending_error();
-  }
-  return result;
+  return guarded_val_with("reading the header", std::move(bytes_arg), [&](const val& bytes) {
+    const val array = as_uint8_array(bytes, "the bytes");
+    const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+    const auto header = pcarecon::parse_npy_header(copy.data(), copy.size());
+    if (!header) return val::null();
+    val out = val::object();
+    out.set("shape", shape_array(header->shape));
+    out.set("dtype", header->descr);
+    out.set("fortranOrder", header->fortran_order);
+    out.set("version", header->version());
+    pcarecon::ImageShape image{0, 0};
+    std::string image_error;
+    try {
+      image = pcarecon::image_shape_for(*header);
+    } catch (const Error& e) {
+      image_error = e.what();
+    }
+    out.set("height", static_cast<double>(image.height));
+    out.set("width", static_cast<double>(image.width));
+    out.set("imageError", image_error.empty() ? val::null() : val(image_error));
+    return out;
+  });
 }
 
 std::string fit_json(val bytes_arg, double n_components) {
-  std::string result;
-  bool ok;
-  {
-    val bytes = std::move(bytes_arg);
-    ok = run_guarded("fitting the model", [&] {
-      const int64_t k = whole_number(n_components, "number of components");
-      if (k < 0)
-        throw Error("number of components must be 0 (all) or at least 1 (got " + std::to_string(k) +
-                    ")");
-      pcarecon::ImageStack images;
-      {
-        const val array = as_uint8_array(bytes, "the file");
-        const std::vector<uint8_t> copy = copy_in(array, length_of(array));
-        // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
-        std::optional<pcarecon::ImageShape> rows_hint;
-        if (const auto header = pcarecon::parse_npy_header(copy.data(), copy.size()))
-          if (header->shape.size() == 2) rows_hint = pcarecon::ImageShape{1, header->shape[1]};
-        images = pcarecon::read_npy(copy.data(), copy.size(), rows_hint);
-      }
-      pcarecon::PcaOptions options;
-      options.n_components = k;
-      result = pcarecon::pca_model_json(pcarecon::fit_pca(images.rows, options)).dump();
-    });
-  }
-  if (!ok) {
-    std::string().swap(result);  // no heap memory left behind by the throw
-    throw_pending_error();
-  }
-  return result;
+  return guarded_string_with("fitting the model", std::move(bytes_arg), [&](const val& bytes) {
+    const int64_t k = whole_number(n_components, "number of components");
+    if (k < 0)
+      throw Error("number of components must be 0 (all) or at least 1 (got " + std::to_string(k) +
+                  ")");
+    pcarecon::ImageStack images;
+    {
+      const val array = as_uint8_array(bytes, "the file");
+      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+      // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
+      std::optional<pcarecon::ImageShape> rows_hint;
+      if (const auto header = pcarecon::parse_npy_header(copy.data(), copy.size()))
+        if (header->shape.size() == 2) rows_hint = pcarecon::ImageShape{1, header->shape[1]};
+      images = pcarecon::read_npy(copy.data(), copy.size(), rows_hint);
+    }
+    pcarecon::PcaOptions options;
+    options.n_components = k;
+    return pcarecon::pca_model_json(pcarecon::fit_pca(images.rows, options)).dump();
+  });
 }
 
 // ---- Split fits: a second worker accumulates part of the rows -----------------------------
@@ -571,19 +548,14 @@ void accumulate_rows(JsExplorer& self, double begin_arg, double end_arg) {
 }
 
 void fit_with(JsExplorer& self, double n_components, val state_arg) {
-  bool ok;
-  {
-    val state = std::move(state_arg);  // released before any JS error is thrown
-    ok = run_guarded("fitting the model", [&] {
-      if (!self.partial) throw Error("no partial covariance: call accumulateRows first");
-      const int64_t d = self.core.images().rows.cols();
-      pcarecon::CovarianceAccumulator all = std::move(*self.partial);
-      self.partial.reset();
-      all.merge(accumulator_from(state, d));
-      self.core.fit_from(whole_number(n_components, "number of components"), all);
-    });
-  }
-  if (!ok) throw_pending_error();
+  guarded_void_with("fitting the model", std::move(state_arg), [&](const val& state) {
+    if (!self.partial) throw Error("no partial covariance: call accumulateRows first");
+    const int64_t d = self.core.images().rows.cols();
+    pcarecon::CovarianceAccumulator all = std::move(*self.partial);
+    self.partial.reset();
+    all.merge(accumulator_from(state, d));
+    self.core.fit_from(whole_number(n_components, "number of components"), all);
+  });
 }
 
 // An accumulator's state as {dim, count, shift, sum, scatter} (scatter column-major D×D).
@@ -604,33 +576,28 @@ struct JsAccumulator {
 };
 
 void accumulator_add(JsAccumulator& self, val rows_arg, double dim) {
-  bool ok;
-  {
-    val rows = std::move(rows_arg);
-    ok = run_guarded("adding rows", [&] {
-      if (!rows.instanceof (val::global("Float32Array")))
-        throw Error("rows must be a Float32Array (got " + js_type(rows) + ")");
-      const int64_t d = whole_number(dim, "row length");
-      if (d < 1) throw Error("row length must be at least 1 (got " + std::to_string(d) + ")");
-      const size_t total = length_of(rows);
-      if (total % static_cast<size_t>(d) != 0)
-        throw Error(std::to_string(total) + " values are not whole rows of " + std::to_string(d));
-      if (!self.core) self.core.emplace(d);  // only once the first rows are known to be valid
-      // A block of rows at a time: the heap holds one block, whatever the array's size.
-      const int64_t n = static_cast<int64_t>(total) / d;
-      const int64_t block = std::max<int64_t>(1, (int64_t{4} << 20) / (d * 4));
-      pcarecon::RowMatrixF buffer;
-      for (int64_t r = 0; r < n; r += block) {
-        const int64_t b = std::min(block, n - r);
-        buffer.resize(b, d);
-        val(emscripten::typed_memory_view(static_cast<size_t>(b * d), buffer.data()))
-            .call<void>("set", rows.call<val>("subarray", static_cast<double>(r * d),
-                                              static_cast<double>((r + b) * d)));
-        self.core->add(buffer);
-      }
-    });
-  }
-  if (!ok) throw_pending_error();
+  guarded_void_with("adding rows", std::move(rows_arg), [&](const val& rows) {
+    if (!rows.instanceof (val::global("Float32Array")))
+      throw Error("rows must be a Float32Array (got " + js_type(rows) + ")");
+    const int64_t d = whole_number(dim, "row length");
+    if (d < 1) throw Error("row length must be at least 1 (got " + std::to_string(d) + ")");
+    const size_t total = length_of(rows);
+    if (total % static_cast<size_t>(d) != 0)
+      throw Error(std::to_string(total) + " values are not whole rows of " + std::to_string(d));
+    if (!self.core) self.core.emplace(d);  // only once the first rows are known to be valid
+    // A block of rows at a time: the heap holds one block, whatever the array's size.
+    const int64_t n = static_cast<int64_t>(total) / d;
+    const int64_t block = std::max<int64_t>(1, (int64_t{4} << 20) / (d * 4));
+    pcarecon::RowMatrixF buffer;
+    for (int64_t r = 0; r < n; r += block) {
+      const int64_t b = std::min(block, n - r);
+      buffer.resize(b, d);
+      val(emscripten::typed_memory_view(static_cast<size_t>(b * d), buffer.data()))
+          .call<void>("set", rows.call<val>("subarray", static_cast<double>(r * d),
+                                            static_cast<double>((r + b) * d)));
+      self.core->add(buffer);
+    }
+  });
 }
 
 val accumulator_state(JsAccumulator& self) {
@@ -683,32 +650,29 @@ val finish_part(JsExplorer& self) {
 }
 
 void merge_part(JsExplorer& self, val part_arg) {
-  bool ok;
-  {
-    val part = std::move(part_arg);  // released before any JS error is thrown
-    ok = run_guarded("merging a part of the file", [&] {
-      if (part.typeOf().as<std::string>() != "object" || part.isNull())
-        throw Error("part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got " +
-                    js_type(part) + ")");
-      pcarecon::StreamedPart p;
-      p.begin = whole_number(part["begin"].as<double>(), "part begin");
-      p.end = whole_number(part["end"].as<double>(), "part end");
-      p.value_min = static_cast<float>(part["valueMin"].as<double>());
-      p.value_max = static_cast<float>(part["valueMax"].as<double>());
-      const val rows = part["rows"];
-      const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
-      if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
-      p.rows = accumulator_from(rows, d).state();
-      const val bad = part["nonFinite"];  // optional: none for a part without NaN/Inf
-      if (!bad.isUndefined() && !bad.isNull()) {
-        p.non_finite.count = uint64_t(whole_number(bad["count"].as<double>(), "part NaN count"));
-        p.non_finite.first = uint64_t(whole_number(bad["first"].as<double>(), "part first NaN"));
-        p.non_finite.overflow = uint64_t(whole_number(bad["overflow"].as<double>(), "part overflow count"));
-      }
-      self.core.merge_part(p);
-    });
-  }
-  if (!ok) throw_pending_error();
+  guarded_void_with("merging a part of the file", std::move(part_arg), [&](const val& part) {
+    if (part.typeOf().as<std::string>() != "object" || part.isNull())
+      throw Error(
+          "part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got " +
+          js_type(part) + ")");
+    pcarecon::StreamedPart p;
+    p.begin = whole_number(part["begin"].as<double>(), "part begin");
+    p.end = whole_number(part["end"].as<double>(), "part end");
+    p.value_min = static_cast<float>(part["valueMin"].as<double>());
+    p.value_max = static_cast<float>(part["valueMax"].as<double>());
+    const val rows = part["rows"];
+    const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
+    if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
+    p.rows = accumulator_from(rows, d).state();
+    const val bad = part["nonFinite"];  // optional: none for a part without NaN/Inf
+    if (!bad.isUndefined() && !bad.isNull()) {
+      p.non_finite.count = uint64_t(whole_number(bad["count"].as<double>(), "part NaN count"));
+      p.non_finite.first = uint64_t(whole_number(bad["first"].as<double>(), "part first NaN"));
+      p.non_finite.overflow =
+          uint64_t(whole_number(bad["overflow"].as<double>(), "part overflow count"));
+    }
+    self.core.merge_part(p);
+  });
 }
 
 double live_explorer_count() { return g_live_explorers; }
