@@ -137,6 +137,36 @@ TEST_CASE("the display window keeps at least one row, at most the file", "[strea
   CHECK_FALSE(plain.info().streamed);
 }
 
+namespace {
+
+// Reads `bytes` in two parts as the page's two workers do: samples [0, split) into `main` (which
+// keeps `keep` rows), the rest into a helper Explorer. Returns the helper's part, not yet merged.
+StreamedPart read_in_two_parts(Explorer& main, const std::vector<uint8_t>& bytes, int64_t d,
+                               int64_t keep, int64_t split) {
+  stream_settings(main, d, keep);
+  main.begin_file();
+  main.expect_file_size(bytes.size());
+  feed_range(main, bytes, 0, 4096, 4096);  // the header and the first rows
+  REQUIRE(main.pending_info()->streamed);
+  const StreamedInfo layout = *main.pending_info()->streamed;
+  const uint64_t offset = layout.data_offset, sample = layout.sample_bytes;
+  main.read_rows(0, split);
+  feed_range(main, bytes, 4096, offset + split * sample, 4096);
+
+  Explorer helper;
+  helper.set_stream_above_bytes(0);
+  helper.begin_file();
+  helper.expect_file_size(bytes.size());
+  feed_range(helper, bytes, 0, offset, offset);
+  helper.read_rows(split, layout.total_samples);
+  feed_range(helper, bytes, offset + split * sample, bytes.size(), 3333);
+  StreamedPart part = helper.finish_part();
+  CHECK_FALSE(helper.reading());
+  return part;
+}
+
+}  // namespace
+
 TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[streamed]") {
   const std::vector<uint8_t> bytes = file_bytes("u8.npy");
   const int64_t d = 144, n = 3000, split = 1700;
@@ -144,26 +174,11 @@ TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[s
   load(whole, bytes);
   whole.fit(0);
 
-  Explorer main, helper;
-  stream_settings(main, d, 200);
-  helper.set_stream_above_bytes(0);
-  main.begin_file();
-  main.expect_file_size(bytes.size());
-  feed_range(main, bytes, 0, 5000, 5000);  // the header and the first rows
-  const StackInfo pending = *main.pending_info();
-  REQUIRE(pending.streamed);
-  const uint64_t offset = pending.streamed->data_offset, sample = pending.streamed->sample_bytes;
+  Explorer main;
+  const StreamedPart part = read_in_two_parts(main, bytes, d, 200, split);
+  const StreamedInfo layout = *main.pending_info()->streamed;
+  const uint64_t offset = layout.data_offset, sample = layout.sample_bytes;
   CHECK(sample == uint64_t(d));
-  main.read_rows(0, split);
-  feed_range(main, bytes, 5000, offset + split * sample, 4096);
-
-  helper.begin_file();
-  helper.expect_file_size(bytes.size());
-  feed_range(helper, bytes, 0, offset, offset);
-  helper.read_rows(split, n);
-  feed_range(helper, bytes, offset + split * sample, bytes.size(), 3333);
-  const StreamedPart part = helper.finish_part();
-  CHECK_FALSE(helper.reading());
   CHECK(part.begin == split);
   CHECK(part.end == n);
   CHECK(part.rows.count == n - split);
@@ -198,29 +213,16 @@ TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[s
   check_same_model(whole.model(), main.model(), 1e-9);
 }
 
-// Reads `bytes` in two parts as the page's two workers do (samples [0, split) in `main`, the rest
-// in a helper Explorer, merged) and returns finish_file()'s error, or "(no error)" (error_of.h).
+namespace {
+
+// finish_file()'s error for `bytes` read in two parts and merged, or "(no error)" (error_of.h).
 std::string two_part_error(Explorer& main, const std::vector<uint8_t>& bytes, int64_t d,
                            int64_t split) {
-  Explorer helper;
-  stream_settings(main, d, 50);
-  helper.set_stream_above_bytes(0);
-  main.begin_file();
-  main.expect_file_size(bytes.size());
-  feed_range(main, bytes, 0, 4096, 4096);
-  const StreamedInfo layout = *main.pending_info()->streamed;
-  const uint64_t offset = layout.data_offset, sample = layout.sample_bytes;
-  const int64_t n = layout.total_samples;
-  main.read_rows(0, split);
-  feed_range(main, bytes, 4096, offset + split * sample, 4096);
-  helper.begin_file();
-  helper.expect_file_size(bytes.size());
-  feed_range(helper, bytes, 0, offset, offset);
-  helper.read_rows(split, n);
-  feed_range(helper, bytes, offset + split * sample, bytes.size(), 3333);
-  main.merge_part(helper.finish_part());  // a part with NaN is handed over, not refused alone
+  main.merge_part(read_in_two_parts(main, bytes, d, 50, split));  // a part with NaN is handed over
   return error_of([&] { main.finish_file(); });
 }
+
+}  // namespace
 
 TEST_CASE("NaN in either part of a file read in two parts: every one counted, the first named",
           "[streamed]") {

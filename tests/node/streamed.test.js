@@ -69,6 +69,26 @@ function withExplorer(fn) {
   }
 }
 
+// Reads a streamed file in two parts as the page's two workers do: samples [0, split) into `main`
+// (which keeps 100 rows), the rest into `helper`; returns the helper's part, not yet merged.
+function readInTwoParts(main, helper, bytes, split) {
+  main.setStreamAboveBytes(0);
+  main.setStreamWindowBytes(100 * D * 4);
+  main.beginFile(0, 0);
+  main.expectFileSize(bytes.length);
+  main.feed(bytes.subarray(0, 4096));
+  const { dataOffset, sampleBytes, totalSamples } = main.headerInfo().streamed;
+  main.readRows(0, split);
+  feedRange(main, bytes, 4096, dataOffset + split * sampleBytes, 50000);
+  helper.setStreamAboveBytes(0);
+  helper.beginFile(0, 0);
+  helper.expectFileSize(bytes.length);
+  helper.feed(bytes.subarray(0, dataOffset));
+  helper.readRows(split, totalSamples);
+  feedRange(helper, bytes, dataOffset + split * sampleBytes, bytes.length, 50000);
+  return helper.finishPart();
+}
+
 function checkAgainstSklearn(ex) {
   ex.fit(0);
   const v = ex.variance();
@@ -120,28 +140,13 @@ test('two Explorers reading the two parts, merged, give the same model (the page
   const bytes = new Uint8Array(fs.readFileSync(FILE));
   withExplorer((main) =>
     withExplorer((helper) => {
-      main.setStreamAboveBytes(0);
-      main.setStreamWindowBytes(100 * D * 4);
-      main.beginFile(0, 0);
-      main.expectFileSize(bytes.length);
-      main.feed(bytes.subarray(0, 4096));
-      const pending = main.headerInfo();
-      const { dataOffset, sampleBytes } = pending.streamed;
       const split = 2100;
-      main.readRows(0, split);
-      helper.setStreamAboveBytes(0);
-      helper.beginFile(0, 0);
-      helper.expectFileSize(bytes.length);
-      helper.feed(bytes.subarray(0, dataOffset));
-      helper.readRows(split, N);
-      feedRange(helper, bytes, dataOffset + split * sampleBytes, bytes.length, 50000);
-      const part = helper.finishPart();
+      const part = readInTwoParts(main, helper, bytes, split);
       assert.equal(part.begin, split);
       assert.equal(part.end, N);
       assert.equal(part.rows.count, N - split);
       assert.equal(part.valueMax, 255);
       assert.ok(part.rows.scatter instanceof Float64Array && part.rows.scatter.length === D * D);
-      feedRange(main, bytes, 4096, dataOffset + split * sampleBytes, 50000);
       assert.throws(() => main.mergePart({ ...part, begin: 10 }), {
         message: 'part: its covariance holds 1900 rows for samples 10 to 4000',
       });
@@ -162,22 +167,7 @@ test('NaN in both parts: the helper hands its count over, the file\'s message co
   const bytes = npy('<f4', [n, 14, 14], new Uint8Array(values.buffer));
   withExplorer((main) =>
     withExplorer((helper) => {
-      main.setStreamAboveBytes(0);
-      main.setStreamWindowBytes(100 * D * 4);
-      main.beginFile(0, 0);
-      main.expectFileSize(bytes.length);
-      main.feed(bytes.subarray(0, 4096));
-      const { dataOffset, sampleBytes } = main.headerInfo().streamed;
-      const split = 1500;
-      main.readRows(0, split);
-      feedRange(main, bytes, 4096, dataOffset + split * sampleBytes, 50000);
-      helper.setStreamAboveBytes(0);
-      helper.beginFile(0, 0);
-      helper.expectFileSize(bytes.length);
-      helper.feed(bytes.subarray(0, dataOffset));
-      helper.readRows(split, n);
-      feedRange(helper, bytes, dataOffset + split * sampleBytes, bytes.length, 50000);
-      const part = helper.finishPart();
+      const part = readInTwoParts(main, helper, bytes, 1500);
       assert.deepEqual(part.nonFinite, { count: 2, first: 2500 * D, overflow: 0 });
       main.mergePart(part);
       assert.throws(() => main.finishFile(), {
