@@ -208,7 +208,10 @@ bool IntegerScatter::pack(const Eigen::Ref<const RowMatrixF>& rows, const int32_
         bad |= (static_cast<float>(xi) != x[j]) |
                (static_cast<uint32_t>(v + kMaxMagnitude) > 2u * kMaxMagnitude);
         out[j] = static_cast<int16_t>(v);
-        sums[j] += v;
+        // Added as unsigned, which wraps: the sums of good rows never do (each |v| <= 32767, and
+        // add() takes at most 256 rows), but a refused group's values can reach 2^30 each, and a
+        // signed overflow would be undefined even though those sums are thrown away.
+        sums[j] = static_cast<int32_t>(static_cast<uint32_t>(sums[j]) + static_cast<uint32_t>(v));
       }
     }
     if (bad) return false;
