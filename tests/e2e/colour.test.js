@@ -111,15 +111,9 @@ describe('colour images', () => {
           if (message.type() === 'warning') warnings.push(message.text());
         });
         for (const id of ['xy', 'x2y2', 'x3y3']) {
-          const box = await page.locator(`#figure .subplot.${id} image`).first().boundingBox();
-          await page.mouse.move(box.x + box.width * 0.6, box.y + box.height * 0.6);
-          const hover = await page.waitForFunction(() => {
-            const label = document.querySelector('#figure .hoverlayer .hovertext');
-            return label && { text: label.textContent, fill: label.querySelector('path').style.fill };
-          }).then((handle) => handle.jsonValue());
+          const hover = await h.hoverPanel(page, id);
           assert.match(hover.text, /^row \d+, column \d+.*R -?[\d.]+, G -?[\d.]+, B -?[\d.]+$/, `${id} hover`);
           assert.equal(hover.fill, 'rgb(255, 255, 255)', `${id}: hover box`);
-          await page.mouse.move(0, 0);
         }
         assert.deepEqual(warnings, [], 'no console warnings while hovering');
 

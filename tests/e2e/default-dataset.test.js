@@ -162,11 +162,22 @@ describe('the default dataset', () => {
         assert.equal(await page.locator('#eigen-gallery canvas').count(), 9, 'mean + 8 components');
         assert.equal(await page.locator('#thumbs canvas').count(), 24);
 
-        if (site === 1) {
-          await page.locator('#figure').click({ position: { x: 5, y: 5 } });
-          await page.keyboard.press('End');
-          await waitForK(page, 20);
-          await page.screenshot({ path: h.saveScreenshotPath('page-loaded.png') });
+        await page.locator('#figure').click({ position: { x: 5, y: 5 } });
+        await page.keyboard.press('End');
+        await waitForK(page, 20);
+        if (site === 1) await page.screenshot({ path: h.saveScreenshotPath('page-loaded.png') });
+
+        // Hover names the pixel's row and column and the value shown there (signed in the residual).
+        snapshot = await h.figureSnapshot(page);
+        const panels = { xy: ['value', snapshot.original], x2y2: ['value', snapshot.reconstruction], x3y3: ['residual', snapshot.residual] };
+        for (const [id, [word, z]] of Object.entries(panels)) {
+          const { text } = await h.hoverPanel(page, id, 0.37, 0.55);
+          const m = text.match(new RegExp(`^row (\\d+), column (\\d+)${word} (-?[\\d.]+(?:e[-+]?\\d+)?)$`));
+          assert.ok(m, `${id} hover: ${JSON.stringify(text)}`);
+          const [row, column, value] = [Number(m[1]), Number(m[2]), Number(m[3])];
+          assert.deepEqual([Math.abs(row - 15) <= 1, Math.abs(column - 10) <= 1], [true, true], `${id}: hovered pixel (${row}, ${column})`);
+          const shown = z[row][column];
+          assert.ok(Math.abs(value - shown) <= 5e-4 * Math.abs(shown) + 1e-9, `${id}: hover says ${value}, the pixel is ${shown}`);
         }
 
         h.assertStayedLocal(session, name);

@@ -159,6 +159,23 @@ async function figureSnapshot(page) {
   });
 }
 
+// Hovers the mouse over an image panel ('xy', 'x2y2', 'x3y3') at a fraction (fx, fy) of its picture
+// and returns plotly's hover label: {text, fill} (its text and its box colour); the mouse then
+// leaves the figure.
+async function hoverPanel(page, id, fx = 0.6, fy = 0.6) {
+  const box = await page.locator(`#figure .subplot.${id} image`).first().boundingBox();
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  const label = await page
+    .waitForFunction(() => {
+      const hover = document.querySelector('#figure .hoverlayer .hovertext');
+      return hover && { text: hover.textContent, fill: hover.querySelector('path').style.fill };
+    })
+    .then((handle) => handle.jsonValue());
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => !document.querySelector('#figure .hoverlayer .hovertext'));
+  return label;
+}
+
 // The pixels plotly painted for each image panel: its <image> element's picture drawn on a canvas
 // (an <image> href is a data: or blob: URL of the rendered picture), as {width, height, data}
 // summaries: how many pixels have red != green, how many distinct colours, and the RGBA bytes.
@@ -316,6 +333,7 @@ async function playWatched(page, lastK, check) {
 }
 
 module.exports = {
+  hoverPanel,
   playWatched,
   DEFAULT_DATASET,
   launchBrowser,
