@@ -470,7 +470,8 @@ void Explorer::merge_part(const StreamedPart& part) {
     throw Error("part: " + range(part.begin, part.end) + " are not a range of the " +
                 std::to_string(n) + " samples");
   const auto& bad = part.non_finite;
-  const uint64_t part_values = static_cast<uint64_t>(part.end - part.begin) * static_cast<uint64_t>(d);
+  const uint64_t part_values =
+      static_cast<uint64_t>(part.end - part.begin) * static_cast<uint64_t>(d);
   const uint64_t part_first = static_cast<uint64_t>(part.begin) * static_cast<uint64_t>(d);
   if (bad.count > part_values || bad.overflow > bad.count ||
       (bad.count > 0 && (bad.first < part_first || bad.first - part_first >= part_values)))

@@ -7,9 +7,9 @@
 //
 // Input: records [role: 1 byte][length: 2 bytes, little-endian][that many bytes], until the input
 // ends (a record cut short takes what is left). role % 5: 0 the images (fed in chunks of 1 to 61
-// bytes, from the role byte), 1 components, 2 mean, 3 explained_variance, 4 explained_variance_ratio.
-// Seeds: tests/fuzz/corpus-npz-arrays/, the arrays of NumPy-written basis archives
-// (tests/fuzz/make_corpus.py).
+// bytes, from the role byte), 1 components, 2 mean, 3 explained_variance, 4
+// explained_variance_ratio. Seeds: tests/fuzz/corpus-npz-arrays/, the arrays of NumPy-written basis
+// archives (tests/fuzz/make_corpus.py).
 //
 // Every failure must be a pcarecon::Error with a message that leaves the loaded stack and model
 // as they were and no file being read; every success must give a model of finite numbers whose
@@ -33,7 +33,8 @@ void fail(const char* what) {
 }
 
 void check_finite(const nlohmann::json& j) {
-  if (j.is_number_float() && !std::isfinite(j.get<double>())) fail("a non-finite number in the figure");
+  if (j.is_number_float() && !std::isfinite(j.get<double>()))
+    fail("a non-finite number in the figure");
   if (j.is_structured())
     for (const auto& item : j) check_finite(item);
 }
@@ -65,7 +66,8 @@ std::vector<Record> records(const uint8_t* data, size_t size) {
   return out;
 }
 
-const char* const kBasisNames[] = {"", "components", "mean", "explained_variance", "explained_variance_ratio"};
+const char* const kBasisNames[] = {"", "components", "mean", "explained_variance",
+                                   "explained_variance_ratio"};
 
 // A known stack of two 1×1 images, with a fitted model, that any failure must leave in place.
 pcarecon::Explorer& explorer() {
