@@ -5,43 +5,21 @@
 // given as the components of a basis (bring your own basis) for a known stack: refused with a
 // message and nothing changed, or a model of finite numbers.
 
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 
 #include "error.h"
 #include "explorer.h"
+#include "fuzz_checks.h"
 
 namespace {
 
-void fail(const char* what) {
-  std::fprintf(stderr, "%s\n", what);
-  std::abort();
-}
-
-void check_finite(const nlohmann::json& j) {
-  if (j.is_number_float() && !std::isfinite(j.get<double>()))
-    fail("a non-finite number in the figure");
-  if (j.is_structured())
-    for (const auto& item : j) check_finite(item);
-}
-
-// A known stack of two 1×1 images, as a .npy file.
-const std::string& known_file() {
-  static const std::string file = [] {
-    const uint8_t magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-    std::string out(reinterpret_cast<const char*>(magic), sizeof magic);
-    std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1, 1), }";
-    dict.resize(117, ' ');
-    return out + dict + "\n" + std::string("\x01\x02", 2);
-  }();
-  return file;
-}
+using pcarecon_fuzz::check_finite;
+using pcarecon_fuzz::fail;
+using pcarecon_fuzz::known_stack_file;
 
 void feed_known(pcarecon::Explorer& e) {
-  e.feed(reinterpret_cast<const uint8_t*>(known_file().data()), known_file().size());
+  e.feed(reinterpret_cast<const uint8_t*>(known_stack_file().data()), known_stack_file().size());
 }
 
 // The input as a basis' components for the known stack (D = 1), with a mean of 1.5.
@@ -55,12 +33,9 @@ void fuzz_basis(const uint8_t* data, size_t size) {
     return e;
   }();
   static const std::string mean = [] {
-    const uint8_t magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-    std::string out(reinterpret_cast<const char*>(magic), sizeof magic);
-    std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }";
-    dict.resize(117, ' ');
     const float value = 1.5f;
-    return out + dict + "\n" + std::string(reinterpret_cast<const char*>(&value), 4);
+    return pcarecon_fuzz::npy_file("{'descr': '<f4', 'fortran_order': False, 'shape': (1,), }",
+                                   std::string(reinterpret_cast<const char*>(&value), 4));
   }();
   try {
     explorer->begin_file();
@@ -69,8 +44,9 @@ void fuzz_basis(const uint8_t* data, size_t size) {
     explorer->set_basis_array("mean", reinterpret_cast<const uint8_t*>(mean.data()), mean.size());
     explorer->finish_file_with_basis();
     const auto& m = explorer->model();
-    if (!explorer->basis_source() || !m.components.allFinite() || !m.explained_variance.allFinite() ||
-        !m.explained_variance_ratio.allFinite() || !m.singular_values.allFinite())
+    if (!explorer->basis_source() || !m.components.allFinite() ||
+        !m.explained_variance.allFinite() || !m.explained_variance_ratio.allFinite() ||
+        !m.singular_values.allFinite())
       fail("a basis gave a model with non-finite numbers");
   } catch (const pcarecon::Error& e) {
     if (std::string(e.what()).empty()) fail("an error without a message");

@@ -15,29 +15,18 @@
 // as they were and no file being read; every success must give a model of finite numbers whose
 // figure (for small stacks) holds only finite numbers.
 
-#include <cmath>
 #include <cstdint>
-#include <cstdio>
-#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "error.h"
 #include "explorer.h"
+#include "fuzz_checks.h"
 
 namespace {
 
-void fail(const char* what) {
-  std::fprintf(stderr, "%s\n", what);
-  std::abort();
-}
-
-void check_finite(const nlohmann::json& j) {
-  if (j.is_number_float() && !std::isfinite(j.get<double>()))
-    fail("a non-finite number in the figure");
-  if (j.is_structured())
-    for (const auto& item : j) check_finite(item);
-}
+using pcarecon_fuzz::check_finite;
+using pcarecon_fuzz::fail;
 
 struct Record {
   int role = 0;
@@ -72,11 +61,7 @@ const char* const kBasisNames[] = {"", "components", "mean", "explained_variance
 // A known stack of two 1×1 images, with a fitted model, that any failure must leave in place.
 pcarecon::Explorer& explorer() {
   static pcarecon::Explorer* e = [] {
-    const uint8_t magic[] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-    std::string file(reinterpret_cast<const char*>(magic), sizeof magic);
-    std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1, 1), }";
-    dict.resize(117, ' ');
-    file += dict + "\n" + std::string("\x01\x02", 2);
+    const std::string& file = pcarecon_fuzz::known_stack_file();
     auto* made = new pcarecon::Explorer();
     made->begin_file();
     made->feed(reinterpret_cast<const uint8_t*>(file.data()), file.size());
