@@ -14,6 +14,12 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
   }
 
+  // A share as a percentage with one decimal, as the figure's title (wasm/figure.cpp percent()):
+  // short of the whole, it never shows as 100.0.
+  function percent(ratio) {
+    return ratio < 1 - 1e-9 && 100 * ratio >= 99.95 ? '>99.9' : (100 * ratio).toFixed(1);
+  }
+
   function gigabytes(bytes) {
     return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
   }
@@ -56,7 +62,7 @@
     summary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
     summary.textContent = noVariance
       ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
-      : `The first ${nComponents} of ${dataset.nComponents} components explain ${(100 * cumulative).toFixed(1)}% of the variance.${source}`;
+      : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
   }
 
   // elements: {gallery, legendGray, legendRgb}: the mean, then the components the dataset holds.
@@ -76,7 +82,7 @@
       const canvas = makeCanvas(width, height);
       drawSigned(canvas, dataset.components, i * size, width, height, channels);
       const ratio = dataset.explainedVarianceRatio[i];
-      items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${(100 * ratio).toFixed(1)}% of the variance`]);
+      items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${percent(ratio)}% of the variance`]);
     }
     gallery.replaceChildren(
       ...items.map(([canvas, caption, title]) => {

@@ -88,6 +88,20 @@ describe('files from the visitor', () => {
         assert.ok(h.maxAbsDiff(plain.first.reconstruction, reference.k['0']) <= tolerance, 'k = 0 is the mean');
         assert.ok(h.maxAbsDiff(plain.last.reconstruction, reference.k[String(PLAIN_K)]) <= tolerance, 'k = K matches scikit-learn');
         assert.equal(await page.getAttribute('body', 'data-fit-count'), '2');
+        // Five components explain 99.992 % (scikit-learn): short of the whole, never "100.0%".
+        let figures = await h.figureVersion(page);
+        await page.fill('#k-input', '5');
+        await page.press('#k-input', 'Enter');
+        await h.waitForFigure(page, figures + 1);
+        assert.equal(await page.textContent('#variance-summary'), 'The first 5 of 40 components explain >99.9% of the variance.');
+        await page.locator('#figure').click({ position: { x: 5, y: 5 } });
+        await page.keyboard.press('End');
+        await page.waitForFunction(() => Number(document.body.dataset.frameK) === 5);
+        assert.match((await h.figureSnapshot(page)).title, /k = 5 of 5 components — >99\.9% of variance/);
+        figures = await h.figureVersion(page);
+        await page.fill('#k-input', String(PLAIN_K));
+        await page.press('#k-input', 'Enter');
+        await h.waitForFigure(page, figures + 1);
 
         const fortran = await load(page, fixture('fortran64.npy'), 'pick');
         assert.match(await page.textContent('#dataset-name'), /fortran64\.npy: 40 images of 9×7, dtype <f8/);

@@ -207,6 +207,27 @@ TEST_CASE("slider, buttons and frame titles follow the frames", "[figure]") {
   CHECK(layout.at("title").at("text") == first_title);
 }
 
+TEST_CASE("a share of the variance short of the whole never shows as 100.0%", "[figure]") {
+  // Three uncorrelated pixels, the third with 1/20 000 of the others' variance: two components
+  // explain 99.995 %.
+  ImageStack stack;
+  stack.image = {1, 3};
+  stack.rows.resize(4, 3);
+  stack.rows << 1, 0, 0.005f, -1, 0, 0.005f, 0, 1, -0.005f, 0, -1, -0.005f;
+  stack.value_min = stack.rows.minCoeff();
+  stack.value_max = stack.rows.maxCoeff();
+  const PcaModel model = fit(stack, 3);
+  const double two = model.explained_variance_ratio.head(2).sum();
+  REQUIRE((two > 0.9995 && two < 1 - 1e-6));
+  const json figure = build_figure(stack, model, FigureOptions{});
+  const auto title = [&](int k) -> std::string {
+    return figure.at("frames").at(k).at("layout").at("title").at("text");
+  };
+  CHECK(title(1).find(" \u2014 50.0% of variance") != std::string::npos);
+  CHECK(title(2).find(" \u2014 >99.9% of variance") != std::string::npos);
+  CHECK(title(3).find(" \u2014 100.0% of variance") != std::string::npos);
+}
+
 TEST_CASE("colour ranges are the same in every frame", "[figure]") {
   const ImageStack stack = random_stack(25, 5, 6, 4, 3.f);
   const PcaModel model = fit(stack, 6);
