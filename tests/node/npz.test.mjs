@@ -1,22 +1,21 @@
-'use strict';
-// web/npz.js on archives written by NumPy (np.savez, np.savez_compressed) and Python's zipfile
+// web/worker/npz.js on archives written by NumPy (np.savez, np.savez_compressed) and Python's zipfile
 // (tests/fixtures/npz_cases.py): the member list and every member's bytes as zipfile reads them
 // (stored and deflated, Zip64 local headers as NumPy writes them, a Zip64 central directory),
 // clear errors for bad archives, a basis file through the shipped module with no fit, and a
 // seeded mutation fuzz of NumPy-written archives through npz.js and the module, as the page's
 // worker loads them (every outcome a result or an Error with a message, never a hang).
 
-const { test, before, after, describe } = require('node:test');
-const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
-const shared = require('./module');
-const PcaNpz = require(path.join(shared.ROOT, 'web', 'npz.js'));
-const PcaArchiveLoader = require(path.join(shared.ROOT, 'web', 'archive-loader.js'));
+import shared from './module.js';
+import * as Npz from '../../web/worker/npz.js';
+import * as ArchiveLoader from '../../web/worker/archive-loader.js';
 
 let M;
 let DIR;
@@ -39,7 +38,7 @@ after(() => {
 async function sha256OfMember(blob, member, chunkBytes) {
   const hash = crypto.createHash('sha256');
   let chunks = 0;
-  await PcaNpz.streamMember(blob, member, (bytes) => {
+  await Npz.streamMember(blob, member, (bytes) => {
     hash.update(bytes);
     chunks += 1;
   }, { chunkBytes });
@@ -66,7 +65,7 @@ describe('npz.js on archives NumPy wrote', () => {
     assert.ok(good.length >= 12, 'the fixture set');
     for (const [name, expected] of good) {
       const blob = blobOf(name);
-      const members = await PcaNpz.listMembers(blob);
+      const members = await Npz.listMembers(blob);
       assert.deepEqual(
         members.map((m) => [m.name, m.size, m.compressedSize, m.method, m.crc32]),
         expected.members.map((m) => [m.name, m.size, m.compress_size, m.compress_type, m.crc]),
@@ -87,7 +86,7 @@ describe('npz.js on archives NumPy wrote', () => {
     assert.equal(raw.readUInt16LE(28), 20, 'a Zip64 extra field in the local header, as NumPy writes it');
     // The big members arrive in several chunks, stored and deflated alike.
     for (const name of ['big.npz', 'big_compressed.npz']) {
-      const [member] = await PcaNpz.listMembers(blobOf(name));
+      const [member] = await Npz.listMembers(blobOf(name));
       assert.ok((await sha256OfMember(blobOf(name), member, 1 << 16)).chunks > 4, name);
     }
   });
@@ -96,7 +95,7 @@ describe('npz.js on archives NumPy wrote', () => {
     const raw = fs.readFileSync(file('zip64_central.npz'));
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'a Zip64 end record');
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x07])), 'a Zip64 locator');
-    const members = await PcaNpz.listMembers(new Blob([raw]));
+    const members = await Npz.listMembers(new Blob([raw]));
     assert.deepEqual(members.map((m) => m.name), ['images.npy', 'labels.npy']);
     assert.ok(members.every((m) => m.localHeaderOffset !== 0xffffffff && m.size !== 0xffffffff));
   });
@@ -104,8 +103,8 @@ describe('npz.js on archives NumPy wrote', () => {
   test('the first bytes of a member hold its .npy header, read without the rest', async () => {
     for (const name of ['multi.npz', 'multi_compressed.npz', 'big_compressed.npz']) {
       const blob = blobOf(name);
-      for (const member of await PcaNpz.listMembers(blob)) {
-        const head = await PcaNpz.readMemberHead(blob, member, 256);
+      for (const member of await Npz.listMembers(blob)) {
+        const head = await Npz.readMemberHead(blob, member, 256);
         assert.equal(head.length, Math.min(256, member.size));
         const header = M.npyHeader(head);
         assert.ok(header, `${name}: ${member.name}`);
@@ -113,8 +112,8 @@ describe('npz.js on archives NumPy wrote', () => {
       }
     }
     const blob = blobOf('multi.npz');
-    const [train, test, labels] = await PcaNpz.listMembers(blob);
-    const describe = async (m) => M.npyHeader(await PcaNpz.readMemberHead(blob, m, 4096));
+    const [train, test, labels] = await Npz.listMembers(blob);
+    const describe = async (m) => M.npyHeader(await Npz.readMemberHead(blob, m, 4096));
     assert.deepEqual((await describe(train)).shape, [40, 9, 7]);
     assert.equal((await describe(test)).dtype, '|u1');
     const labelHeader = await describe(labels);
@@ -141,7 +140,7 @@ describe('npz.js on archives NumPy wrote', () => {
       const blob = blobOf(name);
       let message = null;
       try {
-        for (const member of await PcaNpz.listMembers(blob)) await PcaNpz.streamMember(blob, member, () => {});
+        for (const member of await Npz.listMembers(blob)) await Npz.streamMember(blob, member, () => {});
       } catch (error) {
         assert.ok(error instanceof Error, `${name}: an Error`);
         message = error.message;
@@ -149,19 +148,19 @@ describe('npz.js on archives NumPy wrote', () => {
       assert.ok(message, `${name} must be refused`);
       assert.match(message, expected[name], `${name}: ${message}`);
     }
-    await assert.rejects(PcaNpz.listMembers(new Blob([])), { message: 'not a .npz archive: the file is empty' });
+    await assert.rejects(Npz.listMembers(new Blob([])), { message: 'not a .npz archive: the file is empty' });
   });
 
   test('crc32 is zip\'s CRC-32', () => {
-    assert.equal(PcaNpz.crc32(Buffer.from('123456789')), 0xcbf43926);
-    assert.equal(PcaNpz.crc32(new Uint8Array(0)), 0);
+    assert.equal(Npz.crc32(Buffer.from('123456789')), 0xcbf43926);
+    assert.equal(Npz.crc32(new Uint8Array(0)), 0);
   });
 });
 
 // The worker's own archive loading (web/archive-loader.js) with the module: resolves with
 // {info} or {choose} (several stacks of images), or rejects with an Error.
 function loadArchive(ex, blob, options = {}) {
-  return PcaArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
+  return ArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
 }
 
 describe('the worker\'s archive loader', () => {
@@ -206,7 +205,7 @@ describe('the worker\'s archive loader', () => {
           progress: (done, total) => seen.push([done, total]),
           cancelled: () => seen.length > 2,
         }),
-        (error) => error.cancelled === true && error.message === 'cancelled',
+        (error) => error.code === 'cancelled' && error.message === 'cancelled',
       );
       assert.ok(seen.length > 2 && seen.every(([done, total]) => done <= total && total > 1 << 20), JSON.stringify(seen.slice(0, 4)));
       assert.equal(ex.info().samples, before);

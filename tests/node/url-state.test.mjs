@@ -1,12 +1,10 @@
 // web/url-state.js: the view in the URL hash, parsed and formatted (the page's behaviour with it
 // is tested end to end in tests/e2e/url-state.test.js).
-'use strict';
 
-const assert = require('node:assert/strict');
-const path = require('node:path');
-const { describe, test } = require('node:test');
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 
-const { parse, format, KEYS, SPEED } = require(path.join(__dirname, '..', '..', 'web', 'url-state.js'));
+import { parse, format, KEYS, SPEED } from '../../web/page/url-state.js';
 
 describe('parse', () => {
   test('reads the four fields, with or without the #', () => {

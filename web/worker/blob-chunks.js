@@ -1,0 +1,38 @@
+// Bytes [start, stop) of a Blob, chunk by chunk, read into ONE buffer reused for every chunk (a
+// BYOB reader on blob.stream()), so streaming gigabytes leaves no garbage behind: a fresh
+// ArrayBuffer per slice is freed only when the collector gets round to it, and at 100+ MB/s that
+// let the page's memory grow with the file. Each chunk is valid until the next one is asked for
+// (Explorer.feed copies it at once). Falls back to slices where BYOB is missing.
+//
+// A classic script: in the worker bundle it defines self.PcaBlobChunks; under node, module.exports.
+async function* blobChunks(blob, start, stop, chunk) {
+  let reader = null;
+  try {
+    reader = blob.slice(start, stop).stream().getReader({ mode: 'byob' });
+  } catch (_) {
+    for (let offset = start; offset < stop; offset += chunk) {
+      yield new Uint8Array(await blob.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
+    }
+    return;
+  }
+  let buffer = new ArrayBuffer(Math.min(chunk, Math.max(1, stop - start)));
+  try {
+    for (let ended = false; !ended; ) {
+      let filled = 0;
+      while (filled < buffer.byteLength) {
+        const { done, value } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));
+        if (value) buffer = value.buffer; // the same memory, handed back (the view was transferred)
+        if (done) {
+          ended = true;
+          break;
+        }
+        filled += value.byteLength;
+      }
+      if (filled) yield new Uint8Array(buffer, 0, filled);
+    }
+  } finally {
+    reader.cancel().catch(() => {});
+  }
+}
+
+export { blobChunks };
