@@ -19,6 +19,7 @@ import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
+/** @type {(id: string) => any} */
 const byId = (id) => {
   const element = document.getElementById(id);
   if (!element) throw new Error(`page element #${id} is missing`);
@@ -550,7 +551,7 @@ function wire() {
 }
 
 // For the end-to-end tests and the curious: read-only views of the state.
-self.pcaExplorer = Object.freeze({
+/** @type {any} */ (self).pcaExplorer = Object.freeze({
   debug: Object.freeze({
     fitCount: () => state.fitCount,
     state: () => state,

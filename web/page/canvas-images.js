@@ -3,6 +3,7 @@
 // RGB stacks (channels = 3, values interleaved r, g, b per pixel) are drawn in colour: samples and
 // the mean on the value range, components with each channel mapped symmetric around mid-grey.
 // RdBu-like diverging ramp: -1 blue, 0 near-white, +1 red.
+/** @type {Array<[number, number[]]>} */
 const DIVERGING = [
   [-1.0, [33, 102, 172]],
   [-0.5, [103, 169, 207]],

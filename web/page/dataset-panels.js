@@ -68,6 +68,7 @@ function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
   const size = height * width * channels;
   legendGray.hidden = channels === 3;
   legendRgb.hidden = channels !== 3;
+  /** @type {Array<[HTMLCanvasElement, string, string]>} */
   const items = [];
   const mean = makeCanvas(width, height);
   const [lo, hi] = minMax(dataset.mean);

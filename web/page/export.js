@@ -210,6 +210,11 @@ async function pixelsOf(url, context, width, height) {
 // it; div: the plot on screen, for its layout and size) into an animated GIF that loops, each
 // frame shown for frameDurationMs. job: {cancelled} (checked between frames);
 // onProgress(done, total). Resolves with the GIF's bytes.
+/**
+ * @param {string} figureJson
+ * @param {any} div
+ * @param {{frameDurationMs: number, job?: {cancelled?: boolean}, onProgress?: (done: number, total: number) => void}} options
+ */
 async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgress = () => {} }) {
   const { GIFEncoder, quantize, applyPalette } = await loadScript(GIFENC_SCRIPT, 'gifenc', 'the GIF encoder');
   const figure = JSON.parse(figureJson);
@@ -248,6 +253,7 @@ async function downloadGif(figureJson, div, meta, options = {}) {
 // plainFigureJson(shown) -> a promise of that figure's JSON with plain number lists;
 // gifProgress: {box, bar, label, cancel}, the GIF's progress bar and its Cancel button.
 class ExportControls {
+  /** @param {{html: any, json: any, png: any, gif: any, gifProgress: any, figureDiv: any, current: () => any, plainFigureJson: (shown: any) => Promise<string>, onError?: (message: string) => void, onNotice?: (message: string) => void}} options */
   constructor({ html, json, png, gif, gifProgress, figureDiv, current, plainFigureJson, onError = () => {}, onNotice = () => {} }) {
     this.buttons = { html, json, png, gif };
     this.gifProgress = gifProgress;

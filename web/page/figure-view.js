@@ -50,6 +50,10 @@ function animate(div, frames, options) {
 
 class FigureView {
   // onFrame({index, count, k, playing}) runs whenever the frame on screen or the play state changes.
+  /**
+   * @param {any} div
+   * @param {{onFrame?: (frame: {index: number, count: number, k: number, playing: boolean}) => void}} [callbacks]
+   */
   constructor(div, { onFrame = () => {} } = {}) {
     this.div = div;
     this.onFrame = onFrame;

@@ -6,7 +6,7 @@
 //
 // A classic script: in the worker bundle it defines self.PcaBlobChunks; under node, module.exports.
 async function* blobChunks(blob, start, stop, chunk) {
-  let reader = null;
+  let reader;
   try {
     reader = blob.slice(start, stop).stream().getReader({ mode: 'byob' });
   } catch (_) {

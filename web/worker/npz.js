@@ -270,7 +270,9 @@ async function streamMember(blob, member, onChunk, { chunkBytes = 4 << 20 } = {}
       try {
         inflater.push(bytes, final);
       } catch (error) {
-        throw new Error(`${member.name} in the .npz archive is corrupt: its compressed data cannot be inflated (${error && error.message})`);
+        throw new Error(`${member.name} in the .npz archive is corrupt: its compressed data cannot be inflated (${error && error.message})`, {
+          cause: error,
+        });
       }
     };
     if (start === end) push(new Uint8Array(0), true);
