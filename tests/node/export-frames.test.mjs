@@ -12,12 +12,17 @@ import { npy } from './npy-bytes.js';
 test('mergeLayout: objects key by key, arrays of objects item by item, the rest replaced', () => {
   const base = { title: { text: 'a', x: 0.5 }, shapes: [{ type: 'circle', x0: 1, xanchor: 0 }], sliders: [{ active: 0 }], width: 3 };
   const merged = Export.mergeLayout(base, { title: { text: 'b' }, shapes: [{ xanchor: 4 }], width: [1, 2] });
-  assert.deepEqual(merged, { title: { text: 'b', x: 0.5 }, shapes: [{ type: 'circle', x0: 1, xanchor: 4 }], sliders: [{ active: 0 }], width: [1, 2] });
+  assert.deepEqual(merged, {
+    title: { text: 'b', x: 0.5 },
+    shapes: [{ type: 'circle', x0: 1, xanchor: 4 }],
+    sliders: [{ active: 0 }],
+    width: [1, 2],
+  });
   assert.deepEqual(base.title, { text: 'a', x: 0.5 }, 'the base is not changed');
   assert.equal(base.shapes[0].xanchor, 0, 'the base is not changed');
 });
 
-test('frameFigure on the core\'s figure: every frame, its traces in place, the slider on it', async () => {
+test("frameFigure on the core's figure: every frame, its traces in place, the slider on it", async () => {
   const Module = await startModule();
   withExplorer(Module, (ex) => {
     // 12 images of 3×4, seeded (the structure is checked here, not the numbers).
@@ -41,7 +46,7 @@ test('frameFigure on the core\'s figure: every frame, its traces in place, the s
         assert.deepEqual(trace.z, j >= 0 ? frame.data[j].z : figure.data[t].z, `frame ${i} trace ${t}`);
       });
       assert.equal(shown.layout.title.text, frame.layout.title.text);
-      assert.equal(shown.layout.title.x, figure.layout.title.x, 'the base title\'s position stays');
+      assert.equal(shown.layout.title.x, figure.layout.title.x, "the base title's position stays");
       assert.equal(shown.layout.shapes[0].xanchor, Number(frame.name), 'the marker at this k');
       assert.equal(shown.layout.sliders[0].active, i, 'the slider on this frame');
     }

@@ -38,10 +38,15 @@ after(() => {
 async function sha256OfMember(blob, member, chunkBytes) {
   const hash = crypto.createHash('sha256');
   let chunks = 0;
-  await Npz.streamMember(blob, member, (bytes) => {
-    hash.update(bytes);
-    chunks += 1;
-  }, { chunkBytes });
+  await Npz.streamMember(
+    blob,
+    member,
+    (bytes) => {
+      hash.update(bytes);
+      chunks += 1;
+    },
+    { chunkBytes },
+  );
   return { sha256: hash.digest('hex'), chunks };
 }
 
@@ -51,7 +56,11 @@ function npyRows(name) {
   const headerLength = bytes.readUInt16LE(8);
   const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
   const data = bytes.subarray(10 + headerLength);
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').filter((x) => x.trim()).map(Number);
+  const shape = header
+    .match(/'shape': \(([^)]*)\)/)[1]
+    .split(',')
+    .filter((x) => x.trim())
+    .map(Number);
   const f8 = header.includes("'<f8'");
   const n = f8 ? data.length / 8 : data.length / 4;
   const values = new Float64Array(n);
@@ -60,7 +69,7 @@ function npyRows(name) {
 }
 
 describe('npz.js on archives NumPy wrote', () => {
-  test('members and their bytes are what Python\'s zipfile reads (stored, deflated, Zip64)', async () => {
+  test("members and their bytes are what Python's zipfile reads (stored, deflated, Zip64)", async () => {
     const good = Object.entries(MANIFEST.archives).filter(([, c]) => c.error === null);
     assert.ok(good.length >= 12, 'the fixture set');
     for (const [name, expected] of good) {
@@ -96,7 +105,10 @@ describe('npz.js on archives NumPy wrote', () => {
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'a Zip64 end record');
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x07])), 'a Zip64 locator');
     const members = await Npz.listMembers(new Blob([raw]));
-    assert.deepEqual(members.map((m) => m.name), ['images.npy', 'labels.npy']);
+    assert.deepEqual(
+      members.map((m) => m.name),
+      ['images.npy', 'labels.npy'],
+    );
     assert.ok(members.every((m) => m.localHeaderOffset !== 0xffffffff && m.size !== 0xffffffff));
   });
 
@@ -126,7 +138,8 @@ describe('npz.js on archives NumPy wrote', () => {
   test('bad archives are refused with what is wrong', async () => {
     const bad = Object.entries(MANIFEST.archives).filter(([, c]) => c.error !== null);
     const expected = {
-      'truncated.npz': /^the \.npz archive is truncated: it starts like a zip archive but its end \(the central directory\) is missing \(5173 bytes read\)$/,
+      'truncated.npz':
+        /^the \.npz archive is truncated: it starts like a zip archive but its end \(the central directory\) is missing \(5173 bytes read\)$/,
       'truncated_tail.npz': /^the \.npz archive is truncated/,
       'not_zip.npz': /^not a \.npz archive: no zip directory found/,
       'bad_crc.npz': /^images\.npy in the \.npz archive is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the archive says 0x4f0fabfe$/,
@@ -151,7 +164,7 @@ describe('npz.js on archives NumPy wrote', () => {
     await assert.rejects(Npz.listMembers(new Blob([])), { message: 'not a .npz archive: the file is empty' });
   });
 
-  test('crc32 is zip\'s CRC-32', () => {
+  test("crc32 is zip's CRC-32", () => {
     assert.equal(Npz.crc32(Buffer.from('123456789')), 0xcbf43926);
     assert.equal(Npz.crc32(new Uint8Array(0)), 0);
   });
@@ -163,7 +176,7 @@ function loadArchive(ex, blob, options = {}) {
   return ArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
 }
 
-describe('the worker\'s archive loader', () => {
+describe("the worker's archive loader", () => {
   test('several stacks ask for a choice and load nothing; the one named then loads; a missing name is refused', async () => {
     const ex = new M.Explorer();
     try {
@@ -173,7 +186,11 @@ describe('the worker\'s archive loader', () => {
       assert.equal(choose.basis, false);
       assert.deepEqual(
         choose.members.map(({ name, image }) => [name, image]),
-        [['train', true], ['test', true], ['labels', false]],
+        [
+          ['train', true],
+          ['test', true],
+          ['labels', false],
+        ],
       );
       assert.match(choose.members[2].note, /not an image stack|shape/);
       assert.equal(ex.info().samples, 40, 'nothing loaded before the choice');
@@ -187,13 +204,16 @@ describe('the worker\'s archive loader', () => {
       const basis = await loadArchive(ex, blobOf('basis_images_choice.npz'));
       assert.equal(basis.choose.basis, true);
       // The basis arrays are never offered as images, even when their shape would allow it.
-      assert.deepEqual(basis.choose.members.map((m) => m.name), ['components', 'mean', 'first', 'second']);
+      assert.deepEqual(
+        basis.choose.members.map((m) => m.name),
+        ['components', 'mean', 'first', 'second'],
+      );
     } finally {
       ex.delete();
     }
   });
 
-  test('progress counts the member\'s bytes; a cancel between chunks keeps the loaded stack', async () => {
+  test("progress counts the member's bytes; a cancel between chunks keeps the loaded stack", async () => {
     const ex = new M.Explorer();
     try {
       await loadArchive(ex, blobOf('savez.npz'));
@@ -242,7 +262,10 @@ describe('a basis file through the module', () => {
           for (let j = 0; j < expected.d; j++) worst = Math.max(worst, Math.abs(mine[j] - reference.values[i * expected.d + j]));
         }
         assert.ok(worst <= 1e-4 * range, `${name}: reconstruction differs from scikit-learn by ${worst}`);
-        assert.equal(JSON.parse(ex.figureJson({ sampleIndex: 2, nComponents: 0, step: 1, frameDurationMs: 100 })).frames.length, expected.k + 1);
+        assert.equal(
+          JSON.parse(ex.figureJson({ sampleIndex: 2, nComponents: 0, step: 1, frameDurationMs: 100 })).frames.length,
+          expected.k + 1,
+        );
         assert.equal(ex.fitCount(), 0);
       } finally {
         ex.delete();
@@ -270,8 +293,8 @@ describe('a basis file through the module', () => {
 
 describe('fuzzing', () => {
   test('mutated NumPy-written archives give a result or an Error, never a hang or a crash', async () => {
-    const seeds = ['savez.npz', 'savez_compressed.npz', 'zip64_central.npz', 'basis_ipca.npz', 'basis_pca.npz', 'multi_compressed.npz'].map((name) =>
-      fs.readFileSync(file(name)),
+    const seeds = ['savez.npz', 'savez_compressed.npz', 'zip64_central.npz', 'basis_ipca.npz', 'basis_pca.npz', 'multi_compressed.npz'].map(
+      (name) => fs.readFileSync(file(name)),
     );
     const budgetMs = Number(process.env.PCARECON_NPZ_FUZZ_MS || 4000);
     let state = 0x9e3779b9; // xorshift32, seeded: the same inputs every run

@@ -17,7 +17,7 @@ before(async () => {
 // A uint8 .npy (n, h, w) of seeded smooth patterns plus noise.
 function npyBytes(n, h, w, seed) {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const data = new Uint8Array(n * h * w);
   for (let s = 0; s < n; s++) {
     const a = random() * 4 - 2;

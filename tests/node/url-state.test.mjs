@@ -27,7 +27,10 @@ describe('parse', () => {
 
   test('numbers are clamped: sample at least 0, k and step at least 1, speed within the slider', () => {
     assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=5').view, {
-      sampleIndex: 0, nComponents: 1, step: 1, frameDurationMs: SPEED.min,
+      sampleIndex: 0,
+      nComponents: 1,
+      step: 1,
+      frameDurationMs: SPEED.min,
     });
     assert.equal(parse('#speed=99999').view.frameDurationMs, SPEED.max);
     assert.equal(parse('#sample=1e400').view.sampleIndex, undefined, 'not a plain decimal');
@@ -36,7 +39,10 @@ describe('parse', () => {
 
   test('fractions round to whole numbers, speed to the slider step', () => {
     assert.deepEqual(parse('#sample=2.6&k=+7&step=1.4&speed=54').view, {
-      sampleIndex: 3, nComponents: 7, step: 1, frameDurationMs: 50,
+      sampleIndex: 3,
+      nComponents: 7,
+      step: 1,
+      frameDurationMs: 50,
     });
     assert.equal(parse('#speed=55').view.frameDurationMs, 60);
     assert.equal(parse('#k=%2020%20').view.nComponents, 20, 'spaces around a number are allowed');
@@ -48,7 +54,9 @@ describe('parse', () => {
 
   test('unknown keys are kept, in order, with their values', () => {
     assert.deepEqual(parse('#member=train%20x&sample=1&zoom=2&member=b').rest, [
-      ['member', 'train x'], ['zoom', '2'], ['member', 'b'],
+      ['member', 'train x'],
+      ['zoom', '2'],
+      ['member', 'b'],
     ]);
   });
 });

@@ -60,7 +60,12 @@ const dom = {
     json: byId('export-json'),
     png: byId('export-png'),
     gif: byId('export-gif'),
-    gifProgress: { box: byId('gif-progress'), bar: byId('gif-progress-bar'), label: byId('gif-progress-label'), cancel: byId('gif-cancel') },
+    gifProgress: {
+      box: byId('gif-progress'),
+      bar: byId('gif-progress-bar'),
+      label: byId('gif-progress-label'),
+      cancel: byId('gif-cancel'),
+    },
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
   chooser: {
@@ -100,17 +105,19 @@ const view = new FigureView(dom.figure, {
 });
 
 // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
-const exportControls = new ExportControls(Object.assign({}, dom.exports, {
-  figureDiv: dom.figure,
-  current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
-  plainFigureJson: async (shown) => {
-    const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
-    const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
-    return (await call(Request.FIGURE, params, datasetName)).json;
-  },
-  onError: (message) => setMessages({ error: message }),
-  onNotice: (message) => setMessages({ notice: message }),
-}));
+const exportControls = new ExportControls(
+  Object.assign({}, dom.exports, {
+    figureDiv: dom.figure,
+    current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    plainFigureJson: async (shown) => {
+      const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
+      const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
+      return (await call(Request.FIGURE, params, datasetName)).json;
+    },
+    onError: (message) => setMessages({ error: message }),
+    onNotice: (message) => setMessages({ notice: message }),
+  }),
+);
 
 // The .npz array chooser draws itself; what it offers is state.chooser.
 const npzChooser = new NpzChooser(Object.assign({ returnFocus: dom.fileInput }, dom.chooser), {
@@ -271,7 +278,13 @@ function scheduleRestore() {
   restoring = true;
   const dataset = state.dataset;
   setTimeout(() => {
-    const again = { source: dataset.source, name: dataset.name, builtIn: dataset.builtIn, imageShape: dataset.imageShape, member: dataset.member };
+    const again = {
+      source: dataset.source,
+      name: dataset.name,
+      builtIn: dataset.builtIn,
+      imageShape: dataset.imageShape,
+      member: dataset.member,
+    };
     loadDataset(again, { restore: true }).finally(() => {
       restoring = false;
     });

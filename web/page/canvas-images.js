@@ -111,6 +111,4 @@ function minMax(values) {
   return [lo, hi];
 }
 
-export {
-  makeCanvas, drawGray, drawDiverging, drawRgb, drawRgbSigned, drawValues, drawSigned, minMax,
-};
+export { makeCanvas, drawGray, drawDiverging, drawRgb, drawRgbSigned, drawValues, drawSigned, minMax };

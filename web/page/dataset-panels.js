@@ -51,7 +51,7 @@ function renderVariance({ chart, summary }, dataset, nComponents) {
   if (basis && !basis.explainedVariance && !basis.explainedVarianceRatio) {
     source = ` (Estimated from the ${dataset.info.samples} loaded images: the basis file has no explained variance.)`;
   } else if (basis && !basis.explainedVarianceRatio) {
-    source = ' (Explained variance from the basis file, as a share of the loaded images\' total variance.)';
+    source = " (Explained variance from the basis file, as a share of the loaded images' total variance.)";
   } else if (basis) {
     source = ' (Explained variance ratio from the basis file.)';
   }

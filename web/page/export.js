@@ -94,12 +94,13 @@ function withPlayDuration(figure, ms) {
 
 // "pca-reconstruction-fashion-mnist-sample-sample-3-k-50"
 function fileStem({ datasetName, sampleIndex, nComponents }) {
-  const name = String(datasetName || 'data')
-    .replace(/\.npy$/i, '')
-    .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '')
-    .slice(0, 60) || 'data';
+  const name =
+    String(datasetName || 'data')
+      .replace(/\.npy$/i, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 60) || 'data';
   return `pca-reconstruction-${name}-sample-${sampleIndex}-k-${nComponents}`;
 }
 

@@ -45,7 +45,9 @@ const plotly = () => required('Plotly');
 
 // Plotly.animate rejects (with undefined) when a newer animation interrupts it: expected here.
 function animate(div, frames, options) {
-  return plotly().animate(div, frames, options).catch(() => {});
+  return plotly()
+    .animate(div, frames, options)
+    .catch(() => {});
 }
 
 class FigureView {
@@ -261,12 +263,21 @@ function drawVariance(div, ratio, nComponents) {
   const shown = Math.min(n, Math.max(20, Math.ceil(nComponents * 1.5)));
   const data = [
     {
-      type: 'bar', x: ks, y: Array.from(ratio, (r) => 100 * r), name: 'per component',
-      marker: { color: '#7a9ad8' }, hovertemplate: 'component %{x}: %{y:.2f}%<extra></extra>',
+      type: 'bar',
+      x: ks,
+      y: Array.from(ratio, (r) => 100 * r),
+      name: 'per component',
+      marker: { color: '#7a9ad8' },
+      hovertemplate: 'component %{x}: %{y:.2f}%<extra></extra>',
     },
     {
-      type: 'scatter', mode: 'lines', x: ks, y: cumulative.map((c) => 100 * c), name: 'cumulative',
-      yaxis: 'y2', line: { color: '#d62728', width: 2 },
+      type: 'scatter',
+      mode: 'lines',
+      x: ks,
+      y: cumulative.map((c) => 100 * c),
+      name: 'cumulative',
+      yaxis: 'y2',
+      line: { color: '#d62728', width: 2 },
       hovertemplate: 'first %{x}: %{y:.1f}%<extra></extra>',
     },
   ];
@@ -276,8 +287,29 @@ function drawVariance(div, ratio, nComponents) {
     legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.01, yanchor: 'bottom', font: { size: 10 } },
     xaxis: { range: [0.5, shown + 0.5], title: { text: 'component', standoff: 2, font: { size: 11 } }, tickfont: { size: 10 } },
     yaxis: { title: { text: '% per component', font: { size: 10 } }, rangemode: 'tozero', tickfont: { size: 10 }, ticksuffix: '%' },
-    yaxis2: { overlaying: 'y', side: 'right', range: [0, 100], autorange: false, tickvals: [0, 25, 50, 75, 100], ticktext: ['0%', '25%', '50%', '75%', '100%'], tickfont: { size: 10 }, ticksuffix: '%', showgrid: false },
-    shapes: [{ type: 'line', xref: 'x', yref: 'paper', x0: nComponents + 0.5, x1: nComponents + 0.5, y0: 0, y1: 1, line: { color: '#333', dash: 'dot', width: 1 } }],
+    yaxis2: {
+      overlaying: 'y',
+      side: 'right',
+      range: [0, 100],
+      autorange: false,
+      tickvals: [0, 25, 50, 75, 100],
+      ticktext: ['0%', '25%', '50%', '75%', '100%'],
+      tickfont: { size: 10 },
+      ticksuffix: '%',
+      showgrid: false,
+    },
+    shapes: [
+      {
+        type: 'line',
+        xref: 'x',
+        yref: 'paper',
+        x0: nComponents + 0.5,
+        x1: nComponents + 0.5,
+        y0: 0,
+        y1: 1,
+        line: { color: '#333', dash: 'dot', width: 1 },
+      },
+    ],
   };
   plotly().react(div, data, layout, { responsive: true, displayModeBar: false });
   return n ? cumulative[Math.min(n, nComponents) - 1] : 0;

@@ -35,7 +35,9 @@ class NpzChooser {
     }
     hint.textContent =
       `${chooser.dataset.name} holds several arrays` +
-      (chooser.basis ? ' and a PCA basis (components, mean): choose the images to reconstruct from it.' : ': choose the stack of images to load.');
+      (chooser.basis
+        ? ' and a PCA basis (components, mean): choose the images to reconstruct from it.'
+        : ': choose the stack of images to load.');
     /** @type {HTMLInputElement | null} */
     let first = null;
     const rows = chooser.members.map((m) => {

@@ -13,8 +13,10 @@ function exampleShape(d) {
 // The message of a load refused for want of a shape (an error with code 'needs_image_shape' and
 // the file's N and D: samples, values).
 function shapeNeededMessage({ values }) {
-  return `${values} values per row is not a square image: give the image shape (height × width = ${values}, ` +
-    `e.g. ${exampleShape(values)}) and press Apply.`;
+  return (
+    `${values} values per row is not a square image: give the image shape (height × width = ${values}, ` +
+    `e.g. ${exampleShape(values)}) and press Apply.`
+  );
 }
 
 class ShapeField {
@@ -36,7 +38,9 @@ class ShapeField {
     if (!texts[0] && !texts[1]) return null;
     const [height, width] = texts.map(Number);
     if (![height, width].every((n) => Number.isInteger(n) && n >= 1)) {
-      this.onInvalid(`The image shape ${texts[0] || '?'} × ${texts[1] || '?'} is not valid: give a whole height and width of at least 1, or leave both empty for square images.`);
+      this.onInvalid(
+        `The image shape ${texts[0] || '?'} × ${texts[1] || '?'} is not valid: give a whole height and width of at least 1, or leave both empty for square images.`,
+      );
       this.reveal();
       return false;
     }

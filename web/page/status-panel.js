@@ -34,7 +34,8 @@ class StatusPanel {
     const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
     let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
     // Streaming takes minutes: bytes done of total, read by both workers.
-    if (reading && phase === Phase.STREAMING) percent = ` ${this.formatBytes(busy.done)} of ${this.formatBytes(busy.total)} (${percent.trim()})`;
+    if (reading && phase === Phase.STREAMING)
+      percent = ` ${this.formatBytes(busy.done)} of ${this.formatBytes(busy.total)} (${percent.trim()})`;
     label.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
     if (reading) {
       progress.max = busy.total;

@@ -112,17 +112,7 @@ function errorMessage(error) {
   return String(error);
 }
 
-export {
-  ErrorCode,
-  Request,
-  CANCEL,
-  Kind,
-  Phase,
-  CANCELLED_MESSAGE,
-  cancelledError,
-  transferablesOf,
-  errorMessage,
-};
+export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledError, transferablesOf, errorMessage };
 
 // ---- the messages, as types (checked by `tsc --noEmit -p .`) ---------------------------------
 

@@ -1,7 +1,12 @@
 // The part of gifenc (npm, no types of its own) that page/export.js uses.
 declare module 'gifenc' {
   export interface Encoder {
-    writeFrame(index: Uint8Array, width: number, height: number, options?: { palette?: number[][]; delay?: number; repeat?: number; transparent?: boolean }): void;
+    writeFrame(
+      index: Uint8Array,
+      width: number,
+      height: number,
+      options?: { palette?: number[][]; delay?: number; repeat?: number; transparent?: boolean },
+    ): void;
     finish(): void;
     bytes(): Uint8Array;
   }

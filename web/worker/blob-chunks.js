@@ -17,7 +17,7 @@ async function* blobChunks(blob, start, stop, chunk) {
   }
   let buffer = new ArrayBuffer(Math.min(chunk, Math.max(1, stop - start)));
   try {
-    for (let ended = false; !ended; ) {
+    for (let ended = false; !ended;) {
       let filled = 0;
       while (filled < buffer.byteLength) {
         const { done, value } = await reader.read(new Uint8Array(buffer, filled, buffer.byteLength - filled));

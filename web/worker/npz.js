@@ -163,7 +163,7 @@ async function listMembers(blob) {
     // Zip64 extra field (id 1): the 64-bit values of exactly those fields whose 32-bit value is
     // 0xFFFFFFFF, in the order size, compressed size, offset.
     const extra = dir.subarray(p + 46 + nameLength, p + 46 + nameLength + extraLength);
-    for (let q = 0; q + 4 <= extra.length; ) {
+    for (let q = 0; q + 4 <= extra.length;) {
       const id = u16(extra, q);
       const length = u16(extra, q + 2);
       if (id === 0x0001) {
@@ -222,7 +222,9 @@ function checkReadable(member) {
 async function dataOffset(blob, member) {
   const header = await readRange(blob, member.localHeaderOffset, member.localHeaderOffset + 30);
   if (header.length < 30) {
-    throw new Error(`the .npz archive is truncated: ${member.name} starts at offset ${member.localHeaderOffset}, past the end of the file (${blob.size} bytes)`);
+    throw new Error(
+      `the .npz archive is truncated: ${member.name} starts at offset ${member.localHeaderOffset}, past the end of the file (${blob.size} bytes)`,
+    );
   }
   if (u32(header, 0) !== SIG_LOCAL) {
     throw new Error(`the .npz archive is corrupt: no header for ${member.name} at offset ${member.localHeaderOffset}`);
@@ -249,7 +251,9 @@ async function streamMember(blob, member, onChunk, { chunkBytes = 4 << 20 } = {}
   let delivered = 0;
   const deliver = async (bytes) => {
     if (delivered + bytes.length > member.size) {
-      throw new Error(`${member.name} in the .npz archive is corrupt: it holds more than the ${member.size} bytes its directory entry says`);
+      throw new Error(
+        `${member.name} in the .npz archive is corrupt: it holds more than the ${member.size} bytes its directory entry says`,
+      );
     }
     crc = crc32(bytes, crc);
     delivered += bytes.length;
@@ -270,9 +274,12 @@ async function streamMember(blob, member, onChunk, { chunkBytes = 4 << 20 } = {}
       try {
         inflater.push(bytes, final);
       } catch (error) {
-        throw new Error(`${member.name} in the .npz archive is corrupt: its compressed data cannot be inflated (${error && error.message})`, {
-          cause: error,
-        });
+        throw new Error(
+          `${member.name} in the .npz archive is corrupt: its compressed data cannot be inflated (${error && error.message})`,
+          {
+            cause: error,
+          },
+        );
       }
     };
     if (start === end) push(new Uint8Array(0), true);
@@ -330,7 +337,12 @@ async function readMember(blob, member) {
 
 // True when the bytes start like a zip archive ("PK\3\4", or "PK\5\6" for an empty one).
 function looksLikeZip(bytes) {
-  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6));
+  return (
+    bytes.length >= 4 &&
+    bytes[0] === 0x50 &&
+    bytes[1] === 0x4b &&
+    ((bytes[2] === 3 && bytes[3] === 4) || (bytes[2] === 5 && bytes[3] === 6))
+  );
 }
 
 export { listMembers, streamMember, readMemberHead, readMember, looksLikeZip, crc32, METHODS };
