@@ -189,7 +189,7 @@ export interface ModuleOptions {
   printErr?: (text: string) => void;
 }
 
-// What the module registers (tests/node/module-surface.test.js checks it against this file).
+// What the module registers (tests/node/module-surface.test.mjs checks it against this file).
 export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
