@@ -130,7 +130,7 @@ export declare class Explorer {
                 npyBytes: Uint8Array): void;
   finishFileWithBasis(): NpyInfo;  // with .basis
   basisInfo(): BasisInfo | null;   // of the model on hand; null when fitted (or none)
-  // The two-worker fit (web/worker.js): another worker accumulates rows(start, count) with an
+  // The two-worker fit (web/worker/requests.js): another worker accumulates rows(start, count) with an
   // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith

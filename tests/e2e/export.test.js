@@ -1,4 +1,4 @@
-// The downloads (Download HTML / JSON / PNG, web/export.js) and `pcarecon render`: the standalone
+// The downloads (Download HTML / JSON / PNG, web/page/export.js) and `pcarecon render`: the standalone
 // HTML, from the page and from the CLI, opened from file:// in headless Chromium and played to its
 // last frame with every image panel keeping its heatmap and no network request; the JSON, from the
 // page and from the CLI, read by plotly.py 5.4 (plotly.io.from_json) with frames and axes intact;

@@ -1,4 +1,4 @@
-// Download GIF (web/export.js): the whole animation as an animated GIF, made in the page. Pillow
+// Download GIF (web/page/export.js): the whole animation as an animated GIF, made in the page. Pillow
 // reads the downloaded file: one GIF frame per animation frame, each shown for the speed chosen,
 // at the figure's size, looping; the original panel stays while the reconstruction panel changes.
 // While it is made, a progress bar counts the frames, the page keeps painting, and the figure on

@@ -1,4 +1,4 @@
-// (N, D) files whose D is not a square (web/shape-field.js and its use in app.js): a dropped
+// (N, D) files whose D is not a square (web/page/shape-field.js and its use in page/app.js): a dropped
 // (30, 200) float32 file written by NumPy is refused with a page message that asks for H × W and
 // opens the field; a wrong shape gives the core's message; 10 × 20 loads the same file without a
 // new drop and shows 10×20 images equal to NumPy's rows; Apply re-reads the file on screen with

@@ -1,4 +1,4 @@
-// The view in the URL hash (web/url-state.js + app.js): a link with #sample=3&k=20&step=2&speed=50
+// The view in the URL hash (web/page/url-state.js + page/app.js): a link with #sample=3&k=20&step=2&speed=50
 // opens that view of the default dataset; every change of those controls rewrites the hash in
 // place (no history entry); editing the hash applies it; bad values are dropped or clamped with no
 // error; a dropped file opens at the hash's view, clamped to that file. From file:// and from http.

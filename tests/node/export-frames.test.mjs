@@ -1,4 +1,4 @@
-// web/export.js, the GIF's frames: frameFigure puts a frame's traces at their `traces` indices over
+// web/page/export.js, the GIF's frames: frameFigure puts a frame's traces at their `traces` indices over
 // the base traces (which keep their axes) and merges its layout as Plotly.animate does; checked on
 // the figure the core builds (the page's Download GIF is tested end to end in
 // tests/e2e/gif-export.test.js).

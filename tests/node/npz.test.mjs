@@ -170,7 +170,7 @@ describe('npz.js on archives NumPy wrote', () => {
   });
 });
 
-// The worker's own archive loading (web/archive-loader.js) with the module: resolves with
+// The worker's own archive loading (web/worker/archive-loader.js) with the module: resolves with
 // {info} or {choose} (several stacks of images), or rejects with an Error.
 function loadArchive(ex, blob, options = {}) {
   return ArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });

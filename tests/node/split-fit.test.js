@@ -1,5 +1,5 @@
 'use strict';
-// The two-worker fit's surface (web/worker.js): Explorer.rows, Module.Accumulator,
+// The two-worker fit's surface (web/worker/requests.js): Explorer.rows, Module.Accumulator,
 // Explorer.accumulateRows + fitWith give the model of a plain fit, and bad input is refused
 // with the core's message. No embind object is left behind.
 

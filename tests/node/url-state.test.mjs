@@ -1,4 +1,4 @@
-// web/url-state.js: the view in the URL hash, parsed and formatted (the page's behaviour with it
+// web/page/url-state.js: the view in the URL hash, parsed and formatted (the page's behaviour with it
 // is tested end to end in tests/e2e/url-state.test.js).
 
 import assert from 'node:assert/strict';

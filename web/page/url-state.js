@@ -5,7 +5,6 @@
 // step at least 1, speed within the slider's range); the sample and K limits of a dataset are
 // applied by app.js once it is loaded. A value that is not a number is dropped, so the page keeps
 // its own; keys this file does not know are kept as they were (another feature may use them).
-// A classic script for the page (self.PcaUrlState) and a CommonJS module for node's tests.
 // Hash key of each view field, in the order they are written.
 const KEYS = Object.freeze({ sampleIndex: 'sample', nComponents: 'k', step: 'step', frameDurationMs: 'speed' });
 

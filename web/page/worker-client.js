@@ -1,4 +1,4 @@
-// The page side of the worker protocol (protocol.js): one promise per request, progress callbacks,
+// The page side of the worker protocol (shared/protocol.js): one promise per request, progress callbacks,
 // cancel, and a fresh worker after the old one died or was stopped.
 //
 // The worker source is the string scripts/build-web.mjs puts in worker-bundle.js

@@ -32,7 +32,7 @@ const Request = Object.freeze({
   // float32 matrix needs more than aboveBytes is streamed (progress 'streaming', bytes of both
   // workers), info.streamed = {totalSamples, keptSamples, ...}; the result then also has
   // streamWorkers (1 or 2: whether the helper read a part). split: false keeps it in one worker.
-  // A .npz archive (sniffed: it starts with "PK"; web/npz.js) loads the array named `member`,
+  // A .npz archive (sniffed: it starts with "PK"; worker/npz.js) loads the array named `member`,
   // else its only stack of images; info then has
   //   archive: {members: [{name, shape, dtype, image, note}], member}   (image: loadable as a
   //            stack of images; note: why not, or null)

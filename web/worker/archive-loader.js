@@ -1,11 +1,9 @@
 // Loading a .npz archive into an Explorer: the arrays are listed from the archive's directory and
-// each member's .npy header (its first bytes only, web/npz.js); the one stack of images chosen is
+// each member's .npy header (its first bytes only, npz.js); the one stack of images chosen is
 // streamed into the Explorer chunk by chunk. An archive holding `components` and `mean` is a basis
 // file: its images are reconstructed from that basis instead of a fit. With several stacks of
 // images and no `member` named, nothing is loaded and the caller is asked to choose.
-//
-// A classic script: in the worker bundle it defines self.PcaArchiveLoader (after protocol.js and
-// npz.js); under node, module.exports, so the tests and the fuzzing run the worker's own code.
+// The node tests and the .npz fuzzing import this same module.
 import * as Npz from './npz.js';
 import { cancelledError, errorMessage } from '../shared/protocol.js';
 

@@ -3,8 +3,6 @@
 // ArrayBuffer per slice is freed only when the collector gets round to it, and at 100+ MB/s that
 // let the page's memory grow with the file. Each chunk is valid until the next one is asked for
 // (Explorer.feed copies it at once). Falls back to slices where BYOB is missing.
-//
-// A classic script: in the worker bundle it defines self.PcaBlobChunks; under node, module.exports.
 async function* blobChunks(blob, start, stop, chunk) {
   let reader;
   try {
