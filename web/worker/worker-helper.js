@@ -26,10 +26,8 @@ import { blobChunks } from './blob-chunks.js';
  * @param {HelperEnv} env
  */
 function createLink(port, env) {
-  /** @type {Map<number, Pending>} */
-  const pending = new Map(); // the main worker's requests
+  const asks = createAsks(port);
   const partsCancelled = new Set(); // in the helper: ids of parts to stop
-  let ids = 0;
   let warm = false;
 
   port.onmessage = (event) => {
@@ -48,45 +46,13 @@ function createLink(port, env) {
       case 'cancel-part':
         partsCancelled.add(message.id);
         return;
-      case 'progress': {
-        const entry = pending.get(message.id);
-        if (entry && entry.onProgress) entry.onProgress(message.done);
+      case 'progress':
+        asks.progress(message);
         return;
-      }
       default:
-        settle(message);
+        asks.settle(message);
     }
   };
-
-  /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError} message */
-  function settle(message) {
-    const entry = pending.get(message.id);
-    if (!entry) return;
-    pending.delete(message.id);
-    if (message.helper === 'state') entry.resolve(message.state);
-    else if (message.helper === 'part') entry.resolve(message.part);
-    else {
-      const error = codedError(message.message || 'the helper worker failed', message.code);
-      // down: it cannot read at all, the main worker takes over
-      entry.reject(Object.assign(error, { helperDown: Boolean(message.down) }));
-    }
-  }
-
-  /**
-   * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart} message
-   * @param {Transferable[]} transfer
-   * @param {(done: number) => void} [onProgress]
-   */
-  function ask(message, transfer, onProgress) {
-    const id = ++ids;
-    const promise = new Promise((resolve, reject) => {
-      pending.set(id, { resolve, reject, onProgress });
-      port.postMessage({ ...message, id }, transfer);
-    });
-    return { id, promise };
-  }
-
-  // ---- the main worker's side
 
   // Tells the helper to start its module (e.g. while this worker reads the file).
   function warmUp() {
@@ -104,7 +70,7 @@ function createLink(port, env) {
    */
   function accumulate(rows, dim) {
     warmUp();
-    return ask({ helper: 'accumulate', id: 0, rows, dim }, [rows.buffer]).promise;
+    return asks.ask({ helper: 'accumulate', id: 0, rows, dim }, [rows.buffer]).promise;
   }
 
   /**
@@ -116,7 +82,7 @@ function createLink(port, env) {
   function readPart(request, onProgress) {
     warmUp();
     let settled = false;
-    const { id, promise } = ask({ helper: 'read-part', id: 0, ...request }, [], onProgress);
+    const { id, promise } = asks.ask({ helper: 'read-part', id: 0, ...request }, [], onProgress);
     promise.finally(() => (settled = true)).catch(() => {}); // awaited later, or not at all if this worker failed first
     return {
       promise,
@@ -127,6 +93,48 @@ function createLink(port, env) {
   }
 
   return { warmUp, accumulate, readPart };
+}
+
+// ---- the main worker's side: its requests to the helper, matched to the replies by id
+
+/** @param {HelperPort} port */
+function createAsks(port) {
+  /** @type {Map<number, Pending>} */
+  const pending = new Map();
+  let ids = 0;
+  return {
+    /**
+     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart} message
+     * @param {Transferable[]} transfer
+     * @param {(done: number) => void} [onProgress]
+     */
+    ask(message, transfer, onProgress) {
+      const id = ++ids;
+      const promise = new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, onProgress });
+        port.postMessage({ ...message, id }, transfer);
+      });
+      return { id, promise };
+    },
+    /** @param {import('../shared/protocol.js').HelperProgress} message */
+    progress(message) {
+      const entry = pending.get(message.id);
+      if (entry && entry.onProgress) entry.onProgress(message.done);
+    },
+    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError} message */
+    settle(message) {
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (message.helper === 'state') entry.resolve(message.state);
+      else if (message.helper === 'part') entry.resolve(message.part);
+      else {
+        const error = codedError(message.message || 'the helper worker failed', message.code);
+        // down: it cannot read at all, the main worker takes over
+        entry.reject(Object.assign(error, { helperDown: Boolean(message.down) }));
+      }
+    },
+  };
 }
 
 // ---- the helper's side

@@ -34,63 +34,74 @@ import { load, fit, summary, images, figure, debugFault } from './requests.js';
  */
 
 /**
- * Answers the requests arriving on `port`, with the module made by createModule (started once,
- * lazily, on the first request). Returns the message listener it installed (port.onmessage).
- * @param {WorkerPort} port
- * @param {(options: ModuleOptions) => Promise<PcaReconModule>} createModule
+ * What a worker holds: its module (started once, lazily, on the first request), the one Explorer
+ * (the loaded stack and its model live there), whether the module has died, and the helper link.
+ * @typedef {{
+ *   modulePromise: Promise<Explorer> | null,
+ *   wasmModule: PcaReconModule | null,
+ *   explorer: Explorer | null,
+ *   fatal: string | null,
+ *   helper: HelperLink | null,
+ * }} WorkerState
  */
-export function createWorkerHandler(port, createModule) {
-  /** @type {Promise<Explorer> | null} */
-  let modulePromise = null;
-  /** @type {PcaReconModule | null} */
-  let wasmModule = null; // the module's exports, once started
-  /** @type {Explorer | null} */
-  let explorer = null; // the one Explorer: the loaded stack and its model live here
-  /** @type {string | null} */
-  let fatal = null; // set once the module has aborted: nothing more can run in this worker
-  /** @type {HelperLink | null} */
-  let helper = null; // the link to the other worker, once the page has sent the port
-  const cancelled = new Set(); // ids of LOAD requests asked to stop
 
-  /** @type {Session} */
-  const session = {
+/**
+ * The session the handlers use, over the worker's state.
+ * @param {WorkerState} state
+ * @param {(options: ModuleOptions) => Promise<PcaReconModule>} createModule
+ * @returns {Session}
+ */
+function createSession(state, createModule) {
+  const onAbort = (/** @type {unknown} */ what) => {
+    state.fatal = 'the WebAssembly module aborted' + (what ? ': ' + errorMessage(what) : '');
+  };
+  return {
     startModule() {
-      if (!modulePromise) {
-        modulePromise = createModule({
-          onAbort: (what) => {
-            fatal = 'the WebAssembly module aborted' + (what ? ': ' + errorMessage(what) : '');
-          },
-          print: (text) => console.log('[pcarecon]', text),
-          printErr: (text) => console.warn('[pcarecon]', text),
-        }).then(
+      if (!state.modulePromise) {
+        const print = (/** @type {string} */ text) => console.log('[pcarecon]', text);
+        const printErr = (/** @type {string} */ text) => console.warn('[pcarecon]', text);
+        state.modulePromise = createModule({ onAbort, print, printErr }).then(
           (Module) => {
-            wasmModule = Module;
-            explorer = new Module.Explorer();
-            return explorer;
+            state.wasmModule = Module;
+            state.explorer = new Module.Explorer();
+            return state.explorer;
           },
           (error) => {
-            fatal = 'the WebAssembly module could not start: ' + errorMessage(error);
+            state.fatal = 'the WebAssembly module could not start: ' + errorMessage(error);
             throw error;
           },
         );
       }
-      return modulePromise;
+      return state.modulePromise;
     },
     wasmModule() {
-      if (!wasmModule) throw new Error('internal error: the module has not started');
-      return wasmModule;
+      if (!state.wasmModule) throw new Error('internal error: the module has not started');
+      return state.wasmModule;
     },
-    isFatal: (error) => fatal !== null || error instanceof WebAssembly.RuntimeError,
+    isFatal: (error) => state.fatal !== null || error instanceof WebAssembly.RuntimeError,
     // The link to the helper, told to start its module (while this worker reads the file); null if none.
     startHelper() {
-      if (helper) helper.warmUp();
-      return helper;
+      if (state.helper) state.helper.warmUp();
+      return state.helper;
     },
   };
+}
+
+/**
+ * Answers the requests arriving on `port`, with the module made by createModule. Returns the
+ * message listener it installed (port.onmessage).
+ * @param {WorkerPort} port
+ * @param {(options: ModuleOptions) => Promise<PcaReconModule>} createModule
+ */
+export function createWorkerHandler(port, createModule) {
+  /** @type {WorkerState} */
+  const state = { modulePromise: null, wasmModule: null, explorer: null, fatal: null, helper: null };
+  const session = createSession(state, createModule);
+  const cancelled = new Set(); // ids of LOAD requests asked to stop
 
   function fitCount() {
     try {
-      return explorer && !fatal ? explorer.fitCount() : 0;
+      return state.explorer && !state.fatal ? state.explorer.fitCount() : 0;
     } catch (_) {
       return 0;
     }
@@ -109,13 +120,13 @@ export function createWorkerHandler(port, createModule) {
       cancelled: () => cancelled.has(id),
     };
     try {
-      if (!modulePromise) context.progress(Phase.STARTING, 0, 1);
+      if (!state.modulePromise) context.progress(Phase.STARTING, 0, 1);
       const result = await handle(session, message, context);
       post({ id, kind: Kind.RESULT, result, fitCount: fitCount() }, transferablesOf(result));
     } catch (error) {
       if (session.isFatal(error)) {
-        fatal = fatal || errorMessage(error);
-        post({ id, kind: Kind.FATAL, message: fatal });
+        state.fatal = state.fatal || errorMessage(error);
+        post({ id, kind: Kind.FATAL, message: state.fatal });
       } else {
         post(errorReply(id, error, fitCount()));
       }
@@ -130,11 +141,11 @@ export function createWorkerHandler(port, createModule) {
     if ('helper' in message) {
       // The page sends one port to each of the two workers; the one that gets requests from the
       // page uses it to reach the helper, the helper answers on it.
-      helper = createLink(message.port, session);
+      state.helper = createLink(message.port, session);
     } else if (message.type === CANCEL) {
       cancelled.add(message.target);
-    } else if (fatal) {
-      post({ id: message.id, kind: Kind.FATAL, message: fatal });
+    } else if (state.fatal) {
+      post({ id: message.id, kind: Kind.FATAL, message: state.fatal });
     } else {
       serve(message);
     }
