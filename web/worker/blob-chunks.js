@@ -3,10 +3,20 @@
 // ArrayBuffer per slice is freed only when the collector gets round to it, and at 100+ MB/s that
 // let the page's memory grow with the file. Each chunk is valid until the next one is asked for
 // (Explorer.feed copies it at once). Falls back to slices where BYOB is missing.
+
+// The streams being read, held from the module so that they stay reachable while a read is
+// pending: otherwise nothing but the pending read's own promise chain refers to them, and
+// Chromium's worker could collect the stream mid-file, leaving the read unresolved forever (seen
+// as a streamed load that stalled at random, ~1 in 3 runs, once the worker was bundled by esbuild).
+const reading = new Set();
+
 async function* blobChunks(blob, start, stop, chunk) {
   let reader;
+  let stream;
   try {
-    reader = blob.slice(start, stop).stream().getReader({ mode: 'byob' });
+    stream = blob.slice(start, stop).stream();
+    reader = stream.getReader({ mode: 'byob' });
+    reading.add(stream);
   } catch (_) {
     for (let offset = start; offset < stop; offset += chunk) {
       yield new Uint8Array(await blob.slice(offset, Math.min(offset + chunk, stop)).arrayBuffer());
@@ -29,6 +39,7 @@ async function* blobChunks(blob, start, stop, chunk) {
       if (filled) yield new Uint8Array(buffer, 0, filled);
     }
   } finally {
+    reading.delete(stream);
     reader.cancel().catch(() => {});
   }
 }
