@@ -75,8 +75,9 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
         pending_->rows.middleRows(first_row, rows.rows()) = rows;
       },
       hint, kMemoryLimitBytes);
-  pending_reader_->set_stream_check(
-      [this](const NpyHeader& header, const ImageShape& image) { return decide_stream(header, image); });
+  pending_reader_->set_stream_check([this](const NpyHeader& header, const ImageShape& image) {
+    return decide_stream(header, image);
+  });
 }
 
 void Explorer::expect_file_size(uint64_t bytes) {
@@ -155,8 +156,10 @@ std::optional<StackInfo> Explorer::pending_info() const {
     info.samples = pending_stream_->info.kept_samples;
     if (pending_stream_->has_range) {
       const bool own = pending_reader_->rows_delivered() > pending_reader_->first_row();
-      info.value_min = own ? std::min(info.value_min, pending_stream_->value_min) : pending_stream_->value_min;
-      info.value_max = own ? std::max(info.value_max, pending_stream_->value_max) : pending_stream_->value_max;
+      info.value_min =
+          own ? std::min(info.value_min, pending_stream_->value_min) : pending_stream_->value_min;
+      info.value_max =
+          own ? std::max(info.value_max, pending_stream_->value_max) : pending_stream_->value_max;
     }
   }
   return info;
@@ -290,7 +293,8 @@ Eigen::VectorXd Explorer::component(int64_t i) const {
   return m.components.row(i).transpose();
 }
 
-// ---- bring your own basis ------------------------------------------------------------------------
+// ---- bring your own basis
+// ------------------------------------------------------------------------
 
 void Explorer::set_basis_array(const std::string& name, const uint8_t* npy_bytes, size_t size) {
   if (!pending_reader_)
@@ -330,16 +334,18 @@ bool Explorer::decide_stream(const NpyHeader& header, const ImageShape& image) {
   std::string why;
   const long double covariance = static_cast<long double>(d) * static_cast<long double>(d) * 8;
   if (header.fortran_order)
-    why = "a Fortran-order file cannot be streamed either, since its samples are interleaved: "
-          "save it C-contiguous (np.save(path, np.ascontiguousarray(a))) to have it streamed";
+    why =
+        "a Fortran-order file cannot be streamed either, since its samples are interleaved: "
+        "save it C-contiguous (np.save(path, np.ascontiguousarray(a))) to have it streamed";
   else if (n < d)
-    why = "it cannot be streamed either: the PCA of a streamed file needs at least as many "
-          "samples as pixels (" + std::to_string(n) + " < " + std::to_string(d) + ")";
+    why =
+        "it cannot be streamed either: the PCA of a streamed file needs at least as many "
+        "samples as pixels (" +
+        std::to_string(n) + " < " + std::to_string(d) + ")";
   else if (covariance > static_cast<long double>(kStreamMaxCovarianceBytes))
-    why = "it cannot be streamed either: images of " + std::to_string(d) +
-          " pixels need a " + std::to_string(d) + "x" + std::to_string(d) +
-          " covariance matrix of " + gigabytes(covariance) + " (at most " +
-          gigabytes(kStreamMaxCovarianceBytes) + ")";
+    why = "it cannot be streamed either: images of " + std::to_string(d) + " pixels need a " +
+          std::to_string(d) + "x" + std::to_string(d) + " covariance matrix of " +
+          gigabytes(covariance) + " (at most " + gigabytes(kStreamMaxCovarianceBytes) + ")";
   if (!why.empty()) {
     if (fits) return false;  // held whole, as any file below the limit
     try {
@@ -371,8 +377,7 @@ void Explorer::stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t fir
     stack->rows.resize(s.info.kept_samples, stack->image.values());
     pending_ = std::move(stack);
   }
-  if (first_row < 0 || d != pending_->rows.cols() ||
-      first_row + rows.rows() > s.info.total_samples)
+  if (first_row < 0 || d != pending_->rows.cols() || first_row + rows.rows() > s.info.total_samples)
     throw Error("internal error: the reader delivered rows outside the file");
   if (first_row < s.info.kept_samples) {
     const int64_t take = std::min<int64_t>(rows.rows(), s.info.kept_samples - first_row);
@@ -437,8 +442,9 @@ StreamedPart Explorer::finish_part() {
       throw Error("only a streamed file can be read in parts: this one is held whole in memory");
     Stream& s = *pending_stream_;
     if (!s.parts.empty())
-      throw Error("a part that holds merged parts cannot be handed over: merge them where the "
-                  "file is finished");
+      throw Error(
+          "a part that holds merged parts cannot be handed over: merge them where the "
+          "file is finished");
     part.begin = pending_reader_->first_row();
     part.end = pending_reader_->end_row();
     part.non_finite = pending_reader_->non_finite();
@@ -531,12 +537,14 @@ void Explorer::finish_streamed() {
     throw Error("samples " + std::to_string(next) + " to " + std::to_string(n) +
                 " of the streamed file were not read");
   if (own_begin != 0)
-    throw Error("the first samples of a streamed file must be read where it is kept (this part "
-                "starts at sample " + std::to_string(own_begin) + ")");
+    throw Error(
+        "the first samples of a streamed file must be read where it is kept (this part "
+        "starts at sample " +
+        std::to_string(own_begin) + ")");
   if (!s.rows) s.rows.emplace(d);
   if (s.rows->count() != n)
-    throw Error("internal error: " + std::to_string(s.rows->count()) + " of " +
-                std::to_string(n) + " samples were accumulated");
+    throw Error("internal error: " + std::to_string(s.rows->count()) + " of " + std::to_string(n) +
+                " samples were accumulated");
   // Kept: the first rows, as many as were read here (all of the window unless the split was odd).
   const int64_t kept = std::min(s.info.kept_samples, own_end);
   if (kept < 1) throw Error("internal error: no sample of the streamed file is kept");

@@ -155,7 +155,7 @@ class Explorer {
   std::optional<NpyHeader> header_;
   std::optional<PcaModel> model_;
   int64_t fit_count_ = 0;
-  BasisArrays basis_arrays_;           // staged by set_basis_array
+  BasisArrays basis_arrays_;          // staged by set_basis_array
   std::optional<BasisSource> basis_;  // set when model_ came from a basis
 
   // ---- streamed mode

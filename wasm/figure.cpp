@@ -101,7 +101,8 @@ json value_range(const ImageShape& shape, double lo, double hi) {
 }
 
 // One decimal, except that a share short of the whole never shows as 100.0 (">99.9" instead): 50
-// of the 64 components of 8×8 digits leave 0.04 %, and "100.0% of variance" would say nothing is left.
+// of the 64 components of 8×8 digits leave 0.04 %, and "100.0% of variance" would say nothing is
+// left.
 std::string percent(double ratio) {
   if (ratio < 1.0 - 1e-9 && 100.0 * ratio >= 99.95) return ">99.9";
   char buffer[32];
@@ -254,11 +255,19 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   // that replots only animatable traces and drops the heatmaps until the redraw a task later, so
   // the images blink during play. Frames that hold only heatmaps are redrawn in one step.
   auto marker_shape = [&](int64_t k) {
-    return json{{"type", "circle"},        {"xref", "x4"},          {"yref", "y4"},
-                {"xsizemode", "pixel"},    {"ysizemode", "pixel"},  {"xanchor", k},
+    return json{{"type", "circle"},
+                {"xref", "x4"},
+                {"yref", "y4"},
+                {"xsizemode", "pixel"},
+                {"ysizemode", "pixel"},
+                {"xanchor", k},
                 {"yanchor", checked(series.distortion[k])},
-                {"x0", -6}, {"x1", 6},     {"y0", -6}, {"y1", 6},
-                {"fillcolor", "#d62728"},  {"line", {{"color", "white"}, {"width", 1.5}}},
+                {"x0", -6},
+                {"x1", 6},
+                {"y0", -6},
+                {"y1", 6},
+                {"fillcolor", "#d62728"},
+                {"line", {{"color", "white"}, {"width", 1.5}}},
                 {"name", "current k"}};
   };
 
@@ -282,8 +291,8 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
            {"traces", json::array({1, 2})},
            {"layout",
             {{"title",
-              {{"text", title_for(sample, k, K,
-                                  checked(series.cumulative_explained_variance_ratio[k]))}}},
+              {{"text",
+                title_for(sample, k, K, checked(series.cumulative_explained_variance_ratio[k]))}}},
              {"shapes", json::array({marker_shape(k)})}}}});
       slider_steps.push_back({{"label", name},
                               {"method", "animate"},
@@ -309,9 +318,8 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   json residual = first_residual;
   residual.update(json{{"name", "Residual"}, {"hovertemplate", residual_hover}});
   if (!colour) {  // image traces have no colour scale: their pixels are the colours
-    reconstruction.update(json{{"colorscale", kGrayScale},
-                               {"showscale", true},
-                               {"colorbar", panel_colorbar(1, "value")}});
+    reconstruction.update(json{
+        {"colorscale", kGrayScale}, {"showscale", true}, {"colorbar", panel_colorbar(1, "value")}});
     residual.update(json{{"colorscale", kDivergingScale},
                          {"showscale", true},
                          {"colorbar", panel_colorbar(2, "signed<br>residual")}});
@@ -393,11 +401,10 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
                      {"steps", std::move(slider_steps)}}})},
   };
 
-  return json{
-      {"data", json::array({std::move(original), std::move(reconstruction), std::move(residual),
-                            std::move(distortion_line)})},
-      {"layout", std::move(layout)},
-      {"frames", std::move(frames)}};
+  return json{{"data", json::array({std::move(original), std::move(reconstruction),
+                                    std::move(residual), std::move(distortion_line)})},
+              {"layout", std::move(layout)},
+              {"frames", std::move(frames)}};
 }
 
 }  // namespace pcarecon

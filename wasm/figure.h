@@ -16,7 +16,8 @@ struct FigureOptions {
   int64_t n_components = 0;  // K shown; 0 = all of the model's
   int64_t step = 1;          // frames at k = 0, step, 2·step, ..., and always K
   int frame_duration_ms = 100;
-  bool binary_arrays = true;  // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
+  bool binary_arrays =
+      true;  // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
 };
 
 // Throws Error for an index outside [0, N) or K / step out of range.

@@ -784,10 +784,9 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
     const std::string got =
         s.empty() ? "got a 0-D array (a single value)"
                   : "got a " + std::to_string(s.size()) + "-D array of shape " + shape;
-    const std::string last =
-        s.size() == 4 ? " (its last dimension, " + std::to_string(s[3]) +
-                            ", is neither 1 for gray nor 3 for RGB)"
-                      : "";
+    const std::string last = s.size() == 4 ? " (its last dimension, " + std::to_string(s[3]) +
+                                                 ", is neither 1 for gray nor 3 for RGB)"
+                                           : "";
     throw Error("not an image stack: " + got + last + "; " + accepted);
   }
   if (s[0] == 0) throw Error("the array has no samples: shape " + shape);

@@ -23,7 +23,8 @@ namespace {
 
 // Rows converted to double at a time: bounds the working memory whatever the caller's chunk size.
 constexpr int64_t kBlockRows = 256;
-static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows, "a block goes to the integer kernel whole");
+static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows,
+              "a block goes to the integer kernel whole");
 // Auto picks the randomized solver when D is above this and 4·K < D.
 constexpr int64_t kWideDim = 4096;
 

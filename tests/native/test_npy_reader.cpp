@@ -462,8 +462,7 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
       {"version4",
        "unsupported .npy format version 4.0; this reader understands versions 1.0, "
        "2.0 and 3.0"},
-      {"npz",
-       "this one starts with \"PK\\x03\\x04"},
+      {"npz", "this one starts with \"PK\\x03\\x04"},
   };
   for (const auto& [name, message] : cases) {
     INFO("fixture refused/" << name << ".npy");
@@ -473,10 +472,9 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
     CHECK_THROWS_WITH(pcarecon::read_npy_file(path), Contains(message));
     CHECK_THROWS_AS(pcarecon::read_npy_file(path), Error);
     // Fed byte by byte, bad magic is refused at its first byte, so less of it can be shown.
-    CHECK_THAT(stream_message(bytes, 1),
-               Contains(name == "png"   ? "this one starts with \"\\x89\")"
-                        : name == "npz" ? "this one starts with \"P\")"
-                                        : message));
+    CHECK_THAT(stream_message(bytes, 1), Contains(name == "png" ? "this one starts with \"\\x89\")"
+                                                  : name == "npz" ? "this one starts with \"P\")"
+                                                                  : message));
     CHECK_THAT(stream_message(bytes, 4096), Contains(message));
   }
   // What a .npz is told, whole or fed in chunks as the page does.

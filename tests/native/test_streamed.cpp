@@ -100,7 +100,8 @@ TEST_CASE("a streamed file gives the in-memory model and scikit-learn's over all
       check_same_model(whole.model(), m, 1e-9);
       // scikit-learn, on a float64 copy of the same file.
       const auto ev = want.at("explained_variance").get<std::vector<double>>();
-      for (int64_t i = 0; i < d; ++i) CHECK(m.explained_variance[i] == Approx(ev[i]).epsilon(1e-6).margin(1e-9 * ev[0]));
+      for (int64_t i = 0; i < d; ++i)
+        CHECK(m.explained_variance[i] == Approx(ev[i]).epsilon(1e-6).margin(1e-9 * ev[0]));
       const auto components = want.at("components").get<std::vector<std::vector<double>>>();
       for (size_t i = 0; i < components.size(); ++i) {
         const Eigen::Map<const Eigen::VectorXd> ref(components[i].data(), d);
@@ -275,8 +276,7 @@ TEST_CASE("a part's NaN count must fit its samples", "[streamed]") {
         "samples 1300 to 2500");
 }
 
-TEST_CASE("read_rows: parts of a streamed file only, chosen before they are passed",
-          "[streamed]") {
+TEST_CASE("read_rows: parts of a streamed file only, chosen before they are passed", "[streamed]") {
   const std::vector<uint8_t> bytes = file_bytes("u8.npy");
   Explorer ex;
   ex.begin_file();
