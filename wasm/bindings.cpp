@@ -2,9 +2,11 @@
 // Emscripten headers: the core builds and is tested natively without it.
 //
 // Errors: every bound call runs the core inside run_guarded(), which turns a C++ exception into a
-// message; the call then throws a JS Error with that text. The throw happens only after every C++
-// object of the call (vectors, vals holding JS handles, the exception itself) is gone, because a
-// JS exception unwinding through wasm frames runs no destructors: nothing leaks on an error path.
+// message and a kind; the call then throws a JS Error with that text and the kind's code as
+// error.code (for 'needs_image_shape' also error.samples and error.values, the file's N and D). The
+// throw happens only after every C++ object of the call (vectors, vals holding JS handles, the
+// exception itself) is gone, because a JS exception unwinding through wasm frames runs no
+// destructors: nothing leaks on an error path.
 //
 // Arrays: typed arrays enter the heap as one block copy and leave as copies (slices), so they stay
 // valid when wasm memory grows.
@@ -33,38 +35,69 @@
 
 using emscripten::val;
 
-// Throws a JS Error with the message; the message's storage is static, so nothing is left behind.
-EM_JS(void, pcarecon_throw_js_error, (const char* message),
-      { throw new Error(UTF8ToString(message)); });
+// Throws a JS Error with the message and code (error.code; samples and values too for
+// 'needs_image_shape'); the strings' storage is static, so nothing is left behind.
+// (The body is JavaScript, which clang-format would break.)
+// clang-format off
+EM_JS(void, pcarecon_throw_js_error,
+      (const char* message, const char* code, double samples, double values), {
+        const error = new Error(UTF8ToString(message));
+        error.code = UTF8ToString(code);
+        if (error.code === 'needs_image_shape') {
+          error.samples = samples;
+          error.values = values;
+        }
+        throw error;
+      });
+// clang-format on
 
 namespace {
 
 using pcarecon::Error;
+using pcarecon::ErrorKind;
 
-std::string& error_message() {
-  static std::string message;
-  return message;
+// The error of the last failed call, until it is thrown in JS.
+struct PendingError {
+  std::string message;
+  ErrorKind kind = ErrorKind::Internal;
+  int64_t samples = 0;  // NeedsImageShape: the file's N and D
+  int64_t values = 0;
+};
+
+PendingError& pending_error() {
+  static PendingError error;
+  return error;
 }
 
 [[noreturn]] void throw_pending_error() {
-  pcarecon_throw_js_error(error_message().c_str());
+  const PendingError& e = pending_error();
+  pcarecon_throw_js_error(e.message.c_str(), pcarecon::error_code(e.kind),
+                          static_cast<double>(e.samples), static_cast<double>(e.values));
   __builtin_unreachable();
 }
 
-// Runs f; on a C++ exception stores its message and returns false. `what` names the operation
-// for an out-of-memory message.
+// Runs f; on a C++ exception stores its message and kind and returns false. `what` names the
+// operation for an out-of-memory message.
 template <class F>
 bool run_guarded(const char* what, F&& f) {
+  PendingError& pending = pending_error();
+  pending = PendingError{};
   try {
     f();
     return true;
   } catch (const std::bad_alloc&) {
-    error_message() = std::string("out of memory: ") + what +
+    pending.message = std::string("out of memory: ") + what +
                       " needs more memory than this WebAssembly module can have (4 GB at most)";
+    pending.kind = ErrorKind::OutOfMemory;
+  } catch (const Error& e) {
+    pending.message = e.what();
+    pending.kind = e.kind();
+    pending.samples = e.samples();
+    pending.values = e.values();
   } catch (const std::exception& e) {
-    error_message() = e.what();
+    pending.message = e.what();
   } catch (...) {
-    error_message() = std::string("unexpected error while ") + what;
+    pending.message = std::string("unexpected error while ") + what;
   }
   return false;
 }
@@ -685,7 +718,7 @@ void debug_fault(std::string kind) {
   std::string().swap(kind);  // nothing left on the heap if the JS error below is thrown
   if (abort) std::abort();
   if (trap) __builtin_trap();
-  pcarecon_throw_js_error("debugFault: unknown fault (use 'abort' or 'trap')");
+  pcarecon_throw_js_error("debugFault: unknown fault (use 'abort' or 'trap')", "bad_input", 0, 0);
 }
 
 }  // namespace

@@ -13,7 +13,7 @@ namespace {
 using nlohmann::json;
 
 double finite(double v, const char* what) {
-  if (!std::isfinite(v)) throw Error(std::string("internal error: non-finite value in ") + what);
+  if (!std::isfinite(v)) throw internal_error(std::string("non-finite value in ") + what);
   return v;
 }
 
@@ -71,7 +71,7 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
         }
         if (first_row < 0 || rows.cols() != pending_->rows.cols() ||
             first_row + rows.rows() > pending_->rows.rows())
-          throw Error("internal error: the reader delivered rows outside the stack");
+          throw internal_error("the reader delivered rows outside the stack");
         pending_->rows.middleRows(first_row, rows.rows()) = rows;
       },
       hint, kMemoryLimitBytes);
@@ -117,8 +117,8 @@ void Explorer::finish_file() {
       pending_ = std::move(stack);
     }
     if (pending_reader_->rows_delivered() != pending_->samples())
-      throw Error("internal error: " + std::to_string(pending_reader_->rows_delivered()) + " of " +
-                  std::to_string(pending_->samples()) + " samples were read");
+      throw internal_error(std::to_string(pending_reader_->rows_delivered()) + " of " +
+                           std::to_string(pending_->samples()) + " samples were read");
     pending_->value_min = pending_reader_->value_min();
     pending_->value_max = pending_reader_->value_max();
     NpyHeader header = pending_reader_->header();
@@ -351,7 +351,7 @@ bool Explorer::decide_stream(const NpyHeader& header, const ImageShape& image) {
     try {
       check_memory_limit(n, image, kMemoryLimitBytes);
     } catch (const Error& e) {
-      throw Error(std::string(e.what()) + "; " + why);
+      throw e.extended("; " + why);
     }
   }
   Stream stream;
@@ -378,7 +378,7 @@ void Explorer::stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t fir
     pending_ = std::move(stack);
   }
   if (first_row < 0 || d != pending_->rows.cols() || first_row + rows.rows() > s.info.total_samples)
-    throw Error("internal error: the reader delivered rows outside the file");
+    throw internal_error("the reader delivered rows outside the file");
   if (first_row < s.info.kept_samples) {
     const int64_t take = std::min<int64_t>(rows.rows(), s.info.kept_samples - first_row);
     pending_->rows.middleRows(first_row, take) = rows.topRows(take);
@@ -450,8 +450,9 @@ StreamedPart Explorer::finish_part() {
     part.non_finite = pending_reader_->non_finite();
     if (!s.rows) s.rows.emplace(pending_reader_->image_shape().values());
     if (part.non_finite.count == 0 && s.rows->count() != part.end - part.begin)
-      throw Error("internal error: " + std::to_string(s.rows->count()) + " of the " +
-                  std::to_string(part.end - part.begin) + " samples of the part were accumulated");
+      throw internal_error(std::to_string(s.rows->count()) + " of the " +
+                           std::to_string(part.end - part.begin) +
+                           " samples of the part were accumulated");
     part.value_min = pending_reader_->value_min();
     part.value_max = pending_reader_->value_max();
     part.rows = s.rows->state();
@@ -528,14 +529,16 @@ void Explorer::finish_streamed() {
   int64_t next = 0;
   for (const auto& [b, e] : ranges) {
     if (b != next)
-      throw Error("samples " + std::to_string(std::min(b, next)) + " to " +
-                  std::to_string(std::max(b, next)) +
-                  (b > next ? " of the streamed file were not read" : " were read twice"));
+      throw Error(b > next ? ErrorKind::PartsIncomplete : ErrorKind::BadInput,
+                  "samples " + std::to_string(std::min(b, next)) + " to " +
+                      std::to_string(std::max(b, next)) +
+                      (b > next ? " of the streamed file were not read" : " were read twice"));
     next = e;
   }
   if (next != n)
-    throw Error("samples " + std::to_string(next) + " to " + std::to_string(n) +
-                " of the streamed file were not read");
+    throw Error(ErrorKind::PartsIncomplete, "samples " + std::to_string(next) + " to " +
+                                                std::to_string(n) +
+                                                " of the streamed file were not read");
   if (own_begin != 0)
     throw Error(
         "the first samples of a streamed file must be read where it is kept (this part "
@@ -543,13 +546,13 @@ void Explorer::finish_streamed() {
         std::to_string(own_begin) + ")");
   if (!s.rows) s.rows.emplace(d);
   if (s.rows->count() != n)
-    throw Error("internal error: " + std::to_string(s.rows->count()) + " of " + std::to_string(n) +
-                " samples were accumulated");
+    throw internal_error(std::to_string(s.rows->count()) + " of " + std::to_string(n) +
+                         " samples were accumulated");
   // Kept: the first rows, as many as were read here (all of the window unless the split was odd).
   const int64_t kept = std::min(s.info.kept_samples, own_end);
-  if (kept < 1) throw Error("internal error: no sample of the streamed file is kept");
+  if (kept < 1) throw internal_error("no sample of the streamed file is kept");
   if (!pending_ || pending_->rows.rows() < kept)
-    throw Error("internal error: the kept samples of the streamed file were not read");
+    throw internal_error("the kept samples of the streamed file were not read");
   if (pending_->rows.rows() > kept) pending_->rows.conservativeResize(kept, d);
   s.info.kept_samples = kept;
   const bool own = own_end > own_begin;

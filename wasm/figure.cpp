@@ -31,13 +31,13 @@ const json kDivergingScale = json::array(
 // A float32 that is always finite: reconstructions of finite data can only leave the float range
 // by rounding, so they are clamped to it.
 float to_finite_float(double v) {
-  if (std::isnan(v)) throw Error("internal error: a NaN reached the figure");
+  if (std::isnan(v)) throw internal_error("a NaN reached the figure");
   constexpr double kMax = std::numeric_limits<float>::max();
   return static_cast<float>(std::clamp(v, -kMax, kMax));
 }
 
 double checked(double v) {
-  if (!std::isfinite(v)) throw Error("internal error: a non-finite value reached the figure");
+  if (!std::isfinite(v)) throw internal_error("a non-finite value reached the figure");
   return v;
 }
 
@@ -163,9 +163,10 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   if (N <= 0) throw Error("no images to show: the stack is empty");
   if (model.n_components() <= 0) throw Error("the model has no components: fit it first");
   if (shape.values() != images.rows.cols())
-    throw Error("internal error: image shape " + std::to_string(shape.height) + "x" +
-                std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
-                " does not match " + std::to_string(images.rows.cols()) + " values per sample");
+    throw internal_error("image shape " + std::to_string(shape.height) + "x" +
+                         std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
+                         " does not match " + std::to_string(images.rows.cols()) +
+                         " values per sample");
   if (model.dim() != shape.values())
     throw Error("the model was fitted on images of " + std::to_string(model.dim()) +
                 " values, but these images have " + std::to_string(shape.values()) +

@@ -555,7 +555,7 @@ Converter make_converter(const NpyHeader& h) {
     case DType::Float64:
       return converter_for<double>(swap);
   }
-  throw Error("internal error: unknown dtype");
+  throw internal_error("unknown dtype");
 }
 
 std::string matrix_size_text(int64_t n, const ImageShape& image) {
@@ -575,8 +575,9 @@ void check_addressable(int64_t n, const ImageShape& image) {
     const long double bytes = static_cast<long double>(un) * static_cast<long double>(d) * 4;
     char buf[64];
     std::snprintf(buf, sizeof buf, "%.2Lf GB", bytes / 1e9L);
-    throw Error("not enough memory: " + matrix_size_text(n, image) + " as float32 need " + buf +
-                ", more than this program can address");
+    throw Error(ErrorKind::TooLarge, "not enough memory: " + matrix_size_text(n, image) +
+                                         " as float32 need " + buf +
+                                         ", more than this program can address");
   }
 }
 
@@ -588,13 +589,16 @@ void check_matrix_limit(int64_t n, const ImageShape& image, uint64_t limit) {
   if (bytes < static_cast<long double>(limit)) return;
   char size[64];
   std::snprintf(size, sizeof size, "%.2Lf GB (%.0Lf bytes)", bytes / 1e9L, bytes);
-  throw Error("too large to load: " + matrix_size_text(n, image) + " as float32 need " + size +
-              ", and this page can hold at most " + format_gb(limit) + " (" +
-              std::to_string(limit) + " bytes, the memory limit of WebAssembly)");
+  throw Error(ErrorKind::TooLarge,
+              "too large to load: " + matrix_size_text(n, image) + " as float32 need " + size +
+                  ", and this page can hold at most " + format_gb(limit) + " (" +
+                  std::to_string(limit) + " bytes, the memory limit of WebAssembly)");
 }
 
-// limit > 0: the page's memory limit, said too.
-[[noreturn]] void throw_out_of_memory(int64_t n, const ImageShape& image, uint64_t limit = 0) {
+// limit > 0: the page's memory limit, said too. kind: OutOfMemory after a failed allocation,
+// TooLarge for a refusal from the header.
+[[noreturn]] void throw_out_of_memory(int64_t n, const ImageShape& image, uint64_t limit = 0,
+                                      ErrorKind kind = ErrorKind::OutOfMemory) {
   const uint64_t bytes = static_cast<uint64_t>(n) * static_cast<uint64_t>(image.values()) * 4;
   std::string message = "not enough memory to hold " + matrix_size_text(n, image) +
                         " as float32 (" + std::to_string(bytes) + " bytes, " + format_gb(bytes) +
@@ -602,7 +606,7 @@ void check_matrix_limit(int64_t n, const ImageShape& image, uint64_t limit) {
   if (limit > 0)
     message += "; this page can hold at most " + format_gb(limit) + " (" + std::to_string(limit) +
                " bytes, the memory limit of WebAssembly) in all";
-  throw Error(message);
+  throw Error(kind, message);
 }
 
 // The checks a header must pass before any data is read, in the same order for the stream reader
@@ -619,11 +623,12 @@ size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_mat
   if (__builtin_mul_overflow(static_cast<uint64_t>(image.values()),
                              static_cast<uint64_t>(h.item_size), &sample) ||
       sample > std::numeric_limits<size_t>::max()) {
-    throw Error("a single sample of shape " + shape_string(h.shape) + " is too large to read");
+    throw Error(ErrorKind::TooLarge,
+                "a single sample of shape " + shape_string(h.shape) + " is too large to read");
   }
   if (h.fortran_order && h.data_bytes > std::numeric_limits<size_t>::max()) {
     // The whole file must be held, more than size_t can count.
-    throw_out_of_memory(n, image, max_matrix_bytes);
+    throw_out_of_memory(n, image, max_matrix_bytes, ErrorKind::TooLarge);
   }
   return static_cast<size_t>(sample);
 }
@@ -812,9 +817,11 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
     while (side > 0 && side > d / side) --side;  // exact integer root, whatever sqrt rounded to
     while ((side + 1) <= d / (side + 1)) ++side;
     if (side * side != d) {
-      throw Error("cannot infer the image shape: rows of " + std::to_string(d) + " values (shape " +
-                  shape + ") are not square images since " + std::to_string(d) +
-                  " is not a perfect square; give the image height and width");
+      throw Error::needs_image_shape(
+          "cannot infer the image shape: rows of " + std::to_string(d) + " values (shape " + shape +
+              ") are not square images since " + std::to_string(d) +
+              " is not a perfect square; give the image height and width",
+          s[0], d);
     }
     image.height = side;
     image.width = side;
@@ -837,7 +844,7 @@ struct NpyStreamReader::State {
   std::optional<ImageShape> hint;
   uint64_t max_matrix_bytes = 0;           // 0: no limit but the address space
   std::optional<uint64_t> expected_total;  // the file's size, when the caller knows it
-  std::string failure;                     // once set, every call rethrows it
+  std::optional<Error> failure;            // once set, every call rethrows it
 
   std::vector<uint8_t> head;  // header bytes until the header is complete
   std::optional<NpyHeader> header;
@@ -1105,28 +1112,29 @@ void NpyStreamReader::set_stream_check(StreamCheck check) {
 }
 
 namespace {
-// Runs one step of the reader; after a failure the reader stays failed with the same message.
+// Runs one step of the reader; after a failure the reader stays failed with the same error.
 template <typename F>
-void guarded(std::string& failure, const NpyStreamReader* reader, uint64_t limit, F&& step) {
-  if (!failure.empty()) throw Error(failure);
+void guarded(std::optional<Error>& failure, const NpyStreamReader* reader, uint64_t limit,
+             F&& step) {
+  if (failure) throw *failure;
   try {
     step();
   } catch (const Error& e) {
-    failure = e.what();
+    failure = e;
     throw;
   } catch (const std::bad_alloc&) {
     if (reader->has_header()) {
       try {
         throw_out_of_memory(reader->samples(), reader->image_shape(), limit);
       } catch (const Error& e) {
-        failure = e.what();
+        failure = e;
         throw;
       }
     }
-    failure = "not enough memory to read the .npy header";
-    throw Error(failure);
+    failure = Error(ErrorKind::OutOfMemory, "not enough memory to read the .npy header");
+    throw *failure;
   } catch (const std::exception& e) {
-    failure = e.what();
+    failure = Error(ErrorKind::Internal, e.what());
     throw;
   }
 }
@@ -1151,8 +1159,7 @@ void NpyStreamReader::feed(const uint8_t* bytes, size_t size) {
 
 void NpyStreamReader::expect_total_size(uint64_t bytes) {
   guarded(state_->failure, this, state_->max_matrix_bytes, [&] {
-    if (state_->bytes_fed > 0)
-      throw Error("internal error: the file size must be given before any byte");
+    if (state_->bytes_fed > 0) throw internal_error("the file size must be given before any byte");
     state_->expected_total = bytes;
   });
 }
@@ -1300,7 +1307,8 @@ RowMatrixF read_npy_matrix(const uint8_t* bytes, size_t size, const std::string&
   try {
     out.resize(rows, cols);
   } catch (const std::bad_alloc&) {
-    throw Error("not enough memory to hold " + what + " of shape " + shape_string(h->shape));
+    throw Error(ErrorKind::OutOfMemory,
+                "not enough memory to hold " + what + " of shape " + shape_string(h->shape));
   }
   const Converter convert = make_converter(*h);
   const uint8_t* src = bytes + h->data_offset;

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.h"
+#include "error_of.h"
 #include "npy_reader.h"
 
 #if defined(__SANITIZE_ADDRESS__)  // GCC
@@ -260,11 +261,29 @@ TEST_CASE("(N, D) rows take the given image shape or a square one", "[npy]") {
   SECTION("no hint and not square") {
     CHECK(read_message(flat) == read_message(flat, ImageShape{0, 0}));
   }
+  SECTION("not square: the error's kind asks for a shape and carries the file's N and D") {
+    try {
+      pcarecon::read_npy(flat.data(), flat.size());
+      FAIL("a (5, 12) file needs an image shape");
+    } catch (const pcarecon::Error& e) {
+      CHECK(e.kind() == pcarecon::ErrorKind::NeedsImageShape);
+      CHECK(std::string(e.code()) == "needs_image_shape");
+      CHECK(e.samples() == 5);
+      CHECK(e.values() == 12);
+    }
+    pcarecon::NpyStreamReader reader(nullptr);
+    CHECK(code_of([&] { reader.feed(flat.data(), flat.size()); }) == "needs_image_shape");
+    // A failed reader repeats its error, kind included.
+    CHECK(code_of([&] { reader.finish(); }) == "needs_image_shape");
+  }
   SECTION("a shape that does not fit is refused") {
     CHECK(read_message(flat, ImageShape{5, 5}) ==
           "the image shape 5x5 does not fit rows of 12 values (shape (5, 12)): height x width "
           "must equal 12");
     CHECK(stream_message(flat, 7, ImageShape{5, 5}) == read_message(flat, ImageShape{5, 5}));
+    CHECK(code_of([&] {
+            pcarecon::read_npy(flat.data(), flat.size(), ImageShape{5, 5});
+          }) == "bad_input");
   }
   SECTION("a negative or half-given shape is refused") {
     CHECK(read_message(flat, ImageShape{-3, -4}) ==

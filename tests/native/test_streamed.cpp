@@ -196,12 +196,27 @@ TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[s
     CHECK(error_of([&] { probe.finish_file(); }) ==
           "samples 1700 to 3000 of the streamed file were not read");
   }
+  {  // the same, checked by its kind: the worker waits for the helper's part on this code
+    Explorer probe;
+    stream_settings(probe, d, 200);
+    probe.begin_file();
+    feed_range(probe, bytes, 0, offset, offset);
+    probe.read_rows(0, split);
+    feed_range(probe, bytes, offset, offset + split * sample, 65536);
+    CHECK(code_of([&] { probe.finish_file(); }) == "parts_incomplete");
+  }
   CHECK(error_of([&] {
           StreamedPart overlap = part;
           overlap.begin = split - 1;
           overlap.rows.count += 1;
           main.merge_part(overlap);
         }) == "part: samples 1699 to 3000 overlap samples 0 to 1700, already read");
+  CHECK(code_of([&] {
+          StreamedPart overlap = part;
+          overlap.begin = split - 1;
+          overlap.rows.count += 1;
+          main.merge_part(overlap);
+        }) == "bad_input");
   main.merge_part(part);
   main.finish_file();
   const StackInfo info = main.info();
