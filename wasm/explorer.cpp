@@ -52,6 +52,20 @@ json pca_model_json(const PcaModel& model) {
               {"singular_values", vector_json(model.singular_values, "singular_values")}};
 }
 
+json fit_npy_json(const uint8_t* bytes, size_t size, int64_t n_components) {
+  if (n_components < 0)
+    throw Error("number of components must be 0 (all) or at least 1 (got " +
+                std::to_string(n_components) + ")");
+  // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
+  std::optional<ImageShape> rows_hint;
+  if (const auto header = parse_npy_header(bytes, size))
+    if (header->shape.size() == 2) rows_hint = ImageShape{1, header->shape[1]};
+  const ImageStack images = read_npy(bytes, size, rows_hint);
+  PcaOptions options;
+  options.n_components = n_components;
+  return pca_model_json(fit_pca(images.rows, options));
+}
+
 void Explorer::begin_file(std::optional<ImageShape> hint) {
   if (hint && (hint->height <= 0 || hint->width <= 0))
     throw Error("image size " + std::to_string(hint->height) + "x" + std::to_string(hint->width) +
@@ -125,6 +139,7 @@ void Explorer::finish_file() {
     // Nothing below throws: the new stack replaces the old one as a whole.
     header_ = std::move(header);
     images_ = std::move(pending_);
+    partial_fit_.reset();
     stream_.reset();
     model_.reset();
     basis_.reset();
@@ -234,6 +249,43 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
   model_ = std::move(model);
   basis_.reset();
   ++fit_count_;
+}
+
+namespace {
+std::string rows_range_error(int64_t first, int64_t end, int64_t n) {
+  return "rows " + std::to_string(first) + " to " + std::to_string(end) +
+         " are not a range of the " + std::to_string(n) + " samples";
+}
+}  // namespace
+
+RowMatrixF::ConstRowsBlockXpr Explorer::rows(int64_t first, int64_t count) const {
+  const RowMatrixF& all = images().rows;
+  if (first < 0 || count < 0 || first > all.rows() || count > all.rows() - first)
+    throw Error(rows_range_error(first, first + count, all.rows()));
+  return all.middleRows(first, count);
+}
+
+void Explorer::accumulate_rows(int64_t begin, int64_t end) {
+  const RowMatrixF& all = images().rows;
+  if (begin < 0 || end < begin || end > all.rows())
+    throw Error(rows_range_error(begin, end, all.rows()));
+  partial_fit_.reset();
+  CovarianceAccumulator accumulator(all.cols());
+  accumulator.add(all.middleRows(begin, end - begin));
+  partial_fit_.emplace(std::move(accumulator));
+}
+
+int64_t Explorer::partial_fit_dim() const {
+  if (!partial_fit_) throw Error("no partial covariance: call accumulateRows first");
+  return partial_fit_->dim();
+}
+
+void Explorer::fit_with(int64_t n_components, const AccumulatorState& rest) {
+  if (!partial_fit_) throw Error("no partial covariance: call accumulateRows first");
+  CovarianceAccumulator all = std::move(*partial_fit_);
+  partial_fit_.reset();
+  all.merge(CovarianceAccumulator::from_state(rest));
+  fit_from(n_components, all);
 }
 
 bool Explorer::has_model() const { return model_.has_value(); }
@@ -567,6 +619,7 @@ void Explorer::finish_streamed() {
   // Nothing below throws: the new stack replaces the old one as a whole.
   header_ = std::move(header);
   images_ = std::move(pending_);
+  partial_fit_.reset();
   stream_ = std::move(pending_stream_);
   pending_stream_.reset();
   model_.reset();

@@ -50,6 +50,9 @@ struct StackInfo {
 };
 
 // The JSON the CLI prints (and fitJson returns), shared so both say the same thing.
+// fit_npy_json: the model of a whole .npy file as `pcarecon fit` prints it; any (N, D) file is
+// read as N rows of D values (no image shape needed). Throws Error for n_components < 0.
+nlohmann::json fit_npy_json(const uint8_t* bytes, size_t size, int64_t n_components);
 // {"shape", "dtype", "fortran_order", "version"}
 nlohmann::json npy_header_json(const NpyHeader& header);
 // {"n_components", "n_samples", "dim", "total_variance", "mean", "components" (K×D lists),
@@ -92,6 +95,14 @@ class Explorer {
   // another worker, merged with CovarianceAccumulator::merge). Throws Error unless it holds N rows
   // of D values, and for N < D (that case needs the rows themselves: use fit()).
   void fit_from(int64_t n_components, const CovarianceAccumulator& all_rows);
+  // The two-worker fit: another worker accumulates rows(first, count) (a copy of them goes to
+  // it) and hands back their covariance's state; meanwhile accumulate_rows(begin, end) keeps the
+  // covariance of the other rows here, until fit_with(n_components, rest) merges rest into it and
+  // fits from all of them (fit_from). Loading a new stack drops the pending covariance.
+  RowMatrixF::ConstRowsBlockXpr rows(int64_t first, int64_t count) const;  // throws for bad ranges
+  void accumulate_rows(int64_t begin, int64_t end);  // replaces any earlier pending covariance
+  int64_t partial_fit_dim() const;  // D of the pending covariance; throws Error when there is none
+  void fit_with(int64_t n_components, const AccumulatorState& rest);  // consumes the pending one
   bool has_model() const;
   const PcaModel& model() const;  // throws Error when not fitted
   int64_t fit_count() const { return fit_count_; }
@@ -155,8 +166,9 @@ class Explorer {
   std::optional<NpyHeader> header_;
   std::optional<PcaModel> model_;
   int64_t fit_count_ = 0;
-  BasisArrays basis_arrays_;          // staged by set_basis_array
-  std::optional<BasisSource> basis_;  // set when model_ came from a basis
+  BasisArrays basis_arrays_;                          // staged by set_basis_array
+  std::optional<BasisSource> basis_;                  // set when model_ came from a basis
+  std::optional<CovarianceAccumulator> partial_fit_;  // accumulate_rows, until fit_with
 
   // ---- streamed mode
   struct Stream {

@@ -189,7 +189,7 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   const int64_t sample = options.sample_index;
   const int64_t K = options.n_components == 0 ? fitted : options.n_components;
   const bool binary = options.binary_arrays;
-  const int duration = options.frame_duration_ms;
+  const int duration = static_cast<int>(options.frame_duration_ms);
 
   std::vector<int64_t> ks;
   for (int64_t k = 0; k < K; k += options.step) ks.push_back(k);

@@ -813,18 +813,16 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
       }
       return ImageShape{hint->height, hint->width, 1};  // flat rows are gray
     }
-    int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
-    while (side > 0 && side > d / side) --side;  // exact integer root, whatever sqrt rounded to
-    while ((side + 1) <= d / (side + 1)) ++side;
-    if (side * side != d) {
+    const std::optional<int64_t> side = square_side(d);
+    if (!side) {
       throw Error::needs_image_shape(
           "cannot infer the image shape: rows of " + std::to_string(d) + " values (shape " + shape +
               ") are not square images since " + std::to_string(d) +
               " is not a perfect square; give the image height and width",
           s[0], d);
     }
-    image.height = side;
-    image.width = side;
+    image.height = *side;
+    image.width = *side;
   } else {
     image.height = s[1];
     image.width = s[2];
@@ -834,6 +832,24 @@ ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hi
     }
   }
   return image;
+}
+
+ImageShape image_shape_if_known(const NpyHeader& header) {
+  try {
+    return image_shape_for(header);
+  } catch (const Error& e) {
+    if (e.kind() != ErrorKind::NeedsImageShape) throw;
+    return ImageShape{0, 0, 1};
+  }
+}
+
+std::optional<int64_t> square_side(int64_t d) {
+  if (d < 0) return std::nullopt;
+  int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
+  while (side > 0 && side > d / side) --side;  // the exact integer root, whatever sqrt rounded to
+  while ((side + 1) <= d / (side + 1)) ++side;
+  if (side * side != d) return std::nullopt;
+  return side;
 }
 
 // ---- stream reader ------------------------------------------------------------------------------

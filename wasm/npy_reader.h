@@ -60,6 +60,12 @@ std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size);
 // D) or else D must be a perfect square. Throws Error naming the shape and the accepted ones
 // otherwise (1-D arrays, RGBA with how to drop alpha, zero samples, ...).
 ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hint = std::nullopt);
+// image_shape_for without a hint, except that an (N, D) file whose D is not a perfect square
+// gives 0×0 (its image shape must be asked for) instead of the NeedsImageShape Error.
+ImageShape image_shape_if_known(const NpyHeader& header);
+// s when d = s·s for a whole s >= 0, exactly for every int64 (no floating-point rounding);
+// std::nullopt otherwise (negative d included).
+std::optional<int64_t> square_side(int64_t d);
 
 // Incremental reader: feed() bytes in chunks of any size; complete samples are converted to
 // float32 and handed to the sink as they arrive (C order). Fortran-order data cannot be cut into

@@ -312,6 +312,41 @@ TEST_CASE("(N, D) rows take the given image shape or a square one", "[npy]") {
   }
 }
 
+TEST_CASE("square_side is exact at the ends of int64 and of double precision", "[npy]") {
+  using pcarecon::square_side;
+  CHECK(square_side(0) == 0);
+  CHECK(square_side(1) == 1);
+  CHECK(square_side(2) == std::nullopt);
+  CHECK(square_side(4) == 2);
+  CHECK(square_side(784) == 28);
+  CHECK(square_side(-4) == std::nullopt);
+  // Around 2^52 and 2^53, where a double no longer holds every integer.
+  for (const int64_t side : {int64_t{1} << 26, (int64_t{1} << 26) + 1, int64_t{94906265},
+                             int64_t{94906267}, int64_t{3037000499}}) {
+    INFO("side " << side);
+    CHECK(square_side(side * side) == side);
+    CHECK(square_side(side * side - 1) == std::nullopt);
+    CHECK(square_side(side * side + 1) == std::nullopt);
+  }
+  CHECK(square_side(std::numeric_limits<int64_t>::max()) == std::nullopt);
+}
+
+TEST_CASE("image_shape_if_known: 0x0 for a D that is not square, the Error for other shapes",
+          "[npy]") {
+  NpyHeader h;
+  h.shape = {5, 12};
+  const ImageShape unknown = pcarecon::image_shape_if_known(h);
+  CHECK(unknown.height == 0);
+  CHECK(unknown.width == 0);
+  h.shape = {5, 16};
+  CHECK(pcarecon::image_shape_if_known(h).height == 4);
+  h.shape = {100};
+  CHECK(code_of([&] { pcarecon::image_shape_if_known(h); }) == "bad_input");
+  h.shape = {0, 12};
+  CHECK(error_of([&] { pcarecon::image_shape_if_known(h); }) ==
+        "the array has no samples: shape (0, 12)");
+}
+
 TEST_CASE("whole-buffer, file, byte-by-byte and random-chunk reading agree", "[npy]") {
   for (const std::string file : {"random/f4_C.npy", "random/u1_F.npy", "random/f8_be_F.npy"}) {
     INFO("fixture " << file);
