@@ -141,14 +141,13 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
       throw e.extended("; " + why);
     }
   }
-  Stream stream;
+  Stream& stream = stream_.emplace();  // filled in place: nothing below throws
   stream.info.total_samples = n;
   const uint64_t row_bytes = static_cast<uint64_t>(d) * sizeof(float);
   stream.info.kept_samples =
       std::clamp<int64_t>(static_cast<int64_t>(settings_.stream_window_bytes / row_bytes), 1, n);
   stream.info.data_offset = header.data_offset;
   stream.info.sample_bytes = static_cast<uint64_t>(d) * header.item_size;
-  stream_ = std::move(stream);
   return true;
 }
 
