@@ -226,7 +226,10 @@ describe('Explorer loading', () => {
       const info = load(ex, fixtureBytes('flat'), 1000, [5, 6]);
       assert.equal(info.height, 5);
       assert.equal(info.width, 6);
-      assertCoreError(() => ex.beginFile(5, 0), /^image size 5x0 is not valid: give a positive height and width, or 0 and 0 to infer them$/);
+      assertCoreError(
+        () => ex.beginFile(5, 0),
+        /^image size 5x0 is not valid: give a positive height and width, or 0 and 0 to infer them$/,
+      );
       assertCoreError(() => ex.beginFile(-2, -3), /^image size -2x-3 is not valid/);
       assertCoreError(() => ex.beginFile(2.5, 2), /image height must be a whole number \(got 2.5\)/);
     });
@@ -393,7 +396,10 @@ describe('figure', () => {
       assertCoreError(() => ex.figureJson({ ...good, step: 0 }), /^step must be at least 1 \(got 0\)$/);
       assertCoreError(() => ex.figureJson({ ...good, step: 1.5 }), /step must be a whole number/);
       assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: -1 }), /^frame duration must be between 0 and 60000 ms \(got -1\)$/);
-      assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: 2 ** 40 }), /^frame duration must be between 0 and 60000 ms \(got 1099511627776\)$/);
+      assertCoreError(
+        () => ex.figureJson({ ...good, frameDurationMs: 2 ** 40 }),
+        /^frame duration must be between 0 and 60000 ms \(got 1099511627776\)$/,
+      );
       assertCoreError(() => ex.figureJson({ sampleIndex: 0, nComponents: 4, step: 1 }), /frameDurationMs is missing/);
       assertCoreError(() => ex.figureJson({ ...good, sampleIndex: '3' }), /sampleIndex must be a number \(got string\)/);
       assertCoreError(() => ex.figureJson({ ...good, binaryArrays: 'yes' }), /binaryArrays must be true or false/);
