@@ -36,7 +36,7 @@ const DEFAULT_SAMPLES = 1000;
 
 // The worker's own files, in load order, after the module, protocol.js and fflate (each defines
 // one global the next ones use); they only run inside the worker bundle.
-const WORKER_FILES = ['npz.js', 'archive-loader.js', 'blob-chunks.js', 'worker-helper.js', 'worker.js'];
+const WORKER_FILES = ['npz.js', 'archive-loader.js', 'blob-chunks.js', 'port-blob.js', 'worker-helper.js', 'worker.js'];
 
 // The page's own files, copied as they are.
 const PAGE_FILES = [

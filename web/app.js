@@ -551,6 +551,9 @@
       view: () => view,
       // Kills the worker as a crash would (the page's recovery path, for the tests).
       simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
+      // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
+      // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
+      fileReading: () => client.fileReading,
       // The phases of the last load and figure refresh in ms (scripts/bench).
       timings: () => JSON.parse(JSON.stringify(timings)),
       // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are

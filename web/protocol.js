@@ -48,6 +48,9 @@
     // {sampleIndex, nComponents, step, frameDurationMs, binaryArrays?} -> progress 'building frames'
     // -> {json}; binaryArrays (default true): {dtype, bdata, shape} arrays, false: plain number lists
     FIGURE: 'figure',
+    // {blob: a one-byte Blob} -> {readable}: whether this worker can read a Blob (it cannot in
+    // WebKit from file://; the page then reads files for it: port-blob.js).
+    PROBE_BLOB: 'probe-blob',
     // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
     // fatal, and the page replaces the worker.
     DEBUG_FAULT: 'debug-fault',

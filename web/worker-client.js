@@ -30,12 +30,27 @@
       this.pending = new Map(); // id -> {type, resolve, reject, onProgress, phase}
       this.worker = null;
       this.generation = 0;
+      // Files the page reads for the workers (port-blob.js): token -> Blob, and back.
+      this.files = new Map();
+      this.tokens = new WeakMap();
+      // Who reads the visitor's files: 'worker', or 'page' where a worker cannot read a Blob
+      // (WebKit from file://); null until the one-byte probe has answered. The tests force 'page'
+      // with self.PCA_READ_FILES_ON_PAGE = true, set before the page's scripts run.
+      this.fileReading = root.PCA_READ_FILES_ON_PAGE === true ? 'page' : null;
       this.spawn();
+      this.fileReadingKnown =
+        this.fileReading !== null
+          ? Promise.resolve(this.fileReading)
+          : this.request(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) }).promise.then(
+              ({ readable }) => (this.fileReading = readable ? 'worker' : 'page'),
+              () => (this.fileReading = 'page'),
+            );
     }
 
     spawn() {
       const worker = new Worker(this.url);
       const generation = ++this.generation;
+      this.giveReaderPort(worker);
       worker.onmessage = (event) => {
         if (generation === this.generation) this.receive(event.data);
       };
@@ -60,6 +75,7 @@
       try {
         const channel = new MessageChannel();
         this.helper = new Worker(this.url);
+        this.giveReaderPort(this.helper);
         this.helper.postMessage({ helper: 'port', port: channel.port1 }, [channel.port1]);
         worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
       } catch (_) {
@@ -67,14 +83,56 @@
       }
     }
 
-    // Sends a request; returns {id, promise}. Typed arrays in payload are transferred.
+    // Sends a request; returns {id, promise}. Typed arrays in payload are transferred. A file
+    // (payload.source, a Blob) waits for the probe, and goes as a descriptor if the page reads it.
     request(type, payload = {}, { onProgress = () => {} } = {}) {
       const id = this.nextId++;
       const promise = new Promise((resolve, reject) => {
         this.pending.set(id, { type, resolve, reject, onProgress, phase: null });
       });
-      this.worker.postMessage({ ...payload, id, type }, transferablesOf(payload));
+      const generation = this.generation;
+      const send = () => {
+        if (generation !== this.generation) return; // the worker was replaced: the request was rejected
+        const message = { ...payload, id, type };
+        if (this.fileReading === 'page' && payload.source instanceof Blob) message.source = this.describe(payload.source);
+        this.worker.postMessage(message, transferablesOf(payload));
+      };
+      if (payload.source instanceof Blob && this.fileReading === null) this.fileReadingKnown.then(send);
+      else send();
       return { id, promise };
+    }
+
+    // A Blob as the descriptor a worker reads through its port to the page (port-blob.js).
+    describe(blob) {
+      let token = this.tokens.get(blob);
+      if (!token) {
+        token = this.files.size + 1;
+        this.tokens.set(blob, token);
+        this.files.set(token, blob);
+      }
+      return { portBlob: { token, start: 0, size: blob.size } };
+    }
+
+    // Gives a worker its port to the page, through which the page reads files for it.
+    giveReaderPort(worker) {
+      const channel = new MessageChannel();
+      channel.port1.onmessage = (event) => {
+        const { read, token, start, end } = event.data || {};
+        const blob = this.files.get(token);
+        const reply = (message, transfer) => channel.port1.postMessage({ read, ...message }, transfer || []);
+        if (!blob) {
+          reply({ error: `no file ${token} to read` });
+          return;
+        }
+        blob
+          .slice(start, end)
+          .arrayBuffer()
+          .then(
+            (buffer) => reply({ buffer }, [buffer]),
+            (error) => reply({ error: error && error.message ? error.message : String(error) }),
+          );
+      };
+      worker.postMessage({ reader: 'port', port: channel.port2 }, [channel.port2]);
     }
 
     receive(message) {

@@ -10,7 +10,7 @@
 //   helper -> main: {helper: 'state' | 'part' | 'progress' | 'error', id, ...}
 //
 // A classic script, in the worker bundle before worker.js: defines self.PcaWorkerHelper.
-/* global PcaProtocol, PcaBlobChunks */
+/* global PcaProtocol, PcaBlobChunks, PcaPortBlob */
 (function (root) {
   'use strict';
 
@@ -18,7 +18,8 @@
   const { blobChunks } = PcaBlobChunks;
 
   // One end of the channel, in either worker. env: {startModule() -> the worker's Explorer,
-  // wasmModule() -> the module's exports once started, isFatal(error)}.
+  // wasmModule() -> the module's exports once started, isFatal(error), sourceFrom(source) -> a
+  // file as this worker reads it (port-blob.js)}.
   function createLink(port, env) {
     const pending = new Map(); // id -> {resolve, reject, onProgress?}: the main worker's requests
     const partsCancelled = new Set(); // in the helper: ids of parts to stop
@@ -94,7 +95,8 @@
     function readPart(request, onProgress) {
       warmUp();
       let settled = false;
-      const { id, promise } = ask({ helper: 'read-part', ...request }, [], onProgress);
+      const message = { helper: 'read-part', ...request, source: PcaPortBlob.sourceToMessage(request.source) };
+      const { id, promise } = ask(message, [], onProgress);
       promise.finally(() => (settled = true)).catch(() => {}); // awaited later, or not at all if this worker failed first
       return {
         promise,
@@ -124,9 +126,10 @@
 
     // Reads a part of a streamed file into this worker's Explorer (which holds nothing else).
     async function serveReadPart(message) {
-      const { id, source, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
+      const { id, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
       let ex = null;
       try {
+        const source = env.sourceFrom(message.source);
         ex = await env.startModule();
         ex.setStreamAboveBytes(0); // the main worker streams this file: its part streams here too
         ex.beginFile(hint[0], hint[1]);

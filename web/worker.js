@@ -3,7 +3,7 @@
 // blob-chunks.js and worker-helper.js into the worker source by scripts/build-web.mjs; started by
 // the page from a Blob URL (works from file:// too). The page starts two: the one it talks to, and
 // a helper joined to it by a MessagePort (worker-helper.js) that takes part of a fit or a stream.
-/* global createPcaRecon, PcaProtocol, PcaNpz, PcaArchiveLoader, PcaBlobChunks, PcaWorkerHelper */
+/* global createPcaRecon, PcaProtocol, PcaNpz, PcaArchiveLoader, PcaBlobChunks, PcaWorkerHelper, PcaPortBlob */
 (function () {
   'use strict';
 
@@ -15,6 +15,7 @@
   let explorer = null; // the one Explorer: the loaded stack and its model live here
   let fatal = null; // set once the module has aborted: nothing more can run in this worker
   const cancelled = new Set(); // ids of LOAD requests asked to stop
+  let fileReader = null; // the page's reads of files for this worker, where it cannot (port-blob.js)
 
   function startModule() {
     if (!modulePromise) {
@@ -54,7 +55,8 @@
 
   // ---- handlers: each gets its payload and a context {id, progress(phase, done, total), cancelled()}
 
-  async function load({ source, chunkBytes, imageShape, member, stream }, context) {
+  async function load({ source: message, chunkBytes, imageShape, member, stream }, context) {
+    const source = PcaPortBlob.sourceFrom(message, fileReader);
     startHelper(); // its module starts while this one reads
     const ex = await startModule();
     // A zip signature: a .npz archive (np.savez); anything else goes to the .npy reader, which
@@ -325,7 +327,17 @@
     wasmModule.debugFault(String(fault));
   }
 
+  // Whether this worker can read a Blob itself (the page asks once, at start-up).
+  async function probeBlob({ blob }, _context) {
+    try {
+      return { readable: (await blob.arrayBuffer()).byteLength === blob.size };
+    } catch (_) {
+      return { readable: false };
+    }
+  }
+
   const handlers = {
+    [Request.PROBE_BLOB]: probeBlob,
     [Request.LOAD]: load,
     [Request.FIT]: fit,
     [Request.SUMMARY]: summary,
@@ -339,7 +351,16 @@
     if (message.helper === 'port') {
       // The page sends one port to each of the two workers; the one that gets requests from the
       // page uses it to reach the helper, the helper answers on it.
-      helper = PcaWorkerHelper.createLink(message.port, { startModule, wasmModule: () => wasmModule, isFatal });
+      helper = PcaWorkerHelper.createLink(message.port, {
+        startModule,
+        wasmModule: () => wasmModule,
+        isFatal,
+        sourceFrom: (source) => PcaPortBlob.sourceFrom(source, fileReader),
+      });
+      return;
+    }
+    if (message.reader === 'port') {
+      fileReader = PcaPortBlob.createReader(message.port); // the page reads files for this worker
       return;
     }
     if (message.type === CANCEL) {
@@ -363,7 +384,7 @@
       cancelled: () => cancelled.has(id),
     };
     try {
-      if (!modulePromise) context.progress(Phase.STARTING, 0, 1);
+      if (!modulePromise && type !== Request.PROBE_BLOB) context.progress(Phase.STARTING, 0, 1);
       const result = await handler(message, context);
       post({ id, kind: Kind.RESULT, result, fitCount: fitCount() }, transferablesOf(result));
     } catch (error) {
