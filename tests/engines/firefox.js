@@ -44,7 +44,8 @@ async function open(browser, url) {
       try {
         return await (await page.waitForFunction(fn, { timeout, polling: 'raf' }, arg)).jsonValue();
       } catch (error) {
-        throw new Error(`Firefox: waiting for ${what}: ${error.message}`);
+        const body = await page.evaluate(() => JSON.stringify(document.body.dataset)).catch(() => '?');
+        throw new Error(`Firefox: waiting for ${what}: ${error.message} (body: ${body})`);
       }
     },
     clickAt: (x, y) => page.mouse.click(x, y),

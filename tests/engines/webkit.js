@@ -122,7 +122,10 @@ async function waitFor(driver, fn, arg, { timeout = 60000, what = 'a condition' 
     tick();
   })`;
   const reply = await evaluate(driver, poll, arg === undefined ? null : arg, timeout);
-  if (reply.timedOut) throw new Error(`WebKit: waiting for ${what}: timed out after ${timeout} ms`);
+  if (reply.timedOut) {
+    const body = await evaluate(driver, () => JSON.stringify(document.body.dataset)).catch(() => '?');
+    throw new Error(`WebKit: waiting for ${what}: timed out after ${timeout} ms (body: ${body})`);
+  }
   return reply.result;
 }
 
