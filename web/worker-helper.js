@@ -23,6 +23,10 @@
   function createLink(port, env) {
     const pending = new Map(); // id -> {resolve, reject, onProgress?}: the main worker's requests
     const partsCancelled = new Set(); // in the helper: ids of parts to stop
+    // In the helper: the part being read. Parts run one after another: they share the helper's one
+    // Explorer, and a cancelled part's clean-up (cancelFile), if it ran after the next part had
+    // begun its file, would discard that part's file instead.
+    let partsDone = Promise.resolve();
     let ids = 0;
     let warm = false;
 
@@ -36,7 +40,7 @@
           serveAccumulate(message);
           return;
         case 'read-part':
-          serveReadPart(message);
+          partsDone = partsDone.then(() => serveReadPart(message));
           return;
         case 'cancel-part':
           partsCancelled.add(message.id);
