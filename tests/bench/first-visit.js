@@ -4,7 +4,8 @@
 // heatmap; the target is our page in at most 1.25× its time. Both pages are timed the same way:
 // performance.now() (from navigation start) when body's data-figure-version is first set, seen by
 // a MutationObserver installed before the page's scripts, then one animation frame (painted).
-//   node tests/bench/first-visit.js [--runs R] [--firefox-runs R] [--dist DIR]
+//   node tests/bench/first-visit.js [--runs R] [--firefox-runs R] [--dist DIR] [--other DIR]
+// (--other: another build of the site timed in the same rotation, e.g. before/after a change.)
 // Prints one JSON object: per engine, the runs and medians in ms and the ratio ours / bare.
 //   node tests/bench/first-visit.js --report FILE   prints that JSON as a markdown table
 'use strict';
@@ -18,10 +19,11 @@ const puppeteer = require('puppeteer-core');
 const ROOT = path.resolve(__dirname, '..', '..');
 
 function args() {
-  const out = { runs: 7, 'firefox-runs': 3, dist: path.join(ROOT, 'dist') };
+  const out = { runs: 7, 'firefox-runs': 3, dist: path.join(ROOT, 'dist'), other: null };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  return { runs: Number(out.runs), firefoxRuns: Number(out['firefox-runs']), dist: path.resolve(out.dist) };
+  const other = out.other ? path.resolve(out.other) : null;
+  return { runs: Number(out.runs), firefoxRuns: Number(out['firefox-runs']), dist: path.resolve(out.dist), other };
 }
 
 // The bare page: plotly.js as the site ships it, one 28×28 heatmap, then the same signal ours gives.
@@ -91,18 +93,21 @@ const median = (values) => {
   return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 };
 
-async function compare(run, runs, ours, bare) {
-  const times = { ours: [], bare: [] };
+// pages: {name: url}; 'ours' and 'bare' give the ratio, any other is timed alongside.
+async function compare(run, runs, pages) {
+  const names = Object.keys(pages);
+  const times = Object.fromEntries(names.map((name) => [name, []]));
   for (let i = 0; i < runs; i++) {
-    // Taking turns, so that the machine's load weighs on both alike.
-    for (const [name, url] of i % 2 ? [['bare', bare], ['ours', ours]] : [['ours', ours], ['bare', bare]]) {
-      const t = await run(url);
+    // Taking turns, in a rotating order, so that the machine's load weighs on all alike.
+    for (let j = 0; j < names.length; j++) {
+      const name = names[(i + j) % names.length];
+      const t = await run(pages[name]);
       times[name].push(Math.round(t.painted));
     }
   }
-  const oursMs = median(times.ours);
-  const bareMs = median(times.bare);
-  return { runs: times, medianMs: { ours: oursMs, bare: bareMs }, ratio: Number((oursMs / bareMs).toFixed(2)) };
+  const medianMs = Object.fromEntries(names.map((name) => [name, median(times[name])]));
+  const ratios = Object.fromEntries(names.filter((n) => n !== 'bare').map((n) => [n, Number((medianMs[n] / medianMs.bare).toFixed(2))]));
+  return { runs: times, medianMs, ratio: ratios.ours, ratios };
 }
 
 function report(file) {
@@ -114,6 +119,7 @@ function report(file) {
     if (!r) continue;
     const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`| ${engine} (${r.runs.ours.length} runs each) | ${s(r.medianMs.ours)} | ${s(r.medianMs.bare)} | ${r.ratio.toFixed(2)}× |`);
+    if (r.medianMs.other) console.log(`| ${engine}, the other build | ${s(r.medianMs.other)} | | ${r.ratios.other.toFixed(2)}× |`);
   }
 }
 
@@ -122,11 +128,11 @@ async function main() {
     report(process.argv[3]);
     return;
   }
-  const { runs, firefoxRuns, dist } = args();
-  const bare = writeBarePage(dist);
-  const ours = pathToFileURL(path.join(dist, 'index.html')).href;
-  const out = { target: 1.25, chromium: await compare(chromiumRun, runs, ours, bare) };
-  if (firefoxRuns > 0) out.firefox = await compare(firefoxRun, firefoxRuns, ours, bare);
+  const { runs, firefoxRuns, dist, other } = args();
+  const pages = { ours: pathToFileURL(path.join(dist, 'index.html')).href, bare: writeBarePage(dist) };
+  if (other) pages.other = pathToFileURL(path.join(other, 'index.html')).href;
+  const out = { target: 1.25, chromium: await compare(chromiumRun, runs, pages) };
+  if (firefoxRuns > 0) out.firefox = await compare(firefoxRun, firefoxRuns, pages);
   fs.rmSync(path.join(dist, 'bare-plotly.html'));
   console.log(JSON.stringify(out, null, 1));
 }
