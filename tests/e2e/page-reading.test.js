@@ -25,7 +25,9 @@ before(async () => {
   sites = await h.targets();
   tmp = h.tempDir('pcarecon-e2e-page-reading-');
   fixture = h.writeFixtures(tmp);
-  execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   plainReference = h.sklearnReference(fixture('plain.npy'), 0, 40, [0, 40]);
   streamed = h.writeLargeFixture(tmp, 'streamed');
   streamedReference = h.sklearnReference(streamed, 0, 5, [0, 5]);
@@ -110,7 +112,7 @@ describe('files read by the page for the workers', () => {
     });
   }
 
-  test('without the switch, Chromium\'s workers read the files themselves (file)', async () => {
+  test("without the switch, Chromium's workers read the files themselves (file)", async () => {
     const session = await h.openPage(browser, sites.list[0].url);
     try {
       await h.waitForFigure(session.page, 1);

@@ -23,11 +23,9 @@ const PLAIN_K = 40; // plain.npy: 40 images of 9×7, all 40 components shown
 // ---- waiting on the page's public attributes
 
 function waitIdleFigure(session, atLeast, what) {
-  return session.waitFor(
-    (n) => Number(document.body.dataset.figureVersion || 0) >= n && document.body.dataset.busy !== 'true',
-    atLeast,
-    { what },
-  );
+  return session.waitFor((n) => Number(document.body.dataset.figureVersion || 0) >= n && document.body.dataset.busy !== 'true', atLeast, {
+    what,
+  });
 }
 
 function counters(session) {
@@ -133,13 +131,17 @@ const CHECKS = [
       assert.equal(paint.blank, 0, `frames with an empty image panel: ${paint.blank} of ${paint.ticks}`);
       assert.equal(paint.extra, 0, `frames with two pictures in one panel: ${paint.extra} of ${paint.ticks}`);
       assert.ok(paint.ks.length >= Math.min(10, count), `the animation went through its frames (k shown: ${paint.ks.join(', ')})`);
-      assert.deepEqual(paint.ks, [...paint.ks].sort((a, b) => a - b), 'k only grows while playing');
+      assert.deepEqual(
+        paint.ks,
+        [...paint.ks].sort((a, b) => a - b),
+        'k only grows while playing',
+      );
       assert.deepEqual((await session.evaluate(probes.figureSnapshot)).panels, PANELS);
       await setComponents(session, 50); // the default again, for the files that follow
     },
   ],
   [
-    'a .npy written by NumPy, from the file input: scikit-learn\'s reconstructions',
+    "a .npy written by NumPy, from the file input: scikit-learn's reconstructions",
     async (session, ctx) => {
       await chooseFile(session, ctx.fixture('plain.npy'));
       const name = await session.evaluate(() => document.getElementById('dataset-name').textContent);
@@ -152,7 +154,7 @@ const CHECKS = [
     },
   ],
   [
-    'a .npz written by NumPy (savez_compressed): scikit-learn\'s reconstructions',
+    "a .npz written by NumPy (savez_compressed): scikit-learn's reconstructions",
     async (session, ctx) => {
       await chooseFile(session, ctx.fixture('savez_compressed.npz'));
       const name = await session.evaluate(() => document.getElementById('dataset-name').textContent);
@@ -164,7 +166,7 @@ const CHECKS = [
     },
   ],
   [
-    'a file streamed over both workers: scikit-learn\'s reconstructions',
+    "a file streamed over both workers: scikit-learn's reconstructions",
     async (session, ctx) => {
       // Streamed above 1 MiB (the test hook): each worker reads its part of the file.
       await session.evaluate(() => window.pcaExplorer.debug.setStreamAboveBytes(1 << 20, { windowBytes: 1 << 20 }));
@@ -174,7 +176,10 @@ const CHECKS = [
         workers: window.pcaExplorer.debug.timings().load.streamWorkers,
       }));
       await session.evaluate(() => window.pcaExplorer.debug.setStreamAboveBytes(1 << 30));
-      assert.match(String(loaded.note).replace(/\s/g, ' '), /^12 000 images streamed \(9\.4 MB\): PCA over all of them; the first 334 are kept for display$/);
+      assert.match(
+        String(loaded.note).replace(/\s/g, ' '),
+        /^12 000 images streamed \(9\.4 MB\): PCA over all of them; the first 334 are kept for display$/,
+      );
       assert.equal(loaded.workers, 2, 'the helper worker read its part');
       // Five patterns under noise: beyond k = 5 the components are noise, not comparable.
       assertReference(await snapshotAt(session, 0), ctx.streamedReference, 0, 'streamed.npy');
@@ -220,7 +225,9 @@ function engineSuite(title, launchEngine) {
   before(async () => {
     tmp = h.tempDir('pcarecon-engines-');
     ctx.fixture = h.writeFixtures(tmp);
-    execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+    execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     ctx.plainReference = h.sklearnReference(ctx.fixture('plain.npy'), 0, PLAIN_K, [0, PLAIN_K]);
     ctx.imagesReference = h.sklearnReference(ctx.fixture('images.npy'), 0, PLAIN_K, [0, PLAIN_K]);
     ctx.streamed = h.writeLargeFixture(tmp, 'streamed');

@@ -45,7 +45,7 @@ async function open(browser, url) {
         return await (await page.waitForFunction(fn, { timeout, polling: 'raf' }, arg)).jsonValue();
       } catch (error) {
         const body = await page.evaluate(() => JSON.stringify(document.body.dataset)).catch(() => '?');
-        throw new Error(`Firefox: waiting for ${what}: ${error.message} (body: ${body})`);
+        throw new Error(`Firefox: waiting for ${what}: ${error.message} (body: ${body})`, { cause: error });
       }
     },
     clickAt: (x, y) => page.mouse.click(x, y),

@@ -136,13 +136,7 @@ async function open(driver, url) {
   return {
     evaluate: (fn, ...args) => evaluate(driver, fn, ...args),
     waitFor: (fn, arg, options) => waitFor(driver, fn, arg, options),
-    clickAt: (x, y) =>
-      driver
-        .actions({ async: true })
-        .move({ x, y, origin: 'viewport' })
-        .press()
-        .release()
-        .perform(),
+    clickAt: (x, y) => driver.actions({ async: true }).move({ x, y, origin: 'viewport' }).press().release().perform(),
     setFile: (path) => driver.findElement(By.css('#file-input')).sendKeys(path),
     forbiddenRequests: () => [], // not interceptable here: networkEvidence() in the checks
     close: () => driver.get('about:blank'),
