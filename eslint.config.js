@@ -26,7 +26,7 @@ module.exports = [
   },
   {
     // The end-to-end tests pass functions to page.evaluate: they run in the page.
-    files: ['tests/e2e/*.js', 'tests/bench/*.js'],
+    files: ['tests/e2e/*.js', 'tests/engines/*.js', 'tests/bench/*.js'],
     languageOptions: { globals: { ...globals.node, ...globals.browser } },
   },
 ];

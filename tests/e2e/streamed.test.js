@@ -147,22 +147,24 @@ describe('files larger than memory', () => {
         name: document.getElementById('dataset-name').textContent,
         figure: Number(document.body.dataset.figureVersion),
       }));
+      // In the middle: Cancel is pressed by the page itself at the first streaming progress it
+      // shows (a MutationObserver on the progress label runs in the same task as the progress
+      // message), and the label of that moment kept. Polling from a timer instead could miss the
+      // whole stream on a loaded machine (the worker's progress messages ran back to back before
+      // the timer), and a cancel that reaches the worker after its last chunk is, rightly, too late.
+      await page.evaluate(() => {
+        const label = document.getElementById('progress-label');
+        const observer = new MutationObserver(() => {
+          const busy = window.pcaExplorer.debug.state().busy;
+          if (!(busy && busy.phase === 'streaming' && busy.done > 0 && busy.done < busy.total)) return;
+          observer.disconnect();
+          window.__cancelledAt = label.textContent;
+          document.getElementById('cancel-button').click();
+        });
+        observer.observe(label, { childList: true, characterData: true, subtree: true });
+      });
       await h.pickFile(page, large);
-      // In the middle: streaming, with part of the bytes done. The Cancel button is pressed in the
-      // same turn as the check (a fast machine streams this file in well under a second, and the
-      // busy bar only shows after 150 ms), and the progress label of that moment kept.
-      const label = await page
-        .waitForFunction(
-          () => {
-            const busy = window.pcaExplorer.debug.state().busy;
-            if (!(busy && busy.phase === 'streaming' && busy.done > 0 && busy.done < busy.total / 2)) return false;
-            document.getElementById('cancel-button').click();
-            return document.getElementById('progress-label').textContent;
-          },
-          null,
-          { timeout: 60000, polling: 5 },
-        )
-        .then((handle) => handle.jsonValue());
+      const label = await page.waitForFunction(() => window.__cancelledAt, null, { timeout: 60000 }).then((handle) => handle.jsonValue());
       assert.match(label, /^Streaming streamed-150000\.npy… [\d.]+ MB of 117\.6 MB \(\d+%\)$/);
       await page.waitForFunction(() => !document.getElementById('notice').hidden, null, { timeout: 30000 });
       assert.match(await page.textContent('#notice'), /^Cancelled\. Still showing /);

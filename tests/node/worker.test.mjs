@@ -2,7 +2,8 @@
 // a fake message port with the shipped module: a NumPy-written .npy given as a Blob is loaded,
 // fitted and drawn; a cancelled LOAD keeps the loaded stack; errors reply with their code (and,
 // for an (N, D) file whose D is not a square, its N and D); two handlers joined by a channel, as
-// the page joins its two workers, split a fit and a streamed file and agree with one worker alone.
+// the page joins its two workers, split a fit and a streamed file and agree with one worker alone;
+// and the same, where the page reads the file for the workers through a port (worker/port-blob.js).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { createWorkerHandler } from '../../web/worker/worker.js';
 import { ErrorCode, Kind, Phase, Request, CANCEL } from '../../web/shared/protocol.js';
 import { startModule } from './module.js';
+import { PortBlob, createReader } from '../../web/worker/port-blob.js';
 
 let DIR;
 
@@ -208,5 +210,92 @@ describe('two workers joined by a channel (the helper)', () => {
     ];
     for (let i = 0; i < 10; i++)
       assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+  });
+
+  // The page's side of worker/port-blob.js (as page/worker-client.js serves it): reads of `blob`
+  // through a real MessageChannel, bytes transferred. Returns the worker's end.
+  function servedPort(blob, reads) {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = async ({ data: { read, token, start, end } }) => {
+      reads.push([token, start, end]);
+      const buffer = await blob.slice(start, end).arrayBuffer();
+      channel.port1.postMessage({ read, buffer }, [buffer]);
+    };
+    return channel;
+  }
+
+  test('PortBlob reads like the Blob it stands for (slice rules, bytes)', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256);
+    const blob = new Blob([bytes]);
+    const channel = servedPort(blob, []);
+    const remote = new PortBlob(createReader(channel.port2), 1, 0, blob.size);
+    try {
+      for (const [a, b] of [
+        [0, 1000],
+        [10, 20],
+        [-30, -5],
+        [990, 2000],
+        [500, 100],
+        [-2000, 3],
+        [0, undefined],
+      ]) {
+        const want = new Uint8Array(await blob.slice(a, b).arrayBuffer());
+        const sub = remote.slice(a, b);
+        assert.equal(sub.size, want.length, `size of slice(${a}, ${b})`);
+        assert.deepEqual(new Uint8Array(await sub.arrayBuffer()), want, `bytes of slice(${a}, ${b})`);
+        assert.deepEqual(new Uint8Array(await sub.slice(1, 4).arrayBuffer()), want.slice(1, 4), `a slice of slice(${a}, ${b})`);
+      }
+    } finally {
+      channel.port1.close();
+      channel.port2.close();
+    }
+  });
+
+  test('a file read by the page for both workers (descriptors, not Blobs): the probe, a streamed file in two parts, the same model', async () => {
+    const stream = { aboveBytes: 1 << 20, windowBytes: 1 << 18 };
+    const big = blobOf('big.npy');
+    const probe = await startWorker().ask(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) });
+    assert.deepEqual(probe.message.result, { readable: true }, 'a worker in node reads Blobs');
+    const alone = startWorker();
+    // Two workers joined as in startPair, each with its own reader port to the page.
+    const main = startWorker();
+    const helper = startWorker();
+    const [one, two] = fakeChannel();
+    helper.send({ helper: 'port', port: one });
+    main.send({ helper: 'port', port: two });
+    const reads = [];
+    const channels = [servedPort(big, reads), servedPort(big, reads)];
+    main.send({ reader: 'port', port: channels[0].port2 });
+    helper.send({ reader: 'port', port: channels[1].port2 });
+    try {
+      const descriptor = { portBlob: { token: 1, start: 0, size: big.size } };
+      const blobLoad = await alone.ask(Request.LOAD, { source: big, chunkBytes: 1 << 20, stream: { ...stream, split: false } });
+      const portLoad = await main.ask(Request.LOAD, { source: descriptor, chunkBytes: 1 << 20, stream });
+      assert.equal(portLoad.message.kind, Kind.RESULT, portLoad.message.message);
+      assert.equal(portLoad.message.result.streamWorkers, 2, 'the helper read its part through its own port');
+      assert.deepEqual(portLoad.message.result.info, blobLoad.message.result.info);
+      assert.ok(
+        reads.every(([token]) => token === 1),
+        "every read was of the page's file 1",
+      );
+      assert.ok(
+        reads.some(([, start]) => start >= big.size / 2),
+        'the second half was read through the port too',
+      );
+      for (const worker of [alone, main]) await worker.ask(Request.FIT);
+      const [a, b] = [
+        (await alone.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+        (await main.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+      ];
+      for (let i = 0; i < 10; i++)
+        assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+      const noPort = await startWorker().ask(Request.LOAD, { source: descriptor });
+      assert.match(noPort.message.message, /gave it no port to read through/);
+    } finally {
+      for (const c of channels) {
+        c.port1.close();
+        c.port2.close();
+      }
+    }
   });
 });

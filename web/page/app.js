@@ -574,6 +574,9 @@ function wire() {
     simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
     // The phases of the last load and figure refresh in ms (scripts/bench).
     timings: () => JSON.parse(JSON.stringify(timings)),
+    // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
+    // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
+    fileReading: () => client.fileReading,
     // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
     // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
     // them in one worker. Applies from the next load.

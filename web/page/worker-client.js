@@ -49,12 +49,31 @@ class WorkerClient {
     /** @type {Worker | null} */
     this.helper = null;
     this.generation = 0;
+    // Files the page reads for the workers (worker/port-blob.js): token -> Blob, and back.
+    /** @type {Map<number, Blob>} */
+    this.files = new Map();
+    /** @type {WeakMap<Blob, number>} */
+    this.tokens = new WeakMap();
+    // Who reads the visitor's files: 'worker', or 'page' where a worker cannot read a Blob
+    // (WebKit from file://); null until the one-byte probe has answered. The tests force 'page'
+    // with self.PCA_READ_FILES_ON_PAGE = true, set before the page's scripts run.
+    /** @type {'worker' | 'page' | null} */
+    this.fileReading = /** @type {any} */ (self).PCA_READ_FILES_ON_PAGE === true ? 'page' : null;
     this.spawn();
+    /** @type {Promise<unknown>} */
+    this.fileReadingKnown =
+      this.fileReading !== null
+        ? Promise.resolve(this.fileReading)
+        : this.request(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) }).promise.then(
+            ({ readable }) => (this.fileReading = readable ? 'worker' : 'page'),
+            () => (this.fileReading = 'page'),
+          );
   }
 
   spawn() {
     const worker = new Worker(this.url);
     const generation = ++this.generation;
+    this.giveReaderPort(worker);
     worker.onmessage = (event) => {
       if (generation === this.generation) this.receive(event.data);
     };
@@ -79,6 +98,7 @@ class WorkerClient {
     try {
       const channel = new MessageChannel();
       this.helper = new Worker(this.url);
+      this.giveReaderPort(this.helper);
       this.helper.postMessage({ helper: 'port', port: channel.port1 }, [channel.port1]);
       worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
     } catch (_) {
@@ -86,7 +106,8 @@ class WorkerClient {
     }
   }
 
-  // Sends a request; returns {id, promise}. Typed arrays in payload are transferred.
+  // Sends a request; returns {id, promise}. Typed arrays in payload are transferred. A file
+  // (payload.source, a Blob) waits for the probe, and goes as a descriptor if the page reads it.
   /**
    * @template {RequestType} T
    * @param {T} type
@@ -99,8 +120,61 @@ class WorkerClient {
     const promise = new Promise((resolve, reject) => {
       this.pending.set(id, { type, resolve, reject, onProgress, phase: null });
     });
-    this.worker.postMessage({ ...payload, id, type }, transferablesOf(payload));
+    const generation = this.generation;
+    const source = 'source' in payload ? payload.source : null;
+    const send = () => {
+      if (generation !== this.generation) return; // the worker was replaced: the request was rejected
+      const message = { ...payload, id, type };
+      if (this.fileReading === 'page' && source instanceof Blob) Object.assign(message, { source: this.describe(source) });
+      this.worker.postMessage(message, transferablesOf(payload));
+    };
+    if (source instanceof Blob && this.fileReading === null) this.fileReadingKnown.then(send);
+    else send();
     return { id, promise };
+  }
+
+  /**
+   * A Blob as the descriptor a worker reads through its port to the page (worker/port-blob.js).
+   * @param {Blob} blob
+   * @returns {import('../shared/protocol.js').FileSource}
+   */
+  describe(blob) {
+    let token = this.tokens.get(blob);
+    if (!token) {
+      token = this.files.size + 1;
+      this.tokens.set(blob, token);
+      this.files.set(token, blob);
+    }
+    return { portBlob: { token, start: 0, size: blob.size } };
+  }
+
+  /**
+   * Gives a worker its port to the page, through which the page reads files for it.
+   * @param {Worker} worker
+   */
+  giveReaderPort(worker) {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = (event) => {
+      /** @type {import('../shared/protocol.js').ReadRequest} */
+      const { read, token, start, end } = event.data;
+      const blob = this.files.get(token);
+      /** @type {(reply: import('../shared/protocol.js').ReadReply, transfer?: Transferable[]) => void} */
+      const reply = (message, transfer) => channel.port1.postMessage(message, transfer || []);
+      if (!blob) {
+        reply({ read, error: `no file ${token} to read` });
+        return;
+      }
+      blob
+        .slice(start, end)
+        .arrayBuffer()
+        .then(
+          (buffer) => reply({ read, buffer }, [buffer]),
+          (error) => reply({ read, error: error && error.message ? error.message : String(error) }),
+        );
+    };
+    /** @type {import('../shared/protocol.js').ReaderPortMessage} */
+    const message = { reader: 'port', port: channel.port2 };
+    worker.postMessage(message, [channel.port2]);
   }
 
   /** @param {Reply} message */

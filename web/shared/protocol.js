@@ -5,6 +5,8 @@
 // Page -> worker: a request   {id, type, ...payload}     (one of Request below)
 //                 a cancel    {type: 'cancel', target}   (no reply of its own)
 //                 the port    {helper: 'port', port}     joins the two workers (HelperPortMessage)
+//                 the reader  {reader: 'port', port}     the page reads files for this worker
+//                             through it, where a worker cannot read a Blob (worker/port-blob.js)
 // Worker -> page: progress    {id, kind: 'progress', phase, done, total, fitCount}
 //                 result      {id, kind: 'result', result, fitCount}
 //                 error       {id, kind: 'error', message, code, samples?, values?, fitCount}
@@ -54,6 +56,9 @@ const Request = Object.freeze({
   // {sampleIndex, nComponents, step, frameDurationMs, binaryArrays?} -> progress 'building frames'
   // -> {json}; binaryArrays (default true): {dtype, bdata, shape} arrays, false: plain number lists
   FIGURE: 'figure',
+  // {blob: a one-byte Blob} -> {readable}: whether this worker can read a Blob (it cannot in
+  // WebKit from file://; the page then reads files for it: worker/port-blob.js).
+  PROBE_BLOB: 'probe-blob',
   // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
   // fatal, and the page replaces the worker.
   DEBUG_FAULT: 'debug-fault',
@@ -119,17 +124,24 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 /**
  * @typedef {{name: string, shape: number[] | null, dtype: string | null, image: boolean, note: string | null}} ArchiveMember
  * @typedef {{aboveBytes?: number, windowBytes?: number, split?: boolean}} StreamSettings
- * @typedef {{id: number, type: 'load', source: Blob, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings}} LoadRequest
+ * A file as a worker gets it: the Blob itself, or where the page reads it for the worker, which
+ * bytes of which of the page's files (worker/port-blob.js).
+ * @typedef {Blob | {portBlob: {token: number, start: number, size: number}}} FileSource
+ * @typedef {{read: number, token: number, start: number, end: number}} ReadRequest
+ * @typedef {{read: number, buffer: ArrayBuffer} | {read: number, error: string}} ReadReply
+ * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings}} LoadRequest
  * @typedef {{id: number, type: 'fit'}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest} RequestMessage
+ * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
- * @typedef {RequestMessage | CancelMessage | HelperPortMessage} ToWorkerMessage
+ * @typedef {{reader: 'port', port: MessagePort}} ReaderPortMessage
+ * @typedef {RequestMessage | CancelMessage | HelperPortMessage | ReaderPortMessage} ToWorkerMessage
  */
 
 /**
@@ -139,7 +151,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string}} FigureResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void}} ResultOf
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}}} ResultOf
  */
 
 /**
@@ -159,7 +171,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'warm'}} HelperWarm
  * @typedef {{helper: 'accumulate', id: number, rows: Float32Array | null, dim: number}} HelperAccumulate
  * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, hint: number[]}} PartRequest
- * @typedef {{helper: 'read-part', id: number} & PartRequest} HelperReadPart
+ * @typedef {{helper: 'read-part', id: number} & Omit<PartRequest, 'source'> & {source: FileSource}} HelperReadPart
  * @typedef {{helper: 'cancel-part', id: number}} HelperCancelPart
  * @typedef {{helper: 'state', id: number, state: AccumulatorState}} HelperState
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart

@@ -22,7 +22,8 @@ const STREAM_WINDOW_BYTES = 64 << 20;
  * @param {RequestContext} context
  * @returns {Promise<import('../shared/protocol.js').LoadResult>}
  */
-export async function load(session, { source, chunkBytes, imageShape, member, stream }, context) {
+export async function load(session, { source: file, chunkBytes, imageShape, member, stream }, context) {
+  const source = session.sourceFrom(file);
   session.startHelper(); // its module starts while this one reads
   const ex = await session.startModule();
   const chunk = Math.max(1 << 16, (chunkBytes ?? 0) | 0 || 4 << 20);
@@ -207,4 +208,17 @@ export async function figure(session, options, context) {
 export async function debugFault(session, { fault }) {
   await session.startModule();
   session.wasmModule().debugFault(/** @type {'abort' | 'trap'} */ (String(fault)));
+}
+
+/**
+ * Whether this worker can read a Blob itself (the page asks once, at start-up).
+ * @param {import('../shared/protocol.js').ProbeBlobRequest} request
+ * @returns {Promise<{readable: boolean}>}
+ */
+export async function probeBlob({ blob }) {
+  try {
+    return { readable: (await blob.arrayBuffer()).byteLength === blob.size };
+  } catch (_) {
+    return { readable: false };
+  }
 }

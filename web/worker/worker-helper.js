@@ -10,12 +10,13 @@
 import { ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 import { errorCode, codedError } from '../shared/error-codes.js';
 import { blobChunks } from './blob-chunks.js';
+import { sourceToMessage } from './port-blob.js';
 
 /** @typedef {import('../shared/protocol.js').HelperMessage} HelperMessage */
 /** @typedef {import('../shared/protocol.js').PartRequest} PartRequest */
 /** @typedef {import('../../wasm/pcarecon').AccumulatorState} AccumulatorState */
 /** @typedef {import('../../wasm/pcarecon').StreamedPart} StreamedPart */
-/** @typedef {Pick<import('./worker.js').Session, 'startModule' | 'wasmModule' | 'isFatal'>} HelperEnv */
+/** @typedef {Pick<import('./worker.js').Session, 'startModule' | 'wasmModule' | 'isFatal' | 'sourceFrom'>} HelperEnv */
 /** @typedef {{postMessage(message: HelperMessage, transfer?: Transferable[]): void, onmessage: ((event: MessageEvent) => void) | null}} HelperPort */
 /** @typedef {{resolve: (value: any) => void, reject: (error: Error) => void, onProgress?: (done: number) => void}} Pending */
 
@@ -28,6 +29,10 @@ import { blobChunks } from './blob-chunks.js';
 function createLink(port, env) {
   const asks = createAsks(port);
   const partsCancelled = new Set(); // in the helper: ids of parts to stop
+  // In the helper: the part being read. Parts run one after another: they share the helper's one
+  // Explorer, and a cancelled part's clean-up (cancelFile), if it ran after the next part had
+  // begun its file, would discard that part's file instead.
+  let partsDone = Promise.resolve();
   let warm = false;
 
   port.onmessage = (event) => {
@@ -41,7 +46,7 @@ function createLink(port, env) {
         serveAccumulate(port, env, message);
         return;
       case 'read-part':
-        serveReadPart(port, env, message, partsCancelled);
+        partsDone = partsDone.then(() => serveReadPart(port, env, message, partsCancelled));
         return;
       case 'cancel-part':
         partsCancelled.add(message.id);
@@ -82,7 +87,8 @@ function createLink(port, env) {
   function readPart(request, onProgress) {
     warmUp();
     let settled = false;
-    const { id, promise } = asks.ask({ helper: 'read-part', id: 0, ...request }, [], onProgress);
+    const message = { helper: /** @type {const} */ ('read-part'), id: 0, ...request, source: sourceToMessage(request.source) };
+    const { id, promise } = asks.ask(message, [], onProgress);
     promise.finally(() => (settled = true)).catch(() => {}); // awaited later, or not at all if this worker failed first
     return {
       promise,
@@ -168,9 +174,10 @@ async function serveAccumulate(port, env, message) {
  * @param {Set<number>} partsCancelled
  */
 async function serveReadPart(port, env, message, partsCancelled) {
-  const { id, source, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
+  const { id, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
   let ex = null;
   try {
+    const source = env.sourceFrom(message.source);
     ex = await env.startModule();
     ex.setStreamAboveBytes(0); // the main worker streams this file: its part streams here too
     ex.beginFile(hint[0], hint[1]);

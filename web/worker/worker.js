@@ -6,7 +6,8 @@
 import { Request, CANCEL, Kind, Phase, ErrorCode, transferablesOf, errorMessage } from '../shared/protocol.js';
 import { errorCode } from '../shared/error-codes.js';
 import { createLink } from './worker-helper.js';
-import { load, fit, summary, images, figure, debugFault } from './requests.js';
+import { load, fit, summary, images, figure, debugFault, probeBlob } from './requests.js';
+import { createReader, sourceFrom } from './port-blob.js';
 
 /** @typedef {import('../../wasm/pcarecon').PcaReconModule} PcaReconModule */
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
@@ -30,6 +31,7 @@ import { load, fit, summary, images, figure, debugFault } from './requests.js';
  *   wasmModule: () => PcaReconModule,
  *   isFatal: (error: unknown) => boolean,
  *   startHelper: () => HelperLink | null,
+ *   sourceFrom: (source: import('../shared/protocol.js').FileSource) => Blob,
  * }} Session
  */
 
@@ -42,6 +44,7 @@ import { load, fit, summary, images, figure, debugFault } from './requests.js';
  *   explorer: Explorer | null,
  *   fatal: string | null,
  *   helper: HelperLink | null,
+ *   fileReader: import('./port-blob.js').FileReader | null,
  * }} WorkerState
  */
 
@@ -84,6 +87,8 @@ function createSession(state, createModule) {
       if (state.helper) state.helper.warmUp();
       return state.helper;
     },
+    // A file as this worker reads it: itself, or through the page (port-blob.js).
+    sourceFrom: (source) => sourceFrom(source, state.fileReader),
   };
 }
 
@@ -95,7 +100,7 @@ function createSession(state, createModule) {
  */
 export function createWorkerHandler(port, createModule) {
   /** @type {WorkerState} */
-  const state = { modulePromise: null, wasmModule: null, explorer: null, fatal: null, helper: null };
+  const state = { modulePromise: null, wasmModule: null, explorer: null, fatal: null, helper: null, fileReader: null };
   const session = createSession(state, createModule);
   const cancelled = new Set(); // ids of LOAD requests asked to stop
 
@@ -120,7 +125,7 @@ export function createWorkerHandler(port, createModule) {
       cancelled: () => cancelled.has(id),
     };
     try {
-      if (!state.modulePromise) context.progress(Phase.STARTING, 0, 1);
+      if (!state.modulePromise && message.type !== Request.PROBE_BLOB) context.progress(Phase.STARTING, 0, 1);
       const result = await handle(session, message, context);
       post({ id, kind: Kind.RESULT, result, fitCount: fitCount() }, transferablesOf(result));
     } catch (error) {
@@ -142,6 +147,8 @@ export function createWorkerHandler(port, createModule) {
       // The page sends one port to each of the two workers; the one that gets requests from the
       // page uses it to reach the helper, the helper answers on it.
       state.helper = createLink(message.port, session);
+    } else if ('reader' in message) {
+      state.fileReader = createReader(message.port); // the page reads files for this worker
     } else if (message.type === CANCEL) {
       cancelled.add(message.target);
     } else if (state.fatal) {
@@ -174,6 +181,8 @@ function handle(session, message, context) {
       return figure(session, message, context);
     case Request.DEBUG_FAULT:
       return debugFault(session, message);
+    case Request.PROBE_BLOB:
+      return probeBlob(message);
     default:
       return Promise.reject(new Error(`unknown request type '${/** @type {{type: unknown}} */ (message).type}'`));
   }
