@@ -46,6 +46,7 @@ const PAGE_FILES = [
   'worker-client.js',
   'state.js',
   'canvas-images.js',
+  'frame-painter.js',
   'figure-view.js',
   'export.js',
   'url-state.js',

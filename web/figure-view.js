@@ -2,7 +2,7 @@
 // plotly and drives its animation. The page changes only what it controls -- the size, the
 // margins and the frame duration -- and never rebuilds frames, so every frame trace keeps the
 // subplot axes the core gave it.
-/* global Plotly */
+/* global Plotly, PcaFramePainter */
 (function (root) {
   'use strict';
 
@@ -62,6 +62,9 @@
       this.stepToken = 0; // bumped by every step, play and pause: a step in flight sees it moved
       this.stepping = null; // the steps being drawn (runSteps), if any
       this.generation = 0; // bumped by every draw and clear: steps of an older figure stop
+      // Paints the frames that plotly applies with redraw: false (frame-painter.js); play uses
+      // them when it accepts the figure (gray heatmaps), else plotly redraws every frame.
+      this.painter = new PcaFramePainter.FramePainter(div);
     }
 
     get count() {
@@ -80,11 +83,12 @@
         margin: Object.assign({}, figure.layout.margin, PAGE_MARGIN),
       });
       delete layout.height;
-      setPlayDuration(layout, frameDurationMs);
       this.generation++;
       this.stepping = null;
       decodeImages(figure.data);
       for (const frame of figure.frames || []) decodeImages(frame.data);
+      let painted = this.painter.accepts(figure);
+      setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
       const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
       if (this.div.data && this.eventsAttached) {
         // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already
@@ -97,7 +101,17 @@
         await Plotly.newPlot(this.div, spec);
         this.attachEvents();
       }
+      if (painted && !this.painter.drawn()) {
+        painted = false; // plotly did not draw one pixel per value here: it redraws every frame
+        Plotly.relayout(this.div, playButtonUpdate(this.div, 'frame.redraw', true));
+      }
+      if (painted) this.painter.prepareAhead();
       this.report();
+    }
+
+    // The options of a play or a step: without plotly's full redraw when the painter paints.
+    frameOptions(duration) {
+      return { duration, redraw: !this.painter.active };
     }
 
     attachEvents() {
@@ -106,13 +120,19 @@
       const div = this.div;
       this.eventsAttached = true;
       div.on('plotly_animatingframe', (event) => {
-        // Fired as a frame starts to be applied. Steps report themselves once drawn (runSteps);
-        // here only play moves k on.
+        // Fired as plotly starts to apply a frame, in the animation frame it will be painted in:
+        // a frame plotly will not redraw is painted now, from plotly's own computed frame.
+        if (event.animation && event.animation.frame && event.animation.frame.redraw === false && event.frame) {
+          if (this.painter.active) this.painter.paint(Object.assign({ name: event.name }, event.frame));
+          else Plotly.redraw(div); // not expected: a redraw: false frame of a figure not painted
+        }
+        // Steps report themselves once drawn (runSteps); here only play moves k on.
         if (!this.playing) return;
         const index = this.names.indexOf(String(event.name));
         if (index >= 0) this.index = index;
         this.report();
       });
+      div.on('plotly_afterplot', () => this.painter.redrawn());
       div.on('plotly_buttonclicked', (event) => {
         const label = event && event.button && event.button.label;
         if (label === 'Play') this.playing = true;
@@ -153,7 +173,7 @@
       this.report();
       animate(this.div, this.names.slice(atEnd ? 0 : this.index + 1), {
         mode: 'immediate',
-        frame: { duration: this.frameDurationMs, redraw: true },
+        frame: this.frameOptions(this.frameDurationMs),
         transition: { duration: 0 },
       });
     }
@@ -210,13 +230,7 @@
       this.frameDurationMs = ms;
       if (!this.count) return;
       const wasPlaying = this.playing;
-      const update = {};
-      (this.div.layout.updatemenus || []).forEach((menu, m) =>
-        (menu.buttons || []).forEach((button, b) => {
-          if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].frame.duration`] = ms;
-        }),
-      );
-      Plotly.relayout(this.div, update);
+      Plotly.relayout(this.div, playButtonUpdate(this.div, 'frame.duration', ms));
       if (wasPlaying) {
         this.pause();
         this.play();
@@ -226,6 +240,7 @@
     clear() {
       this.generation++;
       this.stepping = null;
+      this.painter.clear();
       if (this.div.data) Plotly.purge(this.div);
       this.eventsAttached = false;
       this.names = [];
@@ -234,17 +249,30 @@
     }
   }
 
-  function setPlayDuration(layout, ms) {
+  // The figure's Play button plays at the page's speed, and without plotly's full redraw of every
+  // frame when the painter paints them ({duration, redraw}: its frame options).
+  function setPlayButton(layout, frame) {
     layout.updatemenus = (layout.updatemenus || []).map((menu) =>
       Object.assign({}, menu, {
         buttons: (menu.buttons || []).map((button) => {
           if (button.label !== 'Play') return button;
           const args = JSON.parse(JSON.stringify(button.args));
-          args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, { duration: ms }) });
+          args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, frame) });
           return Object.assign({}, button, { args });
         }),
       }),
     );
+  }
+
+  // A Plotly.relayout update setting one frame option (e.g. 'frame.duration') of the Play button.
+  function playButtonUpdate(div, option, value) {
+    const update = {};
+    (div.layout.updatemenus || []).forEach((menu, m) =>
+      (menu.buttons || []).forEach((button, b) => {
+        if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].${option}`] = value;
+      }),
+    );
+    return update;
   }
 
   // A small chart of explained variance: per component (bars) and cumulative (line), with the
