@@ -212,6 +212,12 @@
   // it; div: the plot on screen, for its layout and size) into an animated GIF that loops, each
   // frame shown for frameDurationMs. job: {cancelled} (checked between frames);
   // onProgress(done, total). Resolves with the GIF's bytes.
+  // A GIF frame's delay: browsers show delays under 20 ms as 100 ms, so the display-rate speed
+  // (0 ms a frame) is stored as 20 ms, the fastest a GIF plays.
+  function gifDelay(ms) {
+    return Math.max(20, ms);
+  }
+
   async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgress = () => {} }) {
     const { GIFEncoder, quantize, applyPalette } = await loadScript(GIFENC_SCRIPT, 'gifenc', 'the GIF encoder');
     const figure = JSON.parse(figureJson);
@@ -231,7 +237,7 @@
       if (job.cancelled) throw gifCancelled();
       const rgba = await pixelsOf(url, context, width, height);
       const palette = quantize(rgba, 256); // one palette per frame: the colours change with k
-      gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: frameDurationMs });
+      gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: gifDelay(frameDurationMs) });
       onProgress(i + 1, count);
       await new Promise((resolve) => setTimeout(resolve, 0)); // let the page handle input and paint
     }

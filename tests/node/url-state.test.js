@@ -28,7 +28,7 @@ describe('parse', () => {
   });
 
   test('numbers are clamped: sample at least 0, k and step at least 1, speed within the slider', () => {
-    assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=5').view, {
+    assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=-5').view, {
       sampleIndex: 0, nComponents: 1, step: 1, frameDurationMs: SPEED.min,
     });
     assert.equal(parse('#speed=99999').view.frameDurationMs, SPEED.max);
