@@ -13,6 +13,7 @@
 //   node tests/bench/playback.js --data DIR [--sizes 28,256,512] [--runs R] [--dist DIR] [--profile 1] [--stock 0]
 // DIR holds tiles256-u8.npy and tiles512-u8.npy (tests/bench/make_data.py); 28×28 is the site's
 // default dataset (dist/fashion-mnist-sample.npy).
+/* global Plotly -- page.evaluate callbacks run in the page, where plotly.js is loaded */
 'use strict';
 
 const fs = require('node:fs');
@@ -97,8 +98,8 @@ ${variant ? `<script>self.STOCK_VARIANT = ${variant.fn};</script>` : ''}</head>
 // the figure shows; start() starts the animation; done when the last frame has been painted and
 // `finished()` holds (or after 120 s). Returns the painted frames' indices and times.
 function watchPaints({ titles, startExpr, finishedExpr }) {
-  const start = new Function(startExpr); // eslint-disable-line no-new-func
-  const finished = new Function(finishedExpr); // eslint-disable-line no-new-func
+  const start = new Function(startExpr);
+  const finished = new Function(finishedExpr);
   return new Promise((resolve) => {
     const gd = document.getElementById('figure');
     const byTitle = new Map(titles.map((t, i) => [t, i]));

@@ -3,6 +3,7 @@
 // frame is what made stock plotly slow); each painted frame is exactly what plotly itself draws
 // for that frame (pictures, title, marker), and plotly's state follows (its calcdata holds the
 // frame on screen, which hover reads); the frames stay plotly frames on their own axes.
+/* global Plotly -- page.evaluate callbacks run in the page, where plotly.js is loaded */
 'use strict';
 
 const assert = require('node:assert/strict');
