@@ -168,7 +168,9 @@ async function playStock(browser, url, { frameMs = STOCK_FRAME_MS, repeats = 2, 
   const titles = await titlesOf(page);
   const runs = [];
   for (let r = 0; r < repeats; r++) {
-    await page.evaluate(() => Plotly.animate('figure', ['0'], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } }));
+    await page.evaluate(() =>
+      Plotly.animate('figure', ['0'], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } }),
+    );
     const run = await page.evaluate(watchPaints, {
       titles,
       startExpr: `Plotly.animate('figure', null, { mode: 'immediate', frame: { duration: ${frameMs}, redraw: ${redraw} }, transition: { duration: 0 } });`,
@@ -187,11 +189,9 @@ async function openOurs(browser, url, npy, size) {
   if (size !== 28) {
     const before = await page.evaluate(() => Number(document.body.dataset.figureVersion));
     await page.setInputFiles('#file-input', npy);
-    await page.waitForFunction(
-      (n) => Number(document.body.dataset.figureVersion) > n && document.body.dataset.busy !== 'true',
-      before,
-      { timeout: 600000 },
-    );
+    await page.waitForFunction((n) => Number(document.body.dataset.figureVersion) > n && document.body.dataset.busy !== 'true', before, {
+      timeout: 600000,
+    });
   }
   const error = await page.evaluate(() => (document.getElementById('error').hidden ? null : document.getElementById('error').textContent));
   if (error) throw new Error(`our page (${size}): ${error}`);
@@ -239,7 +239,11 @@ async function profileOurs(page) {
     const fn = `${callFrame.functionName || '(anonymous)'} ${file}:${callFrame.lineNumber}:${callFrame.columnNumber}`;
     byFunction[fn] = (byFunction[fn] || 0) + ms;
   }
-  const top = (o, n) => Object.entries(o).sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => [k, Math.round(v)]);
+  const top = (o, n) =>
+    Object.entries(o)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, n)
+      .map(([k, v]) => [k, Math.round(v)]);
   return { fps: run.fps, frames: run.painted, msByFile: top(byFile, 12), msByFunction: top(byFunction, 20) };
 }
 
@@ -248,11 +252,15 @@ async function changeTimes(page) {
   const times = {};
   for (const [what, act] of [
     ['sample', () => page.click('#next-sample')],
-    ['k', () => page.evaluate(() => {
-      const input = document.getElementById('k-input');
-      input.value = String(Number(input.value) === 50 ? 49 : 50);
-      input.dispatchEvent(new Event('change', { bubbles: true }));
-    })],
+    [
+      'k',
+      () =>
+        page.evaluate(() => {
+          const input = document.getElementById('k-input');
+          input.value = String(Number(input.value) === 50 ? 49 : 50);
+          input.dispatchEvent(new Event('change', { bubbles: true }));
+        }),
+    ],
   ]) {
     const before = await page.evaluate(() => Number(document.body.dataset.figureVersion));
     await act();
@@ -314,7 +322,9 @@ async function main() {
         kChangeMs: median(entry.changes.map((c) => c.k.firstPaintMs)),
       };
       result.sizes[size] = entry;
-      process.stderr.write(`${size}×${size}: stock ${stockFps.toFixed(1)} frames/s, ours ${ourFps.toFixed(1)} (${(ourFps / stockFps).toFixed(2)}×)\n`);
+      process.stderr.write(
+        `${size}×${size}: stock ${stockFps.toFixed(1)} frames/s, ours ${ourFps.toFixed(1)} (${(ourFps / stockFps).toFixed(2)}×)\n`,
+      );
     }
   } finally {
     await browser.close();

@@ -99,7 +99,11 @@ describe('playback', () => {
         Array.from({ length: K }, (_, i) => i + 1),
         'frames 1..50 painted one after the other, none skipped, none twice',
       );
-      assert.deepEqual(watch.shown.map((s) => s.frameIndex), watch.shown.map((s) => s.index), 'data-frame-index names the frame painted');
+      assert.deepEqual(
+        watch.shown.map((s) => s.frameIndex),
+        watch.shown.map((s) => s.index),
+        'data-frame-index names the frame painted',
+      );
       assert.equal(watch.replots, 0, 'plotly never replotted the figure while it played');
       assert.equal(paint.blank + paint.extra, 0, `one picture per panel on every painted frame (${JSON.stringify(paint)})`);
 
