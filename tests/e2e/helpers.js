@@ -335,6 +335,8 @@ async function playWatched(page, lastK, check) {
 
 module.exports = {
   hoverPanel,
+  startPaintWatch,
+  stopPaintWatch,
   playWatched,
   DEFAULT_DATASET,
   launchBrowser,

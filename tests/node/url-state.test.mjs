@@ -26,7 +26,7 @@ describe('parse', () => {
   });
 
   test('numbers are clamped: sample at least 0, k and step at least 1, speed within the slider', () => {
-    assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=5').view, {
+    assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=-5').view, {
       sampleIndex: 0,
       nComponents: 1,
       step: 1,

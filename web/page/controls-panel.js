@@ -39,7 +39,7 @@ class ControlsPanel {
     e.step.value = String(step);
     e.step.max = String(nComponents);
     e.speed.value = String(frameDurationMs);
-    e.speedOutput.textContent = `${frameDurationMs} ms`;
+    e.speedOutput.textContent = frameDurationMs ? `${frameDurationMs} ms` : '0 ms (display rate)';
     e.prev.disabled = !samples || sampleIndex <= 0;
     e.next.disabled = !samples || sampleIndex >= samples - 1;
   }

@@ -207,6 +207,13 @@ async function pixelsOf(url, context, width, height) {
   return context.getImageData(0, 0, width, height).data;
 }
 
+// A GIF frame's delay: browsers show delays under 20 ms as 100 ms, so the display-rate speed
+// (0 ms a frame) is stored as 20 ms, the fastest a GIF plays.
+/** @param {number} ms */
+function gifDelay(ms) {
+  return Math.max(20, ms);
+}
+
 // Encodes every frame of the figure on screen (figureJson: the core's figure as the worker gave
 // it; div: the plot on screen, for its layout and size) into an animated GIF that loops, each
 // frame shown for frameDurationMs. job: {cancelled} (checked between frames);
@@ -235,7 +242,7 @@ async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgres
     if (job.cancelled) throw gifCancelled();
     const rgba = await pixelsOf(url, context, width, height);
     const palette = quantize(rgba, 256); // one palette per frame: the colours change with k
-    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: frameDurationMs });
+    gif.writeFrame(applyPalette(rgba, palette), width, height, { palette, delay: gifDelay(frameDurationMs) });
     onProgress(i + 1, count);
     await new Promise((resolve) => setTimeout(resolve, 0)); // let the page handle input and paint
   }

@@ -2,6 +2,7 @@
 // plotly and drives its animation. The page changes only what it controls -- the size, the
 // margins and the frame duration -- and never rebuilds frames, so every frame trace keeps the
 // subplot axes the core gave it.
+import { FramePainter } from './frame-painter.js';
 import { required } from './generated.js';
 const PLOT_CONFIG = Object.freeze({
   responsive: true,
@@ -67,6 +68,9 @@ class FigureView {
     this.stepToken = 0; // bumped by every step, play and pause: a step in flight sees it moved
     this.stepping = null; // the steps being drawn (runSteps), if any
     this.generation = 0; // bumped by every draw and clear: steps of an older figure stop
+    // Paints the frames that plotly applies with redraw: false (frame-painter.js); play uses
+    // them when it accepts the figure (gray heatmaps), else plotly redraws every frame.
+    this.painter = new FramePainter(div);
   }
 
   get count() {
@@ -85,11 +89,12 @@ class FigureView {
       margin: Object.assign({}, figure.layout.margin, PAGE_MARGIN),
     });
     delete layout.height;
-    setPlayDuration(layout, frameDurationMs);
     this.generation++;
     this.stepping = null;
     decodeImages(figure.data);
     for (const frame of figure.frames || []) decodeImages(frame.data);
+    let painted = this.painter.accepts(figure);
+    setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
     const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
     if (this.div.data && this.eventsAttached) {
       // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already
@@ -102,7 +107,18 @@ class FigureView {
       await plotly().newPlot(this.div, spec);
       this.attachEvents();
     }
+    if (painted && !this.painter.drawn()) {
+      painted = false; // plotly did not draw one pixel per value here: it redraws every frame
+      plotly().relayout(this.div, playButtonUpdate(this.div, 'frame.redraw', true));
+    }
+    if (painted) this.painter.prepareAhead();
     this.report();
+  }
+
+  // The options of a play: without plotly's full redraw when the painter paints.
+  /** @param {number} duration */
+  frameOptions(duration) {
+    return { duration, redraw: !this.painter.active };
   }
 
   attachEvents() {
@@ -111,13 +127,19 @@ class FigureView {
     const div = this.div;
     this.eventsAttached = true;
     div.on('plotly_animatingframe', (event) => {
-      // Fired as a frame starts to be applied. Steps report themselves once drawn (runSteps);
-      // here only play moves k on.
+      // Fired as plotly starts to apply a frame, in the animation frame it will be painted in:
+      // a frame plotly will not redraw is painted now, from plotly's own computed frame.
+      if (event.animation && event.animation.frame && event.animation.frame.redraw === false && event.frame) {
+        if (this.painter.active) this.painter.paint(Object.assign({ name: event.name }, event.frame));
+        else plotly().redraw(div); // not expected: a redraw: false frame of a figure not painted
+      }
+      // Steps report themselves once drawn (runSteps); here only play moves k on.
       if (!this.playing) return;
       const index = this.names.indexOf(String(event.name));
       if (index >= 0) this.index = index;
       this.report();
     });
+    div.on('plotly_afterplot', () => this.painter.redrawn());
     div.on('plotly_buttonclicked', (event) => {
       const label = event && event.button && event.button.label;
       if (label === 'Play') this.playing = true;
@@ -158,7 +180,7 @@ class FigureView {
     this.report();
     animate(this.div, this.names.slice(atEnd ? 0 : this.index + 1), {
       mode: 'immediate',
-      frame: { duration: this.frameDurationMs, redraw: true },
+      frame: this.frameOptions(this.frameDurationMs),
       transition: { duration: 0 },
     });
   }
@@ -215,13 +237,7 @@ class FigureView {
     this.frameDurationMs = ms;
     if (!this.count) return;
     const wasPlaying = this.playing;
-    const update = {};
-    (this.div.layout.updatemenus || []).forEach((menu, m) =>
-      (menu.buttons || []).forEach((button, b) => {
-        if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].frame.duration`] = ms;
-      }),
-    );
-    plotly().relayout(this.div, update);
+    plotly().relayout(this.div, playButtonUpdate(this.div, 'frame.duration', ms));
     if (wasPlaying) {
       this.pause();
       this.play();
@@ -231,6 +247,7 @@ class FigureView {
   clear() {
     this.generation++;
     this.stepping = null;
+    this.painter.clear();
     if (this.div.data) plotly().purge(this.div);
     this.eventsAttached = false;
     this.names = [];
@@ -239,17 +256,40 @@ class FigureView {
   }
 }
 
-function setPlayDuration(layout, ms) {
+// The figure's Play button plays at the page's speed, and without plotly's full redraw of every
+// frame when the painter paints them ({duration, redraw}: its frame options).
+/**
+ * @param {any} layout
+ * @param {{duration: number, redraw: boolean}} frame
+ */
+function setPlayButton(layout, frame) {
   layout.updatemenus = (layout.updatemenus || []).map((menu) =>
     Object.assign({}, menu, {
       buttons: (menu.buttons || []).map((button) => {
         if (button.label !== 'Play') return button;
         const args = JSON.parse(JSON.stringify(button.args));
-        args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, { duration: ms }) });
+        args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, frame) });
         return Object.assign({}, button, { args });
       }),
     }),
   );
+}
+
+// A Plotly.relayout update setting one frame option (e.g. 'frame.duration') of the Play button.
+/**
+ * @param {any} div
+ * @param {string} option
+ * @param {number | boolean} value
+ */
+function playButtonUpdate(div, option, value) {
+  /** @type {Record<string, number | boolean>} */
+  const update = {};
+  (div.layout.updatemenus || []).forEach((menu, m) =>
+    (menu.buttons || []).forEach((button, b) => {
+      if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].${option}`] = value;
+    }),
+  );
+  return update;
 }
 
 // A small chart of explained variance: per component (bars) and cumulative (line), with the

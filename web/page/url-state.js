@@ -9,8 +9,8 @@
 const KEYS = Object.freeze({ sampleIndex: 'sample', nComponents: 'k', step: 'step', frameDurationMs: 'speed' });
 
 // The speed slider's range and step (web/index.html #speed-input): a GIF stores frame delays in
-// 10 ms units too.
-const SPEED = Object.freeze({ min: 20, max: 1000, step: 10 });
+// 10 ms units too. 0: each frame at the display's next refresh.
+const SPEED = Object.freeze({ min: 0, max: 1000, step: 10 });
 
 const LOWEST = Object.freeze({ sampleIndex: 0, nComponents: 1, step: 1 });
 

@@ -1,0 +1,146 @@
+// Playback without plotly's full redraw (web/frame-painter.js): at the display's rate every frame
+// is painted, in order, none skipped; plotly never replots the figure while it plays (a replot per
+// frame is what made stock plotly slow); each painted frame is exactly what plotly itself draws
+// for that frame (pictures, title, marker), and plotly's state follows (its calcdata holds the
+// frame on screen, which hover reads); the frames stay plotly frames on their own axes.
+/* global Plotly -- page.evaluate callbacks run in the page, where plotly.js is loaded */
+'use strict';
+
+const assert = require('node:assert/strict');
+const { after, before, describe, test } = require('node:test');
+const h = require('./helpers');
+
+const K = 50;
+let browser;
+let sites;
+
+before(async () => {
+  browser = await h.launchBrowser();
+  sites = await h.targets();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (sites) await sites.close();
+});
+
+// What the figure shows, read from the SVG: each image panel's pixels, the title, the marker's box.
+async function onScreen(page) {
+  const pictures = await h.renderedPictures(page);
+  return page.evaluate((pics) => {
+    const marker = document.querySelector('#figure .shapelayer path').getBoundingClientRect();
+    return {
+      pictures: Object.fromEntries(Object.entries(pics).map(([id, p]) => [id, p && { width: p.width, height: p.height, data: p.data }])),
+      title: document.querySelector('#figure .g-gtitle .gtitle').textContent,
+      marker: [marker.x, marker.y, marker.width, marker.height].map((v) => Math.round(v * 100) / 100),
+    };
+  }, pictures);
+}
+
+// Plays from the first frame with the figure's Play button and notes, before every paint, the
+// frame on screen (by its title) and whether plotly replotted (plotly_afterplot).
+async function playCounted(page) {
+  await page.evaluate(() => {
+    const gd = document.getElementById('figure');
+    const titles = gd._transitionData._frames.map((f) => f.layout.title.text);
+    const watch = (window.__playWatch = { shown: [], replots: 0, done: false });
+    gd.on('plotly_afterplot', () => watch.replots++);
+    let last = document.querySelector('#figure .g-gtitle .gtitle').textContent;
+    const tick = () => {
+      const title = document.querySelector('#figure .g-gtitle .gtitle').textContent;
+      if (title !== last) {
+        watch.shown.push({ index: titles.indexOf(title), frameIndex: Number(document.body.dataset.frameIndex) });
+        last = title;
+      }
+      if (document.body.dataset.playing === 'false' && watch.shown.length && titles.indexOf(title) === titles.length - 1) watch.done = true;
+      else requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
+  await page.waitForFunction(() => window.__playWatch.done, null, { timeout: 60000 });
+  return page.evaluate(() => window.__playWatch);
+}
+
+describe('playback', () => {
+  test('every frame painted in order at the display rate, no replot, each frame as plotly draws it', async () => {
+    const { url, name } = sites.list[0];
+    const session = await h.openPage(browser, url);
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().painter.active), true, 'gray figure: painted');
+
+      // The frames are plotly frames whose traces keep the axes of the traces they replace.
+      const frames = await page.evaluate(() => {
+        const gd = document.getElementById('figure');
+        return gd._transitionData._frames.map((f) => f.data.map((t, i) => `${f.traces[i]}:${t.type}:${t.xaxis}${t.yaxis}`).join(' '));
+      });
+      assert.equal(frames.length, K + 1);
+      assert.deepEqual([...new Set(frames)], ['1:heatmap:x2y2 2:heatmap:x3y3']);
+
+      // The fastest speed: each frame at the display's next refresh.
+      await page.evaluate(() => {
+        const speed = document.getElementById('speed-input');
+        speed.value = speed.min;
+        speed.dispatchEvent(new Event('input', { bubbles: true }));
+      });
+      assert.equal(await page.textContent('#speed-output'), '0 ms (display rate)');
+      const playButton = await page.evaluate(
+        () => document.getElementById('figure')._fullLayout.updatemenus[0].buttons.find((b) => b.label === 'Play').args[1].frame,
+      );
+      assert.deepEqual([playButton.duration, playButton.redraw], [0, false], 'Play: display rate, without the full redraw');
+
+      await h.startPaintWatch(page);
+      const watch = await playCounted(page);
+      const paint = await h.stopPaintWatch(page);
+      assert.deepEqual(
+        watch.shown.map((s) => s.index),
+        Array.from({ length: K }, (_, i) => i + 1),
+        'frames 1..50 painted one after the other, none skipped, none twice',
+      );
+      assert.deepEqual(
+        watch.shown.map((s) => s.frameIndex),
+        watch.shown.map((s) => s.index),
+        'data-frame-index names the frame painted',
+      );
+      assert.equal(watch.replots, 0, 'plotly never replotted the figure while it played');
+      assert.equal(paint.blank + paint.extra, 0, `one picture per panel on every painted frame (${JSON.stringify(paint)})`);
+
+      // The last frame as painted, then as plotly draws it from its own state: the same.
+      const painted = await onScreen(page);
+      const state = await page.evaluate(() => {
+        const gd = document.getElementById('figure');
+        const last = gd._transitionData._frameHash[String(gd._transitionData._frames.length - 1)];
+        const rows = (z) => Array.from(z, (r) => Array.from(r));
+        return {
+          calc: [rows(gd.calcdata[1][0].z), rows(gd.calcdata[2][0].z)],
+          frame: [rows(last.data[0].z), rows(last.data[1].z)],
+          markerK: gd._fullLayout.shapes[0].xanchor,
+        };
+      });
+      assert.deepEqual(state.calc, state.frame, "plotly's calcdata holds the frame painted (hover reads it)");
+      assert.equal(state.markerK, K);
+      await page.evaluate(() => Plotly.redraw('figure'));
+      const drawn = await onScreen(page);
+      assert.match(painted.title, new RegExp(`k = ${K} of ${K} components`));
+      assert.equal(painted.title, drawn.title);
+      assert.deepEqual(painted.marker, drawn.marker, 'the marker where plotly draws it');
+      for (const id of ['xy', 'x2y2', 'x3y3']) assert.deepEqual(painted.pictures[id], drawn.pictures[id], `${id}: the pixels plotly draws`);
+
+      // A frame in the middle, painted after plotly's own drawing of another one.
+      await page.evaluate(() =>
+        Plotly.animate('figure', ['17'], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } }),
+      );
+      const middle = await onScreen(page);
+      await page.evaluate(() => Plotly.redraw('figure'));
+      const middleDrawn = await onScreen(page);
+      assert.match(middle.title, /k = 17 of/);
+      assert.deepEqual(middle, middleDrawn, 'frame 17 painted as plotly draws it');
+      assert.notDeepEqual(middle.pictures.x2y2, painted.pictures.x2y2, 'and it is another picture than frame 50');
+      h.assertStayedLocal(session, name);
+    } finally {
+      await session.close();
+    }
+  });
+});

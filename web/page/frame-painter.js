@@ -1,0 +1,233 @@
+// Paints an animation frame of a gray figure without plotly's full redraw. With `redraw: true`
+// plotly replots the whole figure for every frame (axes, titles, colour bars, slider, menus and
+// all traces: most of a frame's time at any panel size). The page plays with `redraw: false`
+// instead: plotly still applies every frame -- its traces, title and marker go into the figure's
+// data and layout, calcdata is recomputed (hover reads the frame on screen), the slider follows
+// -- and this painter draws what a frame changes, from that same plotly frame, in the same task:
+//   - each frame trace's picture, into the <image> plotly drew for that trace (so into the
+//     subplot of the trace's own axes): the pixels plotly's heatmap would draw ('fast' path:
+//     one pixel per value, the trace's colour scale as d3's clamped piecewise-linear scale, each
+//     channel rounded), as an uncompressed BMP data: URL made once per frame and trace, ahead of
+//     play when the page is idle;
+//   - the figure title, and the current-k marker (a layout shape), moved by the pixels between
+//     its anchor in the frame and the anchor plotly last drew it at.
+// A figure it cannot paint exactly (colour image traces, a frame trace on other axes than its base
+// trace, other layout changes) is refused (accepts() false), and the page keeps `redraw: true`.
+const FRAME_LAYOUT_KEYS = ['title', 'shapes'];
+
+function parseColour(text) {
+  const hex = /^#([0-9a-f]{2})([0-9a-f]{2})([0-9a-f]{2})$/i.exec(text);
+  if (hex) return [1, 2, 3].map((i) => parseInt(hex[i], 16));
+  const rgb = /^rgba?\(\s*([\d.]+)\s*,\s*([\d.]+)\s*,\s*([\d.]+)/i.exec(text);
+  return rgb ? [1, 2, 3].map((i) => Number(rgb[i])) : null;
+}
+
+// The trace's colour scale as plotly draws a heatmap: d3 v3's linear scale over the stops'
+// values (zmin + stop·(zmax − zmin)), clamped, interpolating each channel as a·(1 − t) + b·t,
+// then Math.round. Returns a function filling rgb bytes for one value, or null.
+export function colourScale(trace) {
+  const scale = trace.colorscale;
+  if (!Array.isArray(scale) || scale.length < 2) return null;
+  const { zmin, zmax } = trace;
+  if (!Number.isFinite(zmin) || !Number.isFinite(zmax)) return null;
+  const domain = scale.map((stop) => zmin + Number(stop[0]) * (zmax - zmin));
+  const colours = scale.map((stop) => parseColour(String(stop[1])));
+  if (colours.some((c) => !c)) return null;
+  for (let i = 1; i < domain.length; i++) if (!(domain[i] >= domain[i - 1])) return null;
+  const last = domain.length - 1;
+  return (value, out, at) => {
+    // d3.bisect(domain, value, 1, last) - 1: the segment whose stops enclose the value
+    let lo = 1;
+    let hi = last;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (value < domain[mid]) hi = mid;
+      else lo = mid + 1;
+    }
+    const j = lo - 1;
+    const width = domain[j + 1] - domain[j] || 1 / (domain[j + 1] - domain[j]);
+    const t = Math.max(0, Math.min(1, (value - domain[j]) / width));
+    const a = colours[j];
+    const b = colours[j + 1];
+    // BMP stores blue, green, red
+    out[at] = Math.round(a[2] * (1 - t) + b[2] * t);
+    out[at + 1] = Math.round(a[1] * (1 - t) + b[1] * t);
+    out[at + 2] = Math.round(a[0] * (1 - t) + b[0] * t);
+  };
+}
+
+// rows (H arrays of W values) → a 24-bit top-down BMP as a data: URL. A data: URL is shown by
+// the next paint (no asynchronous load), and BMP needs no compression pass.
+export function bmpDataUrl(rows, colour) {
+  const height = rows.length;
+  const width = rows[0].length;
+  const stride = (width * 3 + 3) & ~3;
+  const size = 54 + stride * height;
+  const bytes = new Uint8Array(size);
+  const view = new DataView(bytes.buffer);
+  bytes[0] = 0x42; // 'B'
+  bytes[1] = 0x4d; // 'M'
+  view.setUint32(2, size, true);
+  view.setUint32(10, 54, true); // pixel data offset
+  view.setUint32(14, 40, true); // BITMAPINFOHEADER
+  view.setInt32(18, width, true);
+  view.setInt32(22, -height, true); // negative: first row at the top
+  view.setUint16(26, 1, true); // planes
+  view.setUint16(28, 24, true); // bits per pixel
+  view.setUint32(34, stride * height, true);
+  for (let r = 0; r < height; r++) {
+    const row = rows[r];
+    let at = 54 + r * stride;
+    for (let c = 0; c < width; c++, at += 3) colour(row[c], bytes, at);
+  }
+  let binary = '';
+  for (let i = 0; i < size; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:image/bmp;base64,${btoa(binary)}`;
+}
+
+function sameAxes(a, b) {
+  return (a.xaxis || 'x') === (b.xaxis || 'x') && (a.yaxis || 'y') === (b.yaxis || 'y');
+}
+
+export class FramePainter {
+  constructor(div) {
+    this.div = div;
+    this.clear();
+  }
+
+  clear() {
+    this.figure = null;
+    this.scales = new Map(); // trace index → colour function
+    this.pictures = new Map(); // `${frame name}/${trace index}` → data: URL
+    this.markerBase = undefined; // {x, y, xref, yref} (null: no marker): where plotly last drew it
+    this.generation = (this.generation || 0) + 1;
+  }
+
+  // Takes a figure (decoded, as given to plotly) and says whether its frames can be painted.
+  accepts(figure) {
+    this.clear();
+    const base = figure.data || [];
+    const frames = figure.frames || [];
+    if (!frames.length) return false;
+    for (const frame of frames) {
+      const traces = frame.traces || [];
+      if (!Array.isArray(frame.data) || frame.data.length !== traces.length) return false;
+      for (let i = 0; i < traces.length; i++) {
+        const trace = frame.data[i];
+        const home = base[traces[i]];
+        if (!home || home.type !== 'heatmap' || trace.type !== 'heatmap' || !sameAxes(trace, home)) return false;
+        if (!Array.isArray(trace.z) || !trace.z.length || !trace.z[0].length) return false;
+        // one colour scale per trace for the whole animation, one pixel per value
+        if (trace.zmin !== home.zmin || trace.zmax !== home.zmax || trace.colorscale || trace.reversescale) return false;
+        if (home.reversescale || home.zsmooth || home.xgap || home.ygap || home.x || home.y) return false;
+      }
+      for (const key of Object.keys(frame.layout || {})) if (!FRAME_LAYOUT_KEYS.includes(key)) return false;
+      const shapes = (frame.layout || {}).shapes;
+      if (shapes && shapes.length !== 1) return false;
+    }
+    for (const index of new Set(frames.flatMap((f) => f.traces))) {
+      const scale = colourScale(base[index]);
+      if (!scale) return false;
+      this.scales.set(index, scale);
+    }
+    this.figure = figure;
+    return true;
+  }
+
+  get active() {
+    return this.figure !== null && this.markerBase !== undefined;
+  }
+
+  picture(name, index, trace) {
+    const key = `${name}/${index}`;
+    let url = this.pictures.get(key);
+    if (!url) {
+      url = bmpDataUrl(trace.z, this.scales.get(index));
+      this.pictures.set(key, url);
+    }
+    return url;
+  }
+
+  // Makes the pictures of the frames not yet made, a few milliseconds at a time while the page
+  // is otherwise idle, so that play only looks them up.
+  prepareAhead() {
+    const generation = this.generation;
+    const frames = (this.figure && this.figure.frames) || [];
+    let f = 0;
+    const slice = () => {
+      if (generation !== this.generation) return;
+      const end = performance.now() + 8;
+      for (; f < frames.length && performance.now() < end; f++) {
+        frames[f].traces.forEach((index, i) => this.picture(String(frames[f].name), index, frames[f].data[i]));
+      }
+      if (f < frames.length) setTimeout(slice, 4);
+    };
+    setTimeout(slice, 0);
+  }
+
+  // After plotly drew the figure itself (any full draw): where it put the marker, and whether
+  // it drew each painted trace one pixel per value ('fast': the <image> is pixelated), as the
+  // painter does; if not (browsers without pixelated images), the painter stands down.
+  drawn() {
+    if (!this.figure) return false;
+    const shape = this.div._fullLayout && (this.div._fullLayout.shapes || [])[0];
+    this.markerBase = shape ? { x: shape.xanchor, y: shape.yanchor, xref: shape.xref, yref: shape.yref } : null;
+    for (const index of this.scales.keys()) {
+      const image = this.imageOf(index);
+      if (!image || !/pixelated/.test(image.getAttribute('style') || '')) {
+        this.clear();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // After any later full draw by plotly (a step, a resize): the marker was drawn afresh.
+  redrawn() {
+    if (!this.active) return;
+    const shape = (this.div._fullLayout.shapes || [])[0];
+    this.markerBase = shape ? { x: shape.xanchor, y: shape.yanchor, xref: shape.xref, yref: shape.yref } : null;
+  }
+
+  // The <image> plotly drew for trace `index` (in its subplot), or null.
+  imageOf(index) {
+    const full = this.div._fullData && this.div._fullData[index];
+    if (!full) return null;
+    const subplot = `${full.xaxis}${full.yaxis}`;
+    for (const group of this.div.querySelectorAll(`.cartesianlayer .subplot.${subplot} .hm`)) {
+      const data = /** @type {any} */ (group).__data__;
+      if (data && data[0] && data[0].trace && data[0].trace.index === index) return group.querySelector('image');
+    }
+    return null;
+  }
+
+  // Paints one frame (plotly's computed frame, as plotly_animatingframe gives it).
+  paint(frame) {
+    const name = String(frame.name);
+    (frame.traces || []).forEach((index, i) => {
+      const image = this.imageOf(index);
+      if (image) image.setAttribute('href', this.picture(name, index, frame.data[i]));
+    });
+    const layout = frame.layout || {};
+    const title = layout.title && layout.title.text;
+    const titleNode = this.div.querySelector('.g-gtitle .gtitle');
+    if (typeof title === 'string' && titleNode) {
+      titleNode.textContent = title;
+      titleNode.setAttribute('data-unformatted', title);
+    }
+    if (layout.shapes && layout.shapes[0]) this.moveMarker(layout.shapes[0]);
+  }
+
+  moveMarker(shape) {
+    const base = this.markerBase;
+    const full = this.div._fullLayout;
+    const path = this.div.querySelector('.shapelayer path[data-index="0"]');
+    if (!base || !full || !path) return;
+    const xa = full[`xaxis${String(base.xref).slice(1)}`];
+    const ya = full[`yaxis${String(base.yref).slice(1)}`];
+    if (!xa || !ya) return;
+    const dx = xa.l2p(shape.xanchor) - xa.l2p(base.x);
+    const dy = ya.l2p(shape.yanchor) - ya.l2p(base.y);
+    path.setAttribute('transform', `translate(${dx},${dy})`);
+  }
+}
