@@ -260,6 +260,22 @@ Input read_input(const Arguments& args, bool npz) {
   return input;
 }
 
+// The figure's options from the command line (n_components is the caller's).
+pcarecon::FigureOptions figure_options(const Arguments& args, bool html) {
+  pcarecon::FigureOptions options;
+  options.sample_index = args.index.value_or(0);
+  options.step = args.step.value_or(1);
+  if (args.frame_duration) {
+    if (*args.frame_duration < 0 || *args.frame_duration > 60000)
+      throw Error("--frame-duration must be between 0 and 60000 ms (got " +
+                  std::to_string(*args.frame_duration) + ")");
+    options.frame_duration_ms = static_cast<int>(*args.frame_duration);
+  }
+  options.binary_arrays = !args.plain_arrays;
+  if (args.command == "render") options.binary_arrays = html;  // plotly.js 4 reads base64 arrays
+  return options;
+}
+
 int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -314,19 +330,8 @@ int run(int argc, char** argv) {
         pcarecon::write_basis_npz(*args.save, model, input.images, args.images.value_or(1000));
       out = pcarecon::pca_model_json(model);
     } else {
-      pcarecon::FigureOptions options;
-      options.sample_index = args.index.value_or(0);
+      pcarecon::FigureOptions options = figure_options(args, html);
       options.n_components = input.basis ? k : 0;  // a fit has just made the K asked for
-      options.step = args.step.value_or(1);
-      if (args.frame_duration) {
-        if (*args.frame_duration < 0 || *args.frame_duration > 60000)
-          throw Error("--frame-duration must be between 0 and 60000 ms (got " +
-                      std::to_string(*args.frame_duration) + ")");
-        options.frame_duration_ms = static_cast<int>(*args.frame_duration);
-      }
-      options.binary_arrays = !args.plain_arrays;
-      if (args.command == "render")
-        options.binary_arrays = html;  // plotly.js 4 reads base64 arrays
       out = pcarecon::build_figure(input.images, model, options);
       if (args.command == "render") {
         const int64_t shown = options.n_components ? options.n_components : model.n_components();

@@ -95,9 +95,10 @@ std::vector<uint8_t> NpzArchive::read_range(uint64_t start, uint64_t end) const 
   return out;
 }
 
-void NpzArchive::list() {
+// The end record: the last PK\5\6 whose comment runs exactly to the end of the file; then the
+// Zip64 end record when a locator precedes it.
+NpzArchive::Directory NpzArchive::locate_directory() const {
   if (size_ == 0) throw Error("not a .npz archive: the file is empty");
-  // The end record: the last PK\5\6 whose comment runs exactly to the end of the file.
   const uint64_t tail_start = size_ > kEndSize + kMaxComment ? size_ - kEndSize - kMaxComment : 0;
   const std::vector<uint8_t> tail = read_range(tail_start, size_);
   int64_t at = -1;
@@ -121,7 +122,7 @@ void NpzArchive::list() {
   }
   const uint64_t end_at = tail_start + static_cast<uint64_t>(at);
   const uint8_t* r = &tail[at];
-  uint64_t count = u16(r + 10), dir_size = u32(r + 12), dir_offset = u32(r + 16);
+  Directory d{u16(r + 10), u32(r + 12), u32(r + 16)};
   if (end_at >= 20) {
     const std::vector<uint8_t> locator = read_range(end_at - 20, end_at);
     if (u32(locator.data()) == kSigZip64Locator) {
@@ -131,26 +132,56 @@ void NpzArchive::list() {
       if (record.size() < 56 || u32(record.data()) != kSigZip64End)
         throw Error("the .npz archive is corrupt: its Zip64 end record is missing at offset " +
                     std::to_string(z));
-      count = u64(&record[32]);
-      dir_size = u64(&record[40]);
-      dir_offset = u64(&record[48]);
+      d = {u64(&record[32]), u64(&record[40]), u64(&record[48])};
     }
   }
-  if (dir_offset > end_at || dir_size > end_at - dir_offset)
+  if (d.offset > end_at || d.size > end_at - d.offset)
     throw Error("the .npz archive is truncated or corrupt: its directory (" +
-                std::to_string(dir_size) + " bytes at offset " + std::to_string(dir_offset) +
+                std::to_string(d.size) + " bytes at offset " + std::to_string(d.offset) +
                 ") runs past the directory's end record at offset " + std::to_string(end_at));
-  if (dir_size > kMaxDirectoryBytes)
-    throw Error("the .npz archive's directory is " + std::to_string(dir_size) +
+  if (d.size > kMaxDirectoryBytes)
+    throw Error("the .npz archive's directory is " + std::to_string(d.size) +
                 " bytes long, more than the " + std::to_string(kMaxDirectoryBytes) +
                 " a .npz could need");
-  const std::vector<uint8_t> dir = read_range(dir_offset, dir_offset + dir_size);
+  return d;
+}
+
+namespace {
+
+// Zip64 extra field (id 1): the 64-bit values of exactly those fields whose 32-bit value is
+// 0xFFFFFFFF, in the order size, compressed size, offset.
+void apply_zip64_extra(NpzMember& m, const uint8_t* extra, size_t extra_length) {
+  for (size_t q = 0; q + 4 <= extra_length;) {
+    const uint16_t id = u16(extra + q);
+    const size_t length = u16(extra + q + 2);
+    if (id == 0x0001) {
+      size_t f = q + 4;
+      auto take = [&]() {
+        if (f + 8 > q + 4 + length || f + 8 > extra_length)
+          throw Error("the .npz archive is corrupt: the Zip64 field of " + m.name +
+                      " is too short");
+        const uint64_t value = u64(extra + f);
+        f += 8;
+        return value;
+      };
+      if (m.size == 0xffffffff) m.size = take();
+      if (m.compressed_size == 0xffffffff) m.compressed_size = take();
+      if (m.local_header_offset == 0xffffffff) m.local_header_offset = take();
+    }
+    q += 4 + length;
+  }
+}
+
+}  // namespace
+
+void NpzArchive::list() {
+  const Directory where = locate_directory();
+  const std::vector<uint8_t> dir = read_range(where.offset, where.offset + where.size);
   size_t p = 0;
-  for (uint64_t index = 0; index < count; ++index) {
+  for (uint64_t index = 0; index < where.count; ++index) {
     if (p + 46 > dir.size() || u32(&dir[p]) != kSigCentral)
       throw Error("the .npz archive is corrupt: directory entry " + std::to_string(index) + " of " +
-                  std::to_string(count) + " is missing or damaged");
-    const uint16_t flags = u16(&dir[p + 8]);
+                  std::to_string(where.count) + " is missing or damaged");
     const size_t name_length = u16(&dir[p + 28]), extra_length = u16(&dir[p + 30]),
                  comment_length = u16(&dir[p + 32]);
     if (p + 46 + name_length + extra_length + comment_length > dir.size())
@@ -158,37 +189,15 @@ void NpzArchive::list() {
                   " runs past the directory");
     NpzMember m;
     m.name.assign(reinterpret_cast<const char*>(&dir[p + 46]), name_length);
-    const bool npy = m.name.size() >= 4 && m.name.compare(m.name.size() - 4, 4, ".npy") == 0;
-    m.npy = npy;
-    m.key = npy ? m.name.substr(0, m.name.size() - 4) : m.name;
+    m.npy = m.name.size() >= 4 && m.name.compare(m.name.size() - 4, 4, ".npy") == 0;
+    m.key = m.npy ? m.name.substr(0, m.name.size() - 4) : m.name;
+    m.encrypted = (u16(&dir[p + 8]) & 1) != 0;
     m.method = u16(&dir[p + 10]);
-    m.encrypted = (flags & 1) != 0;
     m.crc32 = u32(&dir[p + 16]);
     m.compressed_size = u32(&dir[p + 20]);
     m.size = u32(&dir[p + 24]);
     m.local_header_offset = u32(&dir[p + 42]);
-    // Zip64 extra field (id 1): the 64-bit values of exactly those fields whose 32-bit value is
-    // 0xFFFFFFFF, in the order size, compressed size, offset.
-    const uint8_t* extra = &dir[p + 46 + name_length];
-    for (size_t q = 0; q + 4 <= extra_length;) {
-      const uint16_t id = u16(extra + q);
-      const size_t length = u16(extra + q + 2);
-      if (id == 0x0001) {
-        size_t f = q + 4;
-        auto take = [&]() {
-          if (f + 8 > q + 4 + length || f + 8 > extra_length)
-            throw Error("the .npz archive is corrupt: the Zip64 field of " + m.name +
-                        " is too short");
-          const uint64_t value = u64(extra + f);
-          f += 8;
-          return value;
-        };
-        if (m.size == 0xffffffff) m.size = take();
-        if (m.compressed_size == 0xffffffff) m.compressed_size = take();
-        if (m.local_header_offset == 0xffffffff) m.local_header_offset = take();
-      }
-      q += 4 + length;
-    }
+    apply_zip64_extra(m, &dir[p + 46 + name_length], extra_length);
     members_.push_back(std::move(m));
     p += 46 + name_length + extra_length + comment_length;
   }
@@ -214,6 +223,52 @@ uint64_t NpzArchive::data_offset(const NpzMember& m) const {
   return start;
 }
 
+// Inflates the raw deflate stream in archive bytes [start, end) with zlib, handing each output
+// to `deliver`; false when deliver asked to stop.
+bool NpzArchive::inflate_range(const NpzMember& m, uint64_t start, uint64_t end,
+                               const Sink& deliver) const {
+  z_stream z{};
+  if (inflateInit2(&z, -MAX_WBITS) != Z_OK) throw Error("cannot start zlib's inflate");
+  // Ends the inflater however this block is left.
+  struct Ender {
+    z_stream* z;
+    ~Ender() { inflateEnd(z); }
+  } ender{&z};
+  std::vector<uint8_t> out(kChunk);
+  bool done = false;
+  auto corrupt = [&](const char* why) {
+    return Error(m.name + " in the .npz archive is corrupt: its compressed data cannot be " +
+                 "inflated (" + (z.msg ? z.msg : why) + ")");
+  };
+  for (uint64_t offset = start; offset < end && !done; offset += kChunk) {
+    std::vector<uint8_t> bytes = read_range(offset, std::min(end, offset + kChunk));
+    z.next_in = bytes.data();
+    z.avail_in = static_cast<uInt>(bytes.size());
+    while (z.avail_in > 0 && !done) {
+      z.next_out = out.data();
+      z.avail_out = static_cast<uInt>(out.size());
+      const int status = inflate(&z, Z_NO_FLUSH);
+      if (status == Z_STREAM_END)
+        done = true;
+      else if (status != Z_OK)
+        throw corrupt("invalid data");
+      if (!deliver(out.data(), out.size() - z.avail_out)) return false;
+    }
+  }
+  // The stream may still hold output once all input has been read.
+  while (!done) {
+    z.next_out = out.data();
+    z.avail_out = static_cast<uInt>(out.size());
+    const int status = inflate(&z, Z_FINISH);
+    if (status == Z_STREAM_END)
+      done = true;
+    else if (status != Z_OK && !(status == Z_BUF_ERROR && z.avail_out == 0))
+      throw corrupt("unexpected end of data");
+    if (!deliver(out.data(), out.size() - z.avail_out)) return false;
+  }
+  return true;
+}
+
 void NpzArchive::stream(const NpzMember& m, const Sink& sink) const {
   check_readable(m);
   const uint64_t start = data_offset(m), end = start + m.compressed_size;
@@ -235,45 +290,7 @@ void NpzArchive::stream(const NpzMember& m, const Sink& sink) const {
       if (!deliver(bytes.data(), bytes.size())) return;
     }
   } else {
-    z_stream z{};
-    if (inflateInit2(&z, -MAX_WBITS) != Z_OK) throw Error("cannot start zlib's inflate");
-    // Ends the inflater however this block is left.
-    struct Ender {
-      z_stream* z;
-      ~Ender() { inflateEnd(z); }
-    } ender{&z};
-    std::vector<uint8_t> out(kChunk);
-    bool done = false;
-    auto corrupt = [&](const char* why) {
-      return Error(m.name + " in the .npz archive is corrupt: its compressed data cannot be " +
-                   "inflated (" + (z.msg ? z.msg : why) + ")");
-    };
-    for (uint64_t offset = start; offset < end && !done; offset += kChunk) {
-      std::vector<uint8_t> bytes = read_range(offset, std::min(end, offset + kChunk));
-      z.next_in = bytes.data();
-      z.avail_in = static_cast<uInt>(bytes.size());
-      while (z.avail_in > 0 && !done) {
-        z.next_out = out.data();
-        z.avail_out = static_cast<uInt>(out.size());
-        const int status = inflate(&z, Z_NO_FLUSH);
-        if (status == Z_STREAM_END)
-          done = true;
-        else if (status != Z_OK)
-          throw corrupt("invalid data");
-        if (!deliver(out.data(), out.size() - z.avail_out)) return;
-      }
-    }
-    // The stream may still hold output once all input has been read.
-    while (!done) {
-      z.next_out = out.data();
-      z.avail_out = static_cast<uInt>(out.size());
-      const int status = inflate(&z, Z_FINISH);
-      if (status == Z_STREAM_END)
-        done = true;
-      else if (status != Z_OK && !(status == Z_BUF_ERROR && z.avail_out == 0))
-        throw corrupt("unexpected end of data");
-      if (!deliver(out.data(), out.size() - z.avail_out)) return;
-    }
+    if (!inflate_range(m, start, end, deliver)) return;
   }
   if (delivered != m.size)
     throw Error(m.name + " in the .npz archive is corrupt: it holds " + std::to_string(delivered) +

@@ -49,9 +49,15 @@ class NpzArchive {
   std::vector<uint8_t> read(const NpzMember& member) const;
 
  private:
+  struct Directory {
+    uint64_t count, size, offset;
+  };
   std::vector<uint8_t> read_range(uint64_t start, uint64_t end) const;
-  uint64_t data_offset(const NpzMember& member) const;
+  Directory locate_directory() const;
   void list();
+  uint64_t data_offset(const NpzMember& member) const;
+  bool inflate_range(const NpzMember& member, uint64_t start, uint64_t end,
+                     const Sink& deliver) const;
 
   std::string path_;
   mutable std::ifstream in_;
