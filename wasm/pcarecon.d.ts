@@ -8,8 +8,17 @@
 //   ex.delete();                                       // embind objects must be deleted
 //
 // Every function throws a plain JS Error whose message is the core's message, e.g.
-// "unsupported dtype '<c16' (complex numbers)". Typed arrays enter the heap as one block copy and
-// leave it as copies (slices), so they stay valid when wasm memory grows.
+// "unsupported dtype '<c16' (complex numbers)", and whose `code` says what kind of error it is
+// (ModuleError). Typed arrays enter the heap as one block copy and leave it as copies (slices),
+// so they stay valid when wasm memory grows.
+
+// The error the module throws: code from pcarecon::Error's kind; for 'needs_image_shape' (an
+// (N, D) file whose D is not a square, no image shape given) also the file's N and D.
+export interface ModuleError extends Error {
+  code: 'bad_input' | 'needs_image_shape' | 'too_large' | 'out_of_memory' | 'parts_incomplete' | 'internal';
+  samples?: number;
+  values?: number;
+}
 
 export interface NpyInfo {
   shape: number[];        // as in the file
@@ -121,7 +130,7 @@ export declare class Explorer {
                 npyBytes: Uint8Array): void;
   finishFileWithBasis(): NpyInfo;  // with .basis
   basisInfo(): BasisInfo | null;   // of the model on hand; null when fitted (or none)
-  // The two-worker fit (web/worker.js): another worker accumulates rows(start, count) with an
+  // The two-worker fit (web/worker/requests.js): another worker accumulates rows(start, count) with an
   // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
@@ -172,7 +181,16 @@ export declare function liveExplorerCount(): number;
 // is unusable afterwards; the page's worker reports it and is replaced.
 export declare function debugFault(kind: 'abort' | 'trap'): never;
 
-export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer }): Promise<{
+// The factory's options (Emscripten's Module overrides) that the worker and the tests pass.
+export interface ModuleOptions {
+  wasmBinary?: ArrayBuffer;
+  onAbort?: (what: unknown) => void;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+// What the module registers (tests/node/module-surface.test.mjs checks it against this file).
+export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
   npyInfo: typeof npyInfo;
@@ -180,4 +198,6 @@ export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer })
   fitJson: typeof fitJson;
   liveExplorerCount: typeof liveExplorerCount;
   debugFault: typeof debugFault;
-}>;
+}
+
+export default function createPcaRecon(overrides?: ModuleOptions): Promise<PcaReconModule>;

@@ -141,8 +141,7 @@ async function figureSnapshot(page) {
     for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
       panels[id] = count(`.cartesianlayer .subplot.${id} image`);
     }
-    const z = (trace) =>
-      Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
+    const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
     const axes = gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`);
     return {
       panels,

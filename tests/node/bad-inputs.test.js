@@ -28,8 +28,10 @@ before(async () => {
   M = await shared.startModule();
   TABLE_DIR = path.join(ROOT, 'build', 'native', 'fixtures', 'bad_inputs');
   const writer = path.join(ROOT, 'tests', 'fixtures', 'bad_inputs.py');
-  if (!fs.existsSync(path.join(TABLE_DIR, 'manifest.json')) ||
-      fs.statSync(writer).mtimeMs > fs.statSync(path.join(TABLE_DIR, 'manifest.json')).mtimeMs) {
+  if (
+    !fs.existsSync(path.join(TABLE_DIR, 'manifest.json')) ||
+    fs.statSync(writer).mtimeMs > fs.statSync(path.join(TABLE_DIR, 'manifest.json')).mtimeMs
+  ) {
     TEMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'pcarecon-bad-inputs-'));
     TABLE_DIR = TEMP_ROOT;
     execFileSync('/usr/bin/python3', [writer, TABLE_DIR], { stdio: 'ignore' });
@@ -42,7 +44,6 @@ after(() => {
 });
 
 // ---- helpers ------------------------------------------------------------------------------------
-
 
 // The stack every refusal must keep: 3 images of 2x2.
 const PREVIOUS = npy('<f4', [3, 2, 2], new Float32Array([0, 1, 4, 2, 2, 4, 1, 0, 0, 1, 4, 2]));
@@ -122,16 +123,16 @@ describe('the bad-input table', () => {
         assert.equal(whole, '', what);
         assert.equal(chunked, '', what);
         if (c.stage === 'fit') {
-          assert.throws(() => ex.fit(0), (e) => e instanceof Error && e.message === c.error, what);
+          assert.throws(
+            () => ex.fit(0),
+            (e) => e instanceof Error && e.message === c.error,
+            what,
+          );
           return;
         }
         const b = c.behaviour;
         const info = ex.info();
-        assert.deepEqual(
-          [info.samples, info.height, info.width, info.channels],
-          [b.samples, b.height, b.width, b.channels ?? 1],
-          what,
-        );
+        assert.deepEqual([info.samples, info.height, info.width, info.channels], [b.samples, b.height, b.width, b.channels ?? 1], what);
         ex.fit(0);
         const model = ex.model();
         for (const key of ['mean', 'components', 'explainedVariance', 'explainedVarianceRatio', 'singularValues']) {
@@ -140,7 +141,10 @@ describe('the bad-input table', () => {
         assert.ok(Number.isFinite(model.totalVariance), what);
         if (b.zero_variance) {
           assert.equal(model.totalVariance, 0, what);
-          assert.ok(model.explainedVarianceRatio.every((r) => r === 0), what);
+          assert.ok(
+            model.explainedVarianceRatio.every((r) => r === 0),
+            what,
+          );
         } else {
           assert.ok(model.totalVariance > 0, what);
         }
@@ -168,16 +172,13 @@ describe('memory', () => {
   test('a header announcing 100000x256x256 float32 (too wide to stream) is refused before any data, with size and limit', () => {
     withExplorer((ex) => {
       ex.beginFile(0, 0);
-      assert.throws(
-        () => ex.feed(npy('<f4', [100000, 256, 256])),
-        {
-          message:
-            'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
-            'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
-            'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
-            '34.36 GB (at most 0.54 GB)',
-        },
-      );
+      assert.throws(() => ex.feed(npy('<f4', [100000, 256, 256])), {
+        message:
+          'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
+          'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
+          'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
+          '34.36 GB (at most 0.54 GB)',
+      });
     });
   });
 
@@ -190,15 +191,18 @@ describe('memory', () => {
       assert.equal(load(ex, PREVIOUS), '');
       ex.beginFile(0, 0);
       ex.feed(header);
-      assert.throws(() => ex.feed(oneImage), (error) => {
-        assert.ok(error instanceof Error && !(error instanceof WebAssembly.RuntimeError));
-        assert.equal(
-          error.message,
-          'not enough memory to hold 4095 images of 512x512 pixels as float32 (4293918720 bytes, 4.29 GB); ' +
-            'this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly) in all',
-        );
-        return true;
-      });
+      assert.throws(
+        () => ex.feed(oneImage),
+        (error) => {
+          assert.ok(error instanceof Error && !(error instanceof WebAssembly.RuntimeError));
+          assert.equal(
+            error.message,
+            'not enough memory to hold 4095 images of 512x512 pixels as float32 (4293918720 bytes, 4.29 GB); ' +
+              'this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly) in all',
+          );
+          return true;
+        },
+      );
       assert.equal(ex.info().samples, 3, 'the previous stack stays');
       ex.fit(0);
       assert.equal(ex.model().nComponents, 3);
@@ -223,11 +227,17 @@ describe('memory', () => {
 // ---- real faults ---------------------------------------------------------------------------------
 
 describe('faults inside the module', () => {
-  for (const [kind, pattern] of [['abort', /Aborted/], ['trap', /unreachable/]]) {
+  for (const [kind, pattern] of [
+    ['abort', /Aborted/],
+    ['trap', /unreachable/],
+  ]) {
     test(`debugFault('${kind}') is a WebAssembly.RuntimeError the worker can tell from an Error`, async () => {
       let aborted = null;
       const doomed = await shared.startModule({ onAbort: (what) => (aborted = String(what)), printErr: () => {} });
-      assert.throws(() => doomed.debugFault(kind), (error) => error instanceof WebAssembly.RuntimeError && pattern.test(error.message));
+      assert.throws(
+        () => doomed.debugFault(kind),
+        (error) => error instanceof WebAssembly.RuntimeError && pattern.test(error.message),
+      );
       if (kind === 'abort') assert.notEqual(aborted, null);
       // The instance used by the other tests is unharmed.
       withExplorer((ex) => assert.equal(load(ex, PREVIOUS), ''));

@@ -3,7 +3,7 @@
 // random access, for the CLI only: the member list comes from the zip's central directory at the
 // end of the file (Zip64 records and extra fields as NumPy writes them), and one member's bytes
 // are streamed in chunks (stored, or inflated by zlib), checked against the directory's size and
-// CRC-32. The rules and messages are web/npz.js's, so the CLI refuses what the page refuses.
+// CRC-32. The rules and messages are web/worker/npz.js's, so the CLI refuses what the page refuses.
 // Native only: the page reads archives in JavaScript, and the wasm build does not link zlib.
 
 #include <cstddef>

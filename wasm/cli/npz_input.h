@@ -1,8 +1,9 @@
 #pragma once
-// A .npz archive as the CLI's input, loaded by the page's rules (web/archive-loader.js): every
-// member is described from its .npy header; the stack of images loaded is the one named (--array)
-// or else the only member that is an image stack; an archive holding `components` and `mean` is a
-// basis file, whose images are reconstructed from that basis (basis.h) instead of a fit.
+// A .npz archive as the CLI's input, loaded by the page's rules (web/worker/archive-loader.js):
+// every member is described from its .npy header; the stack of images loaded is the one named
+// (--array) or else the only member that is an image stack; an archive holding `components` and
+// `mean` is a basis file, whose images are reconstructed from that basis (basis.h) instead of a
+// fit.
 
 #include <nlohmann/json.hpp>
 #include <optional>

@@ -1,22 +1,21 @@
-'use strict';
-// web/npz.js on archives written by NumPy (np.savez, np.savez_compressed) and Python's zipfile
+// web/worker/npz.js on archives written by NumPy (np.savez, np.savez_compressed) and Python's zipfile
 // (tests/fixtures/npz_cases.py): the member list and every member's bytes as zipfile reads them
 // (stored and deflated, Zip64 local headers as NumPy writes them, a Zip64 central directory),
 // clear errors for bad archives, a basis file through the shipped module with no fit, and a
 // seeded mutation fuzz of NumPy-written archives through npz.js and the module, as the page's
 // worker loads them (every outcome a result or an Error with a message, never a hang).
 
-const { test, before, after, describe } = require('node:test');
-const assert = require('node:assert/strict');
-const crypto = require('node:crypto');
-const fs = require('node:fs');
-const os = require('node:os');
-const path = require('node:path');
-const { execFileSync } = require('node:child_process');
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 
-const shared = require('./module');
-const PcaNpz = require(path.join(shared.ROOT, 'web', 'npz.js'));
-const PcaArchiveLoader = require(path.join(shared.ROOT, 'web', 'archive-loader.js'));
+import shared from './module.js';
+import * as Npz from '../../web/worker/npz.js';
+import * as ArchiveLoader from '../../web/worker/archive-loader.js';
 
 let M;
 let DIR;
@@ -39,10 +38,15 @@ after(() => {
 async function sha256OfMember(blob, member, chunkBytes) {
   const hash = crypto.createHash('sha256');
   let chunks = 0;
-  await PcaNpz.streamMember(blob, member, (bytes) => {
-    hash.update(bytes);
-    chunks += 1;
-  }, { chunkBytes });
+  await Npz.streamMember(
+    blob,
+    member,
+    (bytes) => {
+      hash.update(bytes);
+      chunks += 1;
+    },
+    { chunkBytes },
+  );
   return { sha256: hash.digest('hex'), chunks };
 }
 
@@ -52,7 +56,11 @@ function npyRows(name) {
   const headerLength = bytes.readUInt16LE(8);
   const header = bytes.subarray(10, 10 + headerLength).toString('latin1');
   const data = bytes.subarray(10 + headerLength);
-  const shape = header.match(/'shape': \(([^)]*)\)/)[1].split(',').filter((x) => x.trim()).map(Number);
+  const shape = header
+    .match(/'shape': \(([^)]*)\)/)[1]
+    .split(',')
+    .filter((x) => x.trim())
+    .map(Number);
   const f8 = header.includes("'<f8'");
   const n = f8 ? data.length / 8 : data.length / 4;
   const values = new Float64Array(n);
@@ -61,12 +69,12 @@ function npyRows(name) {
 }
 
 describe('npz.js on archives NumPy wrote', () => {
-  test('members and their bytes are what Python\'s zipfile reads (stored, deflated, Zip64)', async () => {
+  test("members and their bytes are what Python's zipfile reads (stored, deflated, Zip64)", async () => {
     const good = Object.entries(MANIFEST.archives).filter(([, c]) => c.error === null);
     assert.ok(good.length >= 12, 'the fixture set');
     for (const [name, expected] of good) {
       const blob = blobOf(name);
-      const members = await PcaNpz.listMembers(blob);
+      const members = await Npz.listMembers(blob);
       assert.deepEqual(
         members.map((m) => [m.name, m.size, m.compressedSize, m.method, m.crc32]),
         expected.members.map((m) => [m.name, m.size, m.compress_size, m.compress_type, m.crc]),
@@ -87,7 +95,7 @@ describe('npz.js on archives NumPy wrote', () => {
     assert.equal(raw.readUInt16LE(28), 20, 'a Zip64 extra field in the local header, as NumPy writes it');
     // The big members arrive in several chunks, stored and deflated alike.
     for (const name of ['big.npz', 'big_compressed.npz']) {
-      const [member] = await PcaNpz.listMembers(blobOf(name));
+      const [member] = await Npz.listMembers(blobOf(name));
       assert.ok((await sha256OfMember(blobOf(name), member, 1 << 16)).chunks > 4, name);
     }
   });
@@ -96,16 +104,19 @@ describe('npz.js on archives NumPy wrote', () => {
     const raw = fs.readFileSync(file('zip64_central.npz'));
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x06])), 'a Zip64 end record');
     assert.ok(raw.includes(Buffer.from([0x50, 0x4b, 0x06, 0x07])), 'a Zip64 locator');
-    const members = await PcaNpz.listMembers(new Blob([raw]));
-    assert.deepEqual(members.map((m) => m.name), ['images.npy', 'labels.npy']);
+    const members = await Npz.listMembers(new Blob([raw]));
+    assert.deepEqual(
+      members.map((m) => m.name),
+      ['images.npy', 'labels.npy'],
+    );
     assert.ok(members.every((m) => m.localHeaderOffset !== 0xffffffff && m.size !== 0xffffffff));
   });
 
   test('the first bytes of a member hold its .npy header, read without the rest', async () => {
     for (const name of ['multi.npz', 'multi_compressed.npz', 'big_compressed.npz']) {
       const blob = blobOf(name);
-      for (const member of await PcaNpz.listMembers(blob)) {
-        const head = await PcaNpz.readMemberHead(blob, member, 256);
+      for (const member of await Npz.listMembers(blob)) {
+        const head = await Npz.readMemberHead(blob, member, 256);
         assert.equal(head.length, Math.min(256, member.size));
         const header = M.npyHeader(head);
         assert.ok(header, `${name}: ${member.name}`);
@@ -113,8 +124,8 @@ describe('npz.js on archives NumPy wrote', () => {
       }
     }
     const blob = blobOf('multi.npz');
-    const [train, test, labels] = await PcaNpz.listMembers(blob);
-    const describe = async (m) => M.npyHeader(await PcaNpz.readMemberHead(blob, m, 4096));
+    const [train, test, labels] = await Npz.listMembers(blob);
+    const describe = async (m) => M.npyHeader(await Npz.readMemberHead(blob, m, 4096));
     assert.deepEqual((await describe(train)).shape, [40, 9, 7]);
     assert.equal((await describe(test)).dtype, '|u1');
     const labelHeader = await describe(labels);
@@ -127,7 +138,8 @@ describe('npz.js on archives NumPy wrote', () => {
   test('bad archives are refused with what is wrong', async () => {
     const bad = Object.entries(MANIFEST.archives).filter(([, c]) => c.error !== null);
     const expected = {
-      'truncated.npz': /^the \.npz archive is truncated: it starts like a zip archive but its end \(the central directory\) is missing \(5173 bytes read\)$/,
+      'truncated.npz':
+        /^the \.npz archive is truncated: it starts like a zip archive but its end \(the central directory\) is missing \(5173 bytes read\)$/,
       'truncated_tail.npz': /^the \.npz archive is truncated/,
       'not_zip.npz': /^not a \.npz archive: no zip directory found/,
       'bad_crc.npz': /^images\.npy in the \.npz archive is corrupt: its CRC-32 is 0x[0-9a-f]{8}, the archive says 0x4f0fabfe$/,
@@ -141,7 +153,7 @@ describe('npz.js on archives NumPy wrote', () => {
       const blob = blobOf(name);
       let message = null;
       try {
-        for (const member of await PcaNpz.listMembers(blob)) await PcaNpz.streamMember(blob, member, () => {});
+        for (const member of await Npz.listMembers(blob)) await Npz.streamMember(blob, member, () => {});
       } catch (error) {
         assert.ok(error instanceof Error, `${name}: an Error`);
         message = error.message;
@@ -149,22 +161,22 @@ describe('npz.js on archives NumPy wrote', () => {
       assert.ok(message, `${name} must be refused`);
       assert.match(message, expected[name], `${name}: ${message}`);
     }
-    await assert.rejects(PcaNpz.listMembers(new Blob([])), { message: 'not a .npz archive: the file is empty' });
+    await assert.rejects(Npz.listMembers(new Blob([])), { message: 'not a .npz archive: the file is empty' });
   });
 
-  test('crc32 is zip\'s CRC-32', () => {
-    assert.equal(PcaNpz.crc32(Buffer.from('123456789')), 0xcbf43926);
-    assert.equal(PcaNpz.crc32(new Uint8Array(0)), 0);
+  test("crc32 is zip's CRC-32", () => {
+    assert.equal(Npz.crc32(Buffer.from('123456789')), 0xcbf43926);
+    assert.equal(Npz.crc32(new Uint8Array(0)), 0);
   });
 });
 
-// The worker's own archive loading (web/archive-loader.js) with the module: resolves with
+// The worker's own archive loading (web/worker/archive-loader.js) with the module: resolves with
 // {info} or {choose} (several stacks of images), or rejects with an Error.
 function loadArchive(ex, blob, options = {}) {
-  return PcaArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
+  return ArchiveLoader.load(blob, ex, { npyHeader: (bytes) => M.npyHeader(bytes), chunkBytes: 1 << 16, ...options });
 }
 
-describe('the worker\'s archive loader', () => {
+describe("the worker's archive loader", () => {
   test('several stacks ask for a choice and load nothing; the one named then loads; a missing name is refused', async () => {
     const ex = new M.Explorer();
     try {
@@ -174,7 +186,11 @@ describe('the worker\'s archive loader', () => {
       assert.equal(choose.basis, false);
       assert.deepEqual(
         choose.members.map(({ name, image }) => [name, image]),
-        [['train', true], ['test', true], ['labels', false]],
+        [
+          ['train', true],
+          ['test', true],
+          ['labels', false],
+        ],
       );
       assert.match(choose.members[2].note, /not an image stack|shape/);
       assert.equal(ex.info().samples, 40, 'nothing loaded before the choice');
@@ -188,13 +204,16 @@ describe('the worker\'s archive loader', () => {
       const basis = await loadArchive(ex, blobOf('basis_images_choice.npz'));
       assert.equal(basis.choose.basis, true);
       // The basis arrays are never offered as images, even when their shape would allow it.
-      assert.deepEqual(basis.choose.members.map((m) => m.name), ['components', 'mean', 'first', 'second']);
+      assert.deepEqual(
+        basis.choose.members.map((m) => m.name),
+        ['components', 'mean', 'first', 'second'],
+      );
     } finally {
       ex.delete();
     }
   });
 
-  test('progress counts the member\'s bytes; a cancel between chunks keeps the loaded stack', async () => {
+  test("progress counts the member's bytes; a cancel between chunks keeps the loaded stack", async () => {
     const ex = new M.Explorer();
     try {
       await loadArchive(ex, blobOf('savez.npz'));
@@ -206,7 +225,7 @@ describe('the worker\'s archive loader', () => {
           progress: (done, total) => seen.push([done, total]),
           cancelled: () => seen.length > 2,
         }),
-        (error) => error.cancelled === true && error.message === 'cancelled',
+        (error) => error.code === 'cancelled' && error.message === 'cancelled',
       );
       assert.ok(seen.length > 2 && seen.every(([done, total]) => done <= total && total > 1 << 20), JSON.stringify(seen.slice(0, 4)));
       assert.equal(ex.info().samples, before);
@@ -243,7 +262,10 @@ describe('a basis file through the module', () => {
           for (let j = 0; j < expected.d; j++) worst = Math.max(worst, Math.abs(mine[j] - reference.values[i * expected.d + j]));
         }
         assert.ok(worst <= 1e-4 * range, `${name}: reconstruction differs from scikit-learn by ${worst}`);
-        assert.equal(JSON.parse(ex.figureJson({ sampleIndex: 2, nComponents: 0, step: 1, frameDurationMs: 100 })).frames.length, expected.k + 1);
+        assert.equal(
+          JSON.parse(ex.figureJson({ sampleIndex: 2, nComponents: 0, step: 1, frameDurationMs: 100 })).frames.length,
+          expected.k + 1,
+        );
         assert.equal(ex.fitCount(), 0);
       } finally {
         ex.delete();
@@ -271,8 +293,8 @@ describe('a basis file through the module', () => {
 
 describe('fuzzing', () => {
   test('mutated NumPy-written archives give a result or an Error, never a hang or a crash', async () => {
-    const seeds = ['savez.npz', 'savez_compressed.npz', 'zip64_central.npz', 'basis_ipca.npz', 'basis_pca.npz', 'multi_compressed.npz'].map((name) =>
-      fs.readFileSync(file(name)),
+    const seeds = ['savez.npz', 'savez_compressed.npz', 'zip64_central.npz', 'basis_ipca.npz', 'basis_pca.npz', 'multi_compressed.npz'].map(
+      (name) => fs.readFileSync(file(name)),
     );
     const budgetMs = Number(process.env.PCARECON_NPZ_FUZZ_MS || 4000);
     let state = 0x9e3779b9; // xorshift32, seeded: the same inputs every run

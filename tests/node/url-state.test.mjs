@@ -1,12 +1,10 @@
-// web/url-state.js: the view in the URL hash, parsed and formatted (the page's behaviour with it
+// web/page/url-state.js: the view in the URL hash, parsed and formatted (the page's behaviour with it
 // is tested end to end in tests/e2e/url-state.test.js).
-'use strict';
 
-const assert = require('node:assert/strict');
-const path = require('node:path');
-const { describe, test } = require('node:test');
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
 
-const { parse, format, KEYS, SPEED } = require(path.join(__dirname, '..', '..', 'web', 'url-state.js'));
+import { parse, format, KEYS, SPEED } from '../../web/page/url-state.js';
 
 describe('parse', () => {
   test('reads the four fields, with or without the #', () => {
@@ -29,7 +27,10 @@ describe('parse', () => {
 
   test('numbers are clamped: sample at least 0, k and step at least 1, speed within the slider', () => {
     assert.deepEqual(parse('#sample=-4&k=0&step=-2&speed=5').view, {
-      sampleIndex: 0, nComponents: 1, step: 1, frameDurationMs: SPEED.min,
+      sampleIndex: 0,
+      nComponents: 1,
+      step: 1,
+      frameDurationMs: SPEED.min,
     });
     assert.equal(parse('#speed=99999').view.frameDurationMs, SPEED.max);
     assert.equal(parse('#sample=1e400').view.sampleIndex, undefined, 'not a plain decimal');
@@ -38,7 +39,10 @@ describe('parse', () => {
 
   test('fractions round to whole numbers, speed to the slider step', () => {
     assert.deepEqual(parse('#sample=2.6&k=+7&step=1.4&speed=54').view, {
-      sampleIndex: 3, nComponents: 7, step: 1, frameDurationMs: 50,
+      sampleIndex: 3,
+      nComponents: 7,
+      step: 1,
+      frameDurationMs: 50,
     });
     assert.equal(parse('#speed=55').view.frameDurationMs, 60);
     assert.equal(parse('#k=%2020%20').view.nComponents, 20, 'spaces around a number are allowed');
@@ -50,7 +54,9 @@ describe('parse', () => {
 
   test('unknown keys are kept, in order, with their values', () => {
     assert.deepEqual(parse('#member=train%20x&sample=1&zoom=2&member=b').rest, [
-      ['member', 'train x'], ['zoom', '2'], ['member', 'b'],
+      ['member', 'train x'],
+      ['zoom', '2'],
+      ['member', 'b'],
     ]);
   });
 });
