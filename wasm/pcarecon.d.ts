@@ -7,18 +7,36 @@
 //   ex.fit(0); const fig = JSON.parse(ex.figureJson({sampleIndex: 3, nComponents: 50, step: 1, frameDurationMs: 100}));
 //   ex.delete();                                       // embind objects must be deleted
 //
-// Every function throws a plain JS Error whose message is the core's message, e.g.
-// "unsupported dtype '<c16' (complex numbers)", and whose `code` says what kind of error it is
-// (ModuleError). Typed arrays enter the heap as one block copy and leave it as copies (slices),
-// so they stay valid when wasm memory grows.
+// Every function throws a JS Error (PcaReconError) whose message is the core's message, e.g.
+// "unsupported dtype '<c16' (complex numbers)", and whose code says what kind of failure it is:
+// branch on .code, never on the message. Typed arrays enter the heap as one block copy and
+// leave it as copies (slices), so they stay valid when wasm memory grows.
 
-// The error the module throws: code from pcarecon::Error's kind; for 'needs_image_shape' (an
-// (N, D) file whose D is not a square, no image shape given) also the file's N and D.
-export interface ModuleError extends Error {
-  code: 'bad_input' | 'needs_image_shape' | 'too_large' | 'out_of_memory' | 'parts_incomplete' | 'internal';
-  samples?: number;
-  values?: number;
+// The kind of a failure (pcarecon::ErrorKind in wasm/error.h):
+//   bad_input          the file or an argument is wrong; the message says how
+//   needs_image_shape  an (N, D) file whose D is not a perfect square: beginFile(height, width)
+//                      with height * width = D; samples and values are N and D
+//   too_large          refused from the header: more than the module can ever hold (4 GB)
+//   out_of_memory      an allocation failed although the size was within the limits
+//   parts_incomplete   finishFile of a streamed file read in parts: some samples were not read
+//   internal           a bug in the module
+export type ErrorCode =
+  | 'bad_input'
+  | 'needs_image_shape'
+  | 'too_large'
+  | 'out_of_memory'
+  | 'parts_incomplete'
+  | 'internal';
+
+export interface PcaReconError extends Error {
+  code: ErrorCode;
+  samples?: number;  // needs_image_shape only: N
+  values?: number;   // needs_image_shape only: D, values per sample
 }
+// (A fault inside the module, see debugFault, is a WebAssembly.RuntimeError instead, with no code.)
+
+// The name the web code uses for the module's errors.
+export type ModuleError = PcaReconError;
 
 export interface NpyInfo {
   shape: number[];        // as in the file

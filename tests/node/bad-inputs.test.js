@@ -49,20 +49,24 @@ after(() => {
 const PREVIOUS = npy('<f4', [3, 2, 2], new Float32Array([0, 1, 4, 2, 2, 4, 1, 0, 0, 1, 4, 2]));
 
 // Loads bytes as the worker does (size announced, one chunk) or in small chunks without the size.
-// Returns the Error's message, or '' when the file loaded.
-function load(ex, bytes, { chunk = bytes.length + 1, announce = true } = {}) {
+// Returns the Error's {message, code, samples, values}, with message '' when the file loaded.
+function outcome(ex, bytes, { chunk = bytes.length + 1, announce = true } = {}) {
   try {
     ex.beginFile(0, 0);
     if (announce) ex.expectFileSize(bytes.length);
     for (let i = 0; i < bytes.length; i += chunk) ex.feed(bytes.subarray(i, i + chunk));
     ex.finishFile();
-    return '';
+    return { message: '' };
   } catch (error) {
     assert.ok(error instanceof Error, `expected an Error, got ${typeof error}: ${error}`);
     assert.ok(!(error instanceof WebAssembly.RuntimeError), `a trap or abort: ${error.message}`);
-    return error.message;
+    const { message, code, samples, values } = error;
+    return { message, code, samples, values };
   }
 }
+
+// The Error's message, or '' when the file loaded.
+const load = (ex, bytes, options) => outcome(ex, bytes, options).message;
 
 function sameMessage(expected, got) {
   const magic = '; this one starts with "';
@@ -110,11 +114,20 @@ describe('the bad-input table', () => {
       const what = `${c.name} (${c.what})`;
       withExplorer((ex) => {
         assert.equal(load(ex, PREVIOUS), '');
-        const whole = load(ex, bytes);
-        const chunked = load(ex, bytes, { chunk: 7, announce: false });
+        const wholeOutcome = outcome(ex, bytes);
+        const chunkedOutcome = outcome(ex, bytes, { chunk: 7, announce: false });
+        const whole = wholeOutcome.message;
+        const chunked = chunkedOutcome.message;
         if (c.stage === 'load') {
           assert.equal(whole, c.error, what);
           assert.ok(sameMessage(c.error, chunked), `${what}: chunked gave ${chunked}`);
+          assert.equal(wholeOutcome.code, c.kind, `${what}: error.code`);
+          assert.equal(chunkedOutcome.code, c.kind, `${what}: error.code, chunked`);
+          if (c.kind === 'needs_image_shape') {
+            assert.deepEqual([wholeOutcome.samples, wholeOutcome.values], [c.samples, c.values], what);
+          } else {
+            assert.deepEqual([wholeOutcome.samples, wholeOutcome.values], [undefined, undefined], what);
+          }
           const info = ex.info();
           assert.equal(info.samples, 3, `${what}: the previous stack stays`);
           assert.equal(info.height * info.width, 4, what);
@@ -125,7 +138,7 @@ describe('the bad-input table', () => {
         if (c.stage === 'fit') {
           assert.throws(
             () => ex.fit(0),
-            (e) => e instanceof Error && e.message === c.error,
+            (e) => e instanceof Error && e.message === c.error && e.code === c.kind,
             what,
           );
           return;
@@ -178,6 +191,7 @@ describe('memory', () => {
           'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
           'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
           '34.36 GB (at most 0.54 GB)',
+        code: 'too_large',
       });
     });
   });
@@ -200,6 +214,7 @@ describe('memory', () => {
             'not enough memory to hold 4095 images of 512x512 pixels as float32 (4293918720 bytes, 4.29 GB); ' +
               'this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly) in all',
           );
+          assert.equal(error.code, 'out_of_memory');
           return true;
         },
       );
@@ -244,6 +259,6 @@ describe('faults inside the module', () => {
     });
   }
   test('an unknown fault kind is an ordinary Error', () => {
-    assert.throws(() => M.debugFault('nothing'), { message: "debugFault: unknown fault (use 'abort' or 'trap')" });
+    assert.throws(() => M.debugFault('nothing'), { message: "debugFault: unknown fault (use 'abort' or 'trap')", code: 'bad_input' });
   });
 });

@@ -120,6 +120,20 @@ describe('npyInfo', () => {
     assertCoreError(() => M.npyInfo(npy('<f4', [5], new Float32Array(5))), /shape/);
   });
 
+  test('recognises a square D exactly, as the reader does, up to the end of int64', () => {
+    // 3037000499² is the largest square below 2^63; in JS numbers it would be rounded, so the
+    // header is written as text. The image shape is then what the reader would use.
+    const square = M.npyInfo(npy('|u1', ['1', '9223372030926249001']));
+    assert.deepEqual([square.height, square.width], [3037000499, 3037000499]);
+    const notSquare = M.npyInfo(npy('|u1', ['1', '9223372030926249000']));
+    assert.deepEqual([notSquare.height, notSquare.width], [0, 0]);
+    for (const side of [1, 2 ** 26 + 1, 94906265]) {
+      const info = M.npyInfo(npy('|u1', [1, side * side]));
+      assert.deepEqual([info.height, info.width], [side, side]);
+      assert.equal(M.npyInfo(npy('|u1', [1, side * side + 1])).height, 0);
+    }
+  });
+
   test('needs only the header bytes', () => {
     const bytes = fixtureBytes('low_rank');
     const info = M.npyInfo(bytes.subarray(0, 128));
@@ -212,7 +226,11 @@ describe('Explorer loading', () => {
       const info = load(ex, fixtureBytes('flat'), 1000, [5, 6]);
       assert.equal(info.height, 5);
       assert.equal(info.width, 6);
-      assertCoreError(() => ex.beginFile(5, 0), /give a positive height and width/);
+      assertCoreError(
+        () => ex.beginFile(5, 0),
+        /^image size 5x0 is not valid: give a positive height and width, or 0 and 0 to infer them$/,
+      );
+      assertCoreError(() => ex.beginFile(-2, -3), /^image size -2x-3 is not valid/);
       assertCoreError(() => ex.beginFile(2.5, 2), /image height must be a whole number \(got 2.5\)/);
     });
   });
@@ -377,7 +395,11 @@ describe('figure', () => {
       assertCoreError(() => ex.figureJson({ ...good, nComponents: 5 }), /^cannot show 5 components/);
       assertCoreError(() => ex.figureJson({ ...good, step: 0 }), /^step must be at least 1 \(got 0\)$/);
       assertCoreError(() => ex.figureJson({ ...good, step: 1.5 }), /step must be a whole number/);
-      assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: -1 }), /frame duration/);
+      assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: -1 }), /^frame duration must be between 0 and 60000 ms \(got -1\)$/);
+      assertCoreError(
+        () => ex.figureJson({ ...good, frameDurationMs: 2 ** 40 }),
+        /^frame duration must be between 0 and 60000 ms \(got 1099511627776\)$/,
+      );
       assertCoreError(() => ex.figureJson({ sampleIndex: 0, nComponents: 4, step: 1 }), /frameDurationMs is missing/);
       assertCoreError(() => ex.figureJson({ ...good, sampleIndex: '3' }), /sampleIndex must be a number \(got string\)/);
       assertCoreError(() => ex.figureJson({ ...good, binaryArrays: 'yes' }), /binaryArrays must be true or false/);

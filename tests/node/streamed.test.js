@@ -161,6 +161,19 @@ test("two Explorers reading the two parts, merged, give the same model (the page
   );
 });
 
+test("finishing without the helper's part is an Error with code parts_incomplete", () => {
+  const bytes = new Uint8Array(fs.readFileSync(FILE));
+  withExplorer((main) =>
+    withExplorer((helper) => {
+      readInTwoParts(main, helper, bytes, 2100);
+      assert.throws(() => main.finishFile(), {
+        message: 'samples 2100 to 4000 of the streamed file were not read',
+        code: 'parts_incomplete',
+      });
+    }),
+  );
+});
+
 test("NaN in both parts: the helper hands its count over, the file's message counts all and names the first", () => {
   // float32 (3000, 14, 14), NaN at sample 40 (kept part) and at samples 2500 and 2999 (helper).
   const n = 3000;

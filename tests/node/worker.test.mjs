@@ -158,8 +158,7 @@ describe('one worker', () => {
     const worker = startWorker();
     const bad = (await worker.ask(Request.LOAD, { source: new Blob(['not a numpy file at all']) })).message;
     assert.equal(bad.kind, Kind.ERROR);
-    assert.ok(Object.values(ErrorCode).includes(bad.code), bad.code);
-    assert.notEqual(bad.code, ErrorCode.CANCELLED);
+    assert.equal(bad.code, ErrorCode.BAD_INPUT);
     assert.match(bad.message, /\.npy|magic|NUMPY/i);
     const unknown = (await worker.ask('no-such-request')).message;
     assert.deepEqual([unknown.kind, unknown.code], [Kind.ERROR, ErrorCode.INTERNAL]);

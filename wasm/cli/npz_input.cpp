@@ -139,9 +139,10 @@ NpzInput load_npz(const NpzArchive& archive, const std::optional<std::string>& a
           try {
             stack.rows.resize(reader_of_sink->samples(), stack.image.values());
           } catch (const std::bad_alloc&) {
-            throw Error("not enough memory to hold " + out.member + " (" +
-                        std::to_string(reader_of_sink->samples()) + " images of " +
-                        std::to_string(stack.image.values()) + " values)");
+            throw Error(ErrorKind::OutOfMemory,
+                        "not enough memory to hold " + out.member + " (" +
+                            std::to_string(reader_of_sink->samples()) + " images of " +
+                            std::to_string(stack.image.values()) + " values)");
           }
         }
         stack.rows.middleRows(first_row, block.rows()) = block;

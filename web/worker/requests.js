@@ -5,7 +5,6 @@ import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 import { looksLikeZip } from './npz.js';
 import * as ArchiveLoader from './archive-loader.js';
 import { loadStreamedRest } from './streamed-load.js';
-import { withLegacyCode } from './legacy-error-codes.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -43,8 +42,6 @@ export async function load(session, { source, chunkBytes, imageShape, member, st
   const total = source.size;
   applyStreamSettings(ex, stream);
   ex.beginFile(...imageShapeHint(imageShape));
-  /** @type {Uint8Array | null} */
-  let head = null; // the first chunk: it holds the header
   try {
     ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
     context.progress(Phase.READING, 0, total);
@@ -53,7 +50,6 @@ export async function load(session, { source, chunkBytes, imageShape, member, st
       if (context.cancelled()) throw cancelledError();
       const bytes = new Uint8Array(await source.slice(offset, offset + chunk).arrayBuffer());
       if (context.cancelled()) throw cancelledError();
-      if (!head) head = bytes;
       ex.feed(bytes);
       if (!headerSeen) {
         const pending = ex.headerInfo();
@@ -73,7 +69,6 @@ export async function load(session, { source, chunkBytes, imageShape, member, st
       } catch (_) {
         /* nothing pending */
       }
-      withLegacyCode(error, session.wasmModule(), imageShape ? null : head); // a shape given: no inferred square to blame
     }
     throw error;
   }

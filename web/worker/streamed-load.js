@@ -6,7 +6,6 @@
 import { Phase, ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 import { errorCode } from '../shared/error-codes.js';
 import { blobChunks } from './blob-chunks.js';
-import { withLegacyCode } from './legacy-error-codes.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -87,7 +86,7 @@ function firstError(ex, helperError) {
   try {
     ex.finishFile();
   } catch (own) {
-    if (errorCode(withLegacyCode(own)) !== ErrorCode.PARTS_INCOMPLETE) return own;
+    if (errorCode(own) !== ErrorCode.PARTS_INCOMPLETE) return own;
   }
   return helperError;
 }
