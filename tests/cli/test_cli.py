@@ -252,7 +252,7 @@ class ErrorTest(CliTest):
         self.check_error(["fit", good, "-k", "two"], "-k needs a whole number (got 'two')")
         self.check_error(["fit", good, "--shape", "3by3"], "--shape")
         self.check_error(["fit", good, "--bogus"], "unknown option '--bogus'")
-        self.check_error(["fit"], "fit needs a .npy file")
+        self.check_error(["fit"], "fit needs a .npy or .npz file")
         self.check_error(["frobnicate", good], "unknown command 'frobnicate'")
         self.check_error([], "no command given")
         self.check_error(["info", good, "-i", 2], "-i does not apply to info")

@@ -190,7 +190,7 @@ class RenderTest(CliTest):
     def test_help_lists_render(self):
         result = run("--help")
         self.assertEqual(result.returncode, 0)
-        self.assertIn("pcarecon render FILE.npy -o OUT.html|OUT.json", result.stdout)
+        self.assertIn("pcarecon render FILE -o OUT.html|OUT.json", result.stdout)
         self.assertIn("--plotly PATH", result.stdout)
 
 

@@ -19,6 +19,9 @@
 #include "explorer.h"
 #include "figure.h"
 #include "npy_reader.h"
+#include "npz_archive.h"
+#include "npz_input.h"
+#include "npz_writer.h"
 #include "pca.h"
 #include "standalone_html.h"
 
@@ -31,21 +34,31 @@ namespace {
 using pcarecon::Error;
 
 constexpr const char* kUsage =
-    "usage: pcarecon info FILE.npy\n"
-    "       pcarecon fit FILE.npy [-k K] [--shape HxW]\n"
-    "       pcarecon figure FILE.npy [-i INDEX] [-k K] [--step S] [--frame-duration MS]\n"
-    "                                [--plain-arrays] [--shape HxW]\n"
-    "       pcarecon render FILE.npy -o OUT.html|OUT.json [-i INDEX] [-k K] [--step S]\n"
-    "                                [--frame-duration MS] [--shape HxW] [--plotly PATH]\n"
+    "usage: pcarecon info FILE.npy|FILE.npz [--array NAME]\n"
+    "       pcarecon fit FILE [-k K] [--shape HxW] [--array NAME] [--save BASIS.npz [--images N]]\n"
+    "       pcarecon figure FILE [-i INDEX] [-k K] [--step S] [--frame-duration MS]\n"
+    "                            [--plain-arrays] [--shape HxW] [--array NAME]\n"
+    "       pcarecon render FILE -o OUT.html|OUT.json [-i INDEX] [-k K] [--step S]\n"
+    "                            [--frame-duration MS] [--shape HxW] [--plotly PATH] [--array "
+    "NAME]\n"
     "\n"
-    "  info    the .npy header: shape, dtype, fortran_order, version\n"
-    "  fit     PCA with K components (0 or absent: min(N, D)), scikit-learn's names\n"
+    "  FILE is a .npy file or a .npz archive (numpy.savez). From a .npz the images are the array\n"
+    "  named by --array, else its only stack of images; an archive holding `components` and\n"
+    "  `mean` is a basis file: its images are rebuilt from that basis, and no fit runs.\n"
+    "\n"
+    "  info    the .npy header: shape, dtype, fortran_order, version; for a .npz, its arrays\n"
+    "  fit     PCA with K components (0 or absent: min(N, D)), scikit-learn's names; for a basis\n"
+    "          file, the basis' model\n"
     "  figure  the plotly figure of sample INDEX rebuilt from k = 0, S, 2S, ..., K components\n"
+    "          (a basis file: K of its components, 0 or absent: all)\n"
     "  render  that figure as a file: OUT.html, a standalone page that plays offline (plotly.js\n"
     "          inlined, as plotly.py's write_html), or OUT.json, the figure with plain number\n"
     "          lists that plotly.py reads (plotly.io.from_json)\n"
     "\n"
     "  --shape HxW      image size for an (N, D) file whose D is not a perfect square\n"
+    "  --array NAME     the array of a .npz to read the images from\n"
+    "  --save PATH      fit: also write the model as a basis file (.npz) the page reads, with the\n"
+    "                   first N images (--images N, default 1000)\n"
     "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n"
     "  --plotly PATH    plotly.js to inline in OUT.html (default:\n"
     "                   " PCARECON_PLOTLY_JS ")\n";
@@ -75,7 +88,8 @@ struct Arguments {
   std::string file;
   std::optional<int64_t> index, k, step, frame_duration;
   std::optional<pcarecon::ImageShape> shape;
-  std::optional<std::string> output, plotly;
+  std::optional<std::string> output, plotly, array, save;
+  std::optional<int64_t> images;
   bool plain_arrays = false;
 };
 
@@ -121,6 +135,12 @@ Arguments parse(int argc, char** argv) {
       args.output = value();
     else if (a == "--plotly")
       args.plotly = value();
+    else if (a == "--array")
+      args.array = value();
+    else if (a == "--save")
+      args.save = value();
+    else if (a == "--images")
+      args.images = parse_int(a, value());
     else if (a.size() > 1 && a[0] == '-')
       throw Error("unknown option '" + a + "' (see pcarecon --help)");
     else
@@ -131,7 +151,7 @@ Arguments parse(int argc, char** argv) {
   if (args.command != "info" && args.command != "fit" && args.command != "figure" &&
       args.command != "render")
     throw Error("unknown command '" + args.command + "': use info, fit, figure or render");
-  if (positional.size() < 2) throw Error(args.command + " needs a .npy file");
+  if (positional.size() < 2) throw Error(args.command + " needs a .npy or .npz file");
   if (positional.size() > 2) throw Error("unexpected argument '" + positional[2] + "'");
   args.file = positional[1];
   auto refuse = [&](bool given, const char* option) {
@@ -147,6 +167,11 @@ Arguments parse(int argc, char** argv) {
     refuse(args.frame_duration.has_value(), "--frame-duration");
   }
   if (args.command != "figure") refuse(args.plain_arrays, "--plain-arrays");
+  if (args.command != "fit") refuse(args.save.has_value(), "--save");
+  if (!args.save) refuse(args.images.has_value(), "--images (it goes with --save)");
+  if (args.save && args.save->empty()) throw Error("--save needs a file name");
+  if (args.images && *args.images < 1)
+    throw Error("--images must be at least 1 (got " + std::to_string(*args.images) + ")");
   if (args.command != "render") {
     refuse(args.output.has_value(), "-o");
     refuse(args.plotly.has_value(), "--plotly");
@@ -183,6 +208,74 @@ std::string render_title(const std::string& file, int64_t index, int64_t k) {
          std::to_string(k);
 }
 
+// A .npz: by its name, or by its first bytes (a zip archive), as the page decides.
+bool is_npz(const std::string& path) {
+  const auto dot = path.find_last_of('.');
+  const auto slash = path.find_last_of('/');
+  if (dot != std::string::npos && (slash == std::string::npos || dot > slash)) {
+    std::string extension;
+    for (const char c : path.substr(dot))
+      extension += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (extension == ".npz") return true;
+  }
+  std::ifstream in(path, std::ios::binary);
+  char b[4] = {};
+  in.read(b, 4);
+  return in.gcount() == 4 && b[0] == 'P' && b[1] == 'K' &&
+         ((b[2] == 3 && b[3] == 4) || (b[2] == 5 && b[3] == 6));
+}
+
+// `info` on a .npz: its arrays as the page lists them, or the header of the one named by --array.
+nlohmann::json npz_info(const Arguments& args) {
+  const pcarecon::NpzArchive archive(args.file);
+  const std::vector<pcarecon::NpzMemberInfo> members = pcarecon::describe_members(archive);
+  if (!args.array) return pcarecon::members_json(members);
+  const pcarecon::NpzMemberInfo& chosen = pcarecon::choose_member(members, args.array);
+  if (!chosen.header) throw Error(chosen.note);
+  return pcarecon::npy_header_json(*chosen.header);
+}
+
+// The images to show and, for a basis file, the model that comes with them.
+struct Input {
+  pcarecon::ImageStack images;
+  std::optional<pcarecon::PcaModel> basis;
+};
+
+Input read_input(const Arguments& args, bool npz) {
+  Input input;
+  if (npz) {
+    pcarecon::NpzInput loaded =
+        pcarecon::load_npz(pcarecon::NpzArchive(args.file), args.array, args.shape);
+    input.images = std::move(loaded.images);
+    if (loaded.basis) input.basis = std::move(loaded.basis->model);
+    return input;
+  }
+  std::optional<pcarecon::ImageShape> shape = args.shape;
+  if (!shape && args.command == "fit") {
+    // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
+    const pcarecon::NpyHeader header = pcarecon::read_npy_header_file(args.file);
+    if (header.shape.size() == 2) shape = pcarecon::ImageShape{1, header.shape[1]};
+  }
+  input.images = pcarecon::read_npy_file(args.file, shape);
+  return input;
+}
+
+// The figure's options from the command line (n_components is the caller's).
+pcarecon::FigureOptions figure_options(const Arguments& args, bool html) {
+  pcarecon::FigureOptions options;
+  options.sample_index = args.index.value_or(0);
+  options.step = args.step.value_or(1);
+  if (args.frame_duration) {
+    if (*args.frame_duration < 0 || *args.frame_duration > 60000)
+      throw Error("--frame-duration must be between 0 and 60000 ms (got " +
+                  std::to_string(*args.frame_duration) + ")");
+    options.frame_duration_ms = *args.frame_duration;
+  }
+  options.binary_arrays = !args.plain_arrays;
+  if (args.command == "render") options.binary_arrays = html;  // plotly.js 4 reads base64 arrays
+  return options;
+}
+
 int run(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
@@ -207,44 +300,46 @@ int run(int argc, char** argv) {
       throw Error("'" + path + "' does not look like plotly.js (no Plotly.newPlot in it)");
   }
   nlohmann::json out;
+  const bool npz = is_npz(args.file);
+  if (!npz && args.array)
+    throw Error("--array applies to .npz archives only ('" + args.file + "' is a .npy file)");
   if (args.command == "info") {
-    out = pcarecon::npy_header_json(pcarecon::read_npy_header_file(args.file));
+    out =
+        npz ? npz_info(args) : pcarecon::npy_header_json(pcarecon::read_npy_header_file(args.file));
   } else {
     const int64_t k = args.k.value_or(0);
     if (k < 0) throw Error("-k must be 0 (all) or at least 1 (got " + std::to_string(k) + ")");
-    std::optional<pcarecon::ImageShape> shape = args.shape;
-    if (!shape && args.command == "fit") {
-      // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
-      const pcarecon::NpyHeader header = pcarecon::read_npy_header_file(args.file);
-      if (header.shape.size() == 2) shape = pcarecon::ImageShape{1, header.shape[1]};
+    const Input input = read_input(args, npz);
+    pcarecon::PcaModel model;
+    if (input.basis) {  // bring your own basis: no fit
+      model = *input.basis;
+      const int64_t basis_k = model.n_components();
+      if (args.command == "fit" && args.k)
+        throw Error("-k does not apply to fit on a basis file: its " + std::to_string(basis_k) +
+                    " components come from the file");
+      if (k > basis_k)
+        throw Error("-k must be at most the basis' " + std::to_string(basis_k) +
+                    " components (got " + std::to_string(k) + ")");
+    } else {
+      pcarecon::PcaOptions pca;
+      pca.n_components = k;
+      model = pcarecon::fit_pca(input.images.rows, pca);
     }
-    const pcarecon::ImageStack images = pcarecon::read_npy_file(args.file, shape);
-    pcarecon::PcaOptions pca;
-    pca.n_components = k;
-    const pcarecon::PcaModel model = pcarecon::fit_pca(images.rows, pca);
     if (args.command == "fit") {
+      if (args.save)
+        pcarecon::write_basis_npz(*args.save, model, input.images, args.images.value_or(1000));
       out = pcarecon::pca_model_json(model);
     } else {
-      pcarecon::FigureOptions options;
-      options.sample_index = args.index.value_or(0);
-      options.n_components = 0;  // all of the K just fitted
-      options.step = args.step.value_or(1);
-      if (args.frame_duration) {
-        if (*args.frame_duration < 0 || *args.frame_duration > 60000)
-          throw Error("--frame-duration must be between 0 and 60000 ms (got " +
-                      std::to_string(*args.frame_duration) + ")");
-        options.frame_duration_ms = *args.frame_duration;
-      }
-      options.binary_arrays = !args.plain_arrays;
-      if (args.command == "render")
-        options.binary_arrays = html;  // plotly.js 4 reads base64 arrays
-      out = pcarecon::build_figure(images, model, options);
+      pcarecon::FigureOptions options = figure_options(args, html);
+      options.n_components = input.basis ? k : 0;  // a fit has just made the K asked for
+      out = pcarecon::build_figure(input.images, model, options);
       if (args.command == "render") {
-        write_text_file(*args.output, html ? pcarecon::standalone_html(
-                                                 out, plotly_js,
-                                                 render_title(args.file, options.sample_index,
-                                                              model.n_components()))
-                                           : out.dump() + "\n");
+        const int64_t shown = options.n_components ? options.n_components : model.n_components();
+        write_text_file(
+            *args.output,
+            html ? pcarecon::standalone_html(out, plotly_js,
+                                             render_title(args.file, options.sample_index, shown))
+                 : out.dump() + "\n");
         return 0;
       }
     }
