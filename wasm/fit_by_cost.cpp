@@ -35,9 +35,12 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   choice.randomized_work = kTypicalPasses * 2 * n * d * l;
   choice.randomized_bytes =
       d * l * 8 * 4 + d * l * 4 * 2 + static_cast<double>(StackRows::block_rows(dim)) * d * 4;
+  // Below this the exact answer costs a fraction of a second: take it, whatever K.
+  constexpr double kSmallWork = 2e9;
   const bool exact_fits = choice.exact_bytes <= memory_bytes;
   const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
-  const bool randomized_cheaper = choice.randomized_work < choice.exact_work;
+  const bool randomized_cheaper =
+      choice.randomized_work < choice.exact_work && choice.exact_work > kSmallWork;
   choice.kind = randomized_fits && (!exact_fits || randomized_cheaper) ? SolverKind::Randomized
                                                                        : SolverKind::Exact;
   return choice;

@@ -25,8 +25,8 @@ struct SolverChoice {
 };
 
 // The cheaper of the two for K components (0 = min(N, D)) of N×D rows of this type, among those
-// whose working memory fits `memory_bytes`; Exact when neither fits (its own allocation then
-// reports the shortfall).
+// whose working memory fits `memory_bytes`, and Exact whenever its work is small (a fraction of a
+// second) or neither fits (its own allocation then reports the shortfall).
 SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components, RowType type,
                            double memory_bytes);
 

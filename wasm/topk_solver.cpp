@@ -83,9 +83,8 @@ void MomentsPass::add(const StackRows& rows) {
     const int64_t b = std::min(block, n - r);
     rows.centred_block(r, b, shift, work);
     // x − shift is exact in float32 for 8-bit rows (shift 0); sums are taken in double.
-    const RowMatrixD values = work.cast<double>();
-    sum_.noalias() += values.colwise().sum().transpose();
-    squares_.noalias() += values.array().square().matrix().colwise().sum().transpose();
+    sum_.noalias() += work.cast<double>().colwise().sum().transpose();
+    squares_.noalias() += work.cast<double>().array().square().matrix().colwise().sum().transpose();
   }
   count_ += n;
 }

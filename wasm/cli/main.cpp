@@ -18,6 +18,8 @@
 #include "error.h"
 #include "explorer.h"
 #include "figure.h"
+#include "fit_by_cost.h"
+#include "npy_byte_stack.h"
 #include "npy_reader.h"
 #include "pca.h"
 #include "standalone_html.h"
@@ -32,11 +34,12 @@ using pcarecon::Error;
 
 constexpr const char* kUsage =
     "usage: pcarecon info FILE.npy\n"
-    "       pcarecon fit FILE.npy [-k K] [--shape HxW]\n"
+    "       pcarecon fit FILE.npy [-k K] [--shape HxW] [--solver auto|exact|randomized]\n"
     "       pcarecon figure FILE.npy [-i INDEX] [-k K] [--step S] [--frame-duration MS]\n"
-    "                                [--plain-arrays] [--shape HxW]\n"
+    "                                [--plain-arrays] [--shape HxW] [--solver ...]\n"
     "       pcarecon render FILE.npy -o OUT.html|OUT.json [-i INDEX] [-k K] [--step S]\n"
     "                                [--frame-duration MS] [--shape HxW] [--plotly PATH]\n"
+    "                                [--solver ...]\n"
     "\n"
     "  info    the .npy header: shape, dtype, fortran_order, version\n"
     "  fit     PCA with K components (0 or absent: min(N, D)), scikit-learn's names\n"
@@ -46,9 +49,19 @@ constexpr const char* kUsage =
     "          lists that plotly.py reads (plotly.io.from_json)\n"
     "\n"
     "  --shape HxW      image size for an (N, D) file whose D is not a perfect square\n"
+    "  --solver S       exact: all of the covariance's eigenvectors; randomized: only the K\n"
+    "                   leading ones, by randomized subspace iteration (for wide images);\n"
+    "                   auto (default): the cheaper for this N, D and K (fit says which ran)\n"
     "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n"
     "  --plotly PATH    plotly.js to inline in OUT.html (default:\n"
     "                   " PCARECON_PLOTLY_JS ")\n";
+
+pcarecon::SolverRequest parse_solver(const std::string& text) {
+  if (text == "auto") return pcarecon::SolverRequest::Auto;
+  if (text == "exact") return pcarecon::SolverRequest::Exact;
+  if (text == "randomized") return pcarecon::SolverRequest::Randomized;
+  throw Error("--solver must be auto, exact or randomized (got '" + text + "')");
+}
 
 int64_t parse_int(const std::string& option, const std::string& text) {
   errno = 0;
@@ -76,6 +89,8 @@ struct Arguments {
   std::optional<int64_t> index, k, step, frame_duration;
   std::optional<pcarecon::ImageShape> shape;
   std::optional<std::string> output, plotly;
+  pcarecon::SolverRequest solver = pcarecon::SolverRequest::Auto;
+  bool solver_given = false;
   bool plain_arrays = false;
 };
 
@@ -121,7 +136,10 @@ Arguments parse(int argc, char** argv) {
       args.output = value();
     else if (a == "--plotly")
       args.plotly = value();
-    else if (a.size() > 1 && a[0] == '-')
+    else if (a == "--solver") {
+      args.solver = parse_solver(value());
+      args.solver_given = true;
+    } else if (a.size() > 1 && a[0] == '-')
       throw Error("unknown option '" + a + "' (see pcarecon --help)");
     else
       positional.push_back(a);
@@ -140,6 +158,7 @@ Arguments parse(int argc, char** argv) {
   if (args.command == "info") {
     refuse(args.k.has_value(), "-k");
     refuse(args.shape.has_value(), "--shape");
+    refuse(args.solver_given, "--solver");
   }
   if (args.command != "figure" && args.command != "render") {
     refuse(args.index.has_value(), "-i");
@@ -218,13 +237,27 @@ int run(int argc, char** argv) {
       const pcarecon::NpyHeader header = pcarecon::read_npy_header_file(args.file);
       if (header.shape.size() == 2) shape = pcarecon::ImageShape{1, header.shape[1]};
     }
-    const pcarecon::ImageStack images = pcarecon::read_npy_file(args.file, shape);
-    pcarecon::PcaOptions pca;
-    pca.n_components = k;
-    const pcarecon::PcaModel model = pcarecon::fit_pca(images.rows, pca);
+    // Memory for the solvers' work: what the page has, so both choose alike.
+    const double memory = static_cast<double>(pcarecon::Explorer::kMemoryLimitBytes);
     if (args.command == "fit") {
-      out = pcarecon::pca_model_json(model);
+      // 8-bit files stay 8-bit (a quarter of float32); others are read as float32.
+      std::optional<pcarecon::ByteStack> bytes;
+      if (args.solver != pcarecon::SolverRequest::Exact)
+        bytes = pcarecon::read_npy_byte_stack(args.file, shape);
+      pcarecon::StackFit fit;
+      if (bytes) {
+        fit = pcarecon::fit_stack(bytes->rows(), k, args.solver, memory);
+      } else {
+        const pcarecon::ImageStack images = pcarecon::read_npy_file(args.file, shape);
+        fit = pcarecon::fit_stack(pcarecon::StackRows::of(images.rows), k, args.solver, memory);
+      }
+      out = pcarecon::pca_model_json(fit.model);
+      out["solver"] = pcarecon::solver_kind_name(fit.solver);
+      out["passes"] = fit.passes;
     } else {
+      const pcarecon::ImageStack images = pcarecon::read_npy_file(args.file, shape);
+      const pcarecon::PcaModel model =
+          pcarecon::fit_stack(pcarecon::StackRows::of(images.rows), k, args.solver, memory).model;
       pcarecon::FigureOptions options;
       options.sample_index = args.index.value_or(0);
       options.n_components = 0;  // all of the K just fitted
