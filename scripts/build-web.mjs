@@ -1,143 +1,107 @@
 // Builds the static site into dist/ (called by `scripts/build web`; needs build/wasm/pcarecon.js).
 //
-// Everything in dist/ is a classic script or a plain file, so the page also works when
-// dist/index.html is opened from disk (file://), where Chromium refuses fetch, ES modules and
-// `new Worker(url)`:
-//   index.html, style.css, *.js        the page (copied from web/)
-//   vendor/plotly-cartesian.min.js     plotly.js (npm plotly.js-cartesian-dist-min)
-//   worker-bundle.js                   self.PCA_WORKER_SOURCE = "<pcarecon.js + protocol.js +
-//                                      fflate + WORKER_FILES>": the page starts the workers
-//                                      from a Blob URL
-//   vendor/fflate-LICENSE.txt          fflate's licence (its UMD build inflates .npz members)
+// web/ holds ES modules (page/, worker/, shared/); esbuild bundles them into classic scripts
+// (IIFE), so the page also works when dist/index.html is opened from disk (file://), where
+// Chromium refuses fetch, ES modules and `new Worker(url)`:
+//   index.html, style.css              copied from web/
+//   app.js                             the page: web/page/app.js and what it imports
+//   worker-bundle.js                   self.PCA_WORKER_SOURCE = "<web/worker/main.js bundled, with
+//                                      build/wasm/pcarecon.js (wasm inlined) and fflate>": the page
+//                                      starts the two workers from a Blob URL
+//   vendor/gifenc.js                   self.gifenc (web/page/gifenc-entry.js: npm gifenc, MIT);
+//                                      web/page/export.js loads it on the first "Download GIF" only
+//   vendor/plotly-cartesian.min.js     plotly.js (npm plotly.js-cartesian-dist-min, MIT)
+//   vendor/*-LICENSE.txt               the licences of plotly.js, gifenc and fflate
 //   fashion-mnist-sample.npy           the default dataset (downloadable)
 //   default-dataset.js                 the same bytes, base64, in a classic script
 //   export-assets.js                   self.PCA_EXPORT_ASSETS = {template, plotly}: the standalone
 //                                      HTML template (wasm/standalone_template.html, the one the
 //                                      CLI compiles in) and plotly.js's source text, for "Download
-//                                      HTML"; web/export.js loads it with a <script> tag only then
-//   vendor/gifenc.js                   self.gifenc: the GIF encoder (npm gifenc, MIT), its CommonJS
-//                                      build wrapped in a classic script; web/export.js loads it
-//                                      with a <script> tag on the first "Download GIF" only
+//                                      HTML"; web/page/export.js loads it only then
+// What the page reads of these globals is in web/page/generated.js.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const web = path.join(root, 'web');
 const dist = path.join(root, 'dist');
 const wasmJs = path.join(root, 'build', 'wasm', 'pcarecon.js');
-const plotlyDir = path.join(root, 'node_modules', 'plotly.js-cartesian-dist-min');
-const gifencDir = path.join(root, 'node_modules', 'gifenc');
-const fflateDir = path.join(root, 'node_modules', 'fflate');
+const modules = path.join(root, 'node_modules');
+const plotlyDir = path.join(modules, 'plotly.js-cartesian-dist-min');
 const python = '/usr/bin/python3'; // Debian's, with numpy
 const DEFAULT_DATASET = 'fashion-mnist-sample.npy';
 const DEFAULT_SAMPLES = 1000;
-
-// The worker's own files, in load order, after the module, protocol.js and fflate (each defines
-// one global the next ones use); they only run inside the worker bundle.
-const WORKER_FILES = ['npz.js', 'archive-loader.js', 'blob-chunks.js', 'worker-helper.js', 'worker.js'];
-
-// The page's own files, copied as they are.
-const PAGE_FILES = [
-  'index.html',
-  'style.css',
-  'protocol.js',
-  'worker-client.js',
-  'state.js',
-  'canvas-images.js',
-  'figure-view.js',
-  'export.js',
-  'url-state.js',
-  'npz-chooser.js',
-  'shape-field.js',
-  'dataset-panels.js',
-  'file-drop.js',
-  'figure-keys.js',
-  'controls-panel.js',
-  'status-panel.js',
-  'app.js',
-];
 
 function fail(message) {
   console.error(`build-web: ${message}`);
   process.exit(1);
 }
 
-function read(file) {
-  return fs.readFileSync(file, 'utf8');
+const read = (file) => fs.readFileSync(file, 'utf8');
+
+// `import createPcaRecon from 'pcarecon'` (web/worker/main.js) is the emscripten factory, inside a
+// scope where fetch and XMLHttpRequest do not exist: with the wasm inlined (-sSINGLE_FILE) it needs
+// neither, and without them it decodes the inlined bytes directly instead of trying (and, under our
+// CSP, failing) to fetch a data: URL. Its node-only branch's require('fs'/'path') never runs here.
+const pcareconModule = {
+  name: 'pcarecon',
+  setup(build) {
+    build.onResolve({ filter: /^pcarecon$/ }, () => ({ path: wasmJs, namespace: 'pcarecon' }));
+    build.onLoad({ filter: /.*/, namespace: 'pcarecon' }, () => ({
+      contents: `module.exports = (function (fetch, XMLHttpRequest) {\n${read(wasmJs)}\nreturn createPcaRecon;\n})(undefined, undefined);`,
+      loader: 'js',
+      resolveDir: path.dirname(wasmJs),
+    }));
+  },
+};
+
+// One classic script (IIFE) from an ES module entry; returns its text.
+async function bundle(entry, plugins = []) {
+  const result = await esbuild.build({
+    entryPoints: [path.join(web, entry)],
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    external: ['fs', 'path'],
+    legalComments: 'inline',
+    minifyWhitespace: true, // the emscripten output, the page's code: smaller than as written
+    minifySyntax: true,
+    plugins,
+    write: false,
+    logLevel: 'warning',
+  });
+  return result.outputFiles[0].text;
 }
 
-// The emscripten factory, inside a scope where fetch and XMLHttpRequest do not exist: with the
-// wasm inlined (-sSINGLE_FILE) it needs neither, and without them it decodes the inlined bytes
-// directly instead of trying (and, under our CSP, failing) to fetch a data: URL.
-function wrapModule(source) {
-  return [
-    'var createPcaRecon = (function (fetch, XMLHttpRequest) {',
-    source,
-    'return createPcaRecon;',
-    '})(undefined, undefined);',
-  ].join('\n');
-}
-
-// gifenc's CommonJS build (it assigns to `exports`), run in its own scope with an `exports` object
-// that then becomes self.gifenc. Its source-map comment is dropped: the map is not shipped.
-function wrapGifenc(source) {
-  return [
-    '// Generated by scripts/build-web.mjs: gifenc (npm, MIT licence, vendor/gifenc-LICENSE.txt),',
-    '// its CommonJS build in a classic script that defines self.gifenc.',
-    '(function () {',
-    'var exports = {};',
-    source.replace(/^\/\/# sourceMappingURL=.*$/m, ''),
-    'self.gifenc = exports;',
-    '})();',
-    '',
-  ].join('\n');
-}
-
-function main() {
-  if (!fs.existsSync(wasmJs)) fail(`${path.relative(root, wasmJs)} is missing: run scripts/build wasm first`);
-  if (!fs.existsSync(path.join(plotlyDir, 'plotly-cartesian.min.js'))) fail('plotly.js is missing: run scripts/setup');
-  if (!fs.existsSync(path.join(fflateDir, 'umd', 'index.js'))) fail('fflate is missing: run scripts/setup');
-
-  fs.rmSync(dist, { recursive: true, force: true });
-  fs.mkdirSync(path.join(dist, 'vendor'), { recursive: true });
-
-  for (const file of PAGE_FILES) fs.copyFileSync(path.join(web, file), path.join(dist, file));
-  fs.copyFileSync(path.join(plotlyDir, 'plotly-cartesian.min.js'), path.join(dist, 'vendor', 'plotly-cartesian.min.js'));
-  fs.copyFileSync(path.join(plotlyDir, 'LICENSE'), path.join(dist, 'vendor', 'plotly-LICENSE.txt'));
-  if (!fs.existsSync(path.join(gifencDir, 'dist', 'gifenc.js'))) fail('gifenc is missing: run scripts/setup');
-  fs.writeFileSync(path.join(dist, 'vendor', 'gifenc.js'), wrapGifenc(read(path.join(gifencDir, 'dist', 'gifenc.js'))));
-  fs.copyFileSync(path.join(gifencDir, 'LICENSE.md'), path.join(dist, 'vendor', 'gifenc-LICENSE.txt'));
-  fs.copyFileSync(path.join(fflateDir, 'LICENSE'), path.join(dist, 'vendor', 'fflate-LICENSE.txt'));
-  const fflateVersion = JSON.parse(read(path.join(fflateDir, 'package.json'))).version;
-
-  const workerSource = [
-    `// PCA Reconstruction Explorer worker: pcarecon.js + protocol.js + fflate + ${WORKER_FILES.join(' + ')} (scripts/build-web.mjs)`,
-    wrapModule(read(wasmJs)),
-    read(path.join(web, 'protocol.js')),
-    // fflate's UMD build defines self.fflate here (no module or define in a worker). MIT licence:
-    // vendor/fflate-LICENSE.txt.
-    `// fflate ${fflateVersion} (MIT licence, (c) Arjun Barrett): https://github.com/101arrowz/fflate\n` +
-      read(path.join(fflateDir, 'umd', 'index.js')),
-    ...WORKER_FILES.map((file) => read(path.join(web, file))),
-  ].join('\n;\n');
-  fs.writeFileSync(
-    path.join(dist, 'worker-bundle.js'),
-    '// Generated by scripts/build-web.mjs: the worker source, started from a Blob URL by the page.\n' +
-      `self.PCA_WORKER_SOURCE = ${JSON.stringify(workerSource)};\n`,
-  );
-
+function copyAssets() {
+  fs.copyFileSync(path.join(web, 'index.html'), path.join(dist, 'index.html'));
+  fs.copyFileSync(path.join(web, 'style.css'), path.join(dist, 'style.css'));
+  const vendor = [
+    [path.join(plotlyDir, 'plotly-cartesian.min.js'), 'plotly-cartesian.min.js'],
+    [path.join(plotlyDir, 'LICENSE'), 'plotly-LICENSE.txt'],
+    [path.join(modules, 'gifenc', 'LICENSE.md'), 'gifenc-LICENSE.txt'],
+    [path.join(modules, 'fflate', 'LICENSE'), 'fflate-LICENSE.txt'],
+  ];
+  for (const [from, to] of vendor) {
+    if (!fs.existsSync(from)) fail(`${path.relative(root, from)} is missing: run scripts/setup`);
+    fs.copyFileSync(from, path.join(dist, 'vendor', to));
+  }
   fs.writeFileSync(
     path.join(dist, 'export-assets.js'),
-    '// Generated by scripts/build-web.mjs: what "Download HTML" inlines (web/export.js loads this\n' +
-      '// script only when exporting): the standalone page template and plotly.js (MIT licence).\n' +
+    '// Generated by scripts/build-web.mjs: what "Download HTML" inlines (web/page/export.js loads\n' +
+      '// this script only when exporting): the standalone page template and plotly.js (MIT licence).\n' +
       `self.PCA_EXPORT_ASSETS = ${JSON.stringify({
         template: read(path.join(root, 'wasm', 'standalone_template.html')),
         plotly: read(path.join(plotlyDir, 'plotly-cartesian.min.js')),
       })};\n`,
   );
+}
 
+function writeDefaultDataset() {
   const npy = path.join(dist, DEFAULT_DATASET);
   execFileSync(python, [path.join(root, 'scripts', 'make-default-dataset.py'), npy, String(DEFAULT_SAMPLES)], {
     stdio: ['ignore', 'inherit', 'inherit'],
@@ -153,12 +117,30 @@ function main() {
       '// licence) as base64, in a classic script so that it loads from file:// too.\n' +
       `self.PCA_DEFAULT_DATASET = ${JSON.stringify(dataset)};\n`,
   );
+}
+
+async function main() {
+  if (!fs.existsSync(wasmJs)) fail(`${path.relative(root, wasmJs)} is missing: run scripts/build wasm first`);
+  fs.rmSync(dist, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dist, 'vendor'), { recursive: true });
+
+  fs.writeFileSync(path.join(dist, 'app.js'), await bundle('page/app.js'));
+  fs.writeFileSync(path.join(dist, 'vendor', 'gifenc.js'), await bundle('page/gifenc-entry.js'));
+  const workerSource = await bundle('worker/main.js', [pcareconModule]);
+  fs.writeFileSync(
+    path.join(dist, 'worker-bundle.js'),
+    '// Generated by scripts/build-web.mjs: the worker source (web/worker/main.js bundled), started\n' +
+      '// from a Blob URL by the page.\n' +
+      `self.PCA_WORKER_SOURCE = ${JSON.stringify(workerSource)};\n`,
+  );
+  copyAssets();
+  writeDefaultDataset();
 
   const size = (f) => (fs.statSync(path.join(dist, f)).size / 1024).toFixed(0) + ' KiB';
   console.log(
-    `build-web: wrote dist/ (worker-bundle.js ${size('worker-bundle.js')}, default-dataset.js ${size('default-dataset.js')}, ` +
-      `export-assets.js ${size('export-assets.js')}, loaded on export only)`,
+    `build-web: wrote dist/ (app.js ${size('app.js')}, worker-bundle.js ${size('worker-bundle.js')}, ` +
+      `default-dataset.js ${size('default-dataset.js')}, export-assets.js ${size('export-assets.js')}, loaded on export only)`,
   );
 }
 
-main();
+await main();

@@ -5,10 +5,12 @@ import sirv from 'sirv';
 
 const [dir = 'dist', port = '8080'] = process.argv.slice(2);
 const serve = sirv(dir, { dev: true, etag: true });
-const server = http.createServer((req, res) => serve(req, res, () => {
-  res.statusCode = 404;
-  res.end('not found');
-}));
+const server = http.createServer((req, res) =>
+  serve(req, res, () => {
+    res.statusCode = 404;
+    res.end('not found');
+  }),
+);
 server.listen(Number(port), '127.0.0.1', () => {
   console.log(`PCA Reconstruction Explorer: http://127.0.0.1:${server.address().port}/`);
 });

@@ -41,9 +41,9 @@ void check_finite(const RowMatrixF& m, const char* name) {
         first_col = j;
       }
   if (bad == 0) return;
-  const std::string where = m.rows() == 1 ? "index " + std::to_string(first_col)
-                                          : "row " + std::to_string(first_row) + ", column " +
-                                                std::to_string(first_col);
+  const std::string where =
+      m.rows() == 1 ? "index " + std::to_string(first_col)
+                    : "row " + std::to_string(first_row) + ", column " + std::to_string(first_col);
   throw Error(std::string("the basis' ") + name + " has " + std::to_string(bad) + " NaN or " +
               "infinite value" + (bad == 1 ? "" : "s") + " (the first at " + where + ")");
 }
@@ -115,7 +115,9 @@ bool BasisArrays::empty() const {
 BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images) {
   if (!arrays.components || !arrays.mean) {
     throw Error(std::string("a basis needs both 'components' (K×D) and 'mean' (D); this one has ") +
-                (arrays.components ? "no 'mean'" : arrays.mean ? "no 'components'" : "neither"));
+                (arrays.components ? "no 'mean'"
+                 : arrays.mean     ? "no 'components'"
+                                   : "neither"));
   }
   const RowMatrixF& v = *arrays.components;
   const int64_t d = images.rows.cols();
@@ -165,13 +167,12 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   }
   if (!(worst <= kBasisOrthonormalTolerance)) {
     const std::string where =
-        worst_i == worst_j
-            ? "component " + std::to_string(worst_i) + " has length² " +
-                  number(m.components.row(worst_i).squaredNorm()) + " instead of 1"
-            : "components " + std::to_string(std::min(worst_i, worst_j)) + " and " +
-                  std::to_string(std::max(worst_i, worst_j)) + " have dot product " +
-                  number(m.components.row(worst_i).dot(m.components.row(worst_j))) +
-                  " instead of 0";
+        worst_i == worst_j ? "component " + std::to_string(worst_i) + " has length² " +
+                                 number(m.components.row(worst_i).squaredNorm()) + " instead of 1"
+                           : "components " + std::to_string(std::min(worst_i, worst_j)) + " and " +
+                                 std::to_string(std::max(worst_i, worst_j)) + " have dot product " +
+                                 number(m.components.row(worst_i).dot(m.components.row(worst_j))) +
+                                 " instead of 0";
     throw Error("the basis' components are not orthonormal: " + where +
                 " (the largest deviation of VVᵀ from the identity is " + number(worst) +
                 ", tolerance " + number(kBasisOrthonormalTolerance) +
@@ -180,8 +181,8 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   }
 
   const int64_t n = images.samples();
-  const auto [estimated, total] = variances_from_images(m.components, m.mean, images.rows,
-                                                        !arrays.explained_variance);
+  const auto [estimated, total] =
+      variances_from_images(m.components, m.mean, images.rows, !arrays.explained_variance);
   if (arrays.explained_variance) {
     check_finite(*arrays.explained_variance, "explained_variance");
     m.explained_variance = vector_of(*arrays.explained_variance, "explained_variance", k,

@@ -5,11 +5,10 @@
 // uses it instead of fitting: the model below feeds the same reconstructions, figure, variance
 // chart and eigen-images as a fitted one.
 
+#include <Eigen/Core>
 #include <cstdint>
 #include <optional>
 #include <string>
-
-#include <Eigen/Core>
 
 #include "image_stack.h"
 #include "pca.h"

@@ -2,9 +2,11 @@
 // Emscripten headers: the core builds and is tested natively without it.
 //
 // Errors: every bound call runs the core inside run_guarded(), which turns a C++ exception into a
-// message; the call then throws a JS Error with that text. The throw happens only after every C++
-// object of the call (vectors, vals holding JS handles, the exception itself) is gone, because a
-// JS exception unwinding through wasm frames runs no destructors: nothing leaks on an error path.
+// message and a kind; the call then throws a JS Error with that text and the kind's code as
+// error.code (for 'needs_image_shape' also error.samples and error.values, the file's N and D). The
+// throw happens only after every C++ object of the call (vectors, vals holding JS handles, the
+// exception itself) is gone, because a JS exception unwinding through wasm frames runs no
+// destructors: nothing leaks on an error path.
 //
 // Arrays: typed arrays enter the heap as one block copy and leave as copies (slices), so they stay
 // valid when wasm memory grows.
@@ -33,38 +35,69 @@
 
 using emscripten::val;
 
-// Throws a JS Error with the message; the message's storage is static, so nothing is left behind.
-EM_JS(void, pcarecon_throw_js_error, (const char* message),
-      { throw new Error(UTF8ToString(message)); });
+// Throws a JS Error with the message and code (error.code; samples and values too for
+// 'needs_image_shape'); the strings' storage is static, so nothing is left behind.
+// (The body is JavaScript, which clang-format would break.)
+// clang-format off
+EM_JS(void, pcarecon_throw_js_error,
+      (const char* message, const char* code, double samples, double values), {
+        const error = new Error(UTF8ToString(message));
+        error.code = UTF8ToString(code);
+        if (error.code === 'needs_image_shape') {
+          error.samples = samples;
+          error.values = values;
+        }
+        throw error;
+      });
+// clang-format on
 
 namespace {
 
 using pcarecon::Error;
+using pcarecon::ErrorKind;
 
-std::string& error_message() {
-  static std::string message;
-  return message;
+// The error of the last failed call, until it is thrown in JS.
+struct PendingError {
+  std::string message;
+  ErrorKind kind = ErrorKind::Internal;
+  int64_t samples = 0;  // NeedsImageShape: the file's N and D
+  int64_t values = 0;
+};
+
+PendingError& pending_error() {
+  static PendingError error;
+  return error;
 }
 
 [[noreturn]] void throw_pending_error() {
-  pcarecon_throw_js_error(error_message().c_str());
+  const PendingError& e = pending_error();
+  pcarecon_throw_js_error(e.message.c_str(), pcarecon::error_code(e.kind),
+                          static_cast<double>(e.samples), static_cast<double>(e.values));
   __builtin_unreachable();
 }
 
-// Runs f; on a C++ exception stores its message and returns false. `what` names the operation
-// for an out-of-memory message.
+// Runs f; on a C++ exception stores its message and kind and returns false. `what` names the
+// operation for an out-of-memory message.
 template <class F>
 bool run_guarded(const char* what, F&& f) {
+  PendingError& pending = pending_error();
+  pending = PendingError{};
   try {
     f();
     return true;
   } catch (const std::bad_alloc&) {
-    error_message() = std::string("out of memory: ") + what +
+    pending.message = std::string("out of memory: ") + what +
                       " needs more memory than this WebAssembly module can have (4 GB at most)";
+    pending.kind = ErrorKind::OutOfMemory;
+  } catch (const Error& e) {
+    pending.message = e.what();
+    pending.kind = e.kind();
+    pending.samples = e.samples();
+    pending.values = e.values();
   } catch (const std::exception& e) {
-    error_message() = e.what();
+    pending.message = e.what();
   } catch (...) {
-    error_message() = std::string("unexpected error while ") + what;
+    pending.message = std::string("unexpected error while ") + what;
   }
   return false;
 }
@@ -203,7 +236,6 @@ struct JsExplorer {
   JsExplorer(const JsExplorer&) = delete;
   JsExplorer& operator=(const JsExplorer&) = delete;
   pcarecon::Explorer core;
-  std::optional<pcarecon::CovarianceAccumulator> partial;  // accumulateRows, until fitWith
 };
 
 // The options of figureJson, converted by embind's value_object (field names as in pcarecon.d.ts).
@@ -219,13 +251,8 @@ void begin_file(JsExplorer& self, double height, double width) {
   guarded_void("starting a file", [&] {
     const int64_t h = whole_number(height, "image height");
     const int64_t w = whole_number(width, "image width");
-    std::optional<pcarecon::ImageShape> hint;
-    if (h != 0 || w != 0) {
-      if (h <= 0 || w <= 0)
-        throw Error("image size " + std::to_string(h) + "x" + std::to_string(w) +
-                    " is not valid: give a positive height and width, or 0 and 0 to infer them");
-      hint = pcarecon::ImageShape{h, w};
-    }
+    std::optional<pcarecon::ImageShape> hint;  // 0, 0: infer
+    if (h != 0 || w != 0) hint = pcarecon::ImageShape{h, w};
     self.core.begin_file(hint);
   });
 }
@@ -334,11 +361,7 @@ std::string figure_json(JsExplorer& self, val options_arg) {
         o.sample_index = whole_number(js.sample_index, "sample index");
         o.n_components = whole_number(js.n_components, "number of components");
         o.step = whole_number(js.step, "step");
-        const int64_t duration = whole_number(js.frame_duration_ms, "frame duration");
-        if (duration < 0 || duration > 60000)
-          throw Error("frame duration must be between 0 and 60000 ms (got " +
-                      std::to_string(duration) + ")");
-        o.frame_duration_ms = static_cast<int>(duration);
+        o.frame_duration_ms = whole_number(js.frame_duration_ms, "frame duration");
         o.binary_arrays = js.binary_arrays;
         return self.core.figure(o).dump();
       });
@@ -422,14 +445,7 @@ val npy_info(val bytes_arg) {
       if (const auto header = pcarecon::parse_npy_header(prefix.data(), prefix.size())) {
         // An (N, D) file whose D is not a square needs a size from the user: height and width
         // are 0 then. Shapes that are never images (1-D, RGBA, ...) are refused here.
-        pcarecon::ImageShape image{0, 0};
-        if (header->shape.size() == 2 && header->shape[0] > 0 && header->shape[1] > 0) {
-          const int64_t d = header->shape[1];
-          int64_t side = static_cast<int64_t>(std::llround(std::sqrt(static_cast<double>(d))));
-          if (side * side == d) image = pcarecon::ImageShape{side, side};
-        } else {
-          image = pcarecon::image_shape_for(*header);
-        }
+        const pcarecon::ImageShape image = pcarecon::image_shape_if_known(*header);
         return info_val(*header, image, header->shape.empty() ? 0 : header->shape[0], std::nullopt);
       }
       if (take == n)
@@ -472,22 +488,9 @@ val npy_header(val bytes_arg) {
 std::string fit_json(val bytes_arg, double n_components) {
   return guarded_string_with("fitting the model", std::move(bytes_arg), [&](const val& bytes) {
     const int64_t k = whole_number(n_components, "number of components");
-    if (k < 0)
-      throw Error("number of components must be 0 (all) or at least 1 (got " + std::to_string(k) +
-                  ")");
-    pcarecon::ImageStack images;
-    {
-      const val array = as_uint8_array(bytes, "the file");
-      const std::vector<uint8_t> copy = copy_in(array, length_of(array));
-      // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
-      std::optional<pcarecon::ImageShape> rows_hint;
-      if (const auto header = pcarecon::parse_npy_header(copy.data(), copy.size()))
-        if (header->shape.size() == 2) rows_hint = pcarecon::ImageShape{1, header->shape[1]};
-      images = pcarecon::read_npy(copy.data(), copy.size(), rows_hint);
-    }
-    pcarecon::PcaOptions options;
-    options.n_components = k;
-    return pcarecon::pca_model_json(pcarecon::fit_pca(images.rows, options)).dump();
+    const val array = as_uint8_array(bytes, "the file");
+    const std::vector<uint8_t> copy = copy_in(array, length_of(array));
+    return pcarecon::fit_npy_json(copy.data(), copy.size(), k).dump();
   });
 }
 
@@ -496,13 +499,9 @@ std::string fit_json(val bytes_arg, double n_components) {
 // Rows [start, start + count) of the loaded stack, row-major, as a Float32Array copy.
 val rows(JsExplorer& self, double start, double count) {
   return guarded_val("copying rows", [&] {
-    const pcarecon::RowMatrixF& all = self.core.images().rows;
-    const int64_t first = whole_number(start, "first row");
-    const int64_t n = whole_number(count, "row count");
-    if (first < 0 || n < 0 || first + n > all.rows())
-      throw Error("rows " + std::to_string(first) + " to " + std::to_string(first + n) +
-                  " are not a range of the " + std::to_string(all.rows()) + " samples");
-    return copy_out(all.data() + first * all.cols(), static_cast<size_t>(n * all.cols()));
+    const auto block =
+        self.core.rows(whole_number(start, "first row"), whole_number(count, "row count"));
+    return copy_out(block.data(), static_cast<size_t>(block.size()));
   });
 }
 
@@ -517,8 +516,9 @@ Eigen::VectorXd state_array(const val& state, const char* name, size_t n) {
   return out;
 }
 
-// {count, shift, sum, scatter} (Float64Arrays of D, D, D·D) as a CovarianceAccumulator.
-pcarecon::CovarianceAccumulator accumulator_from(const val& state, int64_t d) {
+// {count, shift, sum, scatter} (Float64Arrays of D, D, D·D) as an AccumulatorState, its values
+// unchecked (CovarianceAccumulator::from_state checks them).
+pcarecon::AccumulatorState state_from(const val& state, int64_t d) {
   if (state.typeOf().as<std::string>() != "object" || state.isNull())
     throw Error("accumulator state must be an object {count, shift, sum, scatter}");
   pcarecon::AccumulatorState s;
@@ -527,34 +527,19 @@ pcarecon::CovarianceAccumulator accumulator_from(const val& state, int64_t d) {
   s.sum = state_array(state, "sum", static_cast<size_t>(d));
   const Eigen::VectorXd scatter = state_array(state, "scatter", static_cast<size_t>(d * d));
   s.scatter = Eigen::Map<const Eigen::MatrixXd>(scatter.data(), d, d);
-  return pcarecon::CovarianceAccumulator::from_state(s);
+  return s;
 }
 
-// Accumulates rows [begin, end) of the loaded stack into the Explorer's pending partial covariance
-// (replacing any earlier one); fitWith then merges the other rows' state and fits.
-void accumulate_rows(JsExplorer& self, double begin_arg, double end_arg) {
+void accumulate_rows(JsExplorer& self, double begin, double end) {
   guarded_void("accumulating rows", [&] {
-    const pcarecon::RowMatrixF& all = self.core.images().rows;
-    const int64_t begin = whole_number(begin_arg, "first row");
-    const int64_t end = whole_number(end_arg, "end row");
-    if (begin < 0 || end < begin || end > all.rows())
-      throw Error("rows " + std::to_string(begin) + " to " + std::to_string(end) +
-                  " are not a range of the " + std::to_string(all.rows()) + " samples");
-    self.partial.reset();
-    pcarecon::CovarianceAccumulator accumulator(all.cols());
-    accumulator.add(all.middleRows(begin, end - begin));
-    self.partial.emplace(std::move(accumulator));
+    self.core.accumulate_rows(whole_number(begin, "first row"), whole_number(end, "end row"));
   });
 }
 
 void fit_with(JsExplorer& self, double n_components, val state_arg) {
   guarded_void_with("fitting the model", std::move(state_arg), [&](const val& state) {
-    if (!self.partial) throw Error("no partial covariance: call accumulateRows first");
-    const int64_t d = self.core.images().rows.cols();
-    pcarecon::CovarianceAccumulator all = std::move(*self.partial);
-    self.partial.reset();
-    all.merge(accumulator_from(state, d));
-    self.core.fit_from(whole_number(n_components, "number of components"), all);
+    const int64_t d = self.core.partial_fit_dim();  // throws when accumulateRows was not called
+    self.core.fit_with(whole_number(n_components, "number of components"), state_from(state, d));
   });
 }
 
@@ -663,7 +648,7 @@ void merge_part(JsExplorer& self, val part_arg) {
     const val rows = part["rows"];
     const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
     if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
-    p.rows = accumulator_from(rows, d).state();
+    p.rows = pcarecon::CovarianceAccumulator::from_state(state_from(rows, d)).state();  // checked
     const val bad = part["nonFinite"];  // optional: none for a part without NaN/Inf
     if (!bad.isUndefined() && !bad.isNull()) {
       p.non_finite.count = uint64_t(whole_number(bad["count"].as<double>(), "part NaN count"));
@@ -685,7 +670,7 @@ void debug_fault(std::string kind) {
   std::string().swap(kind);  // nothing left on the heap if the JS error below is thrown
   if (abort) std::abort();
   if (trap) __builtin_trap();
-  pcarecon_throw_js_error("debugFault: unknown fault (use 'abort' or 'trap')");
+  pcarecon_throw_js_error("debugFault: unknown fault (use 'abort' or 'trap')", "bad_input", 0, 0);
 }
 
 }  // namespace

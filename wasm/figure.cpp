@@ -31,13 +31,13 @@ const json kDivergingScale = json::array(
 // A float32 that is always finite: reconstructions of finite data can only leave the float range
 // by rounding, so they are clamped to it.
 float to_finite_float(double v) {
-  if (std::isnan(v)) throw Error("internal error: a NaN reached the figure");
+  if (std::isnan(v)) throw internal_error("a NaN reached the figure");
   constexpr double kMax = std::numeric_limits<float>::max();
   return static_cast<float>(std::clamp(v, -kMax, kMax));
 }
 
 double checked(double v) {
-  if (!std::isfinite(v)) throw Error("internal error: a non-finite value reached the figure");
+  if (!std::isfinite(v)) throw internal_error("a non-finite value reached the figure");
   return v;
 }
 
@@ -101,7 +101,8 @@ json value_range(const ImageShape& shape, double lo, double hi) {
 }
 
 // One decimal, except that a share short of the whole never shows as 100.0 (">99.9" instead): 50
-// of the 64 components of 8×8 digits leave 0.04 %, and "100.0% of variance" would say nothing is left.
+// of the 64 components of 8×8 digits leave 0.04 %, and "100.0% of variance" would say nothing is
+// left.
 std::string percent(double ratio) {
   if (ratio < 1.0 - 1e-9 && 100.0 * ratio >= 99.95) return ">99.9";
   char buffer[32];
@@ -153,18 +154,20 @@ json animate_args(json frames, int duration_ms) {
                        {"mode", "immediate"}}});
 }
 
-}  // namespace
+// ---- build_figure in steps: validation, ranges, frames, base traces, layout ------------------
 
-nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options) {
+// Throws Error for options the model or the stack cannot show.
+void check_figure_inputs(const ImageStack& images, const PcaModel& model,
+                         const FigureOptions& options) {
   const int64_t N = images.samples();
   const ImageShape shape = images.image;
   if (N <= 0) throw Error("no images to show: the stack is empty");
   if (model.n_components() <= 0) throw Error("the model has no components: fit it first");
   if (shape.values() != images.rows.cols())
-    throw Error("internal error: image shape " + std::to_string(shape.height) + "x" +
-                std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
-                " does not match " + std::to_string(images.rows.cols()) + " values per sample");
+    throw internal_error("image shape " + std::to_string(shape.height) + "x" +
+                         std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
+                         " does not match " + std::to_string(images.rows.cols()) +
+                         " values per sample");
   if (model.dim() != shape.values())
     throw Error("the model was fitted on images of " + std::to_string(model.dim()) +
                 " values, but these images have " + std::to_string(shape.values()) +
@@ -183,49 +186,162 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
   if (options.frame_duration_ms < 0 || options.frame_duration_ms > 60000)
     throw Error("frame duration must be between 0 and 60000 ms (got " +
                 std::to_string(options.frame_duration_ms) + ")");
+}
 
-  const int64_t sample = options.sample_index;
-  const int64_t K = options.n_components == 0 ? fitted : options.n_components;
-  const bool binary = options.binary_arrays;
-  const int duration = options.frame_duration_ms;
+// What every step of the figure shares: the sample, the k shown, its reconstruction series and
+// the colour ranges, fixed for every frame.
+struct FigurePlan {
+  FigurePlan(const PcaModel& m, const ImageShape& s) : model(m), shape(s) {}
+  const PcaModel& model;
+  ImageShape shape;
+  int64_t sample = 0;
+  int64_t K = 0;            // components shown
+  std::vector<int64_t> ks;  // the k of each frame: 0, step, 2·step, ..., K
+  bool binary = true;
+  int duration = 100;
+  Eigen::VectorXf x;   // the sample
+  Eigen::VectorXd xd;  // the same as doubles
+  ReconstructionSeries series;
+  double value_min = 0, value_max = 0;  // values: the data range of the whole stack
+  double residual_max = 0;              // residual: −residual_max..+residual_max
+  double distortion_max = 0;
+};
 
-  std::vector<int64_t> ks;
-  for (int64_t k = 0; k < K; k += options.step) ks.push_back(k);
-  ks.push_back(K);
-
-  const Eigen::VectorXf x = images.rows.row(sample).transpose();
-  const Eigen::VectorXd xd = x.cast<double>();
-  const double data_range = double(images.value_max) - double(images.value_min);
-  const ReconstructionSeries series = reconstruction_series(model, x, data_range, K);
-
-  // Colour ranges, fixed for every frame. Values: the data range of the whole stack.
-  double value_min = images.value_min, value_max = images.value_max;
-  if (!(value_max > value_min)) {
-    value_min -= 0.5;
-    value_max += 0.5;
+// Colour ranges, fixed for every frame, and the distortion axis' extent.
+void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
+  plan.value_min = images.value_min;
+  plan.value_max = images.value_max;
+  if (!(plan.value_max > plan.value_min)) {
+    plan.value_min -= 0.5;
+    plan.value_max += 0.5;
   }
   // Residual: symmetric around 0, wide enough for the largest residual of any shown frame
   // (the one at k = 0 in practice), and never empty.
   double residual_max = 0;
-  {
-    ReconstructionWalk walk(model, x);
-    for (int64_t k : ks) {
-      walk.advance_to(k);
-      residual_max = std::max(residual_max, (xd - walk.reconstruction()).cwiseAbs().maxCoeff());
-    }
+  ReconstructionWalk walk(plan.model, plan.x);
+  for (int64_t k : plan.ks) {
+    walk.advance_to(k);
+    residual_max = std::max(residual_max, (plan.xd - walk.reconstruction()).cwiseAbs().maxCoeff());
   }
   if (!(residual_max > 0) || !std::isfinite(residual_max))
     residual_max = data_range > 0 ? data_range : 1.0;
+  plan.residual_max = residual_max;
   double distortion_max = 0;
-  for (int64_t k = 0; k <= K; ++k)
-    distortion_max = std::max(distortion_max, checked(series.distortion[k]));
-  if (!(distortion_max > 0)) distortion_max = 1.0;
+  for (int64_t k = 0; k <= plan.K; ++k)
+    distortion_max = std::max(distortion_max, checked(plan.series.distortion[k]));
+  plan.distortion_max = distortion_max > 0 ? distortion_max : 1.0;
+}
 
-  // Traces: 0 original, 1 reconstruction, 2 residual, 3 distortion line. Gray stacks show
-  // heatmaps; RGB stacks show plotly image traces (z H×W×3, colormodel rgb), whose residual maps
-  // −m..+m of every channel onto 0..255, so mid-grey is a residual of 0.
-  const bool colour = shape.colour();
-  const char* picture = colour ? "image" : "heatmap";
+FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
+                       const FigureOptions& options) {
+  FigurePlan plan(model, images.image);
+  plan.sample = options.sample_index;
+  plan.K = options.n_components == 0 ? model.n_components() : options.n_components;
+  plan.binary = options.binary_arrays;
+  plan.duration = static_cast<int>(options.frame_duration_ms);
+  for (int64_t k = 0; k < plan.K; k += options.step) plan.ks.push_back(k);
+  plan.ks.push_back(plan.K);
+  plan.x = images.rows.row(plan.sample).transpose();
+  plan.xd = plan.x.cast<double>();
+  const double data_range = double(images.value_max) - double(images.value_min);
+  plan.series = reconstruction_series(model, plan.x, data_range, plan.K);
+  set_ranges(plan, images, data_range);
+  return plan;
+}
+
+// A top-row trace. Gray stacks show heatmaps; RGB stacks show plotly image traces (z H×W×3,
+// colormodel rgb), whose residual maps −m..+m of every channel onto 0..255, so mid-grey is a
+// residual of 0.
+template <class Vector>
+json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axis,
+                   const Vector& values, double lo, double hi) {
+  json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
+                {"xaxis", x_axis},
+                {"yaxis", y_axis},
+                {"z", image_array(values, plan.shape, plan.binary)}};
+  trace.update(value_range(plan.shape, lo, hi));
+  return trace;
+}
+
+json reconstruction_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
+  return picture_trace(plan, "x2", "y2", reconstruction, plan.value_min, plan.value_max);
+}
+
+json residual_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
+  const Eigen::VectorXd residual = plan.xd - reconstruction;
+  return picture_trace(plan, "x3", "y3", residual, -plan.residual_max, plan.residual_max);
+}
+
+// The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
+// moved by each frame's layout. As a scatter trace it would make plotly "transition" the frame:
+// that replots only animatable traces and drops the heatmaps until the redraw a task later, so
+// the images blink during play. Frames that hold only heatmaps are redrawn in one step.
+json marker_shape(const FigurePlan& plan, int64_t k) {
+  return json{{"type", "circle"},
+              {"xref", "x4"},
+              {"yref", "y4"},
+              {"xsizemode", "pixel"},
+              {"ysizemode", "pixel"},
+              {"xanchor", k},
+              {"yanchor", checked(plan.series.distortion[k])},
+              {"x0", -6},
+              {"x1", 6},
+              {"y0", -6},
+              {"y1", 6},
+              {"fillcolor", "#d62728"},
+              {"line", {{"color", "white"}, {"width", 1.5}}},
+              {"name", "current k"}};
+}
+
+// One frame per shown k (traces 1 and 2, the title and the marker), with its slider step; the
+// first frame's traces are also the base traces'.
+struct Frames {
+  json frames = json::array();
+  json slider_steps = json::array();
+  json first_reconstruction, first_residual;
+};
+
+Frames build_frames(const FigurePlan& plan) {
+  Frames out;
+  ReconstructionWalk walk(plan.model, plan.x);
+  for (int64_t k : plan.ks) {
+    walk.advance_to(k);
+    const std::string name = std::to_string(k);
+    json recon = reconstruction_trace(plan, walk.reconstruction());
+    json residual = residual_trace(plan, walk.reconstruction());
+    if (out.frames.empty()) {
+      out.first_reconstruction = recon;
+      out.first_residual = residual;
+    }
+    const double ratio = checked(plan.series.cumulative_explained_variance_ratio[k]);
+    out.frames.push_back({{"name", name},
+                          {"data", json::array({std::move(recon), std::move(residual)})},
+                          {"traces", json::array({1, 2})},
+                          {"layout",
+                           {{"title", {{"text", title_for(plan.sample, k, plan.K, ratio)}}},
+                            {"shapes", json::array({marker_shape(plan, k)})}}}});
+    out.slider_steps.push_back({{"label", name},
+                                {"method", "animate"},
+                                {"args", animate_args(json::array({name}), plan.duration)}});
+  }
+  return out;
+}
+
+// A colour bar just right of top-row panel `panel`, as tall as the row.
+json panel_colorbar(int panel, const char* title) {
+  return json{{"x", kPanelX[panel][1] + 0.01},
+              {"xanchor", "left"},
+              {"y", (kTopRowBottom + kTopRowTop) / 2},
+              {"yanchor", "middle"},
+              {"len", kTopRowTop - kTopRowBottom},
+              {"thickness", 12},
+              {"title", {{"text", title}}}};
+}
+
+// The figure's data: 0 original, 1 reconstruction, 2 residual (as in the first frame), 3 the
+// distortion line.
+json base_traces(const FigurePlan& plan, const Frames& frames) {
+  const bool colour = plan.shape.colour();
   const json value_hover =
       colour ? "row %{y}, column %{x}<br>R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}<extra></extra>"
              : "row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>";
@@ -233,93 +349,24 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       colour ? "row %{y}, column %{x}<br>residual R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}"
                "<extra></extra>"
              : "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
-  auto picture_trace = [&](const char* x_axis, const char* y_axis, const auto& values, double lo,
-                           double hi) {
-    json trace = {{"type", picture},
-                  {"xaxis", x_axis},
-                  {"yaxis", y_axis},
-                  {"z", image_array(values, shape, binary)}};
-    trace.update(value_range(shape, lo, hi));
-    return trace;
-  };
-  auto recon_trace = [&](const Eigen::VectorXd& reconstruction) {
-    return picture_trace("x2", "y2", reconstruction, value_min, value_max);
-  };
-  auto residual_trace = [&](const Eigen::VectorXd& reconstruction) {
-    const Eigen::VectorXd residual = xd - reconstruction;
-    return picture_trace("x3", "y3", residual, -residual_max, residual_max);
-  };
-  // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
-  // moved by each frame's layout. As a scatter trace it would make plotly "transition" the frame:
-  // that replots only animatable traces and drops the heatmaps until the redraw a task later, so
-  // the images blink during play. Frames that hold only heatmaps are redrawn in one step.
-  auto marker_shape = [&](int64_t k) {
-    return json{{"type", "circle"},        {"xref", "x4"},          {"yref", "y4"},
-                {"xsizemode", "pixel"},    {"ysizemode", "pixel"},  {"xanchor", k},
-                {"yanchor", checked(series.distortion[k])},
-                {"x0", -6}, {"x1", 6},     {"y0", -6}, {"y1", 6},
-                {"fillcolor", "#d62728"},  {"line", {{"color", "white"}, {"width", 1.5}}},
-                {"name", "current k"}};
-  };
-
-  json frames = json::array();
-  json slider_steps = json::array();
-  json first_recon, first_residual;
-  {
-    ReconstructionWalk walk(model, x);
-    for (int64_t k : ks) {
-      walk.advance_to(k);
-      const std::string name = std::to_string(k);
-      json recon = recon_trace(walk.reconstruction());
-      json residual = residual_trace(walk.reconstruction());
-      if (frames.empty()) {
-        first_recon = recon;
-        first_residual = residual;
-      }
-      frames.push_back(
-          {{"name", name},
-           {"data", json::array({std::move(recon), std::move(residual)})},
-           {"traces", json::array({1, 2})},
-           {"layout",
-            {{"title",
-              {{"text", title_for(sample, k, K,
-                                  checked(series.cumulative_explained_variance_ratio[k]))}}},
-             {"shapes", json::array({marker_shape(k)})}}}});
-      slider_steps.push_back({{"label", name},
-                              {"method", "animate"},
-                              {"args", animate_args(json::array({name}), duration)}});
-    }
-  }
-
-  json original = picture_trace("x", "y", x, value_min, value_max);
+  json original = picture_trace(plan, "x", "y", plan.x, plan.value_min, plan.value_max);
   original.update(json{{"name", "Original"}, {"hovertemplate", value_hover}});
   if (!colour) original.update(json{{"colorscale", kGrayScale}, {"showscale", false}});
-  // A colour bar just right of top-row panel `panel`, as tall as the row.
-  auto panel_colorbar = [](int panel, const char* title) {
-    return json{{"x", kPanelX[panel][1] + 0.01},
-                {"xanchor", "left"},
-                {"y", (kTopRowBottom + kTopRowTop) / 2},
-                {"yanchor", "middle"},
-                {"len", kTopRowTop - kTopRowBottom},
-                {"thickness", 12},
-                {"title", {{"text", title}}}};
-  };
-  json reconstruction = first_recon;
+  json reconstruction = frames.first_reconstruction;
   reconstruction.update(json{{"name", "Reconstruction"}, {"hovertemplate", value_hover}});
-  json residual = first_residual;
+  json residual = frames.first_residual;
   residual.update(json{{"name", "Residual"}, {"hovertemplate", residual_hover}});
   if (!colour) {  // image traces have no colour scale: their pixels are the colours
-    reconstruction.update(json{{"colorscale", kGrayScale},
-                               {"showscale", true},
-                               {"colorbar", panel_colorbar(1, "value")}});
+    reconstruction.update(json{
+        {"colorscale", kGrayScale}, {"showscale", true}, {"colorbar", panel_colorbar(1, "value")}});
     residual.update(json{{"colorscale", kDivergingScale},
                          {"showscale", true},
                          {"colorbar", panel_colorbar(2, "signed<br>residual")}});
   }
   json ks_axis = json::array(), distortion = json::array();
-  for (int64_t k = 0; k <= K; ++k) {
+  for (int64_t k = 0; k <= plan.K; ++k) {
     ks_axis.push_back(k);
-    distortion.push_back(series.distortion[k]);
+    distortion.push_back(plan.series.distortion[k]);
   }
   json distortion_line = {
       {"type", "scatter"},
@@ -332,14 +379,86 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       {"line", {{"color", "#1f77b4"}, {"width", 2}}},
       {"hovertemplate",
        "k = %{x}<br>\u2016x \u2212 x\u0302\u2096\u2016\u00b2 = %{y:.4g}<extra></extra>"}};
+  return json::array({std::move(original), std::move(reconstruction), std::move(residual),
+                      std::move(distortion_line)});
+}
+
+// The distortion plot's axes: k along x, ‖x − x̂ₖ‖² up to the largest one shown.
+json distortion_x_axis(int64_t K) {
+  json axis = {{"domain", {0.0, 1.0}},
+               {"anchor", "y4"},
+               {"range", {-0.02 * double(K), 1.02 * double(K)}},
+               {"autorange", false},
+               {"title", {{"text", "k (number of components)"}}},
+               {"zeroline", false}};
+  if (K <= 10) axis["dtick"] = 1;  // whole k only
+  return axis;
+}
+
+json distortion_y_axis(double distortion_max) {
+  return {{"domain", {kBottomRowBottom, kBottomRowTop}},
+          {"anchor", "x4"},
+          // Headroom so the current-k dot (12 px) is not clipped at k = 0, the maximum.
+          {"range", {0.0, 1.12 * distortion_max}},
+          {"autorange", false},
+          {"title", {{"text", "\u2016x \u2212 x\u0302\u2096\u2016\u00b2"}}},
+          {"rangemode", "tozero"}};
+}
+
+json panel_titles(bool colour) {
   const double top_title_y = kTopRowTop + 0.01;
-  json layout = {
-      {"title", {{"text", title_for(sample, ks.front(), K, series.cumulative_explained_variance_ratio[ks.front()])},
-                 {"x", 0.5}, {"xanchor", "center"}}},
+  auto centre = [](int panel) { return (kPanelX[panel][0] + kPanelX[panel][1]) / 2; };
+  return json::array({subplot_title("Original", centre(0), top_title_y),
+                      subplot_title("Reconstruction x\u0302\u2096", centre(1), top_title_y),
+                      subplot_title(colour ? "Residual x \u2212 x\u0302\u2096 (grey = 0)"
+                                           : "Residual x \u2212 x\u0302\u2096",
+                                    centre(2), top_title_y),
+                      subplot_title("Distortion \u2016x \u2212 x\u0302\u2096\u2016\u00b2 against k",
+                                    0.5, kBottomRowTop + 0.01)});
+}
+
+json play_pause_buttons(int duration) {
+  json play = animate_args(nullptr, duration);
+  play[1]["fromcurrent"] = true;
+  return json::array(
+      {{{"type", "buttons"},
+        {"direction", "left"},
+        {"showactive", false},
+        {"x", 0.0},
+        {"xanchor", "left"},
+        {"y", 0.0},
+        {"yanchor", "top"},
+        {"pad", {{"t", 62}, {"r", 10}}},
+        {"buttons", json::array({{{"label", "Play"}, {"method", "animate"}, {"args", play}},
+                                 {{"label", "Pause"},
+                                  {"method", "animate"},
+                                  {"args", animate_args(json::array({nullptr}), 0)}}})}}});
+}
+
+json k_slider(json steps) {
+  return json::array(
+      {{{"active", 0},
+        {"x", 0.14},
+        {"len", 0.86},
+        {"xanchor", "left"},
+        {"y", 0.0},
+        {"yanchor", "top"},
+        {"pad", {{"t", 50}}},
+        {"currentvalue", {{"prefix", "k = "}, {"visible", true}, {"xanchor", "left"}}},
+        {"transition", {{"duration", 0}}},
+        {"steps", std::move(steps)}}});
+}
+
+json figure_layout(const FigurePlan& plan, json slider_steps) {
+  const int64_t first = plan.ks.front();
+  const std::string title =
+      title_for(plan.sample, first, plan.K, plan.series.cumulative_explained_variance_ratio[first]);
+  return {
+      {"title", {{"text", title}, {"x", 0.5}, {"xanchor", "center"}}},
       {"height", 820},
       {"margin", {{"l", 70}, {"r", 80}, {"t", 90}, {"b", 150}}},
       {"showlegend", false},
-      {"shapes", json::array({marker_shape(ks.front())})},
+      {"shapes", json::array({marker_shape(plan, first)})},
       {"hovermode", "closest"},
       {"xaxis", image_axis(0, false)},
       {"yaxis", image_axis(0, true)},
@@ -347,57 +466,26 @@ nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
       {"yaxis2", image_axis(1, true)},
       {"xaxis3", image_axis(2, false)},
       {"yaxis3", image_axis(2, true)},
-      {"xaxis4", [&] {
-         json axis = {{"domain", {0.0, 1.0}}, {"anchor", "y4"},
-                      {"range", {-0.02 * double(K), 1.02 * double(K)}}, {"autorange", false},
-                      {"title", {{"text", "k (number of components)"}}}, {"zeroline", false}};
-         if (K <= 10) axis["dtick"] = 1;  // whole k only
-         return axis;
-       }()},
-      {"yaxis4", {{"domain", {kBottomRowBottom, kBottomRowTop}}, {"anchor", "x4"},
-                  // Headroom so the current-k dot (12 px) is not clipped at k = 0, the maximum.
-                  {"range", {0.0, 1.12 * distortion_max}}, {"autorange", false},
-                  {"title", {{"text", "\u2016x \u2212 x\u0302\u2096\u2016\u00b2"}}},
-                  {"rangemode", "tozero"}}},
-      {"annotations",
-       json::array({subplot_title("Original", (kPanelX[0][0] + kPanelX[0][1]) / 2, top_title_y),
-                    subplot_title("Reconstruction x\u0302\u2096", (kPanelX[1][0] + kPanelX[1][1]) / 2, top_title_y),
-                    subplot_title(colour ? "Residual x \u2212 x\u0302\u2096 (grey = 0)"
-                                         : "Residual x \u2212 x\u0302\u2096",
-                                  (kPanelX[2][0] + kPanelX[2][1]) / 2, top_title_y),
-                    subplot_title("Distortion \u2016x \u2212 x\u0302\u2096\u2016\u00b2 against k", 0.5,
-                                  kBottomRowTop + 0.01)})},
-      {"updatemenus",
-       json::array({{{"type", "buttons"},
-                     {"direction", "left"},
-                     {"showactive", false},
-                     {"x", 0.0}, {"xanchor", "left"},
-                     {"y", 0.0}, {"yanchor", "top"},
-                     {"pad", {{"t", 62}, {"r", 10}}},
-                     {"buttons",
-                      json::array({{{"label", "Play"}, {"method", "animate"},
-                                    {"args", [&] {
-                                       json args = animate_args(nullptr, duration);
-                                       args[1]["fromcurrent"] = true;
-                                       return args;
-                                     }()}},
-                                   {{"label", "Pause"}, {"method", "animate"},
-                                    {"args", animate_args(json::array({nullptr}), 0)}}})}}})},
-      {"sliders",
-       json::array({{{"active", 0},
-                     {"x", 0.14}, {"len", 0.86}, {"xanchor", "left"},
-                     {"y", 0.0}, {"yanchor", "top"},
-                     {"pad", {{"t", 50}}},
-                     {"currentvalue", {{"prefix", "k = "}, {"visible", true}, {"xanchor", "left"}}},
-                     {"transition", {{"duration", 0}}},
-                     {"steps", std::move(slider_steps)}}})},
+      {"xaxis4", distortion_x_axis(plan.K)},
+      {"yaxis4", distortion_y_axis(plan.distortion_max)},
+      {"annotations", panel_titles(plan.shape.colour())},
+      {"updatemenus", play_pause_buttons(plan.duration)},
+      {"sliders", k_slider(std::move(slider_steps))},
   };
+}
 
-  return json{
-      {"data", json::array({std::move(original), std::move(reconstruction), std::move(residual),
-                            std::move(distortion_line)})},
-      {"layout", std::move(layout)},
-      {"frames", std::move(frames)}};
+}  // namespace
+
+nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
+                            const FigureOptions& options) {
+  check_figure_inputs(images, model, options);
+  const FigurePlan plan = plan_figure(images, model, options);
+  Frames frames = build_frames(plan);
+  json data = base_traces(plan, frames);
+  json layout = figure_layout(plan, std::move(frames.slider_steps));
+  return json{{"data", std::move(data)},
+              {"layout", std::move(layout)},
+              {"frames", std::move(frames.frames)}};
 }
 
 }  // namespace pcarecon

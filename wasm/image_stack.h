@@ -2,7 +2,8 @@
 // A stack of N images held as one N×D float32 matrix, one image per row in C (row-major) order —
 // the layout every other part of the core reads. Gray: D = height·width. Colour (RGB): D =
 // height·width·3 with the channels interleaved (r, g, b of pixel 0, then of pixel 1, ...), exactly
-// the C-order rows of an (N, H, W, 3) array, so PCA sees what scikit-learn sees on X.reshape(N, -1).
+// the C-order rows of an (N, H, W, 3) array, so PCA sees what scikit-learn sees on X.reshape(N,
+// -1).
 
 #include <Eigen/Core>
 #include <cstdint>

@@ -14,15 +14,28 @@
 
 namespace pcarecon {
 
-enum class DType { Bool, Int8, Int16, Int32, Int64, UInt8, UInt16, UInt32, UInt64, Float16, Float32, Float64 };
+enum class DType {
+  Bool,
+  Int8,
+  Int16,
+  Int32,
+  Int64,
+  UInt8,
+  UInt16,
+  UInt32,
+  UInt64,
+  Float16,
+  Float32,
+  Float64
+};
 
 struct NpyHeader {
   int major_version = 1;
   int minor_version = 0;
-  std::string descr;           // as written in the file, e.g. "<f4", "|u1", ">i8"
+  std::string descr;  // as written in the file, e.g. "<f4", "|u1", ">i8"
   DType dtype = DType::Float32;
   size_t item_size = 4;
-  bool big_endian = false;     // "=" and "|" resolve to little endian (wasm and x86 are little endian)
+  bool big_endian = false;  // "=" and "|" resolve to little endian (wasm and x86 are little endian)
   bool fortran_order = false;
   std::vector<int64_t> shape;
   size_t data_offset = 0;      // bytes before the first data byte (magic + length + dict + padding)
@@ -47,6 +60,12 @@ std::optional<NpyHeader> parse_npy_header(const uint8_t* bytes, size_t size);
 // D) or else D must be a perfect square. Throws Error naming the shape and the accepted ones
 // otherwise (1-D arrays, RGBA with how to drop alpha, zero samples, ...).
 ImageShape image_shape_for(const NpyHeader& header, std::optional<ImageShape> hint = std::nullopt);
+// image_shape_for without a hint, except that an (N, D) file whose D is not a perfect square
+// gives 0×0 (its image shape must be asked for) instead of the NeedsImageShape Error.
+ImageShape image_shape_if_known(const NpyHeader& header);
+// s when d = s·s for a whole s >= 0, exactly for every int64 (no floating-point rounding);
+// std::nullopt otherwise (negative d included).
+std::optional<int64_t> square_side(int64_t d);
 
 // Incremental reader: feed() bytes in chunks of any size; complete samples are converted to
 // float32 and handed to the sink as they arrive (C order). Fortran-order data cannot be cut into
@@ -103,12 +122,12 @@ class NpyStreamReader {
   void add_non_finite(const NonFinite& other);
 
   bool has_header() const;
-  const NpyHeader& header() const;   // requires has_header()
-  ImageShape image_shape() const;    // requires has_header()
-  int64_t samples() const;           // N, requires has_header()
+  const NpyHeader& header() const;  // requires has_header()
+  ImageShape image_shape() const;   // requires has_header()
+  int64_t samples() const;          // N, requires has_header()
   int64_t rows_delivered() const;
   uint64_t bytes_fed() const;
-  float value_min() const;           // over the values delivered so far
+  float value_min() const;  // over the values delivered so far
   float value_max() const;
 
  private:
@@ -120,7 +139,8 @@ class NpyStreamReader {
 void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit);
 
 // Convenience: the whole file from one buffer.
-ImageStack read_npy(const uint8_t* bytes, size_t size, std::optional<ImageShape> hint = std::nullopt);
+ImageStack read_npy(const uint8_t* bytes, size_t size,
+                    std::optional<ImageShape> hint = std::nullopt);
 ImageStack read_npy_file(const std::string& path, std::optional<ImageShape> hint = std::nullopt);
 
 // A 1-D (as one row) or 2-D numeric array of any readable dtype and order, whole, as float32 rows

@@ -23,7 +23,8 @@ namespace {
 
 // Rows converted to double at a time: bounds the working memory whatever the caller's chunk size.
 constexpr int64_t kBlockRows = 256;
-static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows, "a block goes to the integer kernel whole");
+static_assert(kBlockRows <= IntegerScatter::kMaxBlockRows,
+              "a block goes to the integer kernel whole");
 // Auto picks the randomized solver when D is above this and 4·K < D.
 constexpr int64_t kWideDim = 4096;
 
@@ -266,14 +267,14 @@ CovarianceAccumulator::CovarianceAccumulator(int64_t dim, AccumulatorKernel kern
                               std::to_string(static_cast<long long>(std::ceil(bytes / 1e6))) +
                               " MB, more memory than is available";
   if (bytes > static_cast<double>(std::numeric_limits<std::ptrdiff_t>::max()) / 2) {
-    throw Error(too_big);
+    throw Error(ErrorKind::TooLarge, too_big);
   }
   try {
     shift_ = Eigen::VectorXd::Zero(dim);
     sum_ = Eigen::VectorXd::Zero(dim);
     scatter_ = Eigen::MatrixXd::Zero(dim, dim);
   } catch (const std::bad_alloc&) {
-    throw Error(too_big);
+    throw Error(ErrorKind::OutOfMemory, too_big);
   }
 }
 

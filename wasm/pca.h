@@ -98,11 +98,11 @@ class CovarianceAccumulator {
   int64_t int16_rows_ = 0;
   std::optional<IntegerScatter> integer_;  // Auto's integer kernel, made on first use
   std::vector<int32_t> integer_shift_;     // shift_ as integers for it; empty when not whole
-  RowMatrixD work_d_;              // a shifted block in double
-  RowMatrixF work_f_;              // the same in float32, for the float32 kernel
-  Eigen::MatrixXf block_scatter_;  // its float32 scatter (lower triangle)
-  Eigen::VectorXd shift_;    // provisional mean
-  Eigen::VectorXd sum_;      // Σ (x − shift)
+  RowMatrixD work_d_;                      // a shifted block in double
+  RowMatrixF work_f_;                      // the same in float32, for the float32 kernel
+  Eigen::MatrixXf block_scatter_;          // its float32 scatter (lower triangle)
+  Eigen::VectorXd shift_;                  // provisional mean
+  Eigen::VectorXd sum_;                    // Σ (x − shift)
   Eigen::MatrixXd scatter_;  // Σ (x − shift)(x − shift)ᵀ, lower triangle filled
 };
 

@@ -7,9 +7,36 @@
 //   ex.fit(0); const fig = JSON.parse(ex.figureJson({sampleIndex: 3, nComponents: 50, step: 1, frameDurationMs: 100}));
 //   ex.delete();                                       // embind objects must be deleted
 //
-// Every function throws a plain JS Error whose message is the core's message, e.g.
-// "unsupported dtype '<c16' (complex numbers)". Typed arrays enter the heap as one block copy and
+// Every function throws a JS Error (PcaReconError) whose message is the core's message, e.g.
+// "unsupported dtype '<c16' (complex numbers)", and whose code says what kind of failure it is:
+// branch on .code, never on the message. Typed arrays enter the heap as one block copy and
 // leave it as copies (slices), so they stay valid when wasm memory grows.
+
+// The kind of a failure (pcarecon::ErrorKind in wasm/error.h):
+//   bad_input          the file or an argument is wrong; the message says how
+//   needs_image_shape  an (N, D) file whose D is not a perfect square: beginFile(height, width)
+//                      with height * width = D; samples and values are N and D
+//   too_large          refused from the header: more than the module can ever hold (4 GB)
+//   out_of_memory      an allocation failed although the size was within the limits
+//   parts_incomplete   finishFile of a streamed file read in parts: some samples were not read
+//   internal           a bug in the module
+export type ErrorCode =
+  | 'bad_input'
+  | 'needs_image_shape'
+  | 'too_large'
+  | 'out_of_memory'
+  | 'parts_incomplete'
+  | 'internal';
+
+export interface PcaReconError extends Error {
+  code: ErrorCode;
+  samples?: number;  // needs_image_shape only: N
+  values?: number;   // needs_image_shape only: D, values per sample
+}
+// (A fault inside the module, see debugFault, is a WebAssembly.RuntimeError instead, with no code.)
+
+// The name the web code uses for the module's errors.
+export type ModuleError = PcaReconError;
 
 export interface NpyInfo {
   shape: number[];        // as in the file
@@ -121,7 +148,7 @@ export declare class Explorer {
                 npyBytes: Uint8Array): void;
   finishFileWithBasis(): NpyInfo;  // with .basis
   basisInfo(): BasisInfo | null;   // of the model on hand; null when fitted (or none)
-  // The two-worker fit (web/worker.js): another worker accumulates rows(start, count) with an
+  // The two-worker fit (web/worker/requests.js): another worker accumulates rows(start, count) with an
   // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
@@ -172,7 +199,16 @@ export declare function liveExplorerCount(): number;
 // is unusable afterwards; the page's worker reports it and is replaced.
 export declare function debugFault(kind: 'abort' | 'trap'): never;
 
-export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer }): Promise<{
+// The factory's options (Emscripten's Module overrides) that the worker and the tests pass.
+export interface ModuleOptions {
+  wasmBinary?: ArrayBuffer;
+  onAbort?: (what: unknown) => void;
+  print?: (text: string) => void;
+  printErr?: (text: string) => void;
+}
+
+// What the module registers (tests/node/module-surface.test.mjs checks it against this file).
+export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
   npyInfo: typeof npyInfo;
@@ -180,4 +216,6 @@ export default function createPcaRecon(overrides?: { wasmBinary?: ArrayBuffer })
   fitJson: typeof fitJson;
   liveExplorerCount: typeof liveExplorerCount;
   debugFault: typeof debugFault;
-}>;
+}
+
+export default function createPcaRecon(overrides?: ModuleOptions): Promise<PcaReconModule>;

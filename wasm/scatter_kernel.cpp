@@ -85,7 +85,7 @@ inline void transpose8(const int16_t* rows, int64_t stride, int16_t* out, int64_
     p[2 * t] = vinterleave_lo16(a[2 * t], a[2 * t + 1]);      // columns 0..3 of rows 2t, 2t+1
     p[2 * t + 1] = vinterleave_hi16(a[2 * t], a[2 * t + 1]);  // columns 4..7
   }
-  for (int h = 0; h < 2; ++h) {  // rows 0..3, then 4..7
+  for (int h = 0; h < 2; ++h) {                                   // rows 0..3, then 4..7
     q[4 * h + 0] = vinterleave_lo32(p[4 * h + 0], p[4 * h + 2]);  // columns 0, 1
     q[4 * h + 1] = vinterleave_hi32(p[4 * h + 0], p[4 * h + 2]);  // columns 2, 3
     q[4 * h + 2] = vinterleave_lo32(p[4 * h + 1], p[4 * h + 3]);  // columns 4, 5
@@ -163,9 +163,11 @@ void kernel(const int16_t* packed, int64_t stride, int64_t rows, int64_t padded_
 
 IntegerScatter::IntegerScatter(int64_t dim, int64_t limit)
     : dim_(dim), limit_(limit), padded_dim_(round_up(dim, kColumnPad)) {
-  if (dim < 1) throw Error("the integer scatter needs at least 1 column; got " + std::to_string(dim));
+  if (dim < 1)
+    throw Error("the integer scatter needs at least 1 column; got " + std::to_string(dim));
   if (limit < 1 || limit > kDefaultLimit) {
-    throw Error("the integer scatter's limit must be in [1, 2³¹ − 1]; got " + std::to_string(limit));
+    throw Error("the integer scatter's limit must be in [1, 2³¹ − 1]; got " +
+                std::to_string(limit));
   }
   packed_.assign(static_cast<size_t>(padded_dim_ * kColumnStride), 0);
   group_.assign(static_cast<size_t>(8 * padded_dim_), 0);
@@ -201,8 +203,8 @@ bool IntegerScatter::pack(const Eigen::Ref<const RowMatrixF>& rows, const int32_
       // Branch-free, so that the compiler vectorizes it. The clamp keeps the conversion defined;
       // a clamped value no longer equals its source, so it is refused like a fraction.
       for (int64_t j = 0; j < dim_; ++j) {
-        const float clamped = std::min(std::max(x[j], -static_cast<float>(kMaxValue)),
-                                       static_cast<float>(kMaxValue));
+        const float clamped =
+            std::min(std::max(x[j], -static_cast<float>(kMaxValue)), static_cast<float>(kMaxValue));
         const int32_t xi = static_cast<int32_t>(clamped);
         const int32_t v = xi - shift[j];
         bad |= (static_cast<float>(xi) != x[j]) |
@@ -216,7 +218,8 @@ bool IntegerScatter::pack(const Eigen::Ref<const RowMatrixF>& rows, const int32_
     }
     if (bad) return false;
     for (int64_t t = count; t < 8; ++t)  // zero rows up to the group's end
-      std::fill(group_.begin() + t * padded_dim_, group_.begin() + (t + 1) * padded_dim_, int16_t{0});
+      std::fill(group_.begin() + t * padded_dim_, group_.begin() + (t + 1) * padded_dim_,
+                int16_t{0});
     for (int64_t c = 0; c < padded_dim_; c += 8) {
       transpose8(group_.data() + c, padded_dim_, packed_.data() + c * kColumnStride + at + r0,
                  kColumnStride);
@@ -263,7 +266,8 @@ bool IntegerScatter::add(const Eigen::Ref<const RowMatrixF>& block,
     fits &= pending_[static_cast<size_t>(j)] + total <= limit_;
   }
   if (fits) {
-    for (int64_t j = 0; j < dim_; ++j) pending_[static_cast<size_t>(j)] += block_squares_[static_cast<size_t>(j)];
+    for (int64_t j = 0; j < dim_; ++j)
+      pending_[static_cast<size_t>(j)] += block_squares_[static_cast<size_t>(j)];
     packed_rows_ = start + block.rows();
     if (packed_rows_ == kSegmentRows) run_kernel();
     return true;
@@ -285,7 +289,8 @@ bool IntegerScatter::add(const Eigen::Ref<const RowMatrixF>& block,
     if (!row_fits) flush(scatter);
     pack(block.middleRows(i, 1), shift.data(), packed_rows_, ignored.data());
     dirty_ = true;
-    for (int64_t j = 0; j < dim_; ++j) pending_[static_cast<size_t>(j)] += block_squares_[static_cast<size_t>(j)];
+    for (int64_t j = 0; j < dim_; ++j)
+      pending_[static_cast<size_t>(j)] += block_squares_[static_cast<size_t>(j)];
     if (++packed_rows_ == kSegmentRows) run_kernel();
   }
   return true;

@@ -38,10 +38,11 @@ class IntegerScatter {
   // The shift as integers, or empty when a value is not whole or beyond kMaxValue.
   static std::vector<int32_t> integer_shift(const Eigen::Ref<const Eigen::VectorXd>& shift);
 
-  // When every value of `block` (D columns, at most kMaxBlockRows rows) is a whole number with |x − shift| ≤ kMaxMagnitude:
-  // adds its rows v = x − shift to the pending sums and Σv per column to `sum`, flushing into
-  // `scatter` (D×D, lower triangle) whenever a column's Σv² would pass the limit, and returns
-  // true. Otherwise returns false and changes nothing. Rows may wait until flush().
+  // When every value of `block` (D columns, at most kMaxBlockRows rows) is a whole number with |x −
+  // shift| ≤ kMaxMagnitude: adds its rows v = x − shift to the pending sums and Σv per column to
+  // `sum`, flushing into `scatter` (D×D, lower triangle) whenever a column's Σv² would pass the
+  // limit, and returns true. Otherwise returns false and changes nothing. Rows may wait until
+  // flush().
   bool add(const Eigen::Ref<const RowMatrixF>& block, const std::vector<int32_t>& shift,
            Eigen::Ref<Eigen::VectorXd> sum, Eigen::MatrixXd& scatter);
 
@@ -65,7 +66,7 @@ class IntegerScatter {
   std::vector<int64_t> pending_;  // per column Σv² since the last flush
   std::vector<int32_t> block_sums_;     // per column Σv of the block being added
   std::vector<int64_t> block_squares_;  // per column Σv² of the block being added
-  bool dirty_ = false;            // sums_ or the pack buffer hold something
+  bool dirty_ = false;                  // sums_ or the pack buffer hold something
 };
 
 }  // namespace pcarecon

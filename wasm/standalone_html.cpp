@@ -86,7 +86,7 @@ std::string standalone_html(const nlohmann::json& figure, std::string_view plotl
       plotly_js.find("newPlot") == std::string_view::npos)
     throw Error("the plotly.js source does not look like plotly.js (no Plotly.newPlot in it)");
   if (!figure.is_object() || !figure.contains("data") || !figure.contains("layout"))
-    throw Error("internal error: the figure has no data or layout");
+    throw internal_error("the figure has no data or layout");
 
   const std::string_view page = standalone_template();
   std::string out;

@@ -39,7 +39,8 @@ std::string list(const std::vector<double>& values) {
 int main(int argc, char** argv) {
   try {
     if (argc < 2) {
-      std::fprintf(stderr, "usage: bench_pca FILE.npy [--runs R] [-k K] [--kernel auto|float32|float64]\n");
+      std::fprintf(stderr,
+                   "usage: bench_pca FILE.npy [--runs R] [-k K] [--kernel auto|float32|float64]\n");
       return 2;
     }
     const std::string file = argv[1];
@@ -48,15 +49,22 @@ int main(int argc, char** argv) {
     std::string kernel_name = "auto";
     for (int i = 2; i + 1 < argc; i += 2) {
       const std::string option = argv[i];
-      if (option == "--runs") runs = std::atoi(argv[i + 1]);
-      else if (option == "-k") k = std::atoll(argv[i + 1]);
-      else if (option == "--kernel") kernel_name = argv[i + 1];
-      else throw pcarecon::Error("unknown option " + option);
+      if (option == "--runs")
+        runs = std::atoi(argv[i + 1]);
+      else if (option == "-k")
+        k = std::atoll(argv[i + 1]);
+      else if (option == "--kernel")
+        kernel_name = argv[i + 1];
+      else
+        throw pcarecon::Error("unknown option " + option);
     }
     pcarecon::AccumulatorKernel kernel = pcarecon::AccumulatorKernel::Auto;
-    if (kernel_name == "float32") kernel = pcarecon::AccumulatorKernel::Float32;
-    else if (kernel_name == "float64") kernel = pcarecon::AccumulatorKernel::Float64;
-    else if (kernel_name != "auto") throw pcarecon::Error("unknown kernel " + kernel_name);
+    if (kernel_name == "float32")
+      kernel = pcarecon::AccumulatorKernel::Float32;
+    else if (kernel_name == "float64")
+      kernel = pcarecon::AccumulatorKernel::Float64;
+    else if (kernel_name != "auto")
+      throw pcarecon::Error("unknown kernel " + kernel_name);
 
     auto start = std::chrono::steady_clock::now();
     // (N, D) files are read as N rows of 1×D: only the rows matter here.
@@ -83,10 +91,12 @@ int main(int argc, char** argv) {
     }
     std::printf(
         "{\"n\": %lld, \"d\": %lld, \"k\": %lld, \"kernel\": \"%s\", \"read_s\": %.4f, "
-        "\"accumulate_s\": %s, \"solve_s\": %s, \"fit_s\": %s, \"float32_rows\": %lld, \"int16_rows\": %lld}\n",
+        "\"accumulate_s\": %s, \"solve_s\": %s, \"fit_s\": %s, \"float32_rows\": %lld, "
+        "\"int16_rows\": %lld}\n",
         static_cast<long long>(stack.rows.rows()), static_cast<long long>(stack.rows.cols()), k,
         kernel_name.c_str(), read_s, list(accumulate).c_str(), list(solve).c_str(),
-        list(fit).c_str(), static_cast<long long>(float32_rows), static_cast<long long>(int16_rows));
+        list(fit).c_str(), static_cast<long long>(float32_rows),
+        static_cast<long long>(int16_rows));
     return 0;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "bench_pca: %s\n", e.what());

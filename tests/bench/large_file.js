@@ -74,7 +74,9 @@ async function streamOnce(browser, file, rows, stream) {
     // RSS at 25, 50, 75 % of the load's time (the stream runs at a steady rate), and once loaded.
     const quarters = [0.25, 0.5, 0.75].map((f) => timeline.find((x) => x.t >= started + f * (ended - started)) || null);
     quarters.push({ t: ended, ...memoryNow() });
-    const error = await p.page.evaluate(() => (document.getElementById('error').hidden ? null : document.getElementById('error').textContent));
+    const error = await p.page.evaluate(() =>
+      document.getElementById('error').hidden ? null : document.getElementById('error').textContent,
+    );
     if (error) throw new Error(`the page reports: ${error}`);
     const t = await p.page.evaluate(() => self.pcaExplorer.debug.timings().load);
     const note = await p.page.textContent('#streamed-note');
@@ -101,7 +103,9 @@ async function run(opts) {
   const free = fs.statfsSync(opts.dir);
   const freeBytes = free.bavail * free.bsize;
   if (freeBytes < 2 * bytes) {
-    return { skipped: `only ${(freeBytes / 1e9).toFixed(1)} GB free in ${opts.dir}; the large-file bench needs ${(2 * bytes / 1e9).toFixed(1)} GB (twice the file)` };
+    return {
+      skipped: `only ${(freeBytes / 1e9).toFixed(1)} GB free in ${opts.dir}; the large-file bench needs ${((2 * bytes) / 1e9).toFixed(1)} GB (twice the file)`,
+    };
   }
   const dir = fs.mkdtempSync(path.join(opts.dir, 'pcarecon-large-'));
   try {
@@ -150,17 +154,25 @@ function report(file) {
   const gb = (r.file.bytes / 1e9).toFixed(1);
   const m = L.memoryMB;
   const quarters = m.quarters.map((q) => (q ? `${q.total.toFixed(0)}` : '?')).join(' / ');
-  console.log(`\nA file larger than memory: uint8 (${r.file.rows}, 28, 28), ${gb} GB on disk (${(r.file.rows * D * 4 / 1e9).toFixed(1)} GB as float32), written by NumPy in ${r.file.writeS.toFixed(0)} s; page at its defaults, file://.\n`);
+  console.log(
+    `\nA file larger than memory: uint8 (${r.file.rows}, 28, 28), ${gb} GB on disk (${((r.file.rows * D * 4) / 1e9).toFixed(1)} GB as float32), written by NumPy in ${r.file.writeS.toFixed(0)} s; page at its defaults, file://.\n`,
+  );
   console.log('| large file (streamed) | measured |');
   console.log('|---|---:|');
-  console.log(`| page: stream ${gb} GB (read + covariance, ${L.streamWorkers} workers) | ${L.streamS.toFixed(1)} s = ${(L.rowsPerS / 1000).toFixed(0)}k rows/s |`);
+  console.log(
+    `| page: stream ${gb} GB (read + covariance, ${L.streamWorkers} workers) | ${L.streamS.toFixed(1)} s = ${(L.rowsPerS / 1000).toFixed(0)}k rows/s |`,
+  );
   console.log(`| page: eigensolver (784×784) / drop → playing | ${L.fitS.toFixed(2)} s / ${L.dropToPlayingS.toFixed(1)} s |`);
   console.log(`| kept for display | ${L.keptSamples} images |`);
-  console.log(`| Chromium processes, RSS before → peak (all / renderer with both workers) | ${m.baseline.total.toFixed(0)} → ${m.peak.total.toFixed(0)} MB / ${m.baseline.renderer.toFixed(0)} → ${m.peak.renderer.toFixed(0)} MB |`);
+  console.log(
+    `| Chromium processes, RSS before → peak (all / renderer with both workers) | ${m.baseline.total.toFixed(0)} → ${m.peak.total.toFixed(0)} MB / ${m.baseline.renderer.toFixed(0)} → ${m.peak.renderer.toFixed(0)} MB |`,
+  );
   console.log(`| all Chromium RSS at 25 / 50 / 75 % of the stream and once loaded (flat: O(D²) + chunk + window) | ${quarters} MB |`);
   const two = r.tenthTwoWorkers;
   const one = r.tenthOneWorker;
-  console.log(`| a tenth of it (${two.rows} rows), best of 2 alternated runs: 2 workers / 1 worker | ${two.streamS.toFixed(1)} s / ${one.streamS.toFixed(1)} s (× ${(one.streamS / two.streamS).toFixed(2)}) |`);
+  console.log(
+    `| a tenth of it (${two.rows} rows), best of 2 alternated runs: 2 workers / 1 worker | ${two.streamS.toFixed(1)} s / ${one.streamS.toFixed(1)} s (× ${(one.streamS / two.streamS).toFixed(2)}) |`,
+  );
 }
 
 if (require.main === module) {

@@ -75,7 +75,7 @@ async function loadFile(page, file, timeout = 180000) {
     { n: before, name: path.basename(file) },
     { timeout, polling: 20 },
   );
-  const errors = await page.evaluate(() => document.getElementById('error').hidden ? null : document.getElementById('error').textContent);
+  const errors = await page.evaluate(() => (document.getElementById('error').hidden ? null : document.getElementById('error').textContent));
   if (errors) throw new Error(`the page reports: ${errors}`);
   return page.evaluate(() => self.pcaExplorer.debug.timings().load);
 }

@@ -89,7 +89,7 @@ class RenderTest(CliTest):
         _, html = self.render("low_rank", self.path("low_rank.html"))
         with open(TEMPLATE, encoding="utf-8") as f:
             template = f.read()
-        # Everything outside the three placeholders is the template's text, as web/export.js uses it.
+        # Everything outside the three placeholders is the template's text, as web/page/export.js uses it.
         pieces = re.split(r"\{\{(?:TITLE|PLOTLY_JS|FIGURE_JSON)\}\}", template)
         self.assertEqual(len(pieces), 6)
         at = 0

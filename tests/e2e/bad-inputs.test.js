@@ -116,7 +116,11 @@ describe('bad inputs in the page', () => {
           assert.ok(values.length > 0 && values.every(Number.isFinite), `${what}: every value in the figure is finite`);
           const summary = await page.textContent('#variance-summary');
           if (c.behaviour.zero_variance) {
-            assert.equal(summary, 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.', what);
+            assert.equal(
+              summary,
+              'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.',
+              what,
+            );
           } else {
             assert.match(summary, /^The first \d+ of \d+ components explain \d+\.\d% of the variance\.$/, what);
           }
@@ -151,7 +155,10 @@ describe('worker faults', () => {
       await h.waitForFigure(page, 1);
       await page.click('#next-sample');
       await h.waitForFigure(page, 2);
-      for (const [fault, pattern] of [['abort', /aborted/i], ['trap', /unreachable/]]) {
+      for (const [fault, pattern] of [
+        ['abort', /aborted/i],
+        ['trap', /unreachable/],
+      ]) {
         const datasets = await bodyNumber(page, 'datasetVersion');
         await page.evaluate((f) => window.pcaExplorer.debug.faultWorker(f), fault);
         await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, datasets, { timeout: 60000 });

@@ -48,7 +48,10 @@ function assertMatches(snapshot, reference, k) {
   const expected = reference.k[String(k)];
   const recon = h.maxAbsDiff(snapshot.reconstruction, expected);
   assert.ok(recon <= tolerance, `reconstruction at k = ${k} differs from scikit-learn by ${recon}`);
-  const residual = h.maxAbsDiff(snapshot.residual, reference.original.map((x, i) => x - expected[i]));
+  const residual = h.maxAbsDiff(
+    snapshot.residual,
+    reference.original.map((x, i) => x - expected[i]),
+  );
   assert.ok(residual <= tolerance, `residual at k = ${k} differs by ${residual}`);
 }
 
@@ -98,11 +101,21 @@ describe('colour images', () => {
             residualRange: [gd._fullData[2].zmin.slice(0, 3), gd._fullData[2].zmax.slice(0, 3)],
           };
         });
-        assert.ok(layout.annotations.some((t) => t.includes('(grey = 0)')), `residual title: ${layout.annotations}`);
+        assert.ok(
+          layout.annotations.some((t) => t.includes('(grey = 0)')),
+          `residual title: ${layout.annotations}`,
+        );
         assert.deepEqual(layout.colormodels, ['rgb', 'rgb', 'rgb']);
         const m = layout.residualRange[1][0];
         assert.ok(m > 0);
-        assert.deepEqual(layout.residualRange, [[-m, -m, -m], [m, m, m]], 'residual symmetric around 0 per channel');
+        assert.deepEqual(
+          layout.residualRange,
+          [
+            [-m, -m, -m],
+            [m, m, m],
+          ],
+          'residual symmetric around 0 per channel',
+        );
 
         // Hover names row, column and the three channel values, in a readable (white) box, and
         // plotly has nothing to warn about (a typed-array pixel colour made it paint the box black).
@@ -154,7 +167,10 @@ describe('colour images', () => {
         assert.ok(painted.x2y2.redNotGreen > 0 && painted.x2y2.colours > 4, 'the reconstruction is painted in colour');
         // A zero residual paints mid-grey (128 ± 1) everywhere.
         const residualBytes = painted.x3y3.data.filter((_, i) => i % 4 !== 3);
-        assert.ok(residualBytes.every((v) => Math.abs(v - 127.5) <= 1), 'zero residual is mid-grey');
+        assert.ok(
+          residualBytes.every((v) => Math.abs(v - 127.5) <= 1),
+          'zero residual is mid-grey',
+        );
 
         // Thumbnails and eigen-images in colour.
         const thumbs = await canvasColour(page, '#thumbs canvas');

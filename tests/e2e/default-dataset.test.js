@@ -84,7 +84,7 @@ describe('the default dataset', () => {
         const playDuration = await page.evaluate(
           () => document.getElementById('figure')._fullLayout.updatemenus[0].buttons.find((b) => b.label === 'Play').args[1].frame.duration,
         );
-        assert.equal(playDuration, 20, 'the speed control sets the Play button\'s frame duration');
+        assert.equal(playDuration, 20, "the speed control sets the Play button's frame duration");
         const played = await h.playWatched(page, K, (s) => assertPanels(s, `while playing, at k = ${s.k}`));
         const { seen, paint: blink } = played;
         snapshot = played.snapshot;
@@ -169,7 +169,11 @@ describe('the default dataset', () => {
 
         // Hover names the pixel's row and column and the value shown there (signed in the residual).
         snapshot = await h.figureSnapshot(page);
-        const panels = { xy: ['value', snapshot.original], x2y2: ['value', snapshot.reconstruction], x3y3: ['residual', snapshot.residual] };
+        const panels = {
+          xy: ['value', snapshot.original],
+          x2y2: ['value', snapshot.reconstruction],
+          x3y3: ['residual', snapshot.residual],
+        };
         for (const [id, [word, z]] of Object.entries(panels)) {
           const { text } = await h.hoverPanel(page, id, 0.37, 0.55);
           const m = text.match(new RegExp(`^row (\\d+), column (\\d+)${word} (-?[\\d.]+(?:e[-+]?\\d+)?)$`));

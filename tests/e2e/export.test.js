@@ -1,4 +1,4 @@
-// The downloads (Download HTML / JSON / PNG, web/export.js) and `pcarecon render`: the standalone
+// The downloads (Download HTML / JSON / PNG, web/page/export.js) and `pcarecon render`: the standalone
 // HTML, from the page and from the CLI, opened from file:// in headless Chromium and played to its
 // last frame with every image panel keeping its heatmap and no network request; the JSON, from the
 // page and from the CLI, read by plotly.py 5.4 (plotly.io.from_json) with frames and axes intact;
@@ -72,10 +72,19 @@ function readWithPlotlyPy(file) {
 }
 
 function assertPlotlyPyFigure(summary, { names, playDuration }, what) {
-  assert.match(summary.plotly, /^5\./, 'Debian\'s plotly.py 5');
+  assert.match(summary.plotly, /^5\./, "Debian's plotly.py 5");
   assert.equal(summary.bdata, false, `${what}: plain number lists, no base64 arrays`);
   assert.deepEqual(summary.frames, names, `${what}: frames`);
-  assert.deepEqual(summary.base, [['heatmap', 'x', 'y'], ['heatmap', 'x2', 'y2'], ['heatmap', 'x3', 'y3'], ['scatter', 'x4', 'y4']], `${what}: base traces`);
+  assert.deepEqual(
+    summary.base,
+    [
+      ['heatmap', 'x', 'y'],
+      ['heatmap', 'x2', 'y2'],
+      ['heatmap', 'x3', 'y3'],
+      ['scatter', 'x4', 'y4'],
+    ],
+    `${what}: base traces`,
+  );
   assert.deepEqual(summary.moved, [], `${what}: every frame trace keeps its base trace's axes`);
   assert.deepEqual(summary.axes, ['xaxis', 'xaxis2', 'xaxis3', 'xaxis4', 'yaxis', 'yaxis2', 'yaxis3', 'yaxis4'], `${what}: axes`);
   assert.deepEqual(summary.reversed, ['reversed', 'reversed', 'reversed'], `${what}: images top row first`);
@@ -206,8 +215,10 @@ describe('downloads from the page', () => {
           const r = document.getElementById('figure').getBoundingClientRect();
           return { width: Math.round(r.width), height: Math.round(r.height) };
         });
-        assert.ok(Math.abs(size.width - box.width) <= 4 && Math.abs(size.height - box.height) <= 4,
-          `PNG ${size.width}×${size.height} is the figure's size ${box.width}×${box.height}`);
+        assert.ok(
+          Math.abs(size.width - box.width) <= 4 && Math.abs(size.height - box.height) <= 4,
+          `PNG ${size.width}×${size.height} is the figure's size ${box.width}×${box.height}`,
+        );
         assert.ok(size.bytes > 20000, `PNG of ${size.bytes} bytes holds the figure`);
 
         h.assertStayedLocal(session, name);
@@ -224,8 +235,11 @@ describe('pcarecon render', () => {
   const k = 8;
   function render(out) {
     if (!fs.existsSync(PCARECON)) throw new Error(`${PCARECON} is missing: run scripts/build native (or set PCARECON)`);
-    execFileSync(PCARECON, ['render', h.DEFAULT_DATASET, '-i', '3', '-k', String(k), '--step', String(step),
-      '--frame-duration', String(SPEED_MS), '-o', out], { stdio: ['ignore', 'pipe', 'inherit'] });
+    execFileSync(
+      PCARECON,
+      ['render', h.DEFAULT_DATASET, '-i', '3', '-k', String(k), '--step', String(step), '--frame-duration', String(SPEED_MS), '-o', out],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
     return out;
   }
 

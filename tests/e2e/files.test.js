@@ -41,9 +41,7 @@ async function load(page, file, how) {
   const first = await h.figureSnapshot(page);
   await page.locator('#figure').click({ position: { x: 5, y: 5 } });
   await page.keyboard.press('End');
-  await page.waitForFunction(
-    () => Number(document.body.dataset.frameIndex) === window.pcaExplorer.debug.view().count - 1,
-  );
+  await page.waitForFunction(() => Number(document.body.dataset.frameIndex) === window.pcaExplorer.debug.view().count - 1);
   const last = await h.figureSnapshot(page);
   return { first, last };
 }
@@ -190,7 +188,7 @@ describe('cancel', () => {
 });
 
 describe('both workers', () => {
-  test('a fit split over the two workers gives scikit-learn\'s reconstructions (http)', async () => {
+  test("a fit split over the two workers gives scikit-learn's reconstructions (http)", async () => {
     const split = h.writeLargeFixture(tmp, 'split');
     const K = 50; // the page's default K
     const expected = h.sklearnReference(split, 3, K, [0, 7, K]);

@@ -5,6 +5,8 @@
   fixtures.py write-big DIR                     writes big.npy: 1500 images of 64x64, slow to fit
   fixtures.py write-split DIR                   writes split.npy: 6000 uint8 images of 28x28, enough
                                                 for the page to split the fit over its two workers
+  fixtures.py write-streamed DIR                writes streamed.npy: 12000 uint8 images of 28x28, enough
+                                                for both workers to read a part each when streamed
   fixtures.py reference NPY INDEX K k1,k2,...   prints JSON: for each k, the reconstruction of
                                                 sample INDEX from the first k components (scikit-learn
                                                 PCA(n_components=k, svd_solver='full'); k = 0: the mean),
@@ -64,6 +66,12 @@ def write_split(outdir):
     np.save(os.path.join(outdir, "split.npy"), images)
 
 
+def write_streamed(outdir):
+    os.makedirs(outdir, exist_ok=True)
+    images = np.clip(np.rint(stack(19, 12000, 28, 28) * 8 + 40), 0, 255).astype(np.uint8)
+    np.save(os.path.join(outdir, "streamed.npy"), images)
+
+
 def reference(path, index, n_components, ks):
     from sklearn.decomposition import PCA
 
@@ -90,6 +98,8 @@ def main():
         write_big(sys.argv[2])
     elif len(sys.argv) >= 3 and sys.argv[1] == "write-split":
         write_split(sys.argv[2])
+    elif len(sys.argv) >= 3 and sys.argv[1] == "write-streamed":
+        write_streamed(sys.argv[2])
     elif len(sys.argv) == 6 and sys.argv[1] == "reference":
         ks = [int(k) for k in sys.argv[5].split(",") if k != ""]
         reference(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), ks)

@@ -1,4 +1,4 @@
-// Download GIF (web/export.js): the whole animation as an animated GIF, made in the page. Pillow
+// Download GIF (web/page/export.js): the whole animation as an animated GIF, made in the page. Pillow
 // reads the downloaded file: one GIF frame per animation frame, each shown for the speed chosen,
 // at the figure's size, looping; the original panel stays while the reconstruction panel changes.
 // While it is made, a progress bar counts the frames, the page keeps painting, and the figure on
@@ -151,7 +151,8 @@ describe('Download GIF', () => {
           page.keyboard.press('Enter'),
           // The progress bar shows, counting frames.
           page.waitForFunction(
-            (n) => !document.getElementById('gif-progress').hidden &&
+            (n) =>
+              !document.getElementById('gif-progress').hidden &&
               /^Making the GIF: frame \d+ of (\d+)$/.test(document.getElementById('gif-progress-label').textContent) &&
               document.getElementById('gif-progress-bar').max === n,
             FRAMES,
@@ -181,12 +182,17 @@ describe('Download GIF', () => {
         assert.equal(gif.frames, FRAMES, 'one GIF frame per animation frame');
         assert.deepEqual(gif.durations, new Array(FRAMES).fill(SPEED_MS), 'each frame shown for the speed chosen');
         assert.equal(gif.loop, 0, 'loops forever');
-        assert.ok(Math.abs(gif.size[0] - size[0]) <= 4 && Math.abs(gif.size[1] - size[1]) <= 4,
-          `GIF ${gif.size.join('×')} is the figure's size ${size.join('×')}`);
+        assert.ok(
+          Math.abs(gif.size[0] - size[0]) <= 4 && Math.abs(gif.size[1] - size[1]) <= 4,
+          `GIF ${gif.size.join('×')} is the figure's size ${size.join('×')}`,
+        );
         // The original stays; the reconstruction is the mean at k = 0 and the image's at k = 50.
         assert.ok(gif.originalMax < 2, `the original panel stays the same (mean difference ${gif.originalMax})`);
         assert.ok(gif.reconstructionFirstLast > 10, `the reconstruction at k = 0 and k = 50 differ (${gif.reconstructionFirstLast})`);
-        assert.ok(gif.reconstructionSteps.every((d) => d > 0.5), `every frame moves the reconstruction: ${gif.reconstructionSteps}`);
+        assert.ok(
+          gif.reconstructionSteps.every((d) => d > 0.5),
+          `every frame moves the reconstruction: ${gif.reconstructionSteps}`,
+        );
         assert.ok(gif.reconstructionStd > 10, 'the reconstruction panel holds an image, not a flat colour');
 
         assert.equal(await page.isHidden('#error'), true, 'no error shown');
@@ -200,10 +206,14 @@ describe('Download GIF', () => {
       const { session, page, downloads } = await openWithFigure(site, { step: 1, speed: 100 });
       try {
         await page.click('#export-gif');
-        await page.waitForFunction(() => {
-          const match = /frame (\d+) of 51$/.exec(document.getElementById('gif-progress-label').textContent);
-          return match && Number(match[1]) >= 2;
-        }, null, { timeout: 60000 });
+        await page.waitForFunction(
+          () => {
+            const match = /frame (\d+) of 51$/.exec(document.getElementById('gif-progress-label').textContent);
+            return match && Number(match[1]) >= 2;
+          },
+          null,
+          { timeout: 60000 },
+        );
         if (site) await page.click('#gif-cancel');
         else await page.keyboard.press('Escape');
         await page.waitForSelector('#gif-progress', { state: 'hidden', timeout: 10000 });

@@ -76,8 +76,10 @@ function allowedUrl(url) {
 
 // A fresh context and page with every request recorded (route + request events cover the page
 // and its workers); requests that leave file:, data:, blob: and 127.0.0.1 are aborted and listed.
-async function openPage(browser, url, { viewport = { width: 1280, height: 800 } } = {}) {
+// initScript: a function run in the page before its own scripts (e.g. a debug switch).
+async function openPage(browser, url, { viewport = { width: 1280, height: 800 }, initScript = null } = {}) {
   const context = await browser.newContext({ viewport, serviceWorkers: 'block' });
+  if (initScript) await context.addInitScript(initScript);
   const requests = [];
   const consoleErrors = [];
   await context.route('**/*', (route) => {
@@ -141,8 +143,7 @@ async function figureSnapshot(page) {
     for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
       panels[id] = count(`.cartesianlayer .subplot.${id} image`);
     }
-    const z = (trace) =>
-      Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
+    const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
     const axes = gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`);
     return {
       panels,

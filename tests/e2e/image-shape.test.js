@@ -1,4 +1,4 @@
-// (N, D) files whose D is not a square (web/shape-field.js and its use in app.js): a dropped
+// (N, D) files whose D is not a square (web/page/shape-field.js and its use in page/app.js): a dropped
 // (30, 200) float32 file written by NumPy is refused with a page message that asks for H × W and
 // opens the field; a wrong shape gives the core's message; 10 × 20 loads the same file without a
 // new drop and shows 10×20 images equal to NumPy's rows; Apply re-reads the file on screen with
@@ -83,7 +83,10 @@ async function enterShape(page, height, width) {
 function assertImages(snapshot, height, width, what) {
   for (const part of ['original', 'reconstruction', 'residual']) {
     assert.equal(snapshot[part].length, height, `${what}: ${part} has ${height} rows`);
-    assert.ok(snapshot[part].every((row) => row.length === width), `${what}: ${part} rows of ${width}`);
+    assert.ok(
+      snapshot[part].every((row) => row.length === width),
+      `${what}: ${part} rows of ${width}`,
+    );
   }
   assert.deepEqual(snapshot.panels, { xy: 1, x2y2: 1, x3y3: 1, x4y4: 0 }, `${what}: one image per panel`);
   const diff = h.maxAbsDiff(snapshot.original, reference.original);
@@ -103,7 +106,10 @@ describe('(N, D) files with an image shape', () => {
 
         // Dropped without a shape: the page explains, opens the field and puts the focus in it.
         let message = await expectError(page, () => h.dropFile(page, flatFile));
-        assert.match(message, /^Could not open rows200\.npy: 200 values per row is not a square image: give the image shape \(height × width = 200, e\.g\. 10 × 20\) and press Apply\.$/);
+        assert.match(
+          message,
+          /^Could not open rows200\.npy: 200 values per row is not a square image: give the image shape \(height × width = 200, e\.g\. 10 × 20\) and press Apply\.$/,
+        );
         assert.equal(await page.getAttribute('#shape-details', 'open'), '', 'the field is opened');
         assert.equal(await page.evaluate(() => document.activeElement.id), 'shape-height', 'the focus is in the field');
         assert.deepEqual(await shown(page), before, 'the previous figure stays');
@@ -111,7 +117,10 @@ describe('(N, D) files with an image shape', () => {
         // A wrong shape (Enter in the field applies it): the core's message; the figure stays.
         await enterShape(page, 7, 7);
         message = await expectError(page, () => page.press('#shape-width', 'Enter'));
-        assert.match(message, /^Could not open rows200\.npy: the image shape 7x7 does not fit rows of 200 values \(shape \(30, 200\)\): height x width must equal 200/);
+        assert.match(
+          message,
+          /^Could not open rows200\.npy: the image shape 7x7 does not fit rows of 200 values \(shape \(30, 200\)\): height x width must equal 200/,
+        );
         assert.deepEqual(await shown(page), before, 'the previous figure stays');
 
         // Not a usable number: the page says so and reads nothing.
@@ -127,8 +136,13 @@ describe('(N, D) files with an image shape', () => {
         assert.match(await page.textContent('#dataset-name'), /^rows200\.npy: 30 images of 10×20, dtype <f4, shape \(30, 200\)/);
         assertImages(await h.figureSnapshot(page), 10, 20, '10 × 20');
         assert.deepEqual(
-          await page.evaluate(() => [document.getElementById('shape-height').placeholder, document.getElementById('shape-width').placeholder]),
-          ['10', '20'], 'the field shows the shape in use');
+          await page.evaluate(() => [
+            document.getElementById('shape-height').placeholder,
+            document.getElementById('shape-width').placeholder,
+          ]),
+          ['10', '20'],
+          'the field shows the shape in use',
+        );
 
         // Apply with another shape re-reads the file on screen: 20 × 10.
         await enterShape(page, 20, 10);

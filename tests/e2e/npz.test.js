@@ -21,7 +21,9 @@ before(async () => {
   browser = await h.launchBrowser();
   sites = await h.targets();
   tmp = h.tempDir('pcarecon-e2e-npz-');
-  execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('/usr/bin/python3', [path.join(__dirname, '..', 'fixtures', 'npz_cases.py'), tmp], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
 });
 
 after(async () => {
@@ -80,7 +82,10 @@ describe('.npz archives', () => {
         const plain = await firstAndLast(page);
         for (const name of ['savez.npz', 'savez_compressed.npz']) {
           await dropAndWait(page, fixture(name));
-          assert.match(await page.textContent('#dataset-name'), new RegExp(`${name.replace('.', '\\.')} › images: 40 images of 9×7, dtype <f4, shape \\(40, 9, 7\\), 40 components fitted`));
+          assert.match(
+            await page.textContent('#dataset-name'),
+            new RegExp(`${name.replace('.', '\\.')} › images: 40 images of 9×7, dtype <f4, shape \\(40, 9, 7\\), 40 components fitted`),
+          );
           const archived = await firstAndLast(page);
           assertSameFigure(archived.first, plain.first, `${name}, first frame`);
           assertSameFigure(archived.last, plain.last, `${name}, last frame`);
@@ -103,7 +108,10 @@ describe('.npz archives', () => {
         const rows = await page.$$eval('#npz-chooser-list label', (labels) =>
           labels.map((l) => ({ text: l.textContent, disabled: l.querySelector('input').disabled })),
         );
-        assert.deepEqual(rows.map((r) => r.disabled), [false, false, true]);
+        assert.deepEqual(
+          rows.map((r) => r.disabled),
+          [false, false, true],
+        );
         assert.match(rows[0].text, /^train\(40, 9, 7\) · <f4$/);
         assert.match(rows[1].text, /^test\(30, 6, 6\) · \|u1$/);
         assert.match(rows[2].text, /^labels\(40,\) · <i8 · not images: not an image stack: got a 1-D array/);
@@ -122,7 +130,10 @@ describe('.npz archives', () => {
         // A basis from scikit-learn's IncrementalPCA: no fit, scikit-learn's reconstruction.
         const fits = await page.getAttribute('body', 'data-fit-count');
         await dropAndWait(page, fixture('basis_ipca.npz'));
-        assert.match(await page.textContent('#dataset-name'), /basis_ipca\.npz › images: 40 images of 9×7, .*basis from file \(10 components\)/);
+        assert.match(
+          await page.textContent('#dataset-name'),
+          /basis_ipca\.npz › images: 40 images of 9×7, .*basis from file \(10 components\)/,
+        );
         assert.equal(await page.getAttribute('body', 'data-fit-count'), fits, 'no fit ran');
         const basis = await firstAndLast(page);
         assert.match(basis.last.title, /k = 10 of 10 components/);
@@ -135,7 +146,10 @@ describe('.npz archives', () => {
         // A PCA basis without explained variance: estimated from the images, and said so.
         await dropAndWait(page, fixture('basis_pca.npz'));
         assert.match(await page.textContent('#dataset-name'), /basis from file \(12 components\)/);
-        assert.match(await page.textContent('#variance-summary'), /Estimated from the 40 loaded images: the basis file has no explained variance/);
+        assert.match(
+          await page.textContent('#variance-summary'),
+          /Estimated from the 40 loaded images: the basis file has no explained variance/,
+        );
         assert.equal(await page.getAttribute('body', 'data-fit-count'), fits, 'no fit ran');
 
         // A basis of the wrong size: its message, and the figure of basis_pca.npz stays.
@@ -163,11 +177,17 @@ describe('.npz archives', () => {
         const bzip = await h.errorVersion(page);
         await h.dropFile(page, fixture('bzip2.npz'));
         await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, bzip, { timeout: 30000 });
-        assert.match(await page.textContent('#error'), /bzip2\.npz: images\.npy in the \.npz archive is compressed with bzip2, which this page cannot read/);
+        assert.match(
+          await page.textContent('#error'),
+          /bzip2\.npz: images\.npy in the \.npz archive is compressed with bzip2, which this page cannot read/,
+        );
         const last = await h.errorVersion(page);
         await h.dropFile(page, fixture('not_zip.npz'));
         await page.waitForFunction((v) => Number(document.body.dataset.errorVersion || 0) > v, last, { timeout: 30000 });
-        assert.match(await page.textContent('#error'), /^Could not open not_zip\.npz: not a \.npy file: save the images with numpy\.save \(a \.npy file starts with/);
+        assert.match(
+          await page.textContent('#error'),
+          /^Could not open not_zip\.npz: not a \.npy file: save the images with numpy\.save \(a \.npy file starts with/,
+        );
 
         h.assertStayedLocal(session);
       } finally {

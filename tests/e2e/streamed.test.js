@@ -60,7 +60,9 @@ before(async () => {
   nonFinite = path.join(tmp, 'streamed-nan.npy');
   // One BLAS thread: on a busy machine OpenBLAS's spinning threads take minutes for seconds of work.
   const env = { ...process.env, OPENBLAS_NUM_THREADS: '1' };
-  reference = JSON.parse(execFileSync('/usr/bin/python3', ['-c', SCRIPT, small, large, nonFinite], { maxBuffer: 16 << 20, env }).toString());
+  reference = JSON.parse(
+    execFileSync('/usr/bin/python3', ['-c', SCRIPT, small, large, nonFinite], { maxBuffer: 16 << 20, env }).toString(),
+  );
 });
 
 after(async () => {
@@ -111,7 +113,10 @@ describe('files larger than memory', () => {
         });
         assert.equal(dataset.n, 784);
         for (let i = 0; i < 50; i++) {
-          assert.ok(Math.abs(dataset.ev[i] - reference.ev[i]) <= 1e-6 * reference.ev[0], `explained variance ${i}: ${dataset.ev[i]} vs ${reference.ev[i]}`);
+          assert.ok(
+            Math.abs(dataset.ev[i] - reference.ev[i]) <= 1e-6 * reference.ev[0],
+            `explained variance ${i}: ${dataset.ev[i]} vs ${reference.ev[i]}`,
+          );
           assert.ok(Math.abs(dataset.ratio[i] - reference.ratio[i]) <= 1e-8, `ratio ${i}`);
         }
 
@@ -142,16 +147,24 @@ describe('files larger than memory', () => {
         name: document.getElementById('dataset-name').textContent,
         figure: Number(document.body.dataset.figureVersion),
       }));
+      // In the middle: Cancel is pressed by the page itself at the first streaming progress it
+      // shows (a MutationObserver on the progress label runs in the same task as the progress
+      // message), and the label of that moment kept. Polling from a timer instead could miss the
+      // whole stream on a loaded machine (the worker's progress messages ran back to back before
+      // the timer), and a cancel that reaches the worker after its last chunk is, rightly, too late.
+      await page.evaluate(() => {
+        const label = document.getElementById('progress-label');
+        const observer = new MutationObserver(() => {
+          const busy = window.pcaExplorer.debug.state().busy;
+          if (!(busy && busy.phase === 'streaming' && busy.done > 0 && busy.done < busy.total)) return;
+          observer.disconnect();
+          window.__cancelledAt = label.textContent;
+          document.getElementById('cancel-button').click();
+        });
+        observer.observe(label, { childList: true, characterData: true, subtree: true });
+      });
       await h.pickFile(page, large);
-      // In the middle: streaming, with part of the bytes done. The Cancel button is pressed in the
-      // same turn as the check (a fast machine streams this file in well under a second, and the
-      // busy bar only shows after 150 ms), and the progress label of that moment kept.
-      const label = await page.waitForFunction(() => {
-        const busy = window.pcaExplorer.debug.state().busy;
-        if (!(busy && busy.phase === 'streaming' && busy.done > 0 && busy.done < busy.total / 2)) return false;
-        document.getElementById('cancel-button').click();
-        return document.getElementById('progress-label').textContent;
-      }, null, { timeout: 60000, polling: 5 }).then((handle) => handle.jsonValue());
+      const label = await page.waitForFunction(() => window.__cancelledAt, null, { timeout: 60000 }).then((handle) => handle.jsonValue());
       assert.match(label, /^Streaming streamed-150000\.npy… [\d.]+ MB of 117\.6 MB \(\d+%\)$/);
       await page.waitForFunction(() => !document.getElementById('notice').hidden, null, { timeout: 30000 });
       assert.match(await page.textContent('#notice'), /^Cancelled\. Still showing /);

@@ -1,4 +1,4 @@
-// The view in the URL hash (web/url-state.js + app.js): a link with #sample=3&k=20&step=2&speed=50
+// The view in the URL hash (web/page/url-state.js + page/app.js): a link with #sample=3&k=20&step=2&speed=50
 // opens that view of the default dataset; every change of those controls rewrites the hash in
 // place (no history entry); editing the hash applies it; bad values are dropped or clamped with no
 // error; a dropped file opens at the hash's view, clamped to that file. From file:// and from http.
@@ -81,7 +81,7 @@ describe('the view in the URL hash', () => {
         assert.deepEqual([shown.sample, shown.k, shown.step, shown.speed, shown.speedShown], ['3', '20', '2', '50', '50 ms']);
         assert.match(shown.title, /^Sample 3: k = 0 of 20 components/);
         assert.equal(shown.frames, 11, 'k = 0, 2, ..., 20');
-        assert.equal(shown.playMs, 50, 'plays at the link\'s speed');
+        assert.equal(shown.playMs, 50, "plays at the link's speed");
         assert.equal(shown.hash, '#sample=3&k=20&step=2&speed=50&member=train', 'unknown keys kept');
         const snapshot = await h.figureSnapshot(page);
         const diff = h.maxAbsDiff(snapshot.original, reference.original);

@@ -15,6 +15,7 @@
 namespace {
 
 using pcarecon_fuzz::check_finite;
+using pcarecon_fuzz::check_refusal;
 using pcarecon_fuzz::fail;
 using pcarecon_fuzz::known_stack_file;
 
@@ -49,7 +50,7 @@ void fuzz_basis(const uint8_t* data, size_t size) {
         !m.singular_values.allFinite())
       fail("a basis gave a model with non-finite numbers");
   } catch (const pcarecon::Error& e) {
-    if (std::string(e.what()).empty()) fail("an error without a message");
+    check_refusal(e);
     if (explorer->reading()) fail("a refused basis left a file being read");
     if (!explorer->has_model() || explorer->info().samples != 2)
       fail("a refused basis changed the loaded stack or model");
@@ -84,7 +85,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     explorer->finish_file();
     loaded = true;
   } catch (const pcarecon::Error& e) {
-    if (std::string(e.what()).empty()) fail("an error without a message");
+    check_refusal(e);
     if (explorer->info().samples != before) fail("a failed load changed the loaded stack");
   }
   if (!loaded) return 0;
@@ -100,7 +101,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!m.components.allFinite() || !m.explained_variance_ratio.allFinite() || !m.mean.allFinite())
       fail("a non-finite number in the model");
   } catch (const pcarecon::Error& e) {
-    if (std::string(e.what()).empty()) fail("an error without a message");
+    check_refusal(e);
   }
   return 0;
 }

@@ -1,7 +1,7 @@
 #pragma once
 // What the libFuzzer targets share: how a broken invariant is reported (a message and abort(),
-// which libFuzzer saves as a finding), the figure's finiteness check, and small .npy files built
-// in place (a known stack that a failed load must leave untouched).
+// which libFuzzer saves as a finding), what every refusal must be, the figure's finiteness check,
+// and small .npy files built in place (a known stack that a failed load must leave untouched).
 
 #include <cmath>
 #include <cstdint>
@@ -10,11 +10,19 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "error.h"
+
 namespace pcarecon_fuzz {
 
 [[noreturn]] inline void fail(const char* what) {
   std::fprintf(stderr, "%s\n", what);
   std::abort();
+}
+
+// A refusal of any input says why, and is never an internal error: only a bug causes one.
+inline void check_refusal(const pcarecon::Error& e) {
+  if (std::string(e.what()).empty()) fail("an error without a message");
+  if (e.kind() == pcarecon::ErrorKind::Internal) fail(e.what());
 }
 
 // Every number of a figure (or any JSON) must be finite.

@@ -1,7 +1,7 @@
 // libFuzzer target: any bytes as a .npy file. The whole-buffer reader (read_npy) and the stream
 // reader fed in chunks (one byte at a time, and pseudo-random sizes) must agree: the same images,
-// bit for bit, or the same error message. Anything else is a finding, as is any crash, leak,
-// out-of-bounds access or undefined behaviour (ASan + UBSan).
+// bit for bit, or the same error message and kind (never an internal one). Anything else is a
+// finding, as is any crash, leak, out-of-bounds access or undefined behaviour (ASan + UBSan).
 //
 // The one allowed difference: bad magic is refused from the first wrong byte, so a stream fed a
 // byte at a time shows fewer of the file's first bytes; its text must be a prefix of the other.
@@ -21,6 +21,7 @@ namespace {
 struct Outcome {
   bool ok = false;
   std::string message;
+  pcarecon::ErrorKind kind = pcarecon::ErrorKind::BadInput;
   int64_t height = 0, width = 0, samples = 0;
   std::vector<float> values;
   float vmin = 0, vmax = 0;
@@ -39,6 +40,7 @@ Outcome whole(const uint8_t* data, size_t size) {
     out.vmax = s.value_max;
   } catch (const pcarecon::Error& e) {
     out.message = e.what();
+    out.kind = e.kind();
   }
   return out;
 }
@@ -69,6 +71,7 @@ Outcome streamed(const uint8_t* data, size_t size, Next&& next_chunk) {
     out.vmax = reader.value_max();
   } catch (const pcarecon::Error& e) {
     out.message = e.what();
+    out.kind = e.kind();
     out.values.clear();
   }
   return out;
@@ -86,6 +89,8 @@ void expect_same(const Outcome& a, const Outcome& b, const char* how) {
            std::memcmp(a.values.data(), b.values.data(), a.values.size() * sizeof(float)) == 0 &&
            std::memcmp(&a.vmin, &b.vmin, sizeof(float)) == 0 &&
            std::memcmp(&a.vmax, &b.vmax, sizeof(float)) == 0;
+  } else if (same && a.kind != b.kind) {
+    same = false;
   } else if (same) {
     // Bad magic: the lead may differ (a zip is recognised from its second byte), the bytes shown
     // after the marker, up to the closing '")', must agree.
@@ -110,6 +115,10 @@ void expect_same(const Outcome& a, const Outcome& b, const char* how) {
   }
   if (!a.ok && a.message.empty()) {
     std::fprintf(stderr, "an error without a message\n");
+    std::abort();
+  }
+  if (!a.ok && a.kind == pcarecon::ErrorKind::Internal) {
+    std::fprintf(stderr, "an internal error: %s\n", a.message.c_str());
     std::abort();
   }
 }

@@ -1,6 +1,7 @@
 #pragma once
-// The message of the pcarecon::Error a call throws, for tests that compare it word for word;
-// "(no error)" when it throws none, so a missing refusal shows up in the failed comparison.
+// The message (error_of) or the kind's code (code_of) of the pcarecon::Error a call throws, for
+// tests that compare them word for word; "(no error)" when it throws none, so a missing refusal
+// shows up in the failed comparison.
 
 #include <string>
 #include <utility>
@@ -13,6 +14,16 @@ std::string error_of(F&& f) {
     std::forward<F>(f)();
   } catch (const pcarecon::Error& e) {
     return e.what();
+  }
+  return "(no error)";
+}
+
+template <class F>
+std::string code_of(F&& f) {
+  try {
+    std::forward<F>(f)();
+  } catch (const pcarecon::Error& e) {
+    return e.code();
   }
   return "(no error)";
 }

@@ -43,8 +43,16 @@ Bytes previous_file() {
   return out;
 }
 
-// Loads `bytes` into `explorer`; returns the error message, "" on success.
-std::string load(Explorer& explorer, const Bytes& bytes, size_t chunk, bool announce_size) {
+// How a load ended: the error's message ("" on success), its kind's code, its N and D.
+struct Outcome {
+  std::string message;
+  std::string code;
+  int64_t samples = 0;
+  int64_t values = 0;
+};
+
+// Loads `bytes` into `explorer`.
+Outcome load(Explorer& explorer, const Bytes& bytes, size_t chunk, bool announce_size) {
   try {
     explorer.begin_file();
     if (announce_size) explorer.expect_file_size(bytes.size());
@@ -52,9 +60,9 @@ std::string load(Explorer& explorer, const Bytes& bytes, size_t chunk, bool anno
       explorer.feed(bytes.data() + at, std::min(chunk, bytes.size() - at));
     explorer.finish_file();
   } catch (const pcarecon::Error& e) {
-    return e.what();
+    return Outcome{e.what(), e.code(), e.samples(), e.values()};
   }
-  return "";
+  return Outcome{};
 }
 
 // Bad magic is refused from its first wrong byte: fed in small chunks, fewer bytes are shown.
@@ -115,27 +123,32 @@ TEST_CASE("every bad input is refused with its message, every degenerate one wor
     INFO("case " << name << ": " << c["what"].get<std::string>());
     const Bytes bytes = slurp(table_dir() + c["file"].get<std::string>());
     Explorer explorer;
-    REQUIRE(load(explorer, previous, previous.size(), true).empty());
+    REQUIRE(load(explorer, previous, previous.size(), true).message.empty());
 
-    const std::string whole = load(explorer, bytes, bytes.size() + 1, true);
-    const std::string chunked = load(explorer, bytes, 7, false);
+    const Outcome whole = load(explorer, bytes, bytes.size() + 1, true);
+    const Outcome chunked = load(explorer, bytes, 7, false);
     if (c["stage"] == "load") {
-      CHECK(whole == c["error"].get<std::string>());
-      CHECK(same_message(c["error"], chunked));
+      CHECK(whole.message == c["error"].get<std::string>());
+      CHECK(same_message(c["error"], chunked.message));
+      CHECK(whole.code == c["kind"].get<std::string>());
+      CHECK(chunked.code == c["kind"].get<std::string>());
+      CHECK(whole.samples == c.value("samples", int64_t{0}));
+      CHECK(whole.values == c.value("values", int64_t{0}));
       // The stack on screen stays.
       CHECK(explorer.info().samples == 3);
       CHECK(explorer.info().image.values() == 4);
       CHECK_FALSE(explorer.reading());
       continue;
     }
-    REQUIRE(whole.empty());
-    REQUIRE(chunked.empty());
+    REQUIRE(whole.message.empty());
+    REQUIRE(chunked.message.empty());
     if (c["stage"] == "fit") {
       try {
         explorer.fit(0);
         FAIL("the fit should have been refused");
       } catch (const pcarecon::Error& e) {
         CHECK(std::string(e.what()) == c["error"].get<std::string>());
+        CHECK(std::string(e.code()) == c["kind"].get<std::string>());
       }
       CHECK_FALSE(explorer.has_model());
       continue;

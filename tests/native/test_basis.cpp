@@ -35,12 +35,13 @@ Bytes slurp(const std::string& path) {
 
 // A little-endian float64 .npy (format 1.0) of the given shape text, e.g. "(3,)" or "(2, 4)".
 Bytes npy_f8(const std::vector<double>& values, const std::string& shape, bool fortran = false) {
-  std::string dict = "{'descr': '<f8', 'fortran_order': " + std::string(fortran ? "True" : "False") +
-                     ", 'shape': " + shape + ", }";
+  std::string dict =
+      "{'descr': '<f8', 'fortran_order': " + std::string(fortran ? "True" : "False") +
+      ", 'shape': " + shape + ", }";
   while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
   dict += '\n';
-  Bytes out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size() & 0xff),
-               uint8_t(dict.size() >> 8)};
+  Bytes out = {
+      0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size() & 0xff), uint8_t(dict.size() >> 8)};
   out.insert(out.end(), dict.begin(), dict.end());
   const size_t start = out.size();
   out.resize(start + values.size() * 8);
@@ -95,9 +96,8 @@ TEST_CASE("a basis from scikit-learn reconstructs as scikit-learn does, without 
       double worst = 0;
       for (int64_t i = 0; i < 40; ++i) {
         const Eigen::VectorXd mine = ex.reconstruction(i, c.k);
-        worst = std::max(worst, (mine - reference.row(i).transpose().cast<double>())
-                                    .cwiseAbs()
-                                    .maxCoeff());
+        worst = std::max(
+            worst, (mine - reference.row(i).transpose().cast<double>()).cwiseAbs().maxCoeff());
       }
       CHECK(worst <= 1e-4 * range);
 

@@ -90,7 +90,8 @@ TEST_CASE("PCA of RGB rows matches scikit-learn on X.reshape(N, -1)", "[colour]"
     const Eigen::VectorXd variance = vector_of(ref.at("explained_variance"));
     for (int64_t i = 0; i < k; ++i) {
       INFO("component " << i);
-      CHECK(m.explained_variance[i] == Approx(variance[i]).epsilon(1e-4).margin(1e-3 * variance[0]));
+      CHECK(m.explained_variance[i] ==
+            Approx(variance[i]).epsilon(1e-4).margin(1e-3 * variance[0]));
       CHECK(m.explained_variance_ratio[i] ==
             Approx(ref.at("explained_variance_ratio")[size_t(i)].get<double>()).margin(1e-5));
     }
@@ -205,7 +206,8 @@ TEST_CASE("the colour figure: RGB image traces on their own axes in base data an
         CHECK(residual[size_t(i)] == Approx(double(x[i]) - expected[i]).margin(1e-3));
       }
       if (k == 40) {  // full rank: the reconstruction shown is the original
-        for (size_t i = 0; i < recon.size(); ++i) CHECK(recon[i] == Approx(original[i]).margin(1e-3));
+        for (size_t i = 0; i < recon.size(); ++i)
+          CHECK(recon[i] == Approx(original[i]).margin(1e-3));
       }
     }
   }

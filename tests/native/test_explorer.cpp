@@ -212,3 +212,67 @@ TEST_CASE("the JSON of a header and of a model", "[explorer]") {
   for (const char* key : {"explained_variance", "explained_variance_ratio", "singular_values"})
     CHECK(model.at(key).size() == 3);
 }
+
+TEST_CASE("a fit split over two accumulators: the pending half is kept by the Explorer",
+          "[explorer]") {
+  const int64_t n = 120, h = 3, w = 4, d = h * w;
+  const std::vector<uint8_t> bytes = npy_bytes(random_values(n * d, 10), n, h, w);
+  Explorer plain, split;
+  load(plain, bytes, 4096);
+  load(split, bytes, 4096);
+  plain.fit(0);
+
+  const auto theirs = split.rows(70, 50);  // what the other worker is given
+  CHECK(theirs.rows() == 50);
+  CHECK(theirs == split.images().rows.bottomRows(50));
+  CovarianceAccumulator other(d);
+  other.add(theirs);
+  CHECK(error_of([&] { split.partial_fit_dim(); }) ==
+        "no partial covariance: call accumulateRows first");
+  CHECK(error_of([&] { split.fit_with(0, other.state()); }) ==
+        "no partial covariance: call accumulateRows first");
+  split.accumulate_rows(0, 70);
+  CHECK(split.partial_fit_dim() == d);
+  split.fit_with(0, other.state());
+  CHECK(split.fit_count() == 1);
+  const PcaModel& a = plain.model();
+  const PcaModel& b = split.model();
+  REQUIRE(b.n_components() == a.n_components());
+  for (int64_t i = 0; i < d; ++i)
+    CHECK(b.explained_variance[i] ==
+          Approx(a.explained_variance[i]).margin(1e-9 * a.explained_variance[0]));
+  CHECK((b.mean - a.mean).cwiseAbs().maxCoeff() < 1e-9);
+  // fit_with consumed the pending half.
+  CHECK(error_of([&] { split.fit_with(0, other.state()); }) ==
+        "no partial covariance: call accumulateRows first");
+
+  // Ranges are checked here, with the message the page shows.
+  CHECK(error_of([&] { split.rows(90, 31); }) ==
+        "rows 90 to 121 are not a range of the 120 samples");
+  CHECK(error_of([&] { split.rows(-1, 2); }) == "rows -1 to 1 are not a range of the 120 samples");
+  CHECK(split.rows(120, 0).rows() == 0);
+  CHECK(error_of([&] { split.accumulate_rows(10, 5); }) ==
+        "rows 10 to 5 are not a range of the 120 samples");
+  CHECK(error_of([&] { split.accumulate_rows(0, 121); }) ==
+        "rows 0 to 121 are not a range of the 120 samples");
+  // Rows missing from the merged halves: the fit says how many it holds.
+  split.accumulate_rows(0, 60);
+  CHECK(error_of([&] { split.fit_with(0, other.state()); }) ==
+        "the covariance holds 110 rows of 12 values; the images are 120 rows of 12");
+  // A new stack drops a pending half.
+  split.accumulate_rows(0, 70);
+  load(split, bytes, 4096);
+  CHECK(error_of([&] { split.partial_fit_dim(); }) ==
+        "no partial covariance: call accumulateRows first");
+}
+
+TEST_CASE("fit_npy_json fits any (N, D) file, square or not, as `pcarecon fit` prints it",
+          "[explorer]") {
+  const std::vector<uint8_t> bytes = npy_bytes_shaped(random_values(8 * 6, 11), "(8, 6)");
+  const json model = fit_npy_json(bytes.data(), bytes.size(), 2);
+  CHECK(model.at("n_components") == 2);
+  CHECK(model.at("dim") == 6);
+  CHECK(model.at("n_samples") == 8);
+  CHECK(error_of([&] { fit_npy_json(bytes.data(), bytes.size(), -1); }) ==
+        "number of components must be 0 (all) or at least 1 (got -1)");
+}

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "error.h"
+#include "error_of.h"
 #include "npy_reader.h"
 
 #if defined(__SANITIZE_ADDRESS__)  // GCC
@@ -260,11 +261,29 @@ TEST_CASE("(N, D) rows take the given image shape or a square one", "[npy]") {
   SECTION("no hint and not square") {
     CHECK(read_message(flat) == read_message(flat, ImageShape{0, 0}));
   }
+  SECTION("not square: the error's kind asks for a shape and carries the file's N and D") {
+    try {
+      pcarecon::read_npy(flat.data(), flat.size());
+      FAIL("a (5, 12) file needs an image shape");
+    } catch (const pcarecon::Error& e) {
+      CHECK(e.kind() == pcarecon::ErrorKind::NeedsImageShape);
+      CHECK(std::string(e.code()) == "needs_image_shape");
+      CHECK(e.samples() == 5);
+      CHECK(e.values() == 12);
+    }
+    pcarecon::NpyStreamReader reader(nullptr);
+    CHECK(code_of([&] { reader.feed(flat.data(), flat.size()); }) == "needs_image_shape");
+    // A failed reader repeats its error, kind included.
+    CHECK(code_of([&] { reader.finish(); }) == "needs_image_shape");
+  }
   SECTION("a shape that does not fit is refused") {
     CHECK(read_message(flat, ImageShape{5, 5}) ==
           "the image shape 5x5 does not fit rows of 12 values (shape (5, 12)): height x width "
           "must equal 12");
     CHECK(stream_message(flat, 7, ImageShape{5, 5}) == read_message(flat, ImageShape{5, 5}));
+    CHECK(code_of([&] {
+            pcarecon::read_npy(flat.data(), flat.size(), ImageShape{5, 5});
+          }) == "bad_input");
   }
   SECTION("a negative or half-given shape is refused") {
     CHECK(read_message(flat, ImageShape{-3, -4}) ==
@@ -291,6 +310,41 @@ TEST_CASE("(N, D) rows take the given image shape or a square one", "[npy]") {
     h.shape = {1, 1};
     CHECK(pcarecon::image_shape_for(h).height == 1);
   }
+}
+
+TEST_CASE("square_side is exact at the ends of int64 and of double precision", "[npy]") {
+  using pcarecon::square_side;
+  CHECK(square_side(0) == 0);
+  CHECK(square_side(1) == 1);
+  CHECK(square_side(2) == std::nullopt);
+  CHECK(square_side(4) == 2);
+  CHECK(square_side(784) == 28);
+  CHECK(square_side(-4) == std::nullopt);
+  // Around 2^52 and 2^53, where a double no longer holds every integer.
+  for (const int64_t side : {int64_t{1} << 26, (int64_t{1} << 26) + 1, int64_t{94906265},
+                             int64_t{94906267}, int64_t{3037000499}}) {
+    INFO("side " << side);
+    CHECK(square_side(side * side) == side);
+    CHECK(square_side(side * side - 1) == std::nullopt);
+    CHECK(square_side(side * side + 1) == std::nullopt);
+  }
+  CHECK(square_side(std::numeric_limits<int64_t>::max()) == std::nullopt);
+}
+
+TEST_CASE("image_shape_if_known: 0x0 for a D that is not square, the Error for other shapes",
+          "[npy]") {
+  NpyHeader h;
+  h.shape = {5, 12};
+  const ImageShape unknown = pcarecon::image_shape_if_known(h);
+  CHECK(unknown.height == 0);
+  CHECK(unknown.width == 0);
+  h.shape = {5, 16};
+  CHECK(pcarecon::image_shape_if_known(h).height == 4);
+  h.shape = {100};
+  CHECK(code_of([&] { pcarecon::image_shape_if_known(h); }) == "bad_input");
+  h.shape = {0, 12};
+  CHECK(error_of([&] { pcarecon::image_shape_if_known(h); }) ==
+        "the array has no samples: shape (0, 12)");
 }
 
 TEST_CASE("whole-buffer, file, byte-by-byte and random-chunk reading agree", "[npy]") {
@@ -462,8 +516,7 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
       {"version4",
        "unsupported .npy format version 4.0; this reader understands versions 1.0, "
        "2.0 and 3.0"},
-      {"npz",
-       "this one starts with \"PK\\x03\\x04"},
+      {"npz", "this one starts with \"PK\\x03\\x04"},
   };
   for (const auto& [name, message] : cases) {
     INFO("fixture refused/" << name << ".npy");
@@ -473,10 +526,9 @@ TEST_CASE("files NumPy writes but the reader refuses", "[npy]") {
     CHECK_THROWS_WITH(pcarecon::read_npy_file(path), Contains(message));
     CHECK_THROWS_AS(pcarecon::read_npy_file(path), Error);
     // Fed byte by byte, bad magic is refused at its first byte, so less of it can be shown.
-    CHECK_THAT(stream_message(bytes, 1),
-               Contains(name == "png"   ? "this one starts with \"\\x89\")"
-                        : name == "npz" ? "this one starts with \"P\")"
-                                        : message));
+    CHECK_THAT(stream_message(bytes, 1), Contains(name == "png" ? "this one starts with \"\\x89\")"
+                                                  : name == "npz" ? "this one starts with \"P\")"
+                                                                  : message));
     CHECK_THAT(stream_message(bytes, 4096), Contains(message));
   }
   // What a .npz is told, whole or fed in chunks as the page does.

@@ -424,7 +424,8 @@ TEST_CASE("Auto on whole-number data is exact: same bits as double", "[pca][kern
 TEST_CASE("Auto stays exact over chunks with different shifts", "[pca][kernel]") {
   std::mt19937_64 engine(11);
   RowMatrixF data(20000, 8);
-  for (Eigen::Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(engine() % 256);
+  for (Eigen::Index i = 0; i < data.size(); ++i)
+    data.data()[i] = static_cast<float>(engine() % 256);
   CovarianceAccumulator exact(8, AccumulatorKernel::Float64), fast(8);
   exact.add(data);
   fast.add(data.topRows(5000));
@@ -444,7 +445,8 @@ TEST_CASE("Auto falls back to double on fractional data or values beyond 16 bits
   fast.add(c.data);
   CHECK(fast.int16_rows() == 0);
   CHECK(fast.float32_rows() == 0);
-  const RowMatrixF big = (random_rows(300, 16, 7) * 50000.f).array().round().matrix();  // |x| ≫ 32767
+  const RowMatrixF big =
+      (random_rows(300, 16, 7) * 50000.f).array().round().matrix();  // |x| ≫ 32767
   CovarianceAccumulator wide(16);
   wide.add(big);
   CHECK(wide.int16_rows() == 0);
@@ -453,8 +455,8 @@ TEST_CASE("Auto falls back to double on fractional data or values beyond 16 bits
 
 TEST_CASE("the forced float32 kernel matches scikit-learn within float32 tolerances",
           "[pca][kernel]") {
-  const std::string name = GENERATE(as<std::string>{}, "random_200x64",
-                                    "structured_faces_300x256", "offset_1e4");
+  const std::string name =
+      GENERATE(as<std::string>{}, "random_200x64", "structured_faces_300x256", "offset_1e4");
   INFO("case " << name);
   const Case c = load_case(name);
   const int64_t k = c.expected.at("n_components").get<int64_t>();
@@ -483,8 +485,8 @@ TEST_CASE("the forced float32 kernel matches scikit-learn within float32 toleran
 }
 
 TEST_CASE("partial accumulators merge into the accumulator of all rows", "[pca][merge]") {
-  const std::string name = GENERATE(as<std::string>{}, "random_200x64",
-                                    "structured_faces_300x256", "offset_1e4");
+  const std::string name =
+      GENERATE(as<std::string>{}, "random_200x64", "structured_faces_300x256", "offset_1e4");
   INFO("case " << name);
   const Case c = load_case(name);
   const int64_t n = c.data.rows();

@@ -78,7 +78,8 @@ Eigen::MatrixXd exact_scatter(const RowMatrixF& x, const std::vector<int32_t>& s
     for (int64_t j = 0; j <= i; ++j) {
       int64_t total = 0;
       for (int64_t r = 0; r < x.rows(); ++r) {
-        total += (static_cast<int64_t>(x(r, i)) - shift[i]) * (static_cast<int64_t>(x(r, j)) - shift[j]);
+        total +=
+            (static_cast<int64_t>(x(r, i)) - shift[i]) * (static_cast<int64_t>(x(r, j)) - shift[j]);
       }
       out(i, j) = static_cast<double>(total);
     }
@@ -87,8 +88,8 @@ Eigen::MatrixXd exact_scatter(const RowMatrixF& x, const std::vector<int32_t>& s
 }
 
 // Feeds `x` to `scatter` in blocks of `block` rows; returns the flushed scatter.
-Eigen::MatrixXd feed(IntegerScatter& scatter, const RowMatrixF& x, const std::vector<int32_t>& shift,
-                     int64_t block) {
+Eigen::MatrixXd feed(IntegerScatter& scatter, const RowMatrixF& x,
+                     const std::vector<int32_t>& shift, int64_t block) {
   Eigen::MatrixXd out = Eigen::MatrixXd::Zero(x.cols(), x.cols());
   Eigen::VectorXd sum = Eigen::VectorXd::Zero(x.cols());
   for (int64_t r = 0; r < x.rows(); r += block) {
@@ -190,7 +191,8 @@ TEST_CASE("IntegerScatter flushes before a column's sum of squares passes its li
   std::vector<int32_t> shift(19);
   for (int64_t j = 0; j < 19; ++j) shift[j] = static_cast<int32_t>(100 + 3 * j);
   const Eigen::MatrixXd expected = lower(exact_scatter(u, shift));
-  for (const int64_t limit : {int64_t{1}, int64_t{70000}, int64_t{5000000}, IntegerScatter::kDefaultLimit}) {
+  for (const int64_t limit :
+       {int64_t{1}, int64_t{70000}, int64_t{5000000}, IntegerScatter::kDefaultLimit}) {
     for (const int64_t block : {int64_t{1}, int64_t{13}, int64_t{256}}) {
       INFO("limit " << limit << ", blocks of " << block);
       IntegerScatter small(u.cols(), limit);
@@ -257,7 +259,8 @@ TEST_CASE("Auto takes the integer kernel block by block", "[kernel]") {
   // double (multiples of 1/16 far below 2⁵³), so the result must still equal the double kernel's.
   std::mt19937_64 engine(5);
   RowMatrixF data(768, 13);
-  for (Eigen::Index i = 0; i < data.size(); ++i) data.data()[i] = static_cast<float>(engine() % 256);
+  for (Eigen::Index i = 0; i < data.size(); ++i)
+    data.data()[i] = static_cast<float>(engine() % 256);
   data(300, 4) = 17.25f;  // in the second 256-row block
   CovarianceAccumulator exact(13, AccumulatorKernel::Float64), fast(13);
   for (CovarianceAccumulator* a : {&exact, &fast}) {

@@ -100,7 +100,8 @@ TEST_CASE("a streamed file gives the in-memory model and scikit-learn's over all
       check_same_model(whole.model(), m, 1e-9);
       // scikit-learn, on a float64 copy of the same file.
       const auto ev = want.at("explained_variance").get<std::vector<double>>();
-      for (int64_t i = 0; i < d; ++i) CHECK(m.explained_variance[i] == Approx(ev[i]).epsilon(1e-6).margin(1e-9 * ev[0]));
+      for (int64_t i = 0; i < d; ++i)
+        CHECK(m.explained_variance[i] == Approx(ev[i]).epsilon(1e-6).margin(1e-9 * ev[0]));
       const auto components = want.at("components").get<std::vector<std::vector<double>>>();
       for (size_t i = 0; i < components.size(); ++i) {
         const Eigen::Map<const Eigen::VectorXd> ref(components[i].data(), d);
@@ -195,12 +196,27 @@ TEST_CASE("a streamed file read in two parts, merged, gives the same model", "[s
     CHECK(error_of([&] { probe.finish_file(); }) ==
           "samples 1700 to 3000 of the streamed file were not read");
   }
+  {  // the same, checked by its kind: the worker waits for the helper's part on this code
+    Explorer probe;
+    stream_settings(probe, d, 200);
+    probe.begin_file();
+    feed_range(probe, bytes, 0, offset, offset);
+    probe.read_rows(0, split);
+    feed_range(probe, bytes, offset, offset + split * sample, 65536);
+    CHECK(code_of([&] { probe.finish_file(); }) == "parts_incomplete");
+  }
   CHECK(error_of([&] {
           StreamedPart overlap = part;
           overlap.begin = split - 1;
           overlap.rows.count += 1;
           main.merge_part(overlap);
         }) == "part: samples 1699 to 3000 overlap samples 0 to 1700, already read");
+  CHECK(code_of([&] {
+          StreamedPart overlap = part;
+          overlap.begin = split - 1;
+          overlap.rows.count += 1;
+          main.merge_part(overlap);
+        }) == "bad_input");
   main.merge_part(part);
   main.finish_file();
   const StackInfo info = main.info();
@@ -275,8 +291,7 @@ TEST_CASE("a part's NaN count must fit its samples", "[streamed]") {
         "samples 1300 to 2500");
 }
 
-TEST_CASE("read_rows: parts of a streamed file only, chosen before they are passed",
-          "[streamed]") {
+TEST_CASE("read_rows: parts of a streamed file only, chosen before they are passed", "[streamed]") {
   const std::vector<uint8_t> bytes = file_bytes("u8.npy");
   Explorer ex;
   ex.begin_file();

@@ -28,8 +28,10 @@ before(async () => {
   M = await shared.startModule();
   TABLE_DIR = path.join(ROOT, 'build', 'native', 'fixtures', 'bad_inputs');
   const writer = path.join(ROOT, 'tests', 'fixtures', 'bad_inputs.py');
-  if (!fs.existsSync(path.join(TABLE_DIR, 'manifest.json')) ||
-      fs.statSync(writer).mtimeMs > fs.statSync(path.join(TABLE_DIR, 'manifest.json')).mtimeMs) {
+  if (
+    !fs.existsSync(path.join(TABLE_DIR, 'manifest.json')) ||
+    fs.statSync(writer).mtimeMs > fs.statSync(path.join(TABLE_DIR, 'manifest.json')).mtimeMs
+  ) {
     TEMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'pcarecon-bad-inputs-'));
     TABLE_DIR = TEMP_ROOT;
     execFileSync('/usr/bin/python3', [writer, TABLE_DIR], { stdio: 'ignore' });
@@ -43,25 +45,28 @@ after(() => {
 
 // ---- helpers ------------------------------------------------------------------------------------
 
-
 // The stack every refusal must keep: 3 images of 2x2.
 const PREVIOUS = npy('<f4', [3, 2, 2], new Float32Array([0, 1, 4, 2, 2, 4, 1, 0, 0, 1, 4, 2]));
 
 // Loads bytes as the worker does (size announced, one chunk) or in small chunks without the size.
-// Returns the Error's message, or '' when the file loaded.
-function load(ex, bytes, { chunk = bytes.length + 1, announce = true } = {}) {
+// Returns the Error's {message, code, samples, values}, with message '' when the file loaded.
+function outcome(ex, bytes, { chunk = bytes.length + 1, announce = true } = {}) {
   try {
     ex.beginFile(0, 0);
     if (announce) ex.expectFileSize(bytes.length);
     for (let i = 0; i < bytes.length; i += chunk) ex.feed(bytes.subarray(i, i + chunk));
     ex.finishFile();
-    return '';
+    return { message: '' };
   } catch (error) {
     assert.ok(error instanceof Error, `expected an Error, got ${typeof error}: ${error}`);
     assert.ok(!(error instanceof WebAssembly.RuntimeError), `a trap or abort: ${error.message}`);
-    return error.message;
+    const { message, code, samples, values } = error;
+    return { message, code, samples, values };
   }
 }
+
+// The Error's message, or '' when the file loaded.
+const load = (ex, bytes, options) => outcome(ex, bytes, options).message;
 
 function sameMessage(expected, got) {
   const magic = '; this one starts with "';
@@ -109,11 +114,20 @@ describe('the bad-input table', () => {
       const what = `${c.name} (${c.what})`;
       withExplorer((ex) => {
         assert.equal(load(ex, PREVIOUS), '');
-        const whole = load(ex, bytes);
-        const chunked = load(ex, bytes, { chunk: 7, announce: false });
+        const wholeOutcome = outcome(ex, bytes);
+        const chunkedOutcome = outcome(ex, bytes, { chunk: 7, announce: false });
+        const whole = wholeOutcome.message;
+        const chunked = chunkedOutcome.message;
         if (c.stage === 'load') {
           assert.equal(whole, c.error, what);
           assert.ok(sameMessage(c.error, chunked), `${what}: chunked gave ${chunked}`);
+          assert.equal(wholeOutcome.code, c.kind, `${what}: error.code`);
+          assert.equal(chunkedOutcome.code, c.kind, `${what}: error.code, chunked`);
+          if (c.kind === 'needs_image_shape') {
+            assert.deepEqual([wholeOutcome.samples, wholeOutcome.values], [c.samples, c.values], what);
+          } else {
+            assert.deepEqual([wholeOutcome.samples, wholeOutcome.values], [undefined, undefined], what);
+          }
           const info = ex.info();
           assert.equal(info.samples, 3, `${what}: the previous stack stays`);
           assert.equal(info.height * info.width, 4, what);
@@ -122,16 +136,16 @@ describe('the bad-input table', () => {
         assert.equal(whole, '', what);
         assert.equal(chunked, '', what);
         if (c.stage === 'fit') {
-          assert.throws(() => ex.fit(0), (e) => e instanceof Error && e.message === c.error, what);
+          assert.throws(
+            () => ex.fit(0),
+            (e) => e instanceof Error && e.message === c.error && e.code === c.kind,
+            what,
+          );
           return;
         }
         const b = c.behaviour;
         const info = ex.info();
-        assert.deepEqual(
-          [info.samples, info.height, info.width, info.channels],
-          [b.samples, b.height, b.width, b.channels ?? 1],
-          what,
-        );
+        assert.deepEqual([info.samples, info.height, info.width, info.channels], [b.samples, b.height, b.width, b.channels ?? 1], what);
         ex.fit(0);
         const model = ex.model();
         for (const key of ['mean', 'components', 'explainedVariance', 'explainedVarianceRatio', 'singularValues']) {
@@ -140,7 +154,10 @@ describe('the bad-input table', () => {
         assert.ok(Number.isFinite(model.totalVariance), what);
         if (b.zero_variance) {
           assert.equal(model.totalVariance, 0, what);
-          assert.ok(model.explainedVarianceRatio.every((r) => r === 0), what);
+          assert.ok(
+            model.explainedVarianceRatio.every((r) => r === 0),
+            what,
+          );
         } else {
           assert.ok(model.totalVariance > 0, what);
         }
@@ -168,16 +185,14 @@ describe('memory', () => {
   test('a header announcing 100000x256x256 float32 (too wide to stream) is refused before any data, with size and limit', () => {
     withExplorer((ex) => {
       ex.beginFile(0, 0);
-      assert.throws(
-        () => ex.feed(npy('<f4', [100000, 256, 256])),
-        {
-          message:
-            'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
-            'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
-            'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
-            '34.36 GB (at most 0.54 GB)',
-        },
-      );
+      assert.throws(() => ex.feed(npy('<f4', [100000, 256, 256])), {
+        message:
+          'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
+          'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
+          'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
+          '34.36 GB (at most 0.54 GB)',
+        code: 'too_large',
+      });
     });
   });
 
@@ -190,15 +205,19 @@ describe('memory', () => {
       assert.equal(load(ex, PREVIOUS), '');
       ex.beginFile(0, 0);
       ex.feed(header);
-      assert.throws(() => ex.feed(oneImage), (error) => {
-        assert.ok(error instanceof Error && !(error instanceof WebAssembly.RuntimeError));
-        assert.equal(
-          error.message,
-          'not enough memory to hold 4095 images of 512x512 pixels as float32 (4293918720 bytes, 4.29 GB); ' +
-            'this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly) in all',
-        );
-        return true;
-      });
+      assert.throws(
+        () => ex.feed(oneImage),
+        (error) => {
+          assert.ok(error instanceof Error && !(error instanceof WebAssembly.RuntimeError));
+          assert.equal(
+            error.message,
+            'not enough memory to hold 4095 images of 512x512 pixels as float32 (4293918720 bytes, 4.29 GB); ' +
+              'this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly) in all',
+          );
+          assert.equal(error.code, 'out_of_memory');
+          return true;
+        },
+      );
       assert.equal(ex.info().samples, 3, 'the previous stack stays');
       ex.fit(0);
       assert.equal(ex.model().nComponents, 3);
@@ -223,17 +242,23 @@ describe('memory', () => {
 // ---- real faults ---------------------------------------------------------------------------------
 
 describe('faults inside the module', () => {
-  for (const [kind, pattern] of [['abort', /Aborted/], ['trap', /unreachable/]]) {
+  for (const [kind, pattern] of [
+    ['abort', /Aborted/],
+    ['trap', /unreachable/],
+  ]) {
     test(`debugFault('${kind}') is a WebAssembly.RuntimeError the worker can tell from an Error`, async () => {
       let aborted = null;
       const doomed = await shared.startModule({ onAbort: (what) => (aborted = String(what)), printErr: () => {} });
-      assert.throws(() => doomed.debugFault(kind), (error) => error instanceof WebAssembly.RuntimeError && pattern.test(error.message));
+      assert.throws(
+        () => doomed.debugFault(kind),
+        (error) => error instanceof WebAssembly.RuntimeError && pattern.test(error.message),
+      );
       if (kind === 'abort') assert.notEqual(aborted, null);
       // The instance used by the other tests is unharmed.
       withExplorer((ex) => assert.equal(load(ex, PREVIOUS), ''));
     });
   }
   test('an unknown fault kind is an ordinary Error', () => {
-    assert.throws(() => M.debugFault('nothing'), { message: "debugFault: unknown fault (use 'abort' or 'trap')" });
+    assert.throws(() => M.debugFault('nothing'), { message: "debugFault: unknown fault (use 'abort' or 'trap')", code: 'bad_input' });
   });
 });

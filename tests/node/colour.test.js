@@ -68,7 +68,7 @@ function decodeRgb(z, h, w) {
 }
 
 describe('colour images in the wasm module', () => {
-  test('npyInfo and finishFile report 3 channels; rows are NumPy\'s X.reshape(N, -1)', () => {
+  test("npyInfo and finishFile report 3 channels; rows are NumPy's X.reshape(N, -1)", () => {
     for (const name of CASES) {
       const ref = reference(name);
       const header = M.npyInfo(bytesOf(name));
@@ -115,30 +115,51 @@ describe('colour images in the wasm module', () => {
       ex.fit(0);
       for (const binaryArrays of [true, false]) {
         const fig = JSON.parse(ex.figureJson({ sampleIndex: 3, nComponents: 0, step: 8, frameDurationMs: 50, binaryArrays }));
-        assert.deepEqual(fig.data.map((t) => [t.type, t.xaxis, t.yaxis]), [
-          ['image', 'x', 'y'], ['image', 'x2', 'y2'], ['image', 'x3', 'y3'], ['scatter', 'x4', 'y4'],
-        ]);
+        assert.deepEqual(
+          fig.data.map((t) => [t.type, t.xaxis, t.yaxis]),
+          [
+            ['image', 'x', 'y'],
+            ['image', 'x2', 'y2'],
+            ['image', 'x3', 'y3'],
+            ['scatter', 'x4', 'y4'],
+          ],
+        );
         for (const t of fig.data.slice(0, 3)) assert.equal(t.colormodel, 'rgb');
         const original = decodeRgb(fig.data[0].z, 6, 5);
         assert.deepEqual(original, Array.from(ex.image(3)));
-        assert.deepEqual(fig.frames.map((f) => f.name), ['0', '8', '16', '24', '32', '40']);
+        assert.deepEqual(
+          fig.frames.map((f) => f.name),
+          ['0', '8', '16', '24', '32', '40'],
+        );
         for (const frame of fig.frames) {
           assert.deepEqual(frame.traces, [1, 2]);
-          assert.deepEqual(frame.data.map((t) => [t.type, t.xaxis, t.yaxis]), [['image', 'x2', 'y2'], ['image', 'x3', 'y3']]);
+          assert.deepEqual(
+            frame.data.map((t) => [t.type, t.xaxis, t.yaxis]),
+            [
+              ['image', 'x2', 'y2'],
+              ['image', 'x3', 'y3'],
+            ],
+          );
           assert.deepEqual(frame.data[0].zmin, fig.data[1].zmin);
           assert.deepEqual(frame.data[1].zmax, fig.data[2].zmax);
         }
         const last = decodeRgb(fig.frames.at(-1).data[0].z, 6, 5);
         assert.ok(maxAbsDiff(last, original) < 1e-3, 'k = K shows the original');
         const residual = decodeRgb(fig.frames.at(-1).data[1].z, 6, 5);
-        assert.ok(residual.every((v) => Math.abs(v) < 1e-3), 'and a zero residual');
+        assert.ok(
+          residual.every((v) => Math.abs(v) < 1e-3),
+          'and a zero residual',
+        );
       }
     });
   });
 
   test('RGBA and two-channel stacks are refused, saying which shapes are accepted', () => {
     const rgba = npy('|u1', [2, 2, 2, 4], new Uint8Array(32));
-    assert.throws(() => M.npyInfo(rgba), /^Error: RGBA images \(N, H, W, 4\) are not supported: got shape \(2, 2, 2, 4\); drop the alpha channel \(x\[\.\.\., :3\]\)/);
+    assert.throws(
+      () => M.npyInfo(rgba),
+      /^Error: RGBA images \(N, H, W, 4\) are not supported: got shape \(2, 2, 2, 4\); drop the alpha channel \(x\[\.\.\., :3\]\)/,
+    );
     shared.withExplorer(M, (ex) => {
       ex.beginFile(0, 0);
       assert.throws(() => ex.feed(npy('|u1', [2, 2, 2, 2], new Uint8Array(16))), /\(N, H, W, 3\) for RGB/);

@@ -15,17 +15,16 @@ const shared = require('./module');
 
 const { ROOT } = shared;
 
-let M;          // the module
+let M; // the module
 let FIGURE_DIR; // fixtures written by tests/fixtures/figure_cases.py
-let TEMP_ROOT;  // set when this file wrote the fixtures itself
+let TEMP_ROOT; // set when this file wrote the fixtures itself
 
 before(async () => {
   M = await shared.startModule();
   let root = path.join(ROOT, 'build', 'native', 'fixtures');
   if (!fs.existsSync(path.join(root, 'figure', 'digits.json'))) {
     root = TEMP_ROOT = fs.mkdtempSync(path.join(os.tmpdir(), 'pcarecon-fixtures-'));
-    execFileSync('/usr/bin/python3', [path.join(ROOT, 'tests', 'fixtures', 'make_fixtures.py'), root],
-                 { stdio: 'ignore' });
+    execFileSync('/usr/bin/python3', [path.join(ROOT, 'tests', 'fixtures', 'make_fixtures.py'), root], { stdio: 'ignore' });
   }
   FIGURE_DIR = path.join(root, 'figure');
 });
@@ -45,7 +44,6 @@ function reference(name) {
 function hint(ref) {
   return ref.shape_arg ? ref.image : [0, 0];
 }
-
 
 function float32Stack(n, h, w, seed = 1) {
   const values = new Float32Array(n * h * w);
@@ -82,8 +80,7 @@ function assertClose(actual, expected, { rtol = 0, atol = 0 }, what) {
   assert.equal(actual.length, expected.length, `${what}: length`);
   for (let i = 0; i < expected.length; i++) {
     const tol = atol + rtol * Math.abs(expected[i]);
-    if (!(Math.abs(actual[i] - expected[i]) <= tol))
-      assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
+    if (!(Math.abs(actual[i] - expected[i]) <= tol)) assert.fail(`${what}[${i}]: ${actual[i]} vs ${expected[i]} (tolerance ${tol})`);
   }
 }
 
@@ -123,6 +120,20 @@ describe('npyInfo', () => {
     assertCoreError(() => M.npyInfo(npy('<f4', [5], new Float32Array(5))), /shape/);
   });
 
+  test('recognises a square D exactly, as the reader does, up to the end of int64', () => {
+    // 3037000499² is the largest square below 2^63; in JS numbers it would be rounded, so the
+    // header is written as text. The image shape is then what the reader would use.
+    const square = M.npyInfo(npy('|u1', ['1', '9223372030926249001']));
+    assert.deepEqual([square.height, square.width], [3037000499, 3037000499]);
+    const notSquare = M.npyInfo(npy('|u1', ['1', '9223372030926249000']));
+    assert.deepEqual([notSquare.height, notSquare.width], [0, 0]);
+    for (const side of [1, 2 ** 26 + 1, 94906265]) {
+      const info = M.npyInfo(npy('|u1', [1, side * side]));
+      assert.deepEqual([info.height, info.width], [side, side]);
+      assert.equal(M.npyInfo(npy('|u1', [1, side * side + 1])).height, 0);
+    }
+  });
+
   test('needs only the header bytes', () => {
     const bytes = fixtureBytes('low_rank');
     const info = M.npyInfo(bytes.subarray(0, 128));
@@ -130,7 +141,7 @@ describe('npyInfo', () => {
     assert.equal(info.dtype, '<f4');
   });
 
-  test('refuses unsupported and broken files with the core\'s message', () => {
+  test("refuses unsupported and broken files with the core's message", () => {
     assertCoreError(() => M.npyInfo(npy('<c16', [2, 2, 2], new Float64Array(16))), /unsupported dtype '<c16'.*complex/);
     assertCoreError(() => M.npyInfo(fixtureBytes('digits').subarray(0, 20)), /truncated|header/);
     assertCoreError(() => M.npyInfo(new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12])), /.npy|magic|NumPy/i);
@@ -141,35 +152,37 @@ describe('npyInfo', () => {
 describe('Explorer loading', () => {
   test('streams a file in chunks exactly as in one piece', () => {
     const bytes = fixtureBytes('digits');
-    withExplorer((whole) => withExplorer((chunked) => {
-      const a = load(whole, bytes);
-      chunked.beginFile(0, 0);
-      assert.equal(chunked.headerInfo(), null);
-      assert.equal(chunked.rowsRead(), 0);
-      let sawProgress = false;
-      for (let i = 0; i < bytes.length; i += 997) {
-        chunked.feed(bytes.subarray(i, i + 997));
-        const rows = chunked.rowsRead();
-        if (rows > 0 && rows < 300) sawProgress = true;
-      }
-      assert.ok(sawProgress, 'rowsRead grows while the file streams');
-      const pending = chunked.headerInfo();
-      assert.equal(pending.samples, 300);
-      const b = chunked.finishFile();
-      assert.deepEqual(b, a);
-      assert.deepEqual(b, chunked.info());
-      assert.equal(a.valueMin, 0);
-      assert.equal(a.valueMax, 16);
-      for (const i of [0, 17, 299]) {
-        const x = whole.image(i);
-        assert.ok(x instanceof Float32Array);
-        assert.equal(x.length, 64);
-        assert.deepEqual(chunked.image(i), x);
-      }
-      whole.fit(5);
-      chunked.fit(5);
-      assert.deepEqual(chunked.model(), whole.model());
-    }));
+    withExplorer((whole) =>
+      withExplorer((chunked) => {
+        const a = load(whole, bytes);
+        chunked.beginFile(0, 0);
+        assert.equal(chunked.headerInfo(), null);
+        assert.equal(chunked.rowsRead(), 0);
+        let sawProgress = false;
+        for (let i = 0; i < bytes.length; i += 997) {
+          chunked.feed(bytes.subarray(i, i + 997));
+          const rows = chunked.rowsRead();
+          if (rows > 0 && rows < 300) sawProgress = true;
+        }
+        assert.ok(sawProgress, 'rowsRead grows while the file streams');
+        const pending = chunked.headerInfo();
+        assert.equal(pending.samples, 300);
+        const b = chunked.finishFile();
+        assert.deepEqual(b, a);
+        assert.deepEqual(b, chunked.info());
+        assert.equal(a.valueMin, 0);
+        assert.equal(a.valueMax, 16);
+        for (const i of [0, 17, 299]) {
+          const x = whole.image(i);
+          assert.ok(x instanceof Float32Array);
+          assert.equal(x.length, 64);
+          assert.deepEqual(chunked.image(i), x);
+        }
+        whole.fit(5);
+        chunked.fit(5);
+        assert.deepEqual(chunked.model(), whole.model());
+      }),
+    );
   });
 
   test('takes an ArrayBuffer chunk as well', () => {
@@ -213,7 +226,11 @@ describe('Explorer loading', () => {
       const info = load(ex, fixtureBytes('flat'), 1000, [5, 6]);
       assert.equal(info.height, 5);
       assert.equal(info.width, 6);
-      assertCoreError(() => ex.beginFile(5, 0), /give a positive height and width/);
+      assertCoreError(
+        () => ex.beginFile(5, 0),
+        /^image size 5x0 is not valid: give a positive height and width, or 0 and 0 to infer them$/,
+      );
+      assertCoreError(() => ex.beginFile(-2, -3), /^image size -2x-3 is not valid/);
       assertCoreError(() => ex.beginFile(2.5, 2), /image height must be a whole number \(got 2.5\)/);
     });
   });
@@ -309,11 +326,18 @@ describe('figure', () => {
     });
   }
 
-  test('every frame trace keeps its base trace\'s type and axes', () => {
+  test("every frame trace keeps its base trace's type and axes", () => {
     for (const name of ['digits', 'low_rank', 'flat']) {
       const { fig } = figureOf(name, { step: 3 });
-      assert.deepEqual(fig.data.map((t) => [t.xaxis, t.yaxis]),
-                       [['x', 'y'], ['x2', 'y2'], ['x3', 'y3'], ['x4', 'y4']]);
+      assert.deepEqual(
+        fig.data.map((t) => [t.xaxis, t.yaxis]),
+        [
+          ['x', 'y'],
+          ['x2', 'y2'],
+          ['x3', 'y3'],
+          ['x4', 'y4'],
+        ],
+      );
       for (const frame of fig.frames) {
         assert.equal(frame.traces.length, frame.data.length);
         assert.equal(frame.layout.shapes[0].xref, 'x4', 'the current-k marker is a shape on the distortion axes');
@@ -333,19 +357,25 @@ describe('figure', () => {
     }
   });
 
-  test('frames are named by k and carry sklearn\'s reconstructions', () => {
+  test("frames are named by k and carry sklearn's reconstructions", () => {
     for (const binaryArrays of [true, false, undefined]) {
       const options = { step: 3 };
       if (binaryArrays !== undefined) options.binaryArrays = binaryArrays;
       const { ref, fig, text } = figureOf('digits', options);
-      assert.deepEqual(fig.frames.map((f) => f.name), ['0', '3', '6', '9', '10']);
-      assert.deepEqual(fig.layout.sliders[0].steps.map((s) => s.label), ['0', '3', '6', '9', '10']);
+      assert.deepEqual(
+        fig.frames.map((f) => f.name),
+        ['0', '3', '6', '9', '10'],
+      );
+      assert.deepEqual(
+        fig.layout.sliders[0].steps.map((s) => s.label),
+        ['0', '3', '6', '9', '10'],
+      );
       assert.equal(text.includes('bdata'), binaryArrays !== false);
       assert.ok(!/NaN|Infinity/.test(text));
       const frames = Object.fromEntries(fig.frames.map((f) => [f.name, f]));
       ref.ks.forEach((k, j) => {
         const frame = frames[String(k)] || (k === 1 ? null : undefined);
-        if (!frame) return;  // k not shown at this step
+        if (!frame) return; // k not shown at this step
         const z = decodeZ(frame.data[0].z, 8, 8);
         assertClose(z, ref.reconstructions[j], { atol: 1e-4 }, `frame ${k}`);
       });
@@ -358,11 +388,18 @@ describe('figure', () => {
       load(ex, fixtureBytes('low_rank'));
       ex.fit(4);
       const good = { sampleIndex: 1, nComponents: 4, step: 1, frameDurationMs: 100 };
-      assertCoreError(() => ex.figureJson({ ...good, sampleIndex: 50 }), /^sample index 50 is out of range: the file has 50 samples \(0 to 49\)$/);
+      assertCoreError(
+        () => ex.figureJson({ ...good, sampleIndex: 50 }),
+        /^sample index 50 is out of range: the file has 50 samples \(0 to 49\)$/,
+      );
       assertCoreError(() => ex.figureJson({ ...good, nComponents: 5 }), /^cannot show 5 components/);
       assertCoreError(() => ex.figureJson({ ...good, step: 0 }), /^step must be at least 1 \(got 0\)$/);
       assertCoreError(() => ex.figureJson({ ...good, step: 1.5 }), /step must be a whole number/);
-      assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: -1 }), /frame duration/);
+      assertCoreError(() => ex.figureJson({ ...good, frameDurationMs: -1 }), /^frame duration must be between 0 and 60000 ms \(got -1\)$/);
+      assertCoreError(
+        () => ex.figureJson({ ...good, frameDurationMs: 2 ** 40 }),
+        /^frame duration must be between 0 and 60000 ms \(got 1099511627776\)$/,
+      );
       assertCoreError(() => ex.figureJson({ sampleIndex: 0, nComponents: 4, step: 1 }), /frameDurationMs is missing/);
       assertCoreError(() => ex.figureJson({ ...good, sampleIndex: '3' }), /sampleIndex must be a number \(got string\)/);
       assertCoreError(() => ex.figureJson({ ...good, binaryArrays: 'yes' }), /binaryArrays must be true or false/);
@@ -385,12 +422,37 @@ describe('no leaks', () => {
         ex.figureJson({ sampleIndex: i, nComponents: 3, step: 1, frameDurationMs: 10 });
         ex.model();
         ex.headerInfo();
-        try { ex.figureJson({ sampleIndex: 999, nComponents: 3, step: 1, frameDurationMs: 10 }); } catch (e) { /* expected */ }
-        try { ex.figureJson({ sampleIndex: 'x' }); } catch (e) { /* expected */ }
-        try { ex.beginFile(0, 0); ex.feed(bad); } catch (e) { /* expected */ }
-        try { ex.feed('nope'); } catch (e) { /* expected */ }
-        try { M.npyInfo(bad); } catch (e) { /* expected */ }
-        try { M.fitJson(bad, 1); } catch (e) { /* expected */ }
+        try {
+          ex.figureJson({ sampleIndex: 999, nComponents: 3, step: 1, frameDurationMs: 10 });
+        } catch (e) {
+          /* expected */
+        }
+        try {
+          ex.figureJson({ sampleIndex: 'x' });
+        } catch (e) {
+          /* expected */
+        }
+        try {
+          ex.beginFile(0, 0);
+          ex.feed(bad);
+        } catch (e) {
+          /* expected */
+        }
+        try {
+          ex.feed('nope');
+        } catch (e) {
+          /* expected */
+        }
+        try {
+          M.npyInfo(bad);
+        } catch (e) {
+          /* expected */
+        }
+        try {
+          M.fitJson(bad, 1);
+        } catch (e) {
+          /* expected */
+        }
       });
     }
     assert.equal(M.liveExplorerCount(), live);
@@ -398,18 +460,31 @@ describe('no leaks', () => {
   });
 
   test('memory stays flat over many load, fit, figure, delete cycles (including failures)', () => {
-    const { bytes } = float32Stack(400, 32, 32, 3);  // 1.6 MB per load
-    const cycle = () => withExplorer((ex) => {
-      load(ex, bytes, 65536);
-      ex.fit(5);
-      ex.figureJson({ sampleIndex: 1, nComponents: 5, step: 1, frameDurationMs: 10 });
-      ex.beginFile(0, 0);
-      ex.feed(bytes.subarray(0, 100000));
-      try { ex.finishFile(); } catch (e) { /* truncated */ }
-      try { ex.reconstruction(1, 1); } catch (e) { /* fine */ }
-      try { M.fitJson(bytes.subarray(0, 200000), 2); } catch (e) { /* truncated */ }
-    });
-    for (let i = 0; i < 3; i++) cycle();  // warm up the allocator
+    const { bytes } = float32Stack(400, 32, 32, 3); // 1.6 MB per load
+    const cycle = () =>
+      withExplorer((ex) => {
+        load(ex, bytes, 65536);
+        ex.fit(5);
+        ex.figureJson({ sampleIndex: 1, nComponents: 5, step: 1, frameDurationMs: 10 });
+        ex.beginFile(0, 0);
+        ex.feed(bytes.subarray(0, 100000));
+        try {
+          ex.finishFile();
+        } catch (e) {
+          /* truncated */
+        }
+        try {
+          ex.reconstruction(1, 1);
+        } catch (e) {
+          /* fine */
+        }
+        try {
+          M.fitJson(bytes.subarray(0, 200000), 2);
+        } catch (e) {
+          /* truncated */
+        }
+      });
+    for (let i = 0; i < 3; i++) cycle(); // warm up the allocator
     const heap = M.HEAPU8.length;
     for (let i = 0; i < 25; i++) cycle();
     assert.equal(M.HEAPU8.length, heap, 'wasm memory grew: something is not freed');

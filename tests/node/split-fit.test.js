@@ -1,5 +1,5 @@
 'use strict';
-// The two-worker fit's surface (web/worker.js): Explorer.rows, Module.Accumulator,
+// The two-worker fit's surface (web/worker/requests.js): Explorer.rows, Module.Accumulator,
 // Explorer.accumulateRows + fitWith give the model of a plain fit, and bad input is refused
 // with the core's message. No embind object is left behind.
 
@@ -17,7 +17,7 @@ before(async () => {
 // A uint8 .npy (n, h, w) of seeded smooth patterns plus noise.
 function npyBytes(n, h, w, seed) {
   let state = seed >>> 0;
-  const random = () => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const random = () => (state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const data = new Uint8Array(n * h * w);
   for (let s = 0; s < n; s++) {
     const a = random() * 4 - 2;

@@ -95,8 +95,10 @@ function checkAgainstSklearn(ex) {
   assert.equal(v.nSamples, N, 'the model is over every row of the file');
   assert.equal(v.nComponents, D);
   for (let i = 0; i < D; i++) {
-    assert.ok(Math.abs(v.explainedVariance[i] - REF.ev[i]) <= 1e-6 * REF.ev[0],
-      `explained variance ${i}: ${v.explainedVariance[i]} vs scikit-learn ${REF.ev[i]}`);
+    assert.ok(
+      Math.abs(v.explainedVariance[i] - REF.ev[i]) <= 1e-6 * REF.ev[0],
+      `explained variance ${i}: ${v.explainedVariance[i]} vs scikit-learn ${REF.ev[i]}`,
+    );
     assert.ok(Math.abs(v.explainedVarianceRatio[i] - REF.ratio[i]) <= 1e-8);
   }
   const mean = ex.meanImage();
@@ -109,7 +111,7 @@ function checkAgainstSklearn(ex) {
   }
 }
 
-test('a streamed file gives scikit-learn\'s PCA of the whole file, keeping the first rows', () => {
+test("a streamed file gives scikit-learn's PCA of the whole file, keeping the first rows", () => {
   const bytes = new Uint8Array(fs.readFileSync(FILE));
   withExplorer((ex) => {
     ex.setStreamAboveBytes(100000); // the file's float32 matrix is 3.1 MB
@@ -136,7 +138,7 @@ test('a streamed file gives scikit-learn\'s PCA of the whole file, keeping the f
   });
 });
 
-test('two Explorers reading the two parts, merged, give the same model (the page\'s two workers)', () => {
+test("two Explorers reading the two parts, merged, give the same model (the page's two workers)", () => {
   const bytes = new Uint8Array(fs.readFileSync(FILE));
   withExplorer((main) =>
     withExplorer((helper) => {
@@ -159,7 +161,20 @@ test('two Explorers reading the two parts, merged, give the same model (the page
   );
 });
 
-test('NaN in both parts: the helper hands its count over, the file\'s message counts all and names the first', () => {
+test("finishing without the helper's part is an Error with code parts_incomplete", () => {
+  const bytes = new Uint8Array(fs.readFileSync(FILE));
+  withExplorer((main) =>
+    withExplorer((helper) => {
+      readInTwoParts(main, helper, bytes, 2100);
+      assert.throws(() => main.finishFile(), {
+        message: 'samples 2100 to 4000 of the streamed file were not read',
+        code: 'parts_incomplete',
+      });
+    }),
+  );
+});
+
+test("NaN in both parts: the helper hands its count over, the file's message counts all and names the first", () => {
   // float32 (3000, 14, 14), NaN at sample 40 (kept part) and at samples 2500 and 2999 (helper).
   const n = 3000;
   const values = new Float32Array(n * D).map((_, i) => (i * 7919) % 251);
@@ -198,6 +213,8 @@ test('readRows and finishPart only for a streamed file; a cancelled stream keeps
     assert.equal(ex.info().streamed, undefined);
     assert.equal(ex.variance().nSamples, N);
     assert.throws(() => ex.setStreamAboveBytes(-1), { message: 'streaming budget must be 0 or more (got -1)' });
-    assert.throws(() => ex.mergePart(null), { message: 'part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got null)' });
+    assert.throws(() => ex.mergePart(null), {
+      message: 'part must be an object {begin, end, valueMin, valueMax, rows, nonFinite?} (got null)',
+    });
   });
 });

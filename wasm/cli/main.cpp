@@ -266,7 +266,7 @@ int run(int argc, char** argv) {
         if (*args.frame_duration < 0 || *args.frame_duration > 60000)
           throw Error("--frame-duration must be between 0 and 60000 ms (got " +
                       std::to_string(*args.frame_duration) + ")");
-        options.frame_duration_ms = static_cast<int>(*args.frame_duration);
+        options.frame_duration_ms = *args.frame_duration;
       }
       options.binary_arrays = !args.plain_arrays;
       if (args.command == "render")

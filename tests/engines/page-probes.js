@@ -1,0 +1,91 @@
+// Functions that run inside the page (passed to an adapter's evaluate/waitFor, which serialise
+// them), shared by every engine, and the rule for which URLs may be requested.
+'use strict';
+
+// file:, data:, blob: and the test server on 127.0.0.1: anything else would leave the machine.
+function allowedUrl(url) {
+  if (/^(file|data|blob|about):/.test(url)) return true;
+  try {
+    return new URL(url).hostname === '127.0.0.1';
+  } catch (_) {
+    return false;
+  }
+}
+
+// Records every Content-Security-Policy violation of the document (a blocked request shows as
+// one: the page's CSP allows no connection at all) in window.__cspViolations.
+function cspListener() {
+  window.__cspViolations = window.__cspViolations || [];
+  document.addEventListener('securitypolicyviolation', (event) => {
+    window.__cspViolations.push(`${event.violatedDirective} ${event.blockedURI}`);
+  });
+}
+
+// What left or tried to leave the page: CSP violations seen, and every resource the document
+// fetched (Resource Timing) that is not local.
+function networkEvidence() {
+  const local = (url) => /^(file|data|blob|about):/.test(url) || new URL(url).hostname === '127.0.0.1';
+  return {
+    violations: window.__cspViolations || null,
+    resources: performance
+      .getEntriesByType('resource')
+      .map((entry) => entry.name)
+      .filter((name) => !local(name)),
+  };
+}
+
+// The figure on screen: how many <image> elements each subplot holds, the title, the frame, and
+// the values plotly computed for the three image panels (calcdata).
+function figureSnapshot() {
+  const gd = document.getElementById('figure');
+  const panels = {};
+  for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
+    panels[id] = gd.querySelectorAll(`.cartesianlayer .subplot.${id} image`).length;
+  }
+  const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row)).flat();
+  return {
+    panels,
+    k: Number(document.body.dataset.frameK),
+    frameIndex: Number(document.body.dataset.frameIndex),
+    title: gd._fullLayout.title.text,
+    original: z(0),
+    reconstruction: z(1),
+    residual: z(2),
+  };
+}
+
+// Watches every animation frame (what the browser is about to paint) until stopPaintWatch:
+// frames seen, frames where an image panel had no picture (a blink) or two, and the k values shown.
+function startPaintWatch() {
+  const watch = (window.__paintWatch = { ticks: 0, blank: 0, extra: 0, ks: [], running: true });
+  const tick = () => {
+    watch.ticks++;
+    for (const id of ['xy', 'x2y2', 'x3y3']) {
+      const n = document.querySelectorAll(`#figure .subplot.${id} image`).length;
+      if (n === 0) watch.blank++;
+      if (n > 1) watch.extra++;
+    }
+    const k = Number(document.body.dataset.frameK);
+    if (watch.ks[watch.ks.length - 1] !== k) watch.ks.push(k);
+    if (watch.running) requestAnimationFrame(tick);
+  };
+  requestAnimationFrame(tick);
+}
+
+function stopPaintWatch() {
+  window.__paintWatch.running = false;
+  const { ticks, blank, extra, ks } = window.__paintWatch;
+  return { ticks, blank, extra, ks };
+}
+
+// The centre of the figure's button labelled `text` (an SVG group plotly draws), in viewport
+// coordinates, after scrolling it into view; null if there is none.
+function buttonCentre(text) {
+  const button = Array.from(document.querySelectorAll('#figure .updatemenu-button')).find((b) => b.textContent.trim() === text);
+  if (!button) return null;
+  button.scrollIntoView({ block: 'center' });
+  const box = button.getBoundingClientRect();
+  return { x: Math.round(box.left + box.width / 2), y: Math.round(box.top + box.height / 2) };
+}
+
+module.exports = { allowedUrl, cspListener, networkEvidence, figureSnapshot, startPaintWatch, stopPaintWatch, buttonCentre };

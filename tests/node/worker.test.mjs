@@ -1,0 +1,301 @@
+// The worker's request handling (web/worker/worker.js, as the page's worker runs it) driven through
+// a fake message port with the shipped module: a NumPy-written .npy given as a Blob is loaded,
+// fitted and drawn; a cancelled LOAD keeps the loaded stack; errors reply with their code (and,
+// for an (N, D) file whose D is not a square, its N and D); two handlers joined by a channel, as
+// the page joins its two workers, split a fit and a streamed file and agree with one worker alone;
+// and the same, where the page reads the file for the workers through a port (worker/port-blob.js).
+import { test, before, after, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { createWorkerHandler } from '../../web/worker/worker.js';
+import { ErrorCode, Kind, Phase, Request, CANCEL } from '../../web/shared/protocol.js';
+import { startModule } from './module.js';
+import { PortBlob, createReader } from '../../web/worker/port-blob.js';
+
+let DIR;
+
+// Written by NumPy: images (300, 8, 8) float32, rows (50, 10) float64 (10 is not a square), and a
+// stack large enough for the split fit (70 000 × 64 values, uint8).
+const SCRIPT = String.raw`
+import sys
+import numpy as np
+rng = np.random.default_rng(5)
+d = sys.argv[1]
+np.save(d + '/images.npy', rng.standard_normal((300, 8, 8)).astype(np.float32))
+np.save(d + '/rows.npy', rng.standard_normal((50, 10)))
+np.save(d + '/big.npy', rng.integers(0, 256, (70000, 8, 8), dtype=np.uint8))
+`;
+
+const blobOf = (name) => new Blob([fs.readFileSync(path.join(DIR, name))]);
+
+// A worker port: what the handler posts is recorded (with its transfer list), a request's replies
+// are awaited by id.
+function fakePort() {
+  const replies = [];
+  const waiting = [];
+  const port = {
+    onmessage: null,
+    postMessage(message, transfer = []) {
+      replies.push({ message, transfer });
+      for (const w of waiting.splice(0)) w();
+    },
+  };
+  const send = (message) => port.onmessage({ data: message });
+  // Resolves with the final reply (result, error or fatal) of request `id` and its progress.
+  async function reply(id) {
+    for (;;) {
+      const mine = replies.filter((r) => r.message.id === id);
+      const last = mine.find((r) => r.message.kind !== Kind.PROGRESS);
+      if (last) return { ...last, progress: mine.filter((r) => r.message.kind === Kind.PROGRESS).map((r) => r.message) };
+      await new Promise((resolve) => waiting.push(resolve));
+    }
+  }
+  return { port, send, reply, replies };
+}
+
+// Two ports joined as a MessageChannel's (delivery on a later task; objects passed as they are).
+function fakeChannel() {
+  const a = { onmessage: null };
+  const b = { onmessage: null };
+  a.postMessage = (data) => setImmediate(() => b.onmessage({ data }));
+  b.postMessage = (data) => setImmediate(() => a.onmessage({ data }));
+  return [a, b];
+}
+
+// A worker: its port, and a request helper that resolves with the final reply.
+function startWorker() {
+  const fake = fakePort();
+  createWorkerHandler(fake.port, (options) => startModule(options));
+  let ids = 0;
+  const ask = async (type, payload = {}) => {
+    const id = ++ids;
+    fake.send({ ...payload, id, type });
+    return fake.reply(id);
+  };
+  return { ...fake, ask, nextId: () => ++ids };
+}
+
+// Two workers joined by a channel, the first one answering the page (as worker-client.js sets up).
+function startPair() {
+  const main = startWorker();
+  const helper = startWorker();
+  const [one, two] = fakeChannel();
+  helper.send({ helper: 'port', port: one });
+  main.send({ helper: 'port', port: two });
+  return main;
+}
+
+before(() => {
+  DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'pcarecon-worker-'));
+  execFileSync('/usr/bin/python3', ['-c', SCRIPT, DIR]);
+});
+
+after(() => fs.rmSync(DIR, { recursive: true, force: true }));
+
+describe('one worker', () => {
+  test('a NumPy-written .npy as a Blob: load, fit, summary, images, figure', async () => {
+    const worker = startWorker();
+    const loaded = await worker.ask(Request.LOAD, { source: blobOf('images.npy'), chunkBytes: 1 << 16 });
+    assert.equal(loaded.message.kind, Kind.RESULT, loaded.message.message);
+    const { info } = loaded.message.result;
+    assert.deepEqual([info.samples, info.height, info.width, info.channels], [300, 8, 8, 1]);
+    assert.deepEqual(
+      loaded.progress.map((p) => p.phase).filter((p, i, all) => all.indexOf(p) === i),
+      [Phase.STARTING, Phase.READING],
+    );
+    const last = loaded.progress.at(-1);
+    assert.equal(last.done, last.total);
+
+    const fitted = await worker.ask(Request.FIT);
+    assert.equal(fitted.message.result.nComponents, 64);
+    assert.equal(fitted.message.fitCount, 1);
+
+    const summary = (await worker.ask(Request.SUMMARY, { gallery: 3 })).message.result;
+    assert.equal(summary.components.length, 3 * 64);
+    assert.ok(summary.explainedVarianceRatio[0] >= summary.explainedVarianceRatio[1]);
+
+    const images = await worker.ask(Request.IMAGES, { start: 298, count: 5 });
+    assert.equal(images.message.result.count, 2);
+    assert.deepEqual(images.transfer, [images.message.result.pixels.buffer], 'the pixels are transferred, not copied');
+
+    const figure = await worker.ask(Request.FIGURE, { sampleIndex: 4, nComponents: 10, step: 3, frameDurationMs: 50 });
+    const json = JSON.parse(figure.message.result.json);
+    const ks = json.frames.map((frame) => Number(frame.name));
+    assert.deepEqual(ks, [0, 3, 6, 9, 10]); // k from 0 (the mean) by 3, and K itself (the core's frames)
+    assert.equal(figure.message.fitCount, 1, 'a figure does not fit again');
+  });
+
+  test('a LOAD cancelled before its first chunk ends with code cancelled; the loaded stack stays', async () => {
+    const worker = startWorker();
+    await worker.ask(Request.LOAD, { source: blobOf('images.npy') });
+    const id = worker.nextId();
+    worker.send({ id, type: Request.LOAD, source: blobOf('big.npy'), chunkBytes: 1 << 16 });
+    worker.send({ type: CANCEL, target: id });
+    const { message } = await worker.reply(id);
+    assert.equal(message.kind, Kind.ERROR);
+    assert.equal(message.code, ErrorCode.CANCELLED);
+    const images = await worker.ask(Request.IMAGES, { start: 0, count: 1 });
+    assert.equal(images.message.result.height, 8);
+    assert.equal((await worker.ask(Request.SUMMARY, { gallery: 0 })).message.kind, Kind.ERROR, 'nothing fitted yet');
+  });
+
+  test('an (N, D) file whose D is not a square: code needs_image_shape with N and D; with a shape it loads', async () => {
+    const worker = startWorker();
+    const refused = (await worker.ask(Request.LOAD, { source: blobOf('rows.npy') })).message;
+    assert.equal(refused.kind, Kind.ERROR);
+    assert.equal(refused.code, ErrorCode.NEEDS_IMAGE_SHAPE);
+    assert.deepEqual([refused.samples, refused.values], [50, 10]);
+    assert.match(refused.message, /10/);
+    const loaded = await worker.ask(Request.LOAD, { source: blobOf('rows.npy'), imageShape: { height: 2, width: 5 } });
+    assert.deepEqual([loaded.message.result.info.height, loaded.message.result.info.width], [2, 5]);
+    const wrong = (await worker.ask(Request.LOAD, { source: blobOf('rows.npy'), imageShape: { height: 3, width: 5 } })).message;
+    assert.equal(wrong.kind, Kind.ERROR);
+    assert.notEqual(wrong.code, ErrorCode.NEEDS_IMAGE_SHAPE, 'a wrong shape given is a bad input, not a missing one');
+  });
+
+  test('a file that is not a .npy, and a request type nobody knows: error replies with a code', async () => {
+    const worker = startWorker();
+    const bad = (await worker.ask(Request.LOAD, { source: new Blob(['not a numpy file at all']) })).message;
+    assert.equal(bad.kind, Kind.ERROR);
+    assert.equal(bad.code, ErrorCode.BAD_INPUT);
+    assert.match(bad.message, /\.npy|magic|NUMPY/i);
+    const unknown = (await worker.ask('no-such-request')).message;
+    assert.deepEqual([unknown.kind, unknown.code], [Kind.ERROR, ErrorCode.INTERNAL]);
+    assert.match(unknown.message, /no-such-request/);
+  });
+
+  test('a fault inside the module is fatal, and every later request is answered with the fatal', async () => {
+    const worker = startWorker();
+    const fault = (await worker.ask(Request.DEBUG_FAULT, { fault: 'trap' })).message;
+    assert.equal(fault.kind, Kind.FATAL);
+    const after = (await worker.ask(Request.FIT)).message;
+    assert.deepEqual([after.kind, after.message], [Kind.FATAL, fault.message]);
+  });
+});
+
+describe('two workers joined by a channel (the helper)', () => {
+  test('a split fit gives the one-worker model', async () => {
+    const one = startWorker();
+    const two = startPair();
+    for (const worker of [one, two]) await worker.ask(Request.LOAD, { source: blobOf('big.npy'), chunkBytes: 4 << 20 });
+    const alone = (await one.ask(Request.FIT)).message.result;
+    const split = (await two.ask(Request.FIT)).message.result;
+    assert.deepEqual([alone.workers, split.workers], [1, 2]);
+    const [a, b] = [
+      (await one.ask(Request.SUMMARY, { gallery: 2 })).message.result,
+      (await two.ask(Request.SUMMARY, { gallery: 2 })).message.result,
+    ];
+    for (let i = 0; i < 10; i++)
+      assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+    for (let i = 0; i < a.mean.length; i++) assert.ok(Math.abs(a.mean[i] - b.mean[i]) < 1e-4, `mean ${i}`);
+  });
+
+  test('a streamed file read in two parts (the helper reads the second) gives the one-worker model', async () => {
+    const stream = { aboveBytes: 1 << 20, windowBytes: 1 << 18 };
+    const one = startWorker();
+    const two = startPair();
+    const alone = await one.ask(Request.LOAD, { source: blobOf('big.npy'), chunkBytes: 1 << 20, stream: { ...stream, split: false } });
+    const split = await two.ask(Request.LOAD, { source: blobOf('big.npy'), chunkBytes: 1 << 20, stream });
+    assert.equal(split.message.kind, Kind.RESULT, split.message.message);
+    assert.deepEqual([alone.message.result.streamWorkers, split.message.result.streamWorkers], [1, 2]);
+    assert.deepEqual(split.message.result.info, alone.message.result.info);
+    assert.ok(split.progress.some((p) => p.phase === Phase.STREAMING));
+    for (const worker of [one, two]) await worker.ask(Request.FIT);
+    const [a, b] = [
+      (await one.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+      (await two.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+    ];
+    for (let i = 0; i < 10; i++)
+      assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+  });
+
+  // The page's side of worker/port-blob.js (as page/worker-client.js serves it): reads of `blob`
+  // through a real MessageChannel, bytes transferred. Returns the worker's end.
+  function servedPort(blob, reads) {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = async ({ data: { read, token, start, end } }) => {
+      reads.push([token, start, end]);
+      const buffer = await blob.slice(start, end).arrayBuffer();
+      channel.port1.postMessage({ read, buffer }, [buffer]);
+    };
+    return channel;
+  }
+
+  test('PortBlob reads like the Blob it stands for (slice rules, bytes)', async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 256);
+    const blob = new Blob([bytes]);
+    const channel = servedPort(blob, []);
+    const remote = new PortBlob(createReader(channel.port2), 1, 0, blob.size);
+    try {
+      for (const [a, b] of [
+        [0, 1000],
+        [10, 20],
+        [-30, -5],
+        [990, 2000],
+        [500, 100],
+        [-2000, 3],
+        [0, undefined],
+      ]) {
+        const want = new Uint8Array(await blob.slice(a, b).arrayBuffer());
+        const sub = remote.slice(a, b);
+        assert.equal(sub.size, want.length, `size of slice(${a}, ${b})`);
+        assert.deepEqual(new Uint8Array(await sub.arrayBuffer()), want, `bytes of slice(${a}, ${b})`);
+        assert.deepEqual(new Uint8Array(await sub.slice(1, 4).arrayBuffer()), want.slice(1, 4), `a slice of slice(${a}, ${b})`);
+      }
+    } finally {
+      channel.port1.close();
+      channel.port2.close();
+    }
+  });
+
+  test('a file read by the page for both workers (descriptors, not Blobs): the probe, a streamed file in two parts, the same model', async () => {
+    const stream = { aboveBytes: 1 << 20, windowBytes: 1 << 18 };
+    const big = blobOf('big.npy');
+    const probe = await startWorker().ask(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) });
+    assert.deepEqual(probe.message.result, { readable: true }, 'a worker in node reads Blobs');
+    const alone = startWorker();
+    // Two workers joined as in startPair, each with its own reader port to the page.
+    const main = startWorker();
+    const helper = startWorker();
+    const [one, two] = fakeChannel();
+    helper.send({ helper: 'port', port: one });
+    main.send({ helper: 'port', port: two });
+    const reads = [];
+    const channels = [servedPort(big, reads), servedPort(big, reads)];
+    main.send({ reader: 'port', port: channels[0].port2 });
+    helper.send({ reader: 'port', port: channels[1].port2 });
+    try {
+      const descriptor = { portBlob: { token: 1, start: 0, size: big.size } };
+      const blobLoad = await alone.ask(Request.LOAD, { source: big, chunkBytes: 1 << 20, stream: { ...stream, split: false } });
+      const portLoad = await main.ask(Request.LOAD, { source: descriptor, chunkBytes: 1 << 20, stream });
+      assert.equal(portLoad.message.kind, Kind.RESULT, portLoad.message.message);
+      assert.equal(portLoad.message.result.streamWorkers, 2, 'the helper read its part through its own port');
+      assert.deepEqual(portLoad.message.result.info, blobLoad.message.result.info);
+      assert.ok(
+        reads.every(([token]) => token === 1),
+        "every read was of the page's file 1",
+      );
+      assert.ok(
+        reads.some(([, start]) => start >= big.size / 2),
+        'the second half was read through the port too',
+      );
+      for (const worker of [alone, main]) await worker.ask(Request.FIT);
+      const [a, b] = [
+        (await alone.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+        (await main.ask(Request.SUMMARY, { gallery: 1 })).message.result,
+      ];
+      for (let i = 0; i < 10; i++)
+        assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+      const noPort = await startWorker().ask(Request.LOAD, { source: descriptor });
+      assert.match(noPort.message.message, /gave it no port to read through/);
+    } finally {
+      for (const c of channels) {
+        c.port1.close();
+        c.port2.close();
+      }
+    }
+  });
+});

@@ -1,0 +1,593 @@
+// The page's controller: state transitions, worker calls and wiring. DOM lookups happen once, in
+// `dom` below; the UI state lives in the one object made by state.js; every computation goes to
+// the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
+// shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
+// from `dom`, show what they are given and report the visitor's actions through callbacks.
+import { Request, ErrorCode } from '../shared/protocol.js';
+import { required } from './generated.js';
+import { WorkerClient } from './worker-client.js';
+import { DEFAULTS, createState, update } from './state.js';
+import { FigureView } from './figure-view.js';
+import { ExportControls } from './export.js';
+import * as UrlState from './url-state.js';
+import { StatusPanel } from './status-panel.js';
+import { ControlsPanel } from './controls-panel.js';
+import { NpzChooser } from './npz-chooser.js';
+import { ShapeField, shapeNeededMessage } from './shape-field.js';
+import * as Panels from './dataset-panels.js';
+import { bindFileDrop } from './file-drop.js';
+import { bindFigureKeys } from './figure-keys.js';
+
+// ---- DOM lookups: the one place ----------------------------------------------------------
+/** @type {(id: string) => any} */
+const byId = (id) => {
+  const element = document.getElementById(id);
+  if (!element) throw new Error(`page element #${id} is missing`);
+  return element;
+};
+// Each piece gets its group of elements as it is.
+const dom = {
+  body: document.body,
+  heading: { name: byId('dataset-name'), streamedNote: byId('streamed-note') },
+  dropZone: byId('drop-zone'),
+  fileInput: byId('file-input'),
+  defaultButton: byId('default-button'),
+  figure: byId('figure'),
+  variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
+  eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
+  status: {
+    box: byId('busy'),
+    progress: byId('progress'),
+    label: byId('progress-label'),
+    cancel: byId('cancel-button'),
+    error: byId('error'),
+    notice: byId('notice'),
+  },
+  controls: {
+    prev: byId('prev-sample'),
+    next: byId('next-sample'),
+    sample: byId('sample-input'),
+    sampleCount: byId('sample-count'),
+    thumbs: byId('thumbs'),
+    k: byId('k-input'),
+    kMax: byId('k-max'),
+    step: byId('step-input'),
+    speed: byId('speed-input'),
+    speedOutput: byId('speed-output'),
+  },
+  exports: {
+    html: byId('export-html'),
+    json: byId('export-json'),
+    png: byId('export-png'),
+    gif: byId('export-gif'),
+    gifProgress: {
+      box: byId('gif-progress'),
+      bar: byId('gif-progress-bar'),
+      label: byId('gif-progress-label'),
+      cancel: byId('gif-cancel'),
+    },
+  },
+  shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+  chooser: {
+    form: byId('npz-chooser'),
+    list: byId('npz-chooser-list'),
+    hint: byId('npz-chooser-hint'),
+    load: byId('npz-chooser-load'),
+    cancel: byId('npz-chooser-cancel'),
+  },
+};
+
+// ---- state, view, worker ------------------------------------------------------------------
+const state = createState();
+let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
+let shownParams = null; // the parameters of the figure on screen
+let shownFigure = null; // {json, datasetName} of the figure on screen, for the downloads
+let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
+let restoring = false;
+// LOAD's stream settings (the tests lower the budget with debug.setStreamAboveBytes).
+const streamSettings = { aboveBytes: DEFAULTS.streamAboveBytes, windowBytes: DEFAULTS.streamWindowBytes, split: true };
+// The phases of the last load and the last figure refresh, in ms (read by scripts/bench).
+const timings = { load: null, figure: null, draw: null };
+
+// Progress, error and notice: the panel shows them; state.busy, .error and .notice keep them.
+const statusPanel = new StatusPanel(dom.status, {
+  onCancel: () => {
+    if (state.busy) client.cancel(state.busy.requestId);
+  },
+  formatBytes: Panels.gigabytes,
+});
+
+const view = new FigureView(dom.figure, {
+  onFrame: (frame) => {
+    update(state, { frame });
+    renderFrame();
+  },
+});
+
+// Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
+const exportControls = new ExportControls(
+  Object.assign({}, dom.exports, {
+    figureDiv: dom.figure,
+    current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    plainFigureJson: async (shown) => {
+      const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
+      const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
+      return (await call(Request.FIGURE, params, datasetName)).json;
+    },
+    onError: (message) => setMessages({ error: message }),
+    onNotice: (message) => setMessages({ notice: message }),
+  }),
+);
+
+// The .npz array chooser draws itself; what it offers is state.chooser.
+const npzChooser = new NpzChooser(Object.assign({ returnFocus: dom.fileInput }, dom.chooser), {
+  onLoad: loadChosen,
+  onCancel: cancelChooser,
+});
+
+// The (N, D) image-shape field; the file it applies to is state.shapeFile.
+const shapeField = new ShapeField(dom.shape, {
+  onApply: applyShape,
+  onInvalid: (error) => setMessages({ error, notice: null }),
+});
+
+// Sample, K, step and speed: the panel shows state and reports the visitor's changes.
+const controls = new ControlsPanel(dom.controls, {
+  onSample: setSample,
+  onSampleBy: (delta) => setSample(state.sampleIndex + delta),
+  onComponents: setComponents,
+  onStep: setStep,
+  onSpeed: setSpeed,
+});
+
+const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
+  // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
+  // while idle, with no request to report it).
+  onRestart: (reason, { fatal }) => {
+    workerHolds = 'none';
+    if (fatal) {
+      console.warn('pca worker restarted after a fatal error:', reason);
+      setMessages({ error: `The computation stopped (${reason}). A fresh engine was started and your data reloaded.` });
+    }
+    scheduleRestore();
+  },
+  onFitCount: (n) => {
+    update(state, { fitCount: n });
+    dom.body.dataset.fitCount = String(n);
+  },
+});
+
+// One worker job at a time, in order (the worker answers one request at a time anyway).
+let queue = Promise.resolve();
+function exclusive(job) {
+  const run = queue.then(job, job);
+  queue = run.catch(() => {});
+  return run;
+}
+
+// Sends one request, showing its phase in the progress bar while it runs.
+async function call(type, payload, label) {
+  const { id, promise } = client.request(type, payload, {
+    onProgress: (p) => setBusy({ requestId: id, phase: p.phase, done: p.done, total: p.total, label }),
+  });
+  setBusy({ requestId: id, phase: null, done: 0, total: 0, label });
+  try {
+    return await promise;
+  } finally {
+    if (state.busy && state.busy.requestId === id) setBusy(null);
+  }
+}
+
+// ---- loading a dataset --------------------------------------------------------------------
+function defaultSource() {
+  const dataset = required('PCA_DEFAULT_DATASET');
+  const binary = atob(dataset.base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return { source: new Blob([bytes]), name: dataset.name, builtIn: true };
+}
+
+let currentLoad = null; // {requestId} while a file is being read
+
+async function openFile(file) {
+  if (!file) return;
+  const imageShape = shapeField.read(); // for an (N, D) file; false: the field is wrong, and says so
+  if (imageShape === false) return;
+  // A new file replaces a load under way.
+  if (state.busy && currentLoad) client.cancel(state.busy.requestId);
+  showChooser(null);
+  await loadDataset({ source: file, name: file.name || 'the file', builtIn: false, imageShape });
+}
+
+function loadDataset(dataset, { restore = false } = {}) {
+  const t0 = performance.now();
+  const mark = (phase) => (timings.load[phase] = performance.now() - t0);
+  return exclusive(async () => {
+    timings.load = { name: dataset.name, queued: performance.now() - t0 };
+    if (!restore) setMessages({ error: null, notice: null });
+    try {
+      currentLoad = {};
+      const loaded = await call(
+        Request.LOAD,
+        {
+          source: dataset.source,
+          chunkBytes: DEFAULTS.chunkBytes,
+          imageShape: dataset.imageShape,
+          member: dataset.member,
+          stream: Object.assign({}, streamSettings),
+        },
+        dataset.name,
+      );
+      timings.load.streamWorkers = loaded.streamWorkers || 0;
+      currentLoad = null;
+      if (loaded.choose) {
+        // A .npz with several stacks of images: nothing was loaded; the visitor picks one.
+        showChooser({ dataset, members: loaded.choose.members, basis: loaded.choose.basis });
+        return;
+      }
+      const { info } = loaded;
+      workerHolds = 'other';
+      mark('read');
+      const fitted = await call(Request.FIT, {}, dataset.name);
+      mark('fit');
+      Object.assign(timings.load, { fitInWorker: fitted.fitMs, fitWorkers: fitted.workers, helperWaitMs: fitted.helperWaitMs });
+      const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
+      const params = initialParams(info, summary.nComponents, restore);
+      mark('summary');
+      const { json } = await call(Request.FIGURE, params, dataset.name);
+      mark('figure');
+      update(state, {
+        dataset: Object.assign({}, dataset, summary, { info }),
+        sampleIndex: params.sampleIndex,
+        nComponents: params.nComponents,
+        step: params.step,
+        thumbnails: null,
+      });
+      workerHolds = 'current';
+      await showFigure(json, params);
+      mark('drawn');
+      Object.assign(timings.load, timings.draw);
+      requestAnimationFrame(() => mark('firstPaint'));
+      renderDataset();
+      shapeLoaded();
+      await fetchThumbnails();
+      dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
+    } catch (error) {
+      currentLoad = null;
+      const what = restore ? 'Could not restore' : 'Could not open';
+      if (error.code === ErrorCode.CANCELLED) {
+        setMessages({ notice: state.dataset ? `Cancelled. Still showing ${state.dataset.name}.` : 'Cancelled.' });
+      } else if (error.fatal) {
+        setMessages({ error: `${what} ${dataset.name}: the computation stopped (${error.message}). A fresh engine was started.` });
+      } else if (error.code === ErrorCode.NEEDS_IMAGE_SHAPE && !restore) {
+        setMessages({ error: `${what} ${dataset.name}: ${shapeNeededMessage(error)}` });
+      } else {
+        setMessages({ error: `${what} ${dataset.name}: ${error.message}` });
+      }
+      if (!restore && error.code !== ErrorCode.CANCELLED) shapeFailed(dataset, error);
+      dom.body.dataset.errorVersion = String(Number(dom.body.dataset.errorVersion || 0) + 1);
+    }
+    if (workerHolds !== 'current') scheduleRestore();
+  });
+}
+
+// After the worker was restarted or left holding another stack, reload the dataset on screen
+// (once: a dataset that cannot be restored is not retried in a loop).
+function scheduleRestore() {
+  if (!state.dataset || restoring) return;
+  restoring = true;
+  const dataset = state.dataset;
+  setTimeout(() => {
+    const again = {
+      source: dataset.source,
+      name: dataset.name,
+      builtIn: dataset.builtIn,
+      imageShape: dataset.imageShape,
+      member: dataset.member,
+    };
+    loadDataset(again, { restore: true }).finally(() => {
+      restoring = false;
+    });
+  }, 0);
+}
+
+// ---- the figure ---------------------------------------------------------------------------
+function figureParams() {
+  return {
+    sampleIndex: state.sampleIndex,
+    nComponents: state.nComponents,
+    step: state.step,
+    frameDurationMs: state.frameDurationMs,
+  };
+}
+
+async function showFigure(json, params) {
+  const t0 = performance.now();
+  const figure = JSON.parse(json);
+  const t1 = performance.now();
+  await view.draw(figure, { frameDurationMs: params.frameDurationMs });
+  timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
+  shownParams = params;
+  shownFigure = { json, datasetName: state.dataset ? state.dataset.name : 'data' };
+  exportControls.refresh();
+  figureVersion += 1;
+  dom.body.dataset.figureVersion = String(figureVersion);
+  renderVariance();
+}
+
+let refreshTimer = 0;
+function refreshFigure() {
+  const t0 = performance.now();
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(() => {
+    exclusive(async () => {
+      if (!state.dataset || workerHolds !== 'current') return;
+      const params = figureParams();
+      if (shownParams && ['sampleIndex', 'nComponents', 'step'].every((key) => shownParams[key] === params[key])) return;
+      try {
+        const t1 = performance.now();
+        const { json } = await call(Request.FIGURE, params, state.dataset.name);
+        const t2 = performance.now();
+        await showFigure(json, params);
+        timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
+        requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
+        setMessages({ error: null, notice: null });
+      } catch (error) {
+        const cancelled = error.code === ErrorCode.CANCELLED;
+        setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
+        if (workerHolds !== 'current' || error.fatal || cancelled) scheduleRestore();
+      }
+    });
+  }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
+}
+
+// ---- the thumbnail strip ------------------------------------------------------------------
+function thumbnailWindow(index) {
+  const start = Math.floor(index / DEFAULTS.thumbnails) * DEFAULTS.thumbnails;
+  return { start, count: DEFAULTS.thumbnails };
+}
+
+function loadThumbnails() {
+  return exclusive(fetchThumbnails);
+}
+
+// Inside a job: fetches the strip's images when the strip moves, then draws it.
+async function fetchThumbnails() {
+  if (!state.dataset || workerHolds !== 'current') return;
+  const wanted = thumbnailWindow(state.sampleIndex);
+  if (!state.thumbnails || state.thumbnails.start !== wanted.start) {
+    try {
+      const thumbnails = await call(Request.IMAGES, wanted, state.dataset.name);
+      update(state, { thumbnails });
+    } catch (error) {
+      if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not draw the thumbnails: ${error.message}` });
+    }
+  }
+  renderThumbnails();
+}
+
+// ---- rendering state into the DOM (the dataset's panels: dataset-panels.js) -------------------
+function renderDataset() {
+  const dataset = state.dataset;
+  if (!dataset) return;
+  const { info } = dataset;
+  Panels.renderHeading(dom.heading, dataset);
+  dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
+  controls.setLimits(info.samples, dataset.nComponents);
+  renderControls();
+  Panels.renderEigenImages(dom.eigen, dataset);
+}
+
+function renderControls() {
+  controls.render(state, state.dataset ? state.dataset.info.samples : 0);
+  renderHash();
+}
+
+function renderFrame() {
+  dom.body.dataset.frameIndex = String(state.frame.index);
+  dom.body.dataset.frameK = String(state.frame.k);
+  dom.body.dataset.playing = String(state.frame.playing);
+}
+
+function renderVariance() {
+  if (state.dataset) Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
+}
+
+function renderThumbnails() {
+  Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
+}
+
+function setBusy(busy) {
+  update(state, { busy });
+  dom.body.dataset.busy = busy ? 'true' : 'false';
+  statusPanel.showBusy(busy);
+}
+
+function setMessages(messages) {
+  const { error, notice } = messages;
+  if (error !== undefined) update(state, { error });
+  if (notice !== undefined) update(state, { notice });
+  statusPanel.showMessages(messages);
+}
+
+// ---- the array chooser of a .npz (npz-chooser.js) -------------------------------------------
+// chooser: {dataset, members, basis} or null (hide).
+function showChooser(chooser) {
+  update(state, { chooser });
+  npzChooser.render(chooser);
+}
+
+function loadChosen(member) {
+  const chooser = state.chooser;
+  if (!chooser) return;
+  showChooser(null);
+  loadDataset(Object.assign({}, chooser.dataset, { member }));
+}
+
+function cancelChooser() {
+  const name = state.chooser && state.chooser.dataset.name;
+  showChooser(null);
+  setMessages({ notice: state.dataset ? `Not loaded: ${name}. Still showing ${state.dataset.name}.` : `Not loaded: ${name}.` });
+}
+
+// ---- controls (their keyboard shortcuts: figure-keys.js) -------------------------------------
+function setSample(index) {
+  if (!state.dataset) return;
+  const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
+  update(state, { sampleIndex });
+  renderControls();
+  refreshFigure();
+  loadThumbnails();
+}
+
+function setComponents(k) {
+  if (!state.dataset) return;
+  const nComponents = clampInt(k, 1, state.dataset.nComponents);
+  update(state, { nComponents, step: clampInt(state.step, 1, nComponents) });
+  renderControls();
+  refreshFigure();
+}
+
+function setStep(step) {
+  update(state, { step: clampInt(step, 1, state.nComponents) });
+  renderControls();
+  refreshFigure();
+}
+
+function setSpeed(ms) {
+  update(state, { frameDurationMs: clampInt(ms, 0, 60000) });
+  renderControls();
+  view.setFrameDuration(state.frameDurationMs);
+  if (shownParams) shownParams.frameDurationMs = state.frameDurationMs;
+}
+
+function clampInt(value, lo, hi) {
+  const n = Math.round(Number(value));
+  if (!Number.isFinite(n)) return lo;
+  return Math.max(lo, Math.min(hi, n));
+}
+
+// ---- the view in the URL hash (url-state.js) -------------------------------------------------
+// The hash mirrors sample, K, step and speed, so that a link reopens the same view; the state
+// stays in `state`, and url-state.js only converts.
+
+// The view of a dataset just loaded: the one on screen when the engine restarted (restore),
+// otherwise the hash's (a shared link, or the view of the previous file), clamped to this file.
+function initialParams(info, fitted, restore) {
+  const wanted = restore ? state : UrlState.parse(location.hash).view;
+  const pick = (value, fallback) => (value === undefined ? fallback : value);
+  const nComponents = clampInt(pick(wanted.nComponents, DEFAULTS.nComponents), 1, fitted);
+  return {
+    sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
+    nComponents,
+    step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
+    frameDurationMs: state.frameDurationMs,
+  };
+}
+
+// Writes the view into the hash with replaceState: no history entry per change, no hashchange
+// event, and it works from file:// too. Not before the first dataset: until then the hash the
+// page was opened with is still to be applied.
+function renderHash() {
+  if (!state.dataset) return;
+  const hash = UrlState.format(figureParams(), location.hash);
+  if (hash === location.hash) return;
+  try {
+    history.replaceState(history.state, '', hash || location.pathname + location.search);
+  } catch (_) {
+    location.replace(hash); // its hashchange applies the same view again: nothing moves
+  }
+}
+
+// The visitor edited the hash (or the page opened with one): show that view, clamped to the
+// dataset on screen; values missing or not numbers keep the view as it is.
+function applyHash() {
+  const wanted = UrlState.parse(location.hash).view;
+  if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
+  if (!state.dataset) return; // a load under way reads the hash once its data is in
+  const pick = (value, current) => (value === undefined ? current : value);
+  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, state.dataset.nComponents);
+  const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
+  const step = clampInt(pick(wanted.step, state.step), 1, nComponents);
+  const moved = sampleIndex !== state.sampleIndex;
+  update(state, { sampleIndex, nComponents, step });
+  renderControls(); // also writes the hash back, with bad values replaced by the view's
+  refreshFigure();
+  if (moved) loadThumbnails();
+}
+
+// ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
+// A load that failed for want of a shape, or with the shape given, can be retried with another
+// shape without a new drop: Apply reads the last file refused (state.shapeFile) again, or the
+// (N, D) file on screen.
+function shapeFailed(dataset, error) {
+  const needsShape = error.code === ErrorCode.NEEDS_IMAGE_SHAPE;
+  const retry = !dataset.builtIn && Boolean(needsShape || dataset.imageShape);
+  update(state, { shapeFile: retry ? dataset : null });
+  if (needsShape) shapeField.reveal();
+}
+
+// After a load: nothing to retry.
+function shapeLoaded() {
+  update(state, { shapeFile: null });
+  shapeField.showInferred(state.dataset.info);
+}
+
+function applyShape() {
+  const imageShape = shapeField.read();
+  if (imageShape === false) return;
+  const shown = state.dataset && !state.dataset.builtIn && state.dataset.info.shape.length === 2 ? state.dataset : null;
+  const target = state.shapeFile || shown;
+  if (!target) {
+    setMessages({ error: null, notice: 'The image shape applies to (N, D) files: drop one (the data on screen is a stack of images).' });
+    return;
+  }
+  if (state.busy && currentLoad) client.cancel(state.busy.requestId);
+  loadDataset({ source: target.source, name: target.name, builtIn: false, imageShape });
+}
+
+function wire() {
+  window.addEventListener('hashchange', applyHash);
+  dom.fileInput.addEventListener('change', () => {
+    const file = dom.fileInput.files && dom.fileInput.files[0];
+    dom.fileInput.value = ''; // the same file can be chosen again
+    openFile(file);
+  });
+  dom.defaultButton.addEventListener('click', () => {
+    showChooser(null);
+    loadDataset(defaultSource());
+  });
+
+  // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
+  bindFileDrop(window, dom.body, openFile);
+  bindFigureKeys(document, view);
+}
+
+// For the end-to-end tests and the curious: read-only views of the state.
+/** @type {any} */ (self).pcaExplorer = Object.freeze({
+  debug: Object.freeze({
+    fitCount: () => state.fitCount,
+    state: () => state,
+    figureDiv: () => dom.figure,
+    view: () => view,
+    // Kills the worker as a crash would (the page's recovery path, for the tests).
+    simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
+    // The phases of the last load and figure refresh in ms (scripts/bench).
+    timings: () => JSON.parse(JSON.stringify(timings)),
+    // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
+    // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
+    fileReading: () => client.fileReading,
+    // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
+    // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
+    // them in one worker. Applies from the next load.
+    setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true } = {}) =>
+      Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split) }),
+    // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
+    faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
+  }),
+});
+
+wire();
+renderControls();
+applyHash(); // the speed of a shared link at once; the rest once the data is in
+loadDataset(defaultSource());

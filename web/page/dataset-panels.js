@@ -1,0 +1,127 @@
+// The panels drawn from the dataset on screen: the line that names it (and the note of a streamed
+// file), the explained-variance chart and its summary, the gallery of the mean and the first
+// components, and the strip of sample thumbnails. Plain functions from data to the elements they
+// are given: they keep nothing and read no global state, so app.js alone decides when to redraw.
+import { drawVariance } from './figure-view.js';
+import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
+
+// 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
+function groupDigits(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
+}
+
+// A share as a percentage with one decimal, as the figure's title (wasm/figure.cpp percent()):
+// short of the whole, it never shows as 100.0.
+function percent(ratio) {
+  return ratio < 1 - 1e-9 && 100 * ratio >= 99.95 ? '>99.9' : (100 * ratio).toFixed(1);
+}
+
+function gigabytes(bytes) {
+  return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
+}
+
+// elements: {name, streamedNote}. A streamed file (larger than memory) is said to be: the PCA
+// is over all of it, and only its first images are kept.
+function renderHeading({ name, streamedNote }, dataset) {
+  const { info, source } = dataset;
+  const shape = `(${info.shape.join(', ')})`;
+  const member = info.archive ? ` › ${info.archive.member}` : '';
+  const model = info.basis
+    ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
+    : `${dataset.nComponents} components fitted`;
+  name.textContent =
+    `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.streamed ? info.streamed.totalSamples : info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
+    `dtype ${info.dtype}, shape ${shape}, ${model}`;
+  const streamed = info.streamed;
+  streamedNote.hidden = !streamed;
+  streamedNote.textContent = streamed
+    ? `${groupDigits(streamed.totalSamples)} images streamed (${gigabytes(source.size)}): PCA over all of them; ` +
+      `the first ${groupDigits(streamed.keptSamples)} are kept for display`
+    : '';
+}
+
+// elements: {chart, summary}; nComponents: the K shown.
+function renderVariance({ chart, summary }, dataset, nComponents) {
+  const cumulative = drawVariance(chart, dataset.explainedVarianceRatio, nComponents);
+  // No variance at all: ratios are 0, not NaN, and the page says why.
+  const noVariance = !(dataset.totalVariance > 0);
+  summary.dataset.noVariance = String(noVariance);
+  const basis = dataset.info.basis;
+  let source = '';
+  if (basis && !basis.explainedVariance && !basis.explainedVarianceRatio) {
+    source = ` (Estimated from the ${dataset.info.samples} loaded images: the basis file has no explained variance.)`;
+  } else if (basis && !basis.explainedVarianceRatio) {
+    source = " (Explained variance from the basis file, as a share of the loaded images' total variance.)";
+  } else if (basis) {
+    source = ' (Explained variance ratio from the basis file.)';
+  }
+  summary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
+  summary.textContent = noVariance
+    ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
+    : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
+}
+
+// elements: {gallery, legendGray, legendRgb}: the mean, then the components the dataset holds.
+function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
+  const { height, width } = dataset.info;
+  const channels = dataset.info.channels || 1;
+  const size = height * width * channels;
+  legendGray.hidden = channels === 3;
+  legendRgb.hidden = channels !== 3;
+  /** @type {Array<[HTMLCanvasElement, string, string]>} */
+  const items = [];
+  const mean = makeCanvas(width, height);
+  const [lo, hi] = minMax(dataset.mean);
+  drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
+  items.push([mean, 'mean', 'Mean image']);
+  const shown = dataset.components.length / size;
+  for (let i = 0; i < shown; i++) {
+    const canvas = makeCanvas(width, height);
+    drawSigned(canvas, dataset.components, i * size, width, height, channels);
+    const ratio = dataset.explainedVarianceRatio[i];
+    items.push([canvas, `PC ${i + 1}`, `Component ${i + 1}: ${percent(ratio)}% of the variance`]);
+  }
+  gallery.replaceChildren(
+    ...items.map(([canvas, caption, title]) => {
+      const figure = document.createElement('figure');
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', title);
+      canvas.title = title;
+      const figcaption = document.createElement('figcaption');
+      figcaption.textContent = caption;
+      figure.append(canvas, figcaption);
+      return figure;
+    }),
+  );
+}
+
+// thumbnails: {start, count, height, width, channels, pixels} (the worker's IMAGES), drawn on
+// the dataset's value range; one button per sample (data-index), the current one aria-current.
+// An empty strip when there is nothing to show.
+function renderThumbnails(container, thumbnails, dataset, sampleIndex) {
+  const t = thumbnails;
+  if (!t || !dataset) {
+    container.replaceChildren();
+    return;
+  }
+  const channels = t.channels || 1;
+  const size = t.height * t.width * channels;
+  const { valueMin, valueMax } = dataset.info;
+  const buttons = [];
+  for (let i = 0; i < t.count; i++) {
+    const index = t.start + i;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.setAttribute('aria-label', `Sample ${index}`);
+    button.title = `Sample ${index}`;
+    button.dataset.index = String(index);
+    if (index === sampleIndex) button.setAttribute('aria-current', 'true');
+    const canvas = makeCanvas(t.width, t.height);
+    drawValues(canvas, t.pixels, i * size, t.width, t.height, channels, valueMin, valueMax);
+    button.append(canvas);
+    buttons.push(button);
+  }
+  container.replaceChildren(...buttons);
+}
+
+export { renderHeading, renderVariance, renderEigenImages, renderThumbnails, gigabytes };

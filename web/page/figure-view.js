@@ -1,0 +1,318 @@
+// Draws the core's figure (data, layout, frames: built entirely by the WebAssembly module) with
+// plotly and drives its animation. The page changes only what it controls -- the size, the
+// margins and the frame duration -- and never rebuilds frames, so every frame trace keeps the
+// subplot axes the core gave it.
+import { required } from './generated.js';
+const PLOT_CONFIG = Object.freeze({
+  responsive: true,
+  displaylogo: false,
+  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'autoScale2d'],
+  toImageButtonOptions: { filename: 'pca-reconstruction' },
+});
+
+// The page's figure area is shorter than the core's default height (820 px): tighter margins.
+const PAGE_MARGIN = Object.freeze({ l: 55, r: 75, t: 70, b: 125 });
+
+// The core sends images as plotly's base64 typed arrays ({dtype, bdata, shape}). plotly decodes
+// such a spec again every time it applies it -- on every animation frame, for every heatmap,
+// the unchanged original included -- so the page decodes each one once, before newPlot, into
+// rows over one Float32Array: what plotly's own decoder makes, without the per-frame cost.
+const TYPED = Object.freeze({ f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array });
+
+function decodeSpec(spec) {
+  const Type = spec && typeof spec.bdata === 'string' ? TYPED[spec.dtype] : null;
+  const shape = Type ? String(spec.shape).split(',').map(Number) : [];
+  if (!Type || shape.length !== 2) return spec; // not one of ours: plotly decodes it itself
+  const binary = atob(spec.bdata);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const [height, width] = shape;
+  const values = new Type(bytes.buffer, 0, height * width);
+  const rows = new Array(height);
+  for (let r = 0; r < height; r++) rows[r] = values.subarray(r * width, (r + 1) * width);
+  return rows;
+}
+
+function decodeImages(traces) {
+  for (const trace of traces || []) if (trace && trace.z) trace.z = decodeSpec(trace.z);
+}
+
+function stepTo() {
+  return { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } };
+}
+
+const plotly = () => required('Plotly');
+
+// Plotly.animate rejects (with undefined) when a newer animation interrupts it: expected here.
+function animate(div, frames, options) {
+  return plotly()
+    .animate(div, frames, options)
+    .catch(() => {});
+}
+
+class FigureView {
+  // onFrame({index, count, k, playing}) runs whenever the frame on screen or the play state changes.
+  /**
+   * @param {any} div
+   * @param {{onFrame?: (frame: {index: number, count: number, k: number, playing: boolean}) => void}} [callbacks]
+   */
+  constructor(div, { onFrame = () => {} } = {}) {
+    this.div = div;
+    this.onFrame = onFrame;
+    this.names = []; // frame names, in order (the core names each frame by its k)
+    this.index = 0;
+    this.playing = false;
+    this.frameDurationMs = 100;
+    this.eventsAttached = false;
+    this.stepToken = 0; // bumped by every step, play and pause: a step in flight sees it moved
+    this.stepping = null; // the steps being drawn (runSteps), if any
+    this.generation = 0; // bumped by every draw and clear: steps of an older figure stop
+  }
+
+  get count() {
+    return this.names.length;
+  }
+
+  // Draws a new figure (the parsed JSON of Explorer.figureJson) and shows its first frame.
+  async draw(figure, { frameDurationMs }) {
+    this.names = (figure.frames || []).map((frame) => String(frame.name));
+    this.index = 0;
+    this.playing = false;
+    this.frameDurationMs = frameDurationMs;
+    const layout = Object.assign({}, figure.layout, {
+      autosize: true,
+      height: undefined,
+      margin: Object.assign({}, figure.layout.margin, PAGE_MARGIN),
+    });
+    delete layout.height;
+    setPlayDuration(layout, frameDurationMs);
+    this.generation++;
+    this.stepping = null;
+    decodeImages(figure.data);
+    for (const frame of figure.frames || []) decodeImages(frame.data);
+    const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
+    if (this.div.data && this.eventsAttached) {
+      // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already
+      // drew and recomputes what changed (about half the time of purge + newPlot at 28×28).
+      // Any animation under way is stopped first, as newPlot would.
+      await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
+      await plotly().react(this.div, spec);
+    } else {
+      if (this.div.data) plotly().purge(this.div);
+      await plotly().newPlot(this.div, spec);
+      this.attachEvents();
+    }
+    this.report();
+  }
+
+  attachEvents() {
+    // Plotly.purge removes the listeners, so they are attached after every newPlot (and kept
+    // across Plotly.react).
+    const div = this.div;
+    this.eventsAttached = true;
+    div.on('plotly_animatingframe', (event) => {
+      // Fired as a frame starts to be applied. Steps report themselves once drawn (runSteps);
+      // here only play moves k on.
+      if (!this.playing) return;
+      const index = this.names.indexOf(String(event.name));
+      if (index >= 0) this.index = index;
+      this.report();
+    });
+    div.on('plotly_buttonclicked', (event) => {
+      const label = event && event.button && event.button.label;
+      if (label === 'Play') this.playing = true;
+      if (label === 'Pause') this.playing = false;
+      this.report();
+    });
+    // The end of play (steps end in runSteps, which reports the k they drew: reporting here
+    // after a step would announce a k still being drawn).
+    div.on('plotly_animated', () => {
+      if (!this.playing) return;
+      this.playing = false;
+      this.report();
+    });
+    div.on('plotly_animationinterrupted', () => {
+      if (!this.playing) return;
+      this.playing = false;
+      this.report();
+    });
+  }
+
+  report() {
+    this.onFrame({
+      index: this.index,
+      count: this.count,
+      k: this.count ? Number(this.names[this.index]) : 0,
+      playing: this.playing,
+    });
+  }
+
+  // Plays on from the frame on screen (from the first when at the last), as the figure's Play
+  // button. The frames are named, not taken "from current": plotly's current frame lags a step
+  // that is still being drawn.
+  play() {
+    if (!this.count) return;
+    const atEnd = this.index >= this.count - 1;
+    this.stepToken++;
+    this.playing = true;
+    this.report();
+    animate(this.div, this.names.slice(atEnd ? 0 : this.index + 1), {
+      mode: 'immediate',
+      frame: { duration: this.frameDurationMs, redraw: true },
+      transition: { duration: 0 },
+    });
+  }
+
+  pause() {
+    if (!this.count) return;
+    this.stepToken++;
+    animate(this.div, [null], {
+      mode: 'immediate',
+      frame: { duration: 0, redraw: false },
+      transition: { duration: 0 },
+    });
+    this.playing = false;
+    this.report();
+  }
+
+  toggle() {
+    if (this.playing) this.pause();
+    else this.play();
+  }
+
+  goTo(index) {
+    if (!this.count) return;
+    this.playing = false;
+    this.index = Math.max(0, Math.min(this.count - 1, index)); // the next step counts from here
+    this.stepToken++;
+    if (!this.stepping) this.stepping = this.runSteps(this.generation);
+  }
+
+  // Steps are drawn one at a time: a step never interrupts one plotly is still drawing (an
+  // interrupted redraw can land after the newer frame, leaving the marker behind the images).
+  // Keys pressed meanwhile coalesce into one step to the latest k, and k is reported only once
+  // plotly has applied that frame (its images and the marker together).
+  async runSteps(generation) {
+    for (;;) {
+      const token = this.stepToken;
+      await animate(this.div, [this.names[this.index]], stepTo());
+      if (generation !== this.generation) return; // a new figure: its own steps start afresh
+      if (this.playing) break; // play took over
+      if (token === this.stepToken) {
+        this.report();
+        break;
+      }
+    }
+    this.stepping = null;
+  }
+
+  step(delta) {
+    this.goTo(this.index + delta);
+  }
+
+  // The speed control: changes the Play button's (and this view's) frame duration in place.
+  setFrameDuration(ms) {
+    this.frameDurationMs = ms;
+    if (!this.count) return;
+    const wasPlaying = this.playing;
+    const update = {};
+    (this.div.layout.updatemenus || []).forEach((menu, m) =>
+      (menu.buttons || []).forEach((button, b) => {
+        if (button.label === 'Play') update[`updatemenus[${m}].buttons[${b}].args[1].frame.duration`] = ms;
+      }),
+    );
+    plotly().relayout(this.div, update);
+    if (wasPlaying) {
+      this.pause();
+      this.play();
+    }
+  }
+
+  clear() {
+    this.generation++;
+    this.stepping = null;
+    if (this.div.data) plotly().purge(this.div);
+    this.eventsAttached = false;
+    this.names = [];
+    this.index = 0;
+    this.playing = false;
+  }
+}
+
+function setPlayDuration(layout, ms) {
+  layout.updatemenus = (layout.updatemenus || []).map((menu) =>
+    Object.assign({}, menu, {
+      buttons: (menu.buttons || []).map((button) => {
+        if (button.label !== 'Play') return button;
+        const args = JSON.parse(JSON.stringify(button.args));
+        args[1] = Object.assign({}, args[1], { frame: Object.assign({}, args[1].frame, { duration: ms }) });
+        return Object.assign({}, button, { args });
+      }),
+    }),
+  );
+}
+
+// A small chart of explained variance: per component (bars) and cumulative (line), with the
+// chosen K marked.
+function drawVariance(div, ratio, nComponents) {
+  const n = ratio.length;
+  const ks = Array.from({ length: n }, (_, i) => i + 1);
+  const cumulative = new Array(n);
+  let sum = 0;
+  for (let i = 0; i < n; i++) cumulative[i] = sum += ratio[i];
+  const shown = Math.min(n, Math.max(20, Math.ceil(nComponents * 1.5)));
+  const data = [
+    {
+      type: 'bar',
+      x: ks,
+      y: Array.from(ratio, (r) => 100 * r),
+      name: 'per component',
+      marker: { color: '#7a9ad8' },
+      hovertemplate: 'component %{x}: %{y:.2f}%<extra></extra>',
+    },
+    {
+      type: 'scatter',
+      mode: 'lines',
+      x: ks,
+      y: cumulative.map((c) => 100 * c),
+      name: 'cumulative',
+      yaxis: 'y2',
+      line: { color: '#d62728', width: 2 },
+      hovertemplate: 'first %{x}: %{y:.1f}%<extra></extra>',
+    },
+  ];
+  const layout = {
+    margin: { l: 42, r: 46, t: 22, b: 32 },
+    showlegend: true,
+    legend: { orientation: 'h', x: 1, xanchor: 'right', y: 1.01, yanchor: 'bottom', font: { size: 10 } },
+    xaxis: { range: [0.5, shown + 0.5], title: { text: 'component', standoff: 2, font: { size: 11 } }, tickfont: { size: 10 } },
+    yaxis: { title: { text: '% per component', font: { size: 10 } }, rangemode: 'tozero', tickfont: { size: 10 }, ticksuffix: '%' },
+    yaxis2: {
+      overlaying: 'y',
+      side: 'right',
+      range: [0, 100],
+      autorange: false,
+      tickvals: [0, 25, 50, 75, 100],
+      ticktext: ['0%', '25%', '50%', '75%', '100%'],
+      tickfont: { size: 10 },
+      ticksuffix: '%',
+      showgrid: false,
+    },
+    shapes: [
+      {
+        type: 'line',
+        xref: 'x',
+        yref: 'paper',
+        x0: nComponents + 0.5,
+        x1: nComponents + 0.5,
+        y0: 0,
+        y1: 1,
+        line: { color: '#333', dash: 'dot', width: 1 },
+      },
+    ],
+  };
+  plotly().react(div, data, layout, { responsive: true, displayModeBar: false });
+  return n ? cumulative[Math.min(n, nComponents) - 1] : 0;
+}
+
+export { FigureView, drawVariance };

@@ -1,0 +1,76 @@
+// The view in the URL hash, so that a link reopens the same view: #sample=3&k=20&step=2&speed=50.
+// Only converts between the hash text and {sampleIndex, nComponents, step, frameDurationMs}; the
+// view itself lives in the page's one state (state.js), and app.js decides when to read or write
+// the hash. Values are checked here against what never depends on the data (whole numbers, k and
+// step at least 1, speed within the slider's range); the sample and K limits of a dataset are
+// applied by app.js once it is loaded. A value that is not a number is dropped, so the page keeps
+// its own; keys this file does not know are kept as they were (another feature may use them).
+// Hash key of each view field, in the order they are written.
+const KEYS = Object.freeze({ sampleIndex: 'sample', nComponents: 'k', step: 'step', frameDurationMs: 'speed' });
+
+// The speed slider's range and step (web/index.html #speed-input): a GIF stores frame delays in
+// 10 ms units too.
+const SPEED = Object.freeze({ min: 20, max: 1000, step: 10 });
+
+const LOWEST = Object.freeze({ sampleIndex: 0, nComponents: 1, step: 1 });
+
+const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)$/; // decimal only: no hex, exponent, Infinity or ''
+
+function toNumber(text) {
+  const trimmed = String(text).trim();
+  if (!NUMBER.test(trimmed)) return null;
+  const value = Number(trimmed);
+  return Number.isFinite(value) ? value : null;
+}
+
+// One field's value, checked and clamped; null when it is not a number.
+function fieldValue(field, text) {
+  const value = toNumber(text);
+  if (value === null) return null;
+  if (field === 'frameDurationMs') {
+    const snapped = Math.round(value / SPEED.step) * SPEED.step;
+    return Math.max(SPEED.min, Math.min(SPEED.max, snapped));
+  }
+  const whole = Math.round(value);
+  // Beyond any dataset: app.js clamps to the data, but a huge number must stay a safe integer.
+  return Math.max(LOWEST[field], Math.min(Number.MAX_SAFE_INTEGER, whole));
+}
+
+function fieldOf(key) {
+  for (const [field, name] of Object.entries(KEYS)) if (name === key) return field;
+  return null;
+}
+
+// "#sample=3&k=abc&member=x" -> {view: {sampleIndex: 3}, rest: [['member', 'x']]}.
+// `view` holds only the fields given with a usable value; the last of repeated keys wins.
+function parse(hash) {
+  const text = String(hash || '').replace(/^#/, '');
+  const view = {};
+  const rest = [];
+  for (const [key, value] of new URLSearchParams(text)) {
+    const field = fieldOf(key);
+    if (!field) {
+      rest.push([key, value]);
+      continue;
+    }
+    const checked = fieldValue(field, value);
+    if (checked !== null) view[field] = checked;
+  }
+  return { view, rest };
+}
+
+// The hash for `view` (its fields that are set), keeping the unknown keys of `previousHash`
+// after the view's own: format({sampleIndex: 3, nComponents: 20}, '#member=x') ->
+// '#sample=3&k=20&member=x'. '' when there is nothing to write.
+function format(view, previousHash = '') {
+  const params = new URLSearchParams();
+  for (const [field, key] of Object.entries(KEYS)) {
+    const value = view && view[field];
+    if (value !== undefined && value !== null && Number.isFinite(Number(value))) params.append(key, String(value));
+  }
+  for (const [key, value] of parse(previousHash).rest) params.append(key, value);
+  const text = params.toString();
+  return text ? `#${text}` : '';
+}
+
+export { KEYS, SPEED, parse, format };

@@ -1,0 +1,224 @@
+// The worker's answers to the page's requests (shared/protocol.js): each handler gets the worker's
+// session (its module, its helper: worker.js), the request's payload and its context {id,
+// progress(phase, done, total), cancelled()}. Streamed files continue in streamed-load.js.
+import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
+import { looksLikeZip } from './npz.js';
+import * as ArchiveLoader from './archive-loader.js';
+import { loadStreamedRest } from './streamed-load.js';
+
+/** @typedef {import('./worker.js').Session} Session */
+/** @typedef {import('./worker.js').RequestContext} RequestContext */
+/** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
+/** @typedef {import('../shared/protocol.js').StreamSettings} StreamSettings */
+
+const SPLIT_MIN_VALUES = 1 << 22; // below ~4M values one worker is as fast as two
+const SPLIT_SHARE = 0.5; // the rows this worker keeps (helperWaitMs in the FIT result tells if it is balanced)
+const STREAM_ABOVE_BYTES = 1 << 30; // defaults when the page does not say (LOAD's stream)
+const STREAM_WINDOW_BYTES = 64 << 20;
+
+/**
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').LoadRequest} request
+ * @param {RequestContext} context
+ * @returns {Promise<import('../shared/protocol.js').LoadResult>}
+ */
+export async function load(session, { source: file, chunkBytes, imageShape, member, stream }, context) {
+  const source = session.sourceFrom(file);
+  session.startHelper(); // its module starts while this one reads
+  const ex = await session.startModule();
+  const chunk = Math.max(1 << 16, (chunkBytes ?? 0) | 0 || 4 << 20);
+  // A zip signature: a .npz archive (np.savez); anything else goes to the .npy reader, which
+  // names what it found.
+  if (looksLikeZip(new Uint8Array(await source.slice(0, 4).arrayBuffer()))) {
+    return ArchiveLoader.load(source, ex, {
+      npyHeader: (bytes) => session.wasmModule().npyHeader(bytes),
+      member,
+      imageHint: imageShapeHint(imageShape),
+      chunkBytes: chunk,
+      progress: (done, total) => context.progress(Phase.READING, done, total),
+      cancelled: context.cancelled,
+      isFatal: session.isFatal,
+    });
+  }
+  const total = source.size;
+  applyStreamSettings(ex, stream);
+  ex.beginFile(...imageShapeHint(imageShape));
+  try {
+    ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
+    context.progress(Phase.READING, 0, total);
+    let headerSeen = false;
+    for (let offset = 0; offset < total; offset += chunk) {
+      if (context.cancelled()) throw cancelledError();
+      const bytes = new Uint8Array(await source.slice(offset, offset + chunk).arrayBuffer());
+      if (context.cancelled()) throw cancelledError();
+      ex.feed(bytes);
+      if (!headerSeen) {
+        const pending = ex.headerInfo();
+        headerSeen = pending !== null;
+        if (pending && pending.streamed) {
+          const at = { offset: offset + bytes.byteLength, pending, chunk };
+          return await loadStreamedRest(session, ex, source, at, stream, context);
+        }
+      }
+      context.progress(Phase.READING, offset + bytes.byteLength, total);
+    }
+    return { info: ex.finishFile() };
+  } catch (error) {
+    if (!session.isFatal(error)) {
+      try {
+        ex.cancelFile();
+      } catch (_) {
+        /* nothing pending */
+      }
+    }
+    throw error;
+  }
+}
+
+// The image shape of an (N, D) file: LOAD's imageShape {height, width}, or none to infer a
+// square. A file that needs one is refused by the core with code 'needs_image_shape' and the
+// file's N and D (samples, values), so that the page can ask the visitor for H and W.
+/**
+ * @param {{height: number, width: number} | undefined} imageShape
+ * @returns {[number, number]}
+ */
+function imageShapeHint(imageShape) {
+  if (!imageShape) return [0, 0];
+  return [Number(imageShape.height), Number(imageShape.width)]; // the core checks them
+}
+
+/**
+ * @param {Explorer} ex
+ * @param {StreamSettings | undefined} stream
+ */
+function applyStreamSettings(ex, stream) {
+  const s = stream || {};
+  ex.setStreamAboveBytes(Number.isFinite(s.aboveBytes) ? Number(s.aboveBytes) : STREAM_ABOVE_BYTES);
+  ex.setStreamWindowBytes(Number.isFinite(s.windowBytes) ? Number(s.windowBytes) : STREAM_WINDOW_BYTES);
+}
+
+/**
+ * fit(0): all components, once per dataset, split over the helper when it is worth it; a model
+ * from a basis file is used as it is (no fit).
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').FitRequest} _request
+ * @param {RequestContext} context
+ * @returns {Promise<import('../shared/protocol.js').FitResult>}
+ */
+export async function fit(session, _request, context) {
+  const ex = await session.startModule();
+  const basis = ex.basisInfo();
+  if (basis) return { nComponents: basis.nComponents, fitMs: 0, workers: 0, helperWaitMs: 0, basis };
+  context.progress(Phase.FITTING, 0, 1);
+  const started = performance.now();
+  const info = ex.info();
+  const n = info.samples;
+  const dim = info.height * info.width * info.channels;
+  let workers = 1;
+  let helperWaitMs = 0; // how long this worker waited for the helper's half (tunes the split)
+  const helper = info.streamed ? null : n >= dim && n * dim >= SPLIT_MIN_VALUES ? session.startHelper() : null;
+  if (helper) {
+    // The helper takes the second half; this worker accumulates the first half meanwhile
+    // (slightly more: it also copies the helper's rows out and merges).
+    const split = Math.ceil(n * SPLIT_SHARE);
+    try {
+      const state = helper.accumulate(ex.rows(split, n - split), dim);
+      ex.accumulateRows(0, split);
+      const waited = performance.now();
+      const rest = await state;
+      helperWaitMs = performance.now() - waited;
+      ex.fitWith(0, rest);
+      workers = 2;
+    } catch (error) {
+      if (session.isFatal(error)) throw error;
+      console.warn('[pcarecon] split fit failed, fitting in one worker:', errorMessage(error));
+      ex.fit(0);
+    }
+  } else {
+    ex.fit(0); // a streamed file: the covariance of all rows was accumulated while streaming
+  }
+  return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs };
+}
+
+/**
+ * Only the variances and the components shown: the whole K×D model can be hundreds of MB.
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').SummaryRequest} request
+ * @returns {Promise<import('../shared/protocol.js').SummaryResult>}
+ */
+export async function summary(session, { gallery }) {
+  const ex = await session.startModule();
+  const model = ex.variance();
+  const info = ex.info();
+  const dim = model.dim;
+  const shown = Math.max(0, Math.min(gallery | 0, model.nComponents));
+  const components = new Float32Array(shown * dim);
+  for (let i = 0; i < shown; i++) components.set(ex.component(i), i * dim);
+  return {
+    info,
+    nComponents: model.nComponents,
+    totalVariance: model.totalVariance,
+    explainedVariance: model.explainedVariance,
+    explainedVarianceRatio: model.explainedVarianceRatio,
+    mean: Float32Array.from(ex.meanImage()),
+    components,
+  };
+}
+
+/**
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').ImagesRequest} request
+ * @returns {Promise<import('../shared/protocol.js').ImagesResult>}
+ */
+export async function images(session, { start, count }) {
+  const ex = await session.startModule();
+  const info = ex.info();
+  const first = Math.max(0, Math.min(start | 0, info.samples));
+  const n = Math.max(0, Math.min(count | 0, info.samples - first));
+  const size = info.height * info.width * info.channels;
+  const pixels = new Float32Array(n * size);
+  for (let i = 0; i < n; i++) pixels.set(ex.image(first + i), i * size);
+  return { start: first, count: n, height: info.height, width: info.width, channels: info.channels, pixels };
+}
+
+/**
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').FigureRequest} options
+ * @param {RequestContext} context
+ * @returns {Promise<import('../shared/protocol.js').FigureResult>}
+ */
+export async function figure(session, options, context) {
+  const ex = await session.startModule();
+  context.progress(Phase.BUILDING, 0, 1);
+  const json = ex.figureJson({
+    sampleIndex: options.sampleIndex,
+    nComponents: options.nComponents,
+    step: options.step,
+    frameDurationMs: options.frameDurationMs,
+    binaryArrays: options.binaryArrays !== false, // plain lists for plotly.py (JSON download)
+  });
+  return { json };
+}
+
+/**
+ * Test only: a real fault inside the module ({fault: 'abort' | 'trap'}), to prove the page survives.
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').DebugFaultRequest} request
+ */
+export async function debugFault(session, { fault }) {
+  await session.startModule();
+  session.wasmModule().debugFault(/** @type {'abort' | 'trap'} */ (String(fault)));
+}
+
+/**
+ * Whether this worker can read a Blob itself (the page asks once, at start-up).
+ * @param {import('../shared/protocol.js').ProbeBlobRequest} request
+ * @returns {Promise<{readable: boolean}>}
+ */
+export async function probeBlob({ blob }) {
+  try {
+    return { readable: (await blob.arrayBuffer()).byteLength === blob.size };
+  } catch (_) {
+    return { readable: false };
+  }
+}

@@ -1,0 +1,215 @@
+// The helper: a second worker (same source, started by the page, which joins the two with a
+// MessagePort) that does part of the work of the one the page talks to, so that both cores are used:
+//   - a fit: it accumulates the covariance of some of the rows (sent over by transfer) and sends
+//     back the partial state {count, shift, sum, scatter}, merged by the main worker;
+//   - a streamed file (larger than memory): it reads its own part of the file (Blob.slice of the
+//     same File into its own Explorer, readRows) while the main worker reads the rest, and sends
+//     back the part's covariance and value range.
+// No SharedArrayBuffer (works from file:// too). None of this is part of the page protocol: the
+// messages are HelperMessage in shared/protocol.js.
+import { ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
+import { errorCode, codedError } from '../shared/error-codes.js';
+import { blobChunks } from './blob-chunks.js';
+import { sourceToMessage } from './port-blob.js';
+
+/** @typedef {import('../shared/protocol.js').HelperMessage} HelperMessage */
+/** @typedef {import('../shared/protocol.js').PartRequest} PartRequest */
+/** @typedef {import('../../wasm/pcarecon').AccumulatorState} AccumulatorState */
+/** @typedef {import('../../wasm/pcarecon').StreamedPart} StreamedPart */
+/** @typedef {Pick<import('./worker.js').Session, 'startModule' | 'wasmModule' | 'isFatal' | 'sourceFrom'>} HelperEnv */
+/** @typedef {{postMessage(message: HelperMessage, transfer?: Transferable[]): void, onmessage: ((event: MessageEvent) => void) | null}} HelperPort */
+/** @typedef {{resolve: (value: any) => void, reject: (error: Error) => void, onProgress?: (done: number) => void}} Pending */
+
+/**
+ * One end of the channel, in either worker: the main worker asks (warmUp, accumulate, readPart),
+ * the helper serves.
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ */
+function createLink(port, env) {
+  const asks = createAsks(port);
+  const partsCancelled = new Set(); // in the helper: ids of parts to stop
+  // In the helper: the part being read. Parts run one after another: they share the helper's one
+  // Explorer, and a cancelled part's clean-up (cancelFile), if it ran after the next part had
+  // begun its file, would discard that part's file instead.
+  let partsDone = Promise.resolve();
+  let warm = false;
+
+  port.onmessage = (event) => {
+    /** @type {HelperMessage} */
+    const message = event.data;
+    switch (message.helper) {
+      case 'warm':
+        env.startModule().catch(() => {});
+        return;
+      case 'accumulate':
+        serveAccumulate(port, env, message);
+        return;
+      case 'read-part':
+        partsDone = partsDone.then(() => serveReadPart(port, env, message, partsCancelled));
+        return;
+      case 'cancel-part':
+        partsCancelled.add(message.id);
+        return;
+      case 'progress':
+        asks.progress(message);
+        return;
+      default:
+        asks.settle(message);
+    }
+  };
+
+  // Tells the helper to start its module (e.g. while this worker reads the file).
+  function warmUp() {
+    if (!warm) {
+      warm = true;
+      port.postMessage({ helper: 'warm' });
+    }
+  }
+
+  /**
+   * Sends rows (transferred) to the helper; resolves with its accumulator state.
+   * @param {Float32Array} rows
+   * @param {number} dim
+   * @returns {Promise<AccumulatorState>}
+   */
+  function accumulate(rows, dim) {
+    warmUp();
+    return asks.ask({ helper: 'accumulate', id: 0, rows, dim }, [rows.buffer]).promise;
+  }
+
+  /**
+   * Asks the helper to read samples [begin, end) of request.source.
+   * @param {PartRequest} request
+   * @param {(done: number) => void} onProgress
+   * @returns {{promise: Promise<StreamedPart>, cancel: () => void}}
+   */
+  function readPart(request, onProgress) {
+    warmUp();
+    let settled = false;
+    const message = { helper: /** @type {const} */ ('read-part'), id: 0, ...request, source: sourceToMessage(request.source) };
+    const { id, promise } = asks.ask(message, [], onProgress);
+    promise.finally(() => (settled = true)).catch(() => {}); // awaited later, or not at all if this worker failed first
+    return {
+      promise,
+      cancel: () => {
+        if (!settled) port.postMessage({ helper: 'cancel-part', id });
+      },
+    };
+  }
+
+  return { warmUp, accumulate, readPart };
+}
+
+// ---- the main worker's side: its requests to the helper, matched to the replies by id
+
+/** @param {HelperPort} port */
+function createAsks(port) {
+  /** @type {Map<number, Pending>} */
+  const pending = new Map();
+  let ids = 0;
+  return {
+    /**
+     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart} message
+     * @param {Transferable[]} transfer
+     * @param {(done: number) => void} [onProgress]
+     */
+    ask(message, transfer, onProgress) {
+      const id = ++ids;
+      const promise = new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject, onProgress });
+        port.postMessage({ ...message, id }, transfer);
+      });
+      return { id, promise };
+    },
+    /** @param {import('../shared/protocol.js').HelperProgress} message */
+    progress(message) {
+      const entry = pending.get(message.id);
+      if (entry && entry.onProgress) entry.onProgress(message.done);
+    },
+    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError} message */
+    settle(message) {
+      const entry = pending.get(message.id);
+      if (!entry) return;
+      pending.delete(message.id);
+      if (message.helper === 'state') entry.resolve(message.state);
+      else if (message.helper === 'part') entry.resolve(message.part);
+      else {
+        const error = codedError(message.message || 'the helper worker failed', message.code);
+        // down: it cannot read at all, the main worker takes over
+        entry.reject(Object.assign(error, { helperDown: Boolean(message.down) }));
+      }
+    },
+  };
+}
+
+// ---- the helper's side
+
+/**
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {import('../shared/protocol.js').HelperAccumulate} message
+ */
+async function serveAccumulate(port, env, message) {
+  let accumulator = null;
+  try {
+    await env.startModule();
+    accumulator = new (env.wasmModule().Accumulator)();
+    accumulator.add(/** @type {Float32Array} */ (message.rows), message.dim);
+    message.rows = null;
+    const state = accumulator.state();
+    port.postMessage({ helper: 'state', id: message.id, state }, [state.shift.buffer, state.sum.buffer, state.scatter.buffer]);
+  } catch (error) {
+    port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
+  } finally {
+    if (accumulator) accumulator.delete();
+  }
+}
+
+/**
+ * Reads a part of a streamed file into this worker's Explorer (which holds nothing else).
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {import('../shared/protocol.js').HelperReadPart} message
+ * @param {Set<number>} partsCancelled
+ */
+async function serveReadPart(port, env, message, partsCancelled) {
+  const { id, dataOffset, begin, end, sampleBytes, chunk, hint } = message;
+  let ex = null;
+  try {
+    const source = env.sourceFrom(message.source);
+    ex = await env.startModule();
+    ex.setStreamAboveBytes(0); // the main worker streams this file: its part streams here too
+    ex.beginFile(hint[0], hint[1]);
+    ex.expectFileSize(source.size);
+    ex.feed(new Uint8Array(await source.slice(0, dataOffset).arrayBuffer()));
+    ex.readRows(begin, end);
+    const first = dataOffset + begin * sampleBytes;
+    const stop = dataOffset + end * sampleBytes;
+    let offset = first;
+    for await (const bytes of blobChunks(source, first, stop, chunk)) {
+      if (partsCancelled.has(id)) throw cancelledError();
+      ex.feed(bytes);
+      offset += bytes.byteLength;
+      port.postMessage({ helper: 'progress', id, done: offset - first });
+    }
+    if (partsCancelled.has(id)) throw cancelledError();
+    const part = ex.finishPart();
+    const { shift, sum, scatter } = part.rows;
+    port.postMessage({ helper: 'part', id, part }, [shift.buffer, sum.buffer, scatter.buffer]);
+  } catch (error) {
+    const down = !ex || env.isFatal(error);
+    if (ex && !down) {
+      try {
+        ex.cancelFile();
+      } catch (_) {
+        /* nothing pending */
+      }
+    }
+    port.postMessage({ helper: 'error', id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL, down });
+  } finally {
+    partsCancelled.delete(id);
+  }
+}
+
+export { createLink };
