@@ -18,6 +18,8 @@
 #include "error.h"
 #include "explorer.h"
 #include "figure.h"
+#include "fit_by_cost.h"
+#include "npy_byte_stack.h"
 #include "npy_reader.h"
 #include "npz_archive.h"
 #include "npz_input.h"
@@ -35,12 +37,15 @@ using pcarecon::Error;
 
 constexpr const char* kUsage =
     "usage: pcarecon info FILE.npy|FILE.npz [--array NAME]\n"
-    "       pcarecon fit FILE [-k K] [--shape HxW] [--array NAME] [--save BASIS.npz [--images N]]\n"
+    "       pcarecon fit FILE [-k K] [--shape HxW] [--array NAME] [--solver "
+    "auto|exact|randomized]\n"
+    "                         [--save BASIS.npz [--images N]]\n"
     "       pcarecon figure FILE [-i INDEX] [-k K] [--step S] [--frame-duration MS]\n"
-    "                            [--plain-arrays] [--shape HxW] [--array NAME]\n"
+    "                            [--plain-arrays] [--shape HxW] [--array NAME] [--solver ...]\n"
     "       pcarecon render FILE -o OUT.html|OUT.json [-i INDEX] [-k K] [--step S]\n"
     "                            [--frame-duration MS] [--shape HxW] [--plotly PATH] [--array "
     "NAME]\n"
+    "                            [--solver ...]\n"
     "\n"
     "  FILE is a .npy file or a .npz archive (numpy.savez). From a .npz the images are the array\n"
     "  named by --array, else its only stack of images; an archive holding `components` and\n"
@@ -59,9 +64,19 @@ constexpr const char* kUsage =
     "  --array NAME     the array of a .npz to read the images from\n"
     "  --save PATH      fit: also write the model as a basis file (.npz) the page reads, with the\n"
     "                   first N images (--images N, default 1000)\n"
+    "  --solver S       exact: all of the covariance's eigenvectors; randomized: only the K\n"
+    "                   leading ones, by randomized subspace iteration (for wide images);\n"
+    "                   auto (default): the cheaper for this N, D and K (fit says which ran)\n"
     "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n"
     "  --plotly PATH    plotly.js to inline in OUT.html (default:\n"
     "                   " PCARECON_PLOTLY_JS ")\n";
+
+pcarecon::SolverRequest parse_solver(const std::string& text) {
+  if (text == "auto") return pcarecon::SolverRequest::Auto;
+  if (text == "exact") return pcarecon::SolverRequest::Exact;
+  if (text == "randomized") return pcarecon::SolverRequest::Randomized;
+  throw Error("--solver must be auto, exact or randomized (got '" + text + "')");
+}
 
 int64_t parse_int(const std::string& option, const std::string& text) {
   errno = 0;
@@ -90,6 +105,8 @@ struct Arguments {
   std::optional<pcarecon::ImageShape> shape;
   std::optional<std::string> output, plotly, array, save;
   std::optional<int64_t> images;
+  pcarecon::SolverRequest solver = pcarecon::SolverRequest::Auto;
+  bool solver_given = false;
   bool plain_arrays = false;
 };
 
@@ -141,7 +158,10 @@ Arguments parse(int argc, char** argv) {
       args.save = value();
     else if (a == "--images")
       args.images = parse_int(a, value());
-    else if (a.size() > 1 && a[0] == '-')
+    else if (a == "--solver") {
+      args.solver = parse_solver(value());
+      args.solver_given = true;
+    } else if (a.size() > 1 && a[0] == '-')
       throw Error("unknown option '" + a + "' (see pcarecon --help)");
     else
       positional.push_back(a);
@@ -160,6 +180,7 @@ Arguments parse(int argc, char** argv) {
   if (args.command == "info") {
     refuse(args.k.has_value(), "-k");
     refuse(args.shape.has_value(), "--shape");
+    refuse(args.solver_given, "--solver");
   }
   if (args.command != "figure" && args.command != "render") {
     refuse(args.index.has_value(), "-i");
@@ -241,6 +262,15 @@ struct Input {
   std::optional<pcarecon::PcaModel> basis;
 };
 
+// The image shape to read a .npy with: --shape, else for a fit of an (N, D) file N images of 1×D
+// (a fit needs no image shape), else none (a square is inferred).
+std::optional<pcarecon::ImageShape> npy_shape(const Arguments& args) {
+  if (args.shape || args.command != "fit") return args.shape;
+  const pcarecon::NpyHeader header = pcarecon::read_npy_header_file(args.file);
+  if (header.shape.size() == 2) return pcarecon::ImageShape{1, header.shape[1]};
+  return std::nullopt;
+}
+
 Input read_input(const Arguments& args, bool npz) {
   Input input;
   if (npz) {
@@ -250,14 +280,40 @@ Input read_input(const Arguments& args, bool npz) {
     if (loaded.basis) input.basis = std::move(loaded.basis->model);
     return input;
   }
-  std::optional<pcarecon::ImageShape> shape = args.shape;
-  if (!shape && args.command == "fit") {
-    // A fit needs no image shape: any (N, D) file is read as N images of 1×D.
-    const pcarecon::NpyHeader header = pcarecon::read_npy_header_file(args.file);
-    if (header.shape.size() == 2) shape = pcarecon::ImageShape{1, header.shape[1]};
-  }
-  input.images = pcarecon::read_npy_file(args.file, shape);
+  input.images = pcarecon::read_npy_file(args.file, npy_shape(args));
   return input;
+}
+
+// fit's output: the model in scikit-learn's names, and which solver ran in how many passes.
+nlohmann::json fit_json(const pcarecon::StackFit& fit) {
+  nlohmann::json out = pcarecon::pca_model_json(fit.model);
+  out["solver"] = pcarecon::solver_kind_name(fit.solver);
+  out["passes"] = fit.passes;
+  return out;
+}
+
+// fit of an 8-bit .npy (uint8, int8, bool) from its own bytes, without a float32 copy of the
+// stack (a quarter of the memory); nothing when the file is of another dtype.
+std::optional<nlohmann::json> fit_npy_bytes(const Arguments& args, int64_t k, double memory) {
+  if (args.save || args.solver == pcarecon::SolverRequest::Exact) return std::nullopt;
+  const std::optional<pcarecon::ByteStack> bytes =
+      pcarecon::read_npy_byte_stack(args.file, npy_shape(args));
+  if (!bytes) return std::nullopt;
+  return fit_json(pcarecon::fit_stack(bytes->rows(), k, args.solver, memory));
+}
+
+// -k and --solver on a basis file: its components come from the file, and no fit runs.
+void check_basis_arguments(const Arguments& args, int64_t k, int64_t basis_k) {
+  if (args.command == "fit" && args.k)
+    throw Error("-k does not apply to fit on a basis file: its " + std::to_string(basis_k) +
+                " components come from the file");
+  if (k > basis_k)
+    throw Error("-k must be at most the basis' " + std::to_string(basis_k) + " components (got " +
+                std::to_string(k) + ")");
+  if (args.solver_given)
+    throw Error(
+        "--solver does not apply to a basis file: its components come from the file, "
+        "no fit runs");
 }
 
 // The figure's options from the command line (n_components is the caller's).
@@ -309,38 +365,39 @@ int run(int argc, char** argv) {
   } else {
     const int64_t k = args.k.value_or(0);
     if (k < 0) throw Error("-k must be 0 (all) or at least 1 (got " + std::to_string(k) + ")");
-    const Input input = read_input(args, npz);
-    pcarecon::PcaModel model;
-    if (input.basis) {  // bring your own basis: no fit
-      model = *input.basis;
-      const int64_t basis_k = model.n_components();
-      if (args.command == "fit" && args.k)
-        throw Error("-k does not apply to fit on a basis file: its " + std::to_string(basis_k) +
-                    " components come from the file");
-      if (k > basis_k)
-        throw Error("-k must be at most the basis' " + std::to_string(basis_k) +
-                    " components (got " + std::to_string(k) + ")");
+    // Memory for the solvers' work: what the page has, so both choose alike.
+    const double memory = static_cast<double>(pcarecon::Explorer::kMemoryLimitBytes);
+    std::optional<nlohmann::json> fitted;
+    if (args.command == "fit" && !npz) fitted = fit_npy_bytes(args, k, memory);
+    if (fitted) {
+      out = std::move(*fitted);
     } else {
-      pcarecon::PcaOptions pca;
-      pca.n_components = k;
-      model = pcarecon::fit_pca(input.images.rows, pca);
-    }
-    if (args.command == "fit") {
-      if (args.save)
-        pcarecon::write_basis_npz(*args.save, model, input.images, args.images.value_or(1000));
-      out = pcarecon::pca_model_json(model);
-    } else {
-      pcarecon::FigureOptions options = figure_options(args, html);
-      options.n_components = input.basis ? k : 0;  // a fit has just made the K asked for
-      out = pcarecon::build_figure(input.images, model, options);
-      if (args.command == "render") {
-        const int64_t shown = options.n_components ? options.n_components : model.n_components();
-        write_text_file(
-            *args.output,
-            html ? pcarecon::standalone_html(out, plotly_js,
-                                             render_title(args.file, options.sample_index, shown))
-                 : out.dump() + "\n");
-        return 0;
+      const Input input = read_input(args, npz);
+      std::optional<pcarecon::StackFit> fit;
+      if (input.basis) {  // bring your own basis: no fit
+        check_basis_arguments(args, k, input.basis->n_components());
+      } else {
+        fit =
+            pcarecon::fit_stack(pcarecon::StackRows::of(input.images.rows), k, args.solver, memory);
+      }
+      const pcarecon::PcaModel& model = input.basis ? *input.basis : fit->model;
+      if (args.command == "fit") {
+        if (args.save)
+          pcarecon::write_basis_npz(*args.save, model, input.images, args.images.value_or(1000));
+        out = fit ? fit_json(*fit) : pcarecon::pca_model_json(model);
+      } else {
+        pcarecon::FigureOptions options = figure_options(args, html);
+        options.n_components = input.basis ? k : 0;  // a fit has just made the K asked for
+        out = pcarecon::build_figure(input.images, model, options);
+        if (args.command == "render") {
+          const int64_t shown = options.n_components ? options.n_components : model.n_components();
+          write_text_file(
+              *args.output,
+              html ? pcarecon::standalone_html(out, plotly_js,
+                                               render_title(args.file, options.sample_index, shown))
+                   : out.dump() + "\n");
+          return 0;
+        }
       }
     }
   }

@@ -1,0 +1,93 @@
+#include "fit_by_cost.h"
+
+#include <algorithm>
+
+namespace pcarecon {
+
+const char* solver_kind_name(SolverKind kind) {
+  return kind == SolverKind::Exact ? "exact" : "randomized";
+}
+
+SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components, RowType type,
+                           double memory_bytes) {
+  // Relative costs per multiply-add, against a float32 matrix product: the 16-bit scatter kernel
+  // runs about 2.5× faster, a double rank update about half as fast, and Eigen's symmetric
+  // eigensolver with vectors costs about 5·D³ of them (wasm, README's Speed section).
+  constexpr double kIntegerScatter = 0.4;
+  constexpr double kDoubleScatter = 2.0;
+  constexpr double kEigenPerCube = 5.0;
+  constexpr double kThinPerCube = 10.0;   // SVD of the N×N triangle
+  constexpr double kTypicalPasses = 8.5;  // Gram passes + the moments pass, on natural images
+  const double n = static_cast<double>(n_samples);
+  const double d = static_cast<double>(dim);
+  const int64_t k = n_components > 0 ? n_components : std::min(n_samples, dim);
+  const double l = static_cast<double>(std::min(k + std::max<int64_t>(10, k / 2), dim));
+
+  SolverChoice choice;
+  if (n >= d) {
+    const double scatter = row_type_whole(type) ? kIntegerScatter : kDoubleScatter;
+    choice.exact_work = n * d * d / 2 * scatter + kEigenPerCube * d * d * d;
+    choice.exact_bytes = 3 * d * d * 8;  // scatter, the solver's copy, its eigenvectors
+  } else {
+    choice.exact_work = 2 * n * n * d * 2 + kThinPerCube * n * n * n;
+    choice.exact_bytes = d * n * 8 + 2 * n * n * 8;  // the centred copy, R and its vectors
+  }
+  choice.randomized_work = kTypicalPasses * 2 * n * d * l;
+  choice.randomized_bytes =
+      d * l * 8 * 4 + d * l * 4 * 2 + static_cast<double>(StackRows::block_rows(dim)) * d * 4;
+  // Below this the exact answer costs a fraction of a second: take it, whatever K.
+  constexpr double kSmallWork = 2e9;
+  const bool exact_fits = choice.exact_bytes <= memory_bytes;
+  const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
+  const bool randomized_cheaper =
+      choice.randomized_work < choice.exact_work && choice.exact_work > kSmallWork;
+  choice.kind = randomized_fits && (!exact_fits || randomized_cheaper) ? SolverKind::Randomized
+                                                                       : SolverKind::Exact;
+  return choice;
+}
+
+namespace {
+
+PcaModel fit_exact(const StackRows& rows, int64_t n_components) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  const Eigen::VectorXf zero = Eigen::VectorXf::Zero(d);
+  PcaOptions options;
+  options.n_components = n_components;
+  options.solver = PcaSolver::Covariance;
+  RowMatrixF work;
+  if (n < d) {  // the thin path needs the rows together
+    rows.centred_block(0, n, zero, work);
+    return fit_pca(work, options);
+  }
+  CovarianceAccumulator accumulator(d);
+  const int64_t block = StackRows::block_rows(d);
+  for (int64_t r = 0; r < n; r += block) {
+    rows.centred_block(r, std::min(block, n - r), zero, work);
+    accumulator.add(work);
+  }
+  return fit_pca(accumulator, n_components);
+}
+
+}  // namespace
+
+StackFit fit_stack(const StackRows& rows, int64_t n_components, SolverRequest request,
+                   double memory_bytes, const TopKOptions& topk) {
+  StackFit out;
+  out.estimate = choose_solver(rows.rows(), rows.cols(), n_components, rows.type(), memory_bytes);
+  out.solver = request == SolverRequest::Exact        ? SolverKind::Exact
+               : request == SolverRequest::Randomized ? SolverKind::Randomized
+                                                      : out.estimate.kind;
+  if (out.solver == SolverKind::Exact) {
+    out.model = fit_exact(rows, n_components);
+    out.passes = 1;
+    return out;
+  }
+  TopKOptions options = topk;
+  options.n_components = n_components;
+  out.model = fit_topk(rows, options, &out.passes);
+  out.passes += 1;  // the moments pass
+  return out;
+}
+
+}  // namespace pcarecon

@@ -1,0 +1,48 @@
+#pragma once
+// Which solver fits a stack: the exact path (pca.h: a D×D covariance and a symmetric eigensolver
+// for N ≥ D, the thin N-sized decomposition otherwise) or the top-K solver (topk_solver.h), chosen
+// by an estimate of work and memory from N, D, K and the rows' type, and a fit that says which ran.
+
+#include <cstdint>
+
+#include "pca.h"
+#include "stack_rows.h"
+#include "topk_solver.h"
+
+namespace pcarecon {
+
+enum class SolverKind { Exact, Randomized };
+const char* solver_kind_name(SolverKind kind);  // "exact", "randomized"
+
+struct SolverChoice {
+  SolverKind kind = SolverKind::Exact;
+  // Estimated work in units of one float32 multiply-add of a matrix product (the relative speed
+  // of each kernel folded in), and peak working memory in bytes beyond the rows themselves.
+  double exact_work = 0;
+  double randomized_work = 0;
+  double exact_bytes = 0;
+  double randomized_bytes = 0;
+};
+
+// The cheaper of the two for K components (0 = min(N, D)) of N×D rows of this type, among those
+// whose working memory fits `memory_bytes`, and Exact whenever its work is small (a fraction of a
+// second) or neither fits (its own allocation then reports the shortfall).
+SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components, RowType type,
+                           double memory_bytes);
+
+enum class SolverRequest { Auto, Exact, Randomized };
+
+struct StackFit {
+  PcaModel model;
+  SolverKind solver = SolverKind::Exact;  // the one that ran
+  int passes = 0;                         // over the rows: the top-K solver's, with the moments
+  SolverChoice estimate;
+};
+
+// K components (0 = min(N, D)) of the rows with the solver asked for (Auto: choose_solver within
+// memory_bytes). The exact path widens 8-bit rows to float32 a block at a time when N ≥ D (the
+// whole stack only for N < D, whose thin decomposition holds a double copy anyway).
+StackFit fit_stack(const StackRows& rows, int64_t n_components, SolverRequest request,
+                   double memory_bytes, const TopKOptions& topk = TopKOptions{});
+
+}  // namespace pcarecon
