@@ -60,6 +60,20 @@ struct LoadedFile {
   std::optional<StreamedRows> streamed;
 };
 
+namespace detail {
+// What a FileReading keeps of a streamed file (at namespace scope: clang cannot default-construct a
+// nested struct with member initializers inside std::optional::emplace of the enclosing class).
+struct FileStream {
+  StreamedInfo info;
+  std::optional<CovarianceAccumulator> rows;  // every row read here and merged; made lazily
+  bool non_finite = false;  // a row held NaN/Inf: the reader's finish() reports it
+  std::vector<std::pair<int64_t, int64_t>> parts;  // sample ranges merged from elsewhere
+  bool has_range = false;                          // value range of the merged parts
+  float value_min = 0.f;
+  float value_max = 0.f;
+};
+}  // namespace detail
+
 class FileReading {
  public:
   // The most a page can hold: a WebAssembly module's whole 4 GB address space. A file whose
@@ -103,15 +117,7 @@ class FileReading {
   void merge_part(const StreamedPart& part);   // needs streaming()
 
  private:
-  struct Stream {
-    StreamedInfo info;
-    std::optional<CovarianceAccumulator> rows;  // every row read here and merged; made lazily
-    bool non_finite = false;  // a row held NaN/Inf: the reader's finish() reports it
-    std::vector<std::pair<int64_t, int64_t>> parts;  // sample ranges merged from elsewhere
-    bool has_range = false;                          // value range of the merged parts
-    float value_min = 0.f;
-    float value_max = 0.f;
-  };
+  using Stream = detail::FileStream;
   bool decide_stream(const NpyHeader& header, const ImageShape& image);
   void hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
