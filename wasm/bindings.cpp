@@ -30,6 +30,7 @@
 #include "error.h"
 #include "explorer.h"
 #include "figure.h"
+#include "js_values.h"
 #include "npy_reader.h"
 #include "pca.h"
 
@@ -55,6 +56,7 @@ namespace {
 
 using pcarecon::Error;
 using pcarecon::ErrorKind;
+using namespace pcarecon::js;  // the value conversions (js_values.h)
 
 // The error of the last failed call, until it is thrown in JS.
 struct PendingError {
@@ -141,57 +143,6 @@ std::string guarded_string_with(const char* what, val arg, F&& f) {
   if (!run_guarded_with(what, std::move(arg), [&](const val& a) { result = f(a); }))
     throw_pending_error();
   return result;
-}
-
-std::string describe(double v) {
-  char buffer[40];
-  std::snprintf(buffer, sizeof buffer, "%.17g", v);
-  return buffer;
-}
-
-// JS numbers are doubles; the core counts in int64. Refuses fractions, NaN, Infinity.
-int64_t whole_number(double v, const char* name) {
-  if (!std::isfinite(v) || v != std::floor(v) || std::fabs(v) > 9007199254740992.0)
-    throw Error(std::string(name) + " must be a whole number (got " + describe(v) + ")");
-  return static_cast<int64_t>(v);
-}
-
-std::string js_type(const val& v) {
-  if (v.isNull()) return "null";
-  if (v.isArray()) return "an array";
-  return v.typeOf().as<std::string>();
-}
-
-// A Uint8Array (or ArrayBuffer) argument as a Uint8Array; throws Error otherwise.
-val as_uint8_array(const val& bytes, const char* name) {
-  if (bytes.instanceof (val::global("Uint8Array"))) return bytes;
-  if (bytes.instanceof (val::global("ArrayBuffer"))) return val::global("Uint8Array").new_(bytes);
-  throw Error(std::string(name) + " must be a Uint8Array (got " + js_type(bytes) + ")");
-}
-
-// Copies bytes [0, n) of a Uint8Array into the heap in one block.
-std::vector<uint8_t> copy_in(const val& array, size_t n) {
-  std::vector<uint8_t> out(n);
-  if (n == 0) return out;
-  val source = array;
-  if (array["length"].as<double>() != static_cast<double>(n))
-    source = array.call<val>("subarray", 0.0, static_cast<double>(n));
-  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", source);
-  return out;
-}
-
-size_t length_of(const val& array) { return static_cast<size_t>(array["length"].as<double>()); }
-
-template <class T>
-val copy_out(const T* data, size_t n) {
-  return val(emscripten::typed_memory_view(n, data)).call<val>("slice");
-}
-val copy_out(const Eigen::VectorXd& v) { return copy_out(v.data(), static_cast<size_t>(v.size())); }
-
-val shape_array(const std::vector<int64_t>& shape) {
-  val out = val::array();
-  for (int64_t d : shape) out.call<void>("push", static_cast<double>(d));
-  return out;
 }
 
 val info_val(const pcarecon::NpyHeader& header, const pcarecon::ImageShape& image, int64_t samples,
