@@ -13,8 +13,8 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
-const { chromium } = require('playwright-core');
 const puppeteer = require('puppeteer-core');
+const { launchChromium } = require('../e2e/helpers');
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
@@ -61,17 +61,8 @@ function firstFigureProbe() {
   });
 }
 
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-sync',
-];
-
 async function chromiumRun(url) {
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.addInitScript(firstFigureProbe);

@@ -12,6 +12,8 @@ const os = require('node:os');
 const path = require('node:path');
 const { pathToFileURL } = require('node:url');
 const { chromium } = require('playwright-core');
+const probes = require('./page-probes');
+const { allowedUrl } = probes;
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DIST = path.join(ROOT, 'dist');
@@ -29,11 +31,16 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
+// Debian's Chromium, headless, as every Chromium test and benchmark starts it.
+function launchChromium() {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+}
+
 function launchBrowser() {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     throw new Error('dist/index.html is missing: run scripts/build web first');
   }
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+  return launchChromium();
 }
 
 // Serves dist/ on 127.0.0.1 with a free port, in process (sirv, as scripts/serve.mjs does).
@@ -63,15 +70,6 @@ async function targets() {
     ],
     close: server.close,
   };
-}
-
-function allowedUrl(url) {
-  if (/^(file|data|blob):/.test(url)) return true;
-  try {
-    return new URL(url).hostname === '127.0.0.1';
-  } catch (_) {
-    return false;
-  }
 }
 
 // A fresh context and page with every request recorded (route + request events cover the page
@@ -132,32 +130,10 @@ async function errorVersion(page) {
   return page.evaluate(() => Number(document.body.dataset.errorVersion || 0));
 }
 
-// What the figure shows now: for each panel, the <image> elements plotly rendered in its subplot
-// group (a heatmap's or an RGB image trace's picture), plus the values of the pictures as plotly
-// computed them (calcdata): H rows of numbers for a heatmap, H rows of [r, g, b] for an image.
-async function figureSnapshot(page) {
-  return page.evaluate(() => {
-    const gd = document.getElementById('figure');
-    const count = (selector) => gd.querySelectorAll(selector).length;
-    const panels = {};
-    for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
-      panels[id] = count(`.cartesianlayer .subplot.${id} image`);
-    }
-    const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
-    const axes = gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`);
-    return {
-      panels,
-      allImages: count('.cartesianlayer image'),
-      axes,
-      k: Number(document.body.dataset.frameK),
-      frameIndex: Number(document.body.dataset.frameIndex),
-      title: gd._fullLayout.title.text,
-      markerK: gd._fullLayout.shapes[0].xanchor,
-      original: z(0),
-      reconstruction: z(1),
-      residual: z(2),
-    };
-  });
+// What the figure shows now (page-probes.js): each panel's pictures, the frame, and the values
+// plotly computed for the three image panels as rows.
+function figureSnapshot(page) {
+  return page.evaluate(probes.figureSnapshot);
 }
 
 // Hovers the mouse over an image panel ('xy', 'x2y2', 'x3y3') at a fraction (fx, fy) of its picture
@@ -291,28 +267,13 @@ function saveScreenshotPath(name) {
 // Watches every animation frame (what the browser is about to paint) for an image panel with no
 // picture (a visible blink) or with two, until stopPaintWatch; polling from node could miss them.
 async function startPaintWatch(page) {
-  await page.evaluate(() => {
-    const watch = (window.__paintWatch = { ticks: 0, blank: 0, extra: 0, running: true });
-    const tick = () => {
-      watch.ticks++;
-      for (const id of ['xy', 'x2y2', 'x3y3']) {
-        const n = document.querySelectorAll(`#figure .subplot.${id} image`).length;
-        if (n === 0) watch.blank++;
-        if (n > 1) watch.extra++;
-      }
-      if (watch.running) requestAnimationFrame(tick);
-    };
-    requestAnimationFrame(tick);
-  });
+  await page.evaluate(probes.startPaintWatch);
 }
 
-// {ticks, blank, extra}: frames sampled, and how many of them had a panel without / with two pictures.
-async function stopPaintWatch(page) {
-  return page.evaluate(() => {
-    window.__paintWatch.running = false;
-    const { ticks, blank, extra } = window.__paintWatch;
-    return { ticks, blank, extra };
-  });
+// {ticks, blank, extra, ks}: frames sampled, how many of them had a panel without / with two
+// pictures, and the k values shown.
+function stopPaintWatch(page) {
+  return page.evaluate(probes.stopPaintWatch);
 }
 
 // Presses the figure's Play button and plays to lastK, snapshotting the figure every ~25 ms (each
@@ -339,6 +300,7 @@ module.exports = {
   stopPaintWatch,
   playWatched,
   DEFAULT_DATASET,
+  launchChromium,
   launchBrowser,
   targets,
   openPage,

@@ -5,7 +5,7 @@
 'use strict';
 
 const puppeteer = require('puppeteer-core');
-const { allowedUrl, cspListener } = require('./page-probes');
+const { allowedUrl, cspListener } = require('../e2e/page-probes');
 
 const FIREFOX = '/usr/bin/firefox-esr';
 

@@ -7,7 +7,7 @@
 const { spawn } = require('node:child_process');
 const net = require('node:net');
 const { Builder, By } = require('selenium-webdriver');
-const { cspListener } = require('./page-probes');
+const { cspListener } = require('../e2e/page-probes');
 
 const MINIBROWSER = '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
 

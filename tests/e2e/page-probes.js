@@ -1,5 +1,6 @@
-// Functions that run inside the page (passed to an adapter's evaluate/waitFor, which serialise
-// them), shared by every engine, and the rule for which URLs may be requested.
+// Functions that run inside the page (passed to page.evaluate or to an engine adapter's
+// evaluate/waitFor, which serialise them), shared by the Chromium suites (helpers.js) and every
+// engine (tests/engines/), and the rule for which URLs may be requested.
 'use strict';
 
 // file:, data:, blob: and the test server on 127.0.0.1: anything else would leave the machine.
@@ -34,20 +35,25 @@ function networkEvidence() {
   };
 }
 
-// The figure on screen: how many <image> elements each subplot holds, the title, the frame, and
-// the values plotly computed for the three image panels (calcdata).
+// What the figure shows now: for each panel, the <image> elements plotly rendered in its subplot
+// group (a heatmap's or an RGB image trace's picture), plus the values of the pictures as plotly
+// computed them (calcdata): H rows of numbers for a heatmap, H rows of [r, g, b] for an image.
 function figureSnapshot() {
   const gd = document.getElementById('figure');
+  const count = (selector) => gd.querySelectorAll(selector).length;
   const panels = {};
   for (const id of ['xy', 'x2y2', 'x3y3', 'x4y4']) {
-    panels[id] = gd.querySelectorAll(`.cartesianlayer .subplot.${id} image`).length;
+    panels[id] = count(`.cartesianlayer .subplot.${id} image`);
   }
-  const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row)).flat();
+  const z = (trace) => Array.from(gd.calcdata[trace][0].z, (row) => Array.from(row, (v) => (typeof v === 'number' ? v : Array.from(v))));
   return {
     panels,
+    allImages: count('.cartesianlayer image'),
+    axes: gd._fullData.map((t) => `${t.type}:${t.xaxis}${t.yaxis}`),
     k: Number(document.body.dataset.frameK),
     frameIndex: Number(document.body.dataset.frameIndex),
     title: gd._fullLayout.title.text,
+    markerK: gd._fullLayout.shapes[0].xanchor,
     original: z(0),
     reconstruction: z(1),
     residual: z(2),
