@@ -154,7 +154,7 @@ describe('colour images', () => {
         assert.equal(blink.extra, 0, `${blink.extra} painted frames had two pictures in one panel`);
         assert.ok(seen.size >= 3, `saw several frames while playing (${[...seen].join(', ')})`);
 
-        await page.waitForTimeout(200);
+        await h.animationFrames(page, 12); // after the last frame: nothing moves
         snapshot = await h.figureSnapshot(page);
         assertPanels(snapshot, 'after play');
         assertMatches(snapshot, reference, K);

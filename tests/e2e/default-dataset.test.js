@@ -93,7 +93,7 @@ describe('the default dataset', () => {
         assert.equal(blink.blank, 0, `${blink.blank} of ${blink.ticks} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} of ${blink.ticks} painted frames had two pictures in one panel`);
         assert.ok(seen.size >= 3, `saw several frames while playing (${[...seen].join(', ')})`);
-        await page.waitForTimeout(200); // after the last one: nothing moves
+        await h.animationFrames(page, 12); // after the last one: nothing moves
         snapshot = await h.figureSnapshot(page);
         assertPanels(snapshot, 'after the last frame');
         assert.match(snapshot.title, new RegExp(`k = ${K} of ${K} components`));
@@ -123,7 +123,7 @@ describe('the default dataset', () => {
         await page.keyboard.press(' ');
         await page.waitForFunction(() => document.body.dataset.playing === 'false');
         const paused = await frameK(page);
-        await page.waitForTimeout(150);
+        await h.animationFrames(page, 10);
         assert.equal(await frameK(page), paused, 'Space pauses');
         // Keys typed into an input do not move k.
         await page.focus('#k-input');

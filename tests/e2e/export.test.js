@@ -121,7 +121,7 @@ async function playStandalone(file, { frames, k }) {
     });
     await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
     await page.waitForFunction((last) => document.body.dataset.frameIndex === String(last), frames - 1, { timeout: 60000 });
-    await page.waitForTimeout(300); // the last frame drawn, and nothing moves after it
+    await h.animationFrames(page, 18); // the last frame drawn, and nothing moves after it
     const result = await page.evaluate(() => {
       window.__watch.running = false;
       const gd = document.getElementById('figure');

@@ -118,6 +118,20 @@ async function waitForFigure(page, atLeast = 1, timeout = 60000) {
   );
 }
 
+// Waits until the page has painted `count` more animation frames: "nothing moves after this"
+// checks wait on frames the browser actually drew, not on a clock that a busy machine outruns.
+async function animationFrames(page, count = 10) {
+  await page.evaluate(
+    (n) =>
+      new Promise((resolve) => {
+        let left = n;
+        const tick = () => (--left <= 0 ? resolve(undefined) : requestAnimationFrame(tick));
+        requestAnimationFrame(tick);
+      }),
+    count,
+  );
+}
+
 async function figureVersion(page) {
   return page.evaluate(() => Number(document.body.dataset.figureVersion || 0));
 }
@@ -276,22 +290,29 @@ function stopPaintWatch(page) {
   return page.evaluate(probes.stopPaintWatch);
 }
 
-// Presses the figure's Play button and plays to lastK, snapshotting the figure every ~25 ms (each
-// snapshot goes to check) while every animation frame is watched for an empty or doubled panel.
-// Returns {snapshot (the last), seen (the k values seen), paint (stopPaintWatch's counts)}.
+// Presses the figure's Play button and plays to lastK, snapshotting the figure at each change of
+// frame that node sees (each snapshot goes to check) while every animation frame is watched in
+// the page for an empty or doubled panel and for the k shown. Returns {snapshot (the last), seen
+// (the k values painted: the page's own record, which a snapshot polled from node can miss when
+// the machine is busy), paint (stopPaintWatch's counts)}.
 async function playWatched(page, lastK, check) {
   await startPaintWatch(page);
   await page.locator('#figure .updatemenu-button', { hasText: 'Play' }).click();
-  const seen = new Set();
+  const polled = new Set();
   let snapshot = null;
   for (let i = 0; i < 200; i++) {
     snapshot = await figureSnapshot(page);
     check(snapshot);
-    seen.add(snapshot.k);
+    polled.add(snapshot.k);
     if (snapshot.k === lastK && (await page.getAttribute('body', 'data-playing')) === 'false') break;
-    await page.waitForTimeout(25);
+    await page.waitForFunction(
+      (shown) => Number(document.body.dataset.frameK) !== shown || document.body.dataset.playing === 'false',
+      snapshot.k,
+      { polling: 'raf' },
+    );
   }
-  return { snapshot, seen, paint: await stopPaintWatch(page) };
+  const paint = await stopPaintWatch(page);
+  return { snapshot, seen: new Set([...paint.ks, ...polled]), paint };
 }
 
 module.exports = {
@@ -305,6 +326,7 @@ module.exports = {
   targets,
   openPage,
   waitForFigure,
+  animationFrames,
   figureVersion,
   datasetVersion,
   errorVersion,
