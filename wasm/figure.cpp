@@ -53,15 +53,22 @@ double shortest_for_float(float f) {
 }
 
 // An image for a trace's z: H×W values for a gray heatmap, H×W×3 (r, g, b per pixel, as stored
-// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists.
+// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists. With a sink, the
+// values go there instead, and z names the picture's index in it (build_figure_parts).
 template <class Vector>
-json image_array(const Vector& values, const ImageShape& shape, bool binary) {
+json image_array(const Vector& values, const ImageShape& shape, bool binary,
+                 std::vector<float>* sink) {
   const int64_t n = shape.values();
+  std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
+  if (shape.colour()) dims += "," + std::to_string(shape.channels);
+  if (sink) {
+    const size_t index = sink->size() / static_cast<size_t>(n);
+    for (int64_t i = 0; i < n; ++i) sink->push_back(to_finite_float(values[i]));
+    return json{{"dtype", "f4"}, {"shape", std::move(dims)}, {"image", index}};
+  }
   std::vector<float> f(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) f[static_cast<size_t>(i)] = to_finite_float(values[i]);
   if (binary) {
-    std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
-    if (shape.colour()) dims += "," + std::to_string(shape.channels);
     return json{{"dtype", "f4"},
                 {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f.data()), f.size() * 4)},
                 {"shape", std::move(dims)}};
@@ -198,6 +205,7 @@ struct FigurePlan {
   int64_t K = 0;            // components shown
   std::vector<int64_t> ks;  // the k of each frame: 0, step, 2·step, ..., K
   bool binary = true;
+  std::vector<float>* sink = nullptr;  // build_figure_parts: where the pictures go
   int duration = 100;
   Eigen::VectorXf x;   // the sample
   Eigen::VectorXd xd;  // the same as doubles
@@ -258,7 +266,7 @@ json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axi
   json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
                 {"xaxis", x_axis},
                 {"yaxis", y_axis},
-                {"z", image_array(values, plan.shape, plan.binary)}};
+                {"z", image_array(values, plan.shape, plan.binary, plan.sink)}};
   trace.update(value_range(plan.shape, lo, hi));
   return trace;
 }
@@ -476,16 +484,36 @@ json figure_layout(const FigurePlan& plan, json slider_steps) {
 
 }  // namespace
 
-nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options) {
-  check_figure_inputs(images, model, options);
-  const FigurePlan plan = plan_figure(images, model, options);
+namespace {
+
+json assemble_figure(const FigurePlan& plan) {
   Frames frames = build_frames(plan);
   json data = base_traces(plan, frames);
   json layout = figure_layout(plan, std::move(frames.slider_steps));
   return json{{"data", std::move(data)},
               {"layout", std::move(layout)},
               {"frames", std::move(frames.frames)}};
+}
+
+}  // namespace
+
+nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
+                            const FigureOptions& options) {
+  check_figure_inputs(images, model, options);
+  return assemble_figure(plan_figure(images, model, options));
+}
+
+FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
+                               const FigureOptions& options) {
+  check_figure_inputs(images, model, options);
+  FigurePlan plan = plan_figure(images, model, options);
+  FigureParts parts;
+  parts.image_values = images.image.values();
+  // the original, then two pictures per frame (its first frame's are the base traces' too)
+  parts.images.reserve(static_cast<size_t>(parts.image_values) * (1 + 2 * plan.ks.size()));
+  plan.sink = &parts.images;
+  parts.figure = assemble_figure(plan);
+  return parts;
 }
 
 }  // namespace pcarecon
