@@ -177,7 +177,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart
  * @typedef {{helper: 'progress', id: number, done: number}} HelperProgress
  * @typedef {{helper: 'error', id: number, message: string, code: ErrorCodeName, down?: boolean}} HelperError
- * @typedef {{helper: 'share', id: number, rows: Float32Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
+ * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
  * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult} HelperMessage
  */
