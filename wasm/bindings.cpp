@@ -627,6 +627,8 @@ void merge_part(JsExplorer& self, val part_arg) {
   });
 }
 
+#include "fit_bindings.h"  // planFit, fitForView, the split top-K fit, RowsShare
+
 double live_explorer_count() { return g_live_explorers; }
 
 // Test hook: a real fault inside the module, as a bug would cause one, so that the tests can check
@@ -652,8 +654,8 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .field("frameDurationMs", &JsFigureOptions::frame_duration_ms)
       .field("binaryArrays", &JsFigureOptions::binary_arrays);
 
-  class_<JsExplorer>("Explorer")
-      .constructor<>()
+  class_<JsExplorer> explorer("Explorer");
+  explorer.constructor<>()
       .function("beginFile", &begin_file)
       .function("feed", &feed)
       .function("headerInfo", &header_info)
@@ -684,6 +686,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("readRows", &read_rows)
       .function("finishPart", &finish_part)
       .function("mergePart", &merge_part);
+  add_fit_functions(explorer);
 
   class_<JsAccumulator>("Accumulator")
       .constructor<>()

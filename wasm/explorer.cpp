@@ -112,7 +112,9 @@ void Explorer::replace_stack(LoadedFile file) {
   images_ = std::move(file.images);
   stream_ = std::move(file.streamed);
   partial_fit_.reset();
+  split_topk_.reset();
   model_.reset();
+  report_.reset();
   basis_.reset();
 }
 
@@ -161,15 +163,17 @@ void Explorer::fit(int64_t n_components) {
     if (n < d)
       throw Error("a streamed file needs at least as many samples as pixels for its PCA (" +
                   std::to_string(n) + " < " + std::to_string(d) + ")");
-    PcaModel model = fit_pca(stream_->rows, n_components);
-    model_ = std::move(model);
-    ++fit_count_;
+    set_model(fit_pca(stream_->rows, n_components), FitReport{});
     return;
   }
   PcaOptions options;
   options.n_components = n_components;
-  PcaModel model = fit_pca(stack.rows, options);
+  set_model(fit_pca(stack.rows, options), FitReport{});
+}
+
+void Explorer::set_model(PcaModel model, FitReport report) {
   model_ = std::move(model);
+  report_ = report;
   basis_.reset();
   ++fit_count_;
 }
@@ -188,10 +192,7 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
     throw Error("the covariance holds " + std::to_string(all_rows.count()) + " rows of " +
                 std::to_string(all_rows.dim()) + " values; the images are " + std::to_string(n) +
                 " rows of " + std::to_string(d));
-  PcaModel model = fit_pca(all_rows, n_components);
-  model_ = std::move(model);
-  basis_.reset();
-  ++fit_count_;
+  set_model(fit_pca(all_rows, n_components), FitReport{});
 }
 
 namespace {
@@ -241,6 +242,66 @@ const PcaModel& Explorer::model() const {
 nlohmann::json Explorer::figure(const FigureOptions& options) const {
   const ImageStack& stack = images();
   return build_figure(stack, model(), options);
+}
+
+// ---- The fit the page asks for ---------------------------------------------------------------
+
+namespace {
+void check_components(int64_t n_components) {
+  if (n_components < 0)
+    throw Error("number of components must be 0 (all) or at least 1 (got " +
+                std::to_string(n_components) + ")");
+}
+}  // namespace
+
+SolverChoice Explorer::plan_fit(int64_t n_components) const {
+  const ImageStack& stack = images();
+  check_components(n_components);
+  const int64_t n = total_samples(), d = stack.rows.cols();
+  const DType dtype = header().dtype;
+  const bool bytes = dtype == DType::UInt8 || dtype == DType::Int8 || dtype == DType::Bool;
+  const double held = static_cast<double>(stack.rows.size()) * sizeof(float);
+  constexpr double kMargin = 64.0 * (1 << 20);  // the module's own code, stacks, small buffers
+  const double left = std::max(0.0, static_cast<double>(kMemoryLimitBytes) - held - kMargin);
+  SolverChoice choice =
+      choose_solver(n, d, n_components, bytes ? RowType::UInt8 : RowType::Float32, left);
+  if (stream_) choice.kind = SolverKind::Exact;
+  return choice;
+}
+
+void Explorer::fit_for_view(int64_t n_components) {
+  if (plan_fit(n_components).kind == SolverKind::Exact) return fit(0);
+  const ImageStack& stack = images();
+  TopKOptions options;
+  options.n_components = n_components;
+  int passes = 0;
+  PcaModel model = fit_topk(StackRows::of(stack.rows), options, &passes);
+  set_model(std::move(model), FitReport{SolverKind::Randomized, passes + 1});
+}
+
+void Explorer::begin_split_topk(int64_t n_components, int64_t own_rows) {
+  const ImageStack& stack = images();
+  check_components(n_components);
+  if (stream_) throw Error("a streamed stack is fitted from its covariance, not split");
+  const int64_t n = stack.samples();
+  if (own_rows < 1 || own_rows > n) throw Error(rows_range_error(0, own_rows, n));
+  split_topk_.reset();
+  TopKOptions options;
+  options.n_components = n_components;
+  split_topk_.emplace(StackRows::of(stack.rows).middle_rows(0, own_rows), n, options);
+}
+
+SplitTopK& Explorer::split_topk() {
+  if (!split_topk_) throw Error("no split fit is in progress: begin one first");
+  return *split_topk_;
+}
+
+void Explorer::finish_split_topk() {
+  SplitTopK& split = split_topk();
+  PcaModel model = split.model();
+  const int passes = split.passes();
+  split_topk_.reset();
+  set_model(std::move(model), FitReport{SolverKind::Randomized, passes});
 }
 
 void Explorer::check_sample(int64_t sample_index) const {
@@ -355,6 +416,7 @@ void Explorer::finish_file_with_basis() {
     finish_file();
     BasisModel built = model_from_basis(arrays, *images_);
     model_ = std::move(built.model);
+    report_.reset();
     basis_ = BasisSource{built.variance_from_file, built.ratio_from_file};
   } catch (...) {
     images_ = std::move(old_images);

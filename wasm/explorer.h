@@ -14,9 +14,11 @@
 #include "basis.h"
 #include "figure.h"
 #include "file_reading.h"
+#include "fit_by_cost.h"
 #include "npy_reader.h"
 #include "pca.h"
 #include "reconstruction.h"
+#include "split_topk.h"
 
 namespace pcarecon {
 
@@ -76,6 +78,25 @@ class Explorer {
   int64_t fit_count() const { return fit_count_; }
 
   nlohmann::json figure(const FigureOptions& options) const;  // throws Error when not fitted
+
+  // ---- The fit the page asks for: the cheaper solver for its K (fit_by_cost.h) ----------------
+  // Which solver ran the last fit (fit, fit_from, fit_with: exact, one pass) and its passes.
+  struct FitReport {
+    SolverKind solver = SolverKind::Exact;
+    int passes = 1;
+  };
+  // The cheaper solver for K components (0 = all) of the loaded stack, within the memory the
+  // stack leaves (kMemoryLimitBytes − its rows); always exact for a streamed stack (its rows are
+  // gone, its covariance is at hand).
+  SolverChoice plan_fit(int64_t n_components) const;
+  // One worker: exact fits every component (so a larger K needs no new fit), top-K fits K.
+  void fit_for_view(int64_t n_components);
+  // The top-K solver over rows [0, own_rows) here and the rest in a helper (split_topk.h), which
+  // gets a copy of rows(own_rows, N − own_rows). Loading a new stack drops it.
+  void begin_split_topk(int64_t n_components, int64_t own_rows);
+  SplitTopK& split_topk();   // throws Error when no split fit is in progress
+  void finish_split_topk();  // its model becomes the model (Error before it has converged)
+  std::optional<FitReport> fit_report() const { return model_ ? report_ : std::nullopt; }
 
   // ---- Streamed mode: files larger than memory ----------------------------------------------
   // A file whose float32 matrix needs more than stream_above_bytes() (or the whole memory limit)
@@ -139,6 +160,9 @@ class Explorer {
   int64_t fit_count_ = 0;
   std::optional<BasisSource> basis_;                  // set when model_ came from a basis
   std::optional<CovarianceAccumulator> partial_fit_;  // accumulate_rows, until fit_with
+  std::optional<SplitTopK> split_topk_;               // begin_split_topk, until finished
+  std::optional<FitReport> report_;                   // of model_, when it was fitted
+  void set_model(PcaModel model, FitReport report);
 };
 
 }  // namespace pcarecon

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "error.h"
+#include "fit_by_cost.h"
 
 namespace pcarecon {
 namespace {
@@ -19,6 +20,22 @@ std::string gigabytes(long double bytes) {
   char buffer[32];
   std::snprintf(buffer, sizeof buffer, "%.2Lf GB", bytes / 1e9L);
   return buffer;
+}
+
+// The page's default K: the fit's working memory is estimated for it at the header.
+constexpr int64_t kPlannedComponents = 50;
+
+// The working memory of the cheaper solver (fit_by_cost.h) for N×D rows of this dtype, beside the
+// rows themselves, when `left` bytes remain for it.
+long double fit_working_bytes(int64_t n, int64_t d, DType dtype, long double left) {
+  const bool bytes = dtype == DType::UInt8 || dtype == DType::Int8 || dtype == DType::Bool;
+  const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
+  const SolverChoice choice = choose_solver(n, d, k, bytes ? RowType::UInt8 : RowType::Float32,
+                                            static_cast<double>(std::max(left, 0.0L)));
+  const double chosen =
+      choice.kind == SolverKind::Exact ? choice.exact_bytes : choice.randomized_bytes;
+  // When neither fits, what the leaner one needs (the message's number).
+  return chosen <= left ? chosen : std::min(choice.exact_bytes, choice.randomized_bytes);
 }
 
 std::string samples_range(int64_t b, int64_t e) {
@@ -115,7 +132,11 @@ int64_t FileReading::rows_read() const {
 bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image) {
   const int64_t n = header.shape[0], d = image.values();
   const long double bytes = static_cast<long double>(n) * static_cast<long double>(d) * 4;
-  const bool fits = bytes < static_cast<long double>(kMemoryLimitBytes);
+  const long double limit = static_cast<long double>(kMemoryLimitBytes);
+  // Held whole, the rows must leave room for the fit's working memory too: refused (or streamed)
+  // here, never after minutes of reading and fitting.
+  const long double fit_bytes = fit_working_bytes(n, d, header.dtype, limit - bytes);
+  const bool fits = bytes + fit_bytes < limit;
   if (bytes <= static_cast<long double>(settings_.stream_above_bytes) && fits) return false;
   // Why it cannot be streamed, if it cannot.
   std::string why;
@@ -140,6 +161,11 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
     } catch (const Error& e) {
       throw e.extended("; " + why);
     }
+    throw Error(ErrorKind::TooLarge,
+                "the " + std::to_string(n) + " images of " + std::to_string(d) + " values need " +
+                    gigabytes(bytes) + " as float32, and fitting them " + gigabytes(fit_bytes) +
+                    " more (" + std::to_string(kPlannedComponents) +
+                    " components), more than the " + gigabytes(limit) + " a page can hold; " + why);
   }
   Stream& stream = stream_.emplace();  // filled in place: nothing below throws
   stream.info.total_samples = n;

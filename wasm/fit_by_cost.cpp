@@ -16,7 +16,11 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   constexpr double kIntegerScatter = 0.4;
   constexpr double kDoubleScatter = 2.0;
   constexpr double kEigenPerCube = 5.0;
-  constexpr double kThinPerCube = 10.0;   // SVD of the N×N triangle
+  constexpr double kThinPerCube = 10.0;  // SVD of the N×N triangle
+  // The thin path's Householder QR of the D×N doubles runs at a fraction of a float32 product's
+  // speed: 300×65536 took 337 s in wasm on a loaded machine where the top-K solver's 9 passes over
+  // 3000×12288 took 75 s.
+  constexpr double kThinQr = 8.0;
   constexpr double kTypicalPasses = 8.5;  // Gram passes + the moments pass, on natural images
   const double n = static_cast<double>(n_samples);
   const double d = static_cast<double>(dim);
@@ -29,7 +33,7 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
     choice.exact_work = n * d * d / 2 * scatter + kEigenPerCube * d * d * d;
     choice.exact_bytes = 3 * d * d * 8;  // scatter, the solver's copy, its eigenvectors
   } else {
-    choice.exact_work = 2 * n * n * d * 2 + kThinPerCube * n * n * n;
+    choice.exact_work = 2 * n * n * d * kThinQr + kThinPerCube * n * n * n;
     choice.exact_bytes = d * n * 8 + 2 * n * n * 8;  // the centred copy, R and its vectors
   }
   choice.randomized_work = kTypicalPasses * 2 * n * d * l;

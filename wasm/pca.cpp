@@ -158,25 +158,6 @@ Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& a) {
   return qr.householderQ() * Eigen::MatrixXd::Identity(a.rows(), a.cols());
 }
 
-// Standard normal numbers from mt19937_64 by Box–Muller: mt19937_64 is fully specified by the
-// standard (std::normal_distribution is not), so native and wasm builds draw the same matrix.
-Eigen::MatrixXd gaussian_matrix(int64_t rows, int64_t cols, uint64_t seed) {
-  std::mt19937_64 engine(seed);
-  constexpr double kTwoPi = 6.283185307179586476925286766559;
-  constexpr double kUnit = 1.0 / 9007199254740992.0;  // 2^-53
-  Eigen::MatrixXd out(rows, cols);
-  double* data = out.data();
-  const int64_t size = rows * cols;
-  for (int64_t i = 0; i < size; i += 2) {
-    const double u1 = (static_cast<double>(engine() >> 11) + 1.0) * kUnit;  // (0, 1]
-    const double u2 = static_cast<double>(engine() >> 11) * kUnit;          // [0, 1)
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    data[i] = radius * std::cos(kTwoPi * u2);
-    if (i + 1 < size) data[i + 1] = radius * std::sin(kTwoPi * u2);
-  }
-  return out;
-}
-
 // Exact PCA for N < D from the N-sized side: Xcᵀ = Q·R (Householder), R = U·S·Wᵀ, so the right
 // singular vectors of Xc are Q·U and its singular values S. Never forms a D×D matrix.
 PcaModel fit_thin(const Eigen::Ref<const RowMatrixF>& rows, int64_t k) {
@@ -236,6 +217,24 @@ PcaModel fit_randomized(const Eigen::Ref<const RowMatrixF>& rows, int64_t k,
 }
 
 }  // namespace
+
+// Box–Muller on mt19937_64 (see pca.h).
+Eigen::MatrixXd gaussian_matrix(int64_t rows, int64_t cols, uint64_t seed) {
+  std::mt19937_64 engine(seed);
+  constexpr double kTwoPi = 6.283185307179586476925286766559;
+  constexpr double kUnit = 1.0 / 9007199254740992.0;  // 2^-53
+  Eigen::MatrixXd out(rows, cols);
+  double* data = out.data();
+  const int64_t size = rows * cols;
+  for (int64_t i = 0; i < size; i += 2) {
+    const double u1 = (static_cast<double>(engine() >> 11) + 1.0) * kUnit;  // (0, 1]
+    const double u2 = static_cast<double>(engine() >> 11) * kUnit;          // [0, 1)
+    const double radius = std::sqrt(-2.0 * std::log(u1));
+    data[i] = radius * std::cos(kTwoPi * u2);
+    if (i + 1 < size) data[i + 1] = radius * std::sin(kTwoPi * u2);
+  }
+  return out;
+}
 
 int64_t max_components(int64_t n_samples, int64_t dim) { return std::min(n_samples, dim); }
 

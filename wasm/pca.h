@@ -35,6 +35,11 @@ int64_t max_components(int64_t n_samples, int64_t dim);
 // ties) is made positive. Exposed so that tests can bring reference components to the same signs.
 void canonicalize_signs(Eigen::MatrixXd& components);
 
+// Standard normal numbers (column-major rows×cols) from mt19937_64 by Box–Muller: mt19937_64 is
+// fully specified by the standard (std::normal_distribution is not), so native and wasm builds
+// draw the same matrix. The random start of both randomized solvers (here and topk_solver.h).
+Eigen::MatrixXd gaussian_matrix(int64_t rows, int64_t cols, uint64_t seed);
+
 // How CovarianceAccumulator adds a block of (at most 256) shifted rows to its double scatter.
 enum class AccumulatorKernel {
   // 16-bit integers (IntegerScatter, scatter_kernel.h) for blocks whose shifted values are

@@ -170,6 +170,57 @@ export declare class Explorer {
   readRows(begin: number, end: number): void;
   finishPart(): StreamedPart;
   mergePart(part: StreamedPart): void;
+  // The fit the page asks for (web/worker/requests.js): the cheaper solver for K components
+  // (fit_by_cost.h) within the memory the stack leaves. fitForView(K) in one worker: the exact
+  // path fits every component, the top-K solver K. fitReport(): which solver ran the last fit.
+  planFit(nComponents: number): FitPlan;
+  fitForView(nComponents: number): FitReport;
+  fitReport(): FitReport | null;  // null without a fitted model (none, or a basis file's)
+  // The top-K solver split over two workers (web/worker/split-fit.js): rows [0, ownRows) here, a
+  // copy of the rest in the helper's RowsShare. Each pass: the helper's part while this one runs
+  // its own (topkOwn…), then merged (topkMerge…). Loading a new stack drops it.
+  beginSplitTopK(nComponents: number, ownRows: number): Float64Array;  // the moments' shift (D)
+  topkOwnMoments(): void;
+  topkMergeMoments(rest: MomentsState): void;
+  topkDone(): boolean;
+  topkBasis(): TopKPass;  // for the next pass, here and in the helper
+  topkOwnPass(): void;
+  topkMergePass(restProduct: Float64Array, restRows: number): void;
+  finishSplitTopK(): FitReport;
+  delete(): void;
+}
+
+export interface FitPlan {
+  solver: 'exact' | 'randomized';
+  exactWork: number;  // in float32 multiply-adds, each kernel's relative speed folded in
+  randomizedWork: number;
+  exactBytes: number;  // working memory beside the rows
+  randomizedBytes: number;
+}
+export interface FitReport {
+  solver: 'exact' | 'randomized';
+  passes: number;  // over the rows (exact: 1)
+  nComponents: number;
+}
+// Σ(x − shift), Σ(x − shift)² over `count` rows: a part of the top-K solver's moments pass.
+export interface MomentsState {
+  count: number;
+  shift: Float64Array;    // D
+  sum: Float64Array;      // D
+  squares: Float64Array;  // D
+}
+// The solver's state for one pass: the mean (D) and the basis Q (D×width, column-major).
+export interface TopKPass {
+  mean: Float64Array;
+  basis: Float64Array;
+  width: number;
+}
+
+// The helper's rows of a split top-K fit (a copy, at their precision) and its part of each pass.
+export declare class RowsShare {
+  constructor(rows: Float32Array | Uint8Array, dim: number, firstSample: number);
+  moments(shift: Float64Array): MomentsState;
+  gram(pass: TopKPass): Float64Array;  // Σ (x − mean)(x − mean)ᵀ·basis, D×width column-major
   delete(): void;
 }
 
@@ -214,6 +265,7 @@ export interface ModuleOptions {
 export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
+  RowsShare: typeof RowsShare;
   npyInfo: typeof npyInfo;
   npyHeader: typeof npyHeader;
   fitJson: typeof fitJson;

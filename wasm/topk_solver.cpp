@@ -6,7 +6,6 @@
 #include <Eigen/QR>
 #include <algorithm>
 #include <cmath>
-#include <random>
 #include <string>
 
 #include "error.h"
@@ -20,25 +19,6 @@ namespace {
 constexpr double kResidualFloor = 2e-5;
 
 std::string str(int64_t v) { return std::to_string(v); }
-
-// Standard normal numbers from mt19937_64 by Box–Muller: mt19937_64 is fully specified by the
-// standard (std::normal_distribution is not), so native and wasm builds draw the same matrix.
-Eigen::MatrixXd gaussian_matrix(int64_t rows, int64_t cols, uint64_t seed) {
-  std::mt19937_64 engine(seed);
-  constexpr double kTwoPi = 6.283185307179586476925286766559;
-  constexpr double kUnit = 1.0 / 9007199254740992.0;  // 2^-53
-  Eigen::MatrixXd out(rows, cols);
-  double* data = out.data();
-  const int64_t size = rows * cols;
-  for (int64_t i = 0; i < size; i += 2) {
-    const double u1 = (static_cast<double>(engine() >> 11) + 1.0) * kUnit;  // (0, 1]
-    const double u2 = static_cast<double>(engine() >> 11) * kUnit;          // [0, 1)
-    const double radius = std::sqrt(-2.0 * std::log(u1));
-    data[i] = radius * std::cos(kTwoPi * u2);
-    if (i + 1 < size) data[i + 1] = radius * std::sin(kTwoPi * u2);
-  }
-  return out;
-}
 
 // An orthonormal basis of the columns of `a` (thin Q of a Householder QR), same shape as `a`.
 Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& a) {
@@ -99,6 +79,24 @@ void MomentsPass::merge(const MomentsPass& other) {
   squares_ += other.squares_;
 }
 
+MomentsState MomentsPass::state() const { return MomentsState{count_, shift_, sum_, squares_}; }
+
+MomentsPass MomentsPass::from_state(const MomentsState& state) {
+  const int64_t d = state.shift.size();
+  if (state.count < 0 || state.sum.size() != d || state.squares.size() != d ||
+      !state.sum.allFinite() || !state.squares.allFinite()) {
+    throw Error("moments: " + str(state.count) + " rows with a shift of " + str(d) +
+                " values, sums of " + str(state.sum.size()) + " and squares of " +
+                str(state.squares.size()) + " values are not a valid (finite) state");
+  }
+  MomentsPass out(state.shift);
+  if (out.shift_ != state.shift) throw Error("moments: the shift is not float32 values");
+  out.count_ = state.count;
+  out.sum_ = state.sum;
+  out.squares_ = state.squares;
+  return out;
+}
+
 Eigen::VectorXd MomentsPass::mean() const {
   if (count_ < 1) throw Error("no samples have been added yet, so there is no mean");
   return shift_ + sum_ / static_cast<double>(count_);
@@ -148,6 +146,17 @@ void GramPass::merge(const GramPass& other) {
   }
   product_ += other.product_;
   count_ += other.count_;
+}
+
+void GramPass::merge_product(const Eigen::MatrixXd& product, int64_t count) {
+  if (product.rows() != product_.rows() || product.cols() != product_.cols() || count < 0 ||
+      !product.allFinite()) {
+    throw Error("cannot merge a product of " + str(product.rows()) + "×" + str(product.cols()) +
+                " over " + str(count) + " rows into a pass of " + str(product_.rows()) + "×" +
+                str(product_.cols()) + " (or it holds a non-finite value)");
+  }
+  product_ += product;
+  count_ += count;
 }
 
 // --- TopKSolver --------------------------------------------------------------------------------

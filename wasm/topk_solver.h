@@ -21,6 +21,14 @@
 
 namespace pcarecon {
 
+// A MomentsPass's whole state, for moving a partial pass between workers.
+struct MomentsState {
+  int64_t count = 0;
+  Eigen::VectorXd shift;    // D
+  Eigen::VectorXd sum;      // D, Σ (x − shift)
+  Eigen::VectorXd squares;  // D, Σ (x − shift)²
+};
+
 // Column sums of (x − shift) and of (x − shift)², and the row count. The shift keeps float data
 // with a large offset exact enough; integer rows use a zero shift (their sums are then exact in
 // double for any N below 10¹¹). Partials merge when their shifts are the same.
@@ -32,6 +40,9 @@ class MomentsPass {
   // Checks every value (Error naming the first NaN/Inf: sample and pixel) before adding any.
   void add(const StackRows& rows);
   void merge(const MomentsPass& other);  // Error unless D and the shift are the same
+  MomentsState state() const;
+  // Error when the sizes disagree, the count is negative or a value is not finite.
+  static MomentsPass from_state(const MomentsState& state);
   int64_t count() const { return count_; }
   int64_t dim() const { return shift_.size(); }
   Eigen::VectorXd mean() const;   // needs count() >= 1
@@ -50,6 +61,9 @@ class GramPass {
   GramPass(const Eigen::VectorXd& mean, const Eigen::MatrixXd& basis);  // D, D×l
   void add(const StackRows& rows);    // rows already checked finite (by the MomentsPass)
   void merge(const GramPass& other);  // Error unless the sizes are the same
+  // Another worker's product over `count` rows (its GramPass::product()); Error unless it is D×l
+  // and finite, or count < 0.
+  void merge_product(const Eigen::MatrixXd& product, int64_t count);
   int64_t count() const { return count_; }
   const Eigen::MatrixXd& product() const { return product_; }  // D×l
 

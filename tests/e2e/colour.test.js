@@ -189,3 +189,66 @@ describe('colour images', () => {
     });
   }
 });
+
+// Crops of real colour photographs (tests/fixtures/topk_cases.py), 600 of 64×64×3 written by
+// NumPy: wide images, fitted by the top-K solver on both workers. The reconstruction on screen at
+// a k where the spectrum has a gap is within 1 grey level RMS of scikit-learn's
+// PCA(50, svd_solver='arpack'); a larger K fits again without reading the file again.
+const TOPK_SCRIPT = String.raw`
+import json, sys
+import numpy as np
+sys.path.insert(0, sys.argv[1])
+import topk_cases
+from sklearn.decomposition import PCA
+images = topk_cases._crops(np.random.default_rng(1001), topk_cases._colour_photos(), 300, 64)
+np.save(sys.argv[2], images)
+x = images.reshape(len(images), -1).astype(np.float64)
+pca = PCA(50, svd_solver='arpack', random_state=0).fit(x)
+ev = pca.explained_variance_
+k = next(k for k in (10, 12, 8, 15, 20) if ev[k - 1] > 1.02 * ev[k])
+rebuilt = pca.mean_ + (x[:1] - pca.mean_) @ pca.components_[:k].T @ pca.components_[:k]
+print(json.dumps({'k': k, 'reconstruction': rebuilt.ravel().tolist()}))
+`;
+
+describe('wide colour images: the top-K solver in the page', () => {
+  test('300 crops of 64×64×3: top-K on both workers, as scikit-learn arpack; K raised fits again (file)', async () => {
+    const npy = require('node:path').join(tmp, 'crops_colour_64.npy');
+    const fixturesDir = require('node:path').join(__dirname, '..', 'fixtures');
+    const out = require('node:child_process').execFileSync('/usr/bin/python3', ['-c', TOPK_SCRIPT, fixturesDir, npy], {
+      maxBuffer: 64 << 20,
+    });
+    const reference = JSON.parse(out.toString());
+    const session = await h.openPage(browser, sites.list[0].url);
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      await drop(page, npy);
+      assert.equal(await page.isVisible('#error'), false, await page.textContent('#error'));
+      assert.match(await page.textContent('#dataset-name'), /300 images of 64×64 RGB, .*50 components fitted \(top-K solver, \d+ passes\)/);
+      const timings = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
+      assert.equal(timings.solver, 'randomized');
+      assert.equal(timings.fitWorkers, 2, 'every pass split over both workers');
+
+      await page.locator('#figure').click({ position: { x: 5, y: 5 } });
+      for (let i = 0; i < reference.k; i++) await page.keyboard.press('ArrowRight');
+      await page.waitForFunction((k) => Number(document.body.dataset.frameK) === k, reference.k, { timeout: 10000 });
+      const shown = (await h.figureSnapshot(page)).reconstruction.flat(2);
+      let sum = 0;
+      for (let i = 0; i < shown.length; i++) sum += (shown[i] - reference.reconstruction[i]) ** 2;
+      const rms = Math.sqrt(sum / shown.length);
+      assert.ok(rms < 1, `k = ${reference.k}: ${rms} grey levels RMS from scikit-learn arpack`);
+
+      // K above the 50 fitted: the top-K solver fits 60, the file is not read again.
+      const figures = await h.figureVersion(page);
+      await page.fill('#k-input', '60');
+      await page.press('#k-input', 'Enter');
+      await page.waitForFunction(() => /60 components fitted/.test(document.getElementById('dataset-name').textContent), null, {
+        timeout: 60000,
+      });
+      await h.waitForFigure(page, figures + 1);
+      assert.equal(await page.evaluate(() => document.body.dataset.figureVersion > 0 && document.getElementById('k-input').value), '60');
+    } finally {
+      await session.close();
+    }
+  });
+});

@@ -235,16 +235,22 @@ function loadDataset(dataset, { restore = false } = {}) {
       const { info } = loaded;
       workerHolds = 'other';
       mark('read');
-      const fitted = await call(Request.FIT, {}, dataset.name);
+      const fitted = await call(Request.FIT, { nComponents: initialParams(info, Infinity, restore).nComponents }, dataset.name);
       mark('fit');
-      Object.assign(timings.load, { fitInWorker: fitted.fitMs, fitWorkers: fitted.workers, helperWaitMs: fitted.helperWaitMs });
+      Object.assign(timings.load, {
+        fitInWorker: fitted.fitMs,
+        fitWorkers: fitted.workers,
+        helperWaitMs: fitted.helperWaitMs,
+        solver: fitted.solver,
+        passes: fitted.passes,
+      });
       const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
       const params = initialParams(info, summary.nComponents, restore);
       mark('summary');
       const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
       mark('figure');
       update(state, {
-        dataset: Object.assign({}, dataset, summary, { info }),
+        dataset: Object.assign({}, dataset, summary, { info }, fitOf(fitted)),
         sampleIndex: params.sampleIndex,
         nComponents: params.nComponents,
         step: params.step,
@@ -381,7 +387,7 @@ function renderDataset() {
   const { info } = dataset;
   Panels.renderHeading(dom.heading, dataset);
   dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
-  controls.setLimits(info.samples, dataset.nComponents);
+  controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
   Panels.renderEigenImages(dom.eigen, dataset);
 }
@@ -455,7 +461,11 @@ function setSample(index) {
 
 function setComponents(k) {
   if (!state.dataset) return;
-  const nComponents = clampInt(k, 1, state.dataset.nComponents);
+  const nComponents = clampInt(k, 1, mostComponents(state.dataset));
+  if (nComponents > state.dataset.nComponents) {
+    refitFor(nComponents);
+    return;
+  }
   update(state, { nComponents, step: clampInt(state.step, 1, nComponents) });
   renderControls();
   refreshFigure();
@@ -478,6 +488,39 @@ function clampInt(value, lo, hi) {
   const n = Math.round(Number(value));
   if (!Number.isFinite(n)) return lo;
   return Math.max(lo, Math.min(hi, n));
+}
+
+// ---- the fit's K: the top-K solver fitted only the K asked for ---------------------------------
+// {solver, passes, mostComponents} of a FIT result, kept with the dataset.
+function fitOf(fitted) {
+  return { solver: fitted.solver, passes: fitted.passes };
+}
+
+// The largest K the visitor can ask for: every component of an exact fit, min(N, D) after the
+// top-K solver (a larger K than it fitted fits again, without reading the file again).
+function mostComponents(dataset) {
+  if (dataset.solver !== 'randomized') return dataset.nComponents;
+  const { info } = dataset;
+  const n = info.streamed ? info.streamed.totalSamples : info.samples;
+  return Math.min(n, info.height * info.width * info.channels);
+}
+
+function refitFor(k) {
+  const dataset = state.dataset;
+  return exclusive(async () => {
+    if (state.dataset !== dataset) return;
+    try {
+      const fitted = await call(Request.FIT, { nComponents: k }, dataset.name);
+      const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
+      update(state, { dataset: Object.assign({}, dataset, summary, fitOf(fitted)) });
+      renderDataset();
+    } catch (error) {
+      setMessages({ error: `Could not fit ${k} components of ${dataset.name}: ${error.message}` });
+      dom.body.dataset.errorVersion = String(Number(dom.body.dataset.errorVersion || 0) + 1);
+      return;
+    }
+    setComponents(Math.min(k, state.dataset.nComponents));
+  });
 }
 
 // ---- the view in the URL hash (url-state.js) -------------------------------------------------

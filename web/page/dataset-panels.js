@@ -20,6 +20,12 @@ function gigabytes(bytes) {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
+// Which solver fitted the model: the exact covariance, or the top-K one (only K components).
+function solverNote({ solver, passes }) {
+  if (solver === 'randomized') return ` (top-K solver, ${passes} passes)`;
+  return solver === 'exact' ? ' (exact)' : '';
+}
+
 // elements: {name, streamedNote}. A streamed file (larger than memory) is said to be: the PCA
 // is over all of it, and only its first images are kept.
 function renderHeading({ name, streamedNote }, dataset) {
@@ -28,7 +34,7 @@ function renderHeading({ name, streamedNote }, dataset) {
   const member = info.archive ? ` › ${info.archive.member}` : '';
   const model = info.basis
     ? `basis from file (${info.basis.nComponents} component${info.basis.nComponents === 1 ? '' : 's'})`
-    : `${dataset.nComponents} components fitted`;
+    : `${dataset.nComponents} components fitted${solverNote(dataset)}`;
   name.textContent =
     `${dataset.name}${member}${dataset.builtIn ? ' (built-in sample)' : ''}: ${info.streamed ? info.streamed.totalSamples : info.samples} images of ${info.height}×${info.width}${info.channels === 3 ? ' RGB' : ''}, ` +
     `dtype ${info.dtype}, shape ${shape}, ${model}`;

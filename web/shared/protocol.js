@@ -130,7 +130,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{read: number, token: number, start: number, end: number}} ReadRequest
  * @typedef {{read: number, buffer: ArrayBuffer} | {read: number, error: string}} ReadReply
  * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings}} LoadRequest
- * @typedef {{id: number, type: 'fit'}} FitRequest
+ * @typedef {{id: number, type: 'fit', nComponents?: number}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean}} FigureRequest
@@ -147,7 +147,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 /**
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
- * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo}} FitResult
+ * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number}} FitResult
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult
@@ -177,5 +177,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart
  * @typedef {{helper: 'progress', id: number, done: number}} HelperProgress
  * @typedef {{helper: 'error', id: number, message: string, code: ErrorCodeName, down?: boolean}} HelperError
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError} HelperMessage
+ * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
+ * @typedef {{helper: 'result', id: number, result: any}} HelperResult
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult} HelperMessage
  */

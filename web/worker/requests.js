@@ -5,6 +5,7 @@ import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 import { looksLikeZip } from './npz.js';
 import * as ArchiveLoader from './archive-loader.js';
 import { loadStreamedRest } from './streamed-load.js';
+import { fitTopK } from './split-fit.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -15,6 +16,7 @@ const SPLIT_MIN_VALUES = 1 << 22; // below ~4M values one worker is as fast as t
 const SPLIT_SHARE = 0.5; // the rows this worker keeps (helperWaitMs in the FIT result tells if it is balanced)
 const STREAM_ABOVE_BYTES = 1 << 30; // defaults when the page does not say (LOAD's stream)
 const STREAM_WINDOW_BYTES = 64 << 20;
+const DEFAULT_COMPONENTS = 50; // K when FIT does not say (the page's default)
 
 /**
  * @param {Session} session
@@ -98,46 +100,64 @@ function applyStreamSettings(ex, stream) {
 }
 
 /**
- * fit(0): all components, once per dataset, split over the helper when it is worth it; a model
- * from a basis file is used as it is (no fit).
+ * The model for the page's K (request.nComponents, default 50), by the cheaper solver for it
+ * (Explorer.planFit): the exact path fits every component (a larger K later needs no new fit),
+ * through a covariance split over the helper when it is worth it; the top-K solver fits K, every
+ * pass split over the helper (split-fit.js). A model from a basis file is used as it is (no fit).
  * @param {Session} session
- * @param {import('../shared/protocol.js').FitRequest} _request
+ * @param {import('../shared/protocol.js').FitRequest} request
  * @param {RequestContext} context
  * @returns {Promise<import('../shared/protocol.js').FitResult>}
  */
-export async function fit(session, _request, context) {
+export async function fit(session, request, context) {
   const ex = await session.startModule();
   const basis = ex.basisInfo();
   if (basis) return { nComponents: basis.nComponents, fitMs: 0, workers: 0, helperWaitMs: 0, basis };
   context.progress(Phase.FITTING, 0, 1);
   const started = performance.now();
   const info = ex.info();
+  const most = Math.min(info.streamed ? info.streamed.totalSamples : info.samples, info.height * info.width * info.channels);
+  const k = Math.max(1, Math.min(most, Number(request.nComponents) | 0 || DEFAULT_COMPONENTS));
+  if (ex.planFit(k).solver === 'randomized') {
+    const { report, workers, helperWaitMs } = await fitTopK(session, ex, k, context);
+    const fitMs = performance.now() - started;
+    return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: 'randomized', passes: report.passes };
+  }
+  const { workers, helperWaitMs } = await fitExact(session, ex, info);
+  return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs, solver: 'exact', passes: 1 };
+}
+
+/**
+ * Every component through the covariance, split over the helper when it is worth it.
+ * @param {Session} session
+ * @param {Explorer} ex
+ * @param {import('../../wasm/pcarecon').NpyInfo} info
+ */
+async function fitExact(session, ex, info) {
   const n = info.samples;
   const dim = info.height * info.width * info.channels;
-  let workers = 1;
-  let helperWaitMs = 0; // how long this worker waited for the helper's half (tunes the split)
   const helper = info.streamed ? null : n >= dim && n * dim >= SPLIT_MIN_VALUES ? session.startHelper() : null;
-  if (helper) {
-    // The helper takes the second half; this worker accumulates the first half meanwhile
-    // (slightly more: it also copies the helper's rows out and merges).
-    const split = Math.ceil(n * SPLIT_SHARE);
-    try {
-      const state = helper.accumulate(ex.rows(split, n - split), dim);
-      ex.accumulateRows(0, split);
-      const waited = performance.now();
-      const rest = await state;
-      helperWaitMs = performance.now() - waited;
-      ex.fitWith(0, rest);
-      workers = 2;
-    } catch (error) {
-      if (session.isFatal(error)) throw error;
-      console.warn('[pcarecon] split fit failed, fitting in one worker:', errorMessage(error));
-      ex.fit(0);
-    }
-  } else {
+  if (!helper) {
     ex.fit(0); // a streamed file: the covariance of all rows was accumulated while streaming
+    return { workers: 1, helperWaitMs: 0 };
   }
-  return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs };
+  // The helper takes the second half; this worker accumulates the first half meanwhile
+  // (slightly more: it also copies the helper's rows out and merges).
+  const split = Math.ceil(n * SPLIT_SHARE);
+  try {
+    const state = helper.accumulate(ex.rows(split, n - split), dim);
+    ex.accumulateRows(0, split);
+    const waited = performance.now();
+    const rest = await state;
+    const helperWaitMs = performance.now() - waited; // how long this worker waited (tunes the split)
+    ex.fitWith(0, rest);
+    return { workers: 2, helperWaitMs };
+  } catch (error) {
+    if (session.isFatal(error)) throw error;
+    console.warn('[pcarecon] split fit failed, fitting in one worker:', errorMessage(error));
+    ex.fit(0);
+    return { workers: 1, helperWaitMs: 0 };
+  }
 }
 
 /**

@@ -2,6 +2,8 @@
 // MessagePort) that does part of the work of the one the page talks to, so that both cores are used:
 //   - a fit: it accumulates the covariance of some of the rows (sent over by transfer) and sends
 //     back the partial state {count, shift, sum, scatter}, merged by the main worker;
+//   - a top-K fit (split-fit.js): it keeps a copy of some rows (a RowsShare) and runs its part of
+//     every pass of the solver on them (moments, then X·Q and Xᵀ(X·Q)), sent back and merged;
 //   - a streamed file (larger than memory): it reads its own part of the file (Blob.slice of the
 //     same File into its own Explorer, readRows) while the main worker reads the rest, and sends
 //     back the part's covariance and value range.
@@ -34,6 +36,8 @@ function createLink(port, env) {
   // begun its file, would discard that part's file instead.
   let partsDone = Promise.resolve();
   let warm = false;
+  // In the helper: the rows of a split top-K fit, and its requests, served one after another.
+  const split = { share: /** @type {any} */ (null), done: Promise.resolve() };
 
   port.onmessage = (event) => {
     /** @type {HelperMessage} */
@@ -47,6 +51,12 @@ function createLink(port, env) {
         return;
       case 'read-part':
         partsDone = partsDone.then(() => serveReadPart(port, env, message, partsCancelled));
+        return;
+      case 'share':
+      case 'moments':
+      case 'gram':
+      case 'drop-share':
+        split.done = split.done.then(() => serveSplitFit(port, env, message, split));
         return;
       case 'cancel-part':
         partsCancelled.add(message.id);
@@ -98,7 +108,17 @@ function createLink(port, env) {
     };
   }
 
-  return { warmUp, accumulate, readPart };
+  /**
+   * One request of a split top-K fit: keep rows (transferred), or run a pass on them.
+   * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share'}} message
+   * @param {Transferable[]} [transfer]
+   */
+  function splitFit(message, transfer) {
+    warmUp();
+    return asks.ask(/** @type {any} */ (message), transfer || []).promise;
+  }
+
+  return { warmUp, accumulate, readPart, splitFit };
 }
 
 // ---- the main worker's side: its requests to the helper, matched to the replies by id
@@ -127,13 +147,14 @@ function createAsks(port) {
       const entry = pending.get(message.id);
       if (entry && entry.onProgress) entry.onProgress(message.done);
     },
-    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError} message */
+    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError | import('../shared/protocol.js').HelperResult} message */
     settle(message) {
       const entry = pending.get(message.id);
       if (!entry) return;
       pending.delete(message.id);
       if (message.helper === 'state') entry.resolve(message.state);
       else if (message.helper === 'part') entry.resolve(message.part);
+      else if (message.helper === 'result') entry.resolve(message.result);
       else {
         const error = codedError(message.message || 'the helper worker failed', message.code);
         // down: it cannot read at all, the main worker takes over
@@ -163,6 +184,42 @@ async function serveAccumulate(port, env, message) {
     port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   } finally {
     if (accumulator) accumulator.delete();
+  }
+}
+
+/**
+ * The helper's side of a split top-K fit: 'share' keeps the rows sent (replacing any), 'moments'
+ * and 'gram' run a pass over them, 'drop-share' frees them.
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {any} message
+ * @param {{share: any}} split
+ */
+async function serveSplitFit(port, env, message, split) {
+  try {
+    await env.startModule();
+    let result = null;
+    /** @type {Transferable[]} */
+    let transfer = [];
+    if (message.helper === 'share' || message.helper === 'drop-share') {
+      if (split.share) split.share.delete();
+      split.share = null;
+      if (message.helper === 'share') {
+        split.share = new (env.wasmModule().RowsShare)(message.rows, message.dim, message.firstSample);
+        message.rows = null;
+      }
+    } else if (!split.share) {
+      throw new Error('internal error: the helper holds no rows for this fit');
+    } else if (message.helper === 'moments') {
+      result = split.share.moments(message.shift);
+      transfer = [result.shift.buffer, result.sum.buffer, result.squares.buffer];
+    } else {
+      result = split.share.gram(message.pass);
+      transfer = [result.buffer];
+    }
+    port.postMessage({ helper: 'result', id: message.id, result }, transfer);
+  } catch (error) {
+    port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   }
 }
 
