@@ -144,9 +144,16 @@ describe('the default dataset', () => {
         assertMatches(await h.figureSnapshot(page), reference1, K);
         // A thumbnail, then fewer components: still the one fit.
         version = await h.figureVersion(page);
+        await page.evaluate(() => (window.__firstThumb = document.querySelector('#thumbs canvas')));
         await page.click('#thumbs button[data-index="5"]');
         await h.waitForFigure(page, version + 1);
         assert.equal(await page.inputValue('#sample-input'), '5');
+        // The same strip: only its current sample moved (the pictures were not drawn again).
+        assert.deepEqual(
+          await page.evaluate(() => [...document.querySelectorAll('#thumbs button[aria-current="true"]')].map((b) => b.dataset.index)),
+          ['5'],
+        );
+        assert.ok(await page.evaluate(() => document.querySelector('#thumbs canvas') === window.__firstThumb), 'the strip was kept');
         version = await h.figureVersion(page);
         await page.fill('#k-input', '20');
         await page.press('#k-input', 'Enter');

@@ -403,8 +403,13 @@ function renderFrame() {
   dom.body.dataset.playing = String(state.frame.playing);
 }
 
+// Only when the dataset or K changed: a new sample leaves the chart as it is (redrawing it took
+// a good part of a sample change's time).
+let varianceShown = { dataset: null, nComponents: -1 };
 function renderVariance() {
-  if (state.dataset) Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
+  if (!state.dataset || (varianceShown.dataset === state.dataset && varianceShown.nComponents === state.nComponents)) return;
+  varianceShown = { dataset: state.dataset, nComponents: state.nComponents };
+  Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
 }
 
 function renderThumbnails() {

@@ -101,6 +101,9 @@ function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
   );
 }
 
+/** @type {WeakMap<Element, any>} the thumbnails each strip shows */
+const drawnStrips = new WeakMap();
+
 // thumbnails: {start, count, height, width, channels, pixels} (the worker's IMAGES), drawn on
 // the dataset's value range; one button per sample (data-index), the current one aria-current.
 // An empty strip when there is nothing to show.
@@ -108,6 +111,16 @@ function renderThumbnails(container, thumbnails, dataset, sampleIndex) {
   const t = thumbnails;
   if (!t || !dataset) {
     container.replaceChildren();
+    drawnStrips.delete(container);
+    return;
+  }
+  // The same strip, another sample: only the current one changes (drawing the strip again took
+  // tens of ms at 512×512, in the middle of a sample change).
+  if (drawnStrips.get(container) === t) {
+    for (const button of container.children) {
+      if (Number(/** @type {HTMLElement} */ (button).dataset.index) === sampleIndex) button.setAttribute('aria-current', 'true');
+      else button.removeAttribute('aria-current');
+    }
     return;
   }
   const channels = t.channels || 1;
@@ -128,6 +141,7 @@ function renderThumbnails(container, thumbnails, dataset, sampleIndex) {
     buttons.push(button);
   }
   container.replaceChildren(...buttons);
+  drawnStrips.set(container, t);
 }
 
 export { renderHeading, renderVariance, renderEigenImages, renderThumbnails, gigabytes };
