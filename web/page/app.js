@@ -17,6 +17,8 @@ import { ShapeField, shapeNeededMessage } from './shape-field.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
+import { addDistortionMarks } from './variance-shares.js';
+import * as DatasetDistortions from './dataset-distortions-view.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -68,6 +70,7 @@ const dom = {
     },
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+  worst: { title: byId('worst-title'), list: byId('worst-images') },
   chooser: {
     form: byId('npz-chooser'),
     list: byId('npz-chooser-list'),
@@ -305,6 +308,9 @@ async function showFigure(json, params) {
   const t0 = performance.now();
   const figure = JSON.parse(json);
   const t1 = performance.now();
+  if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
+  const measured = distortionsFor(params);
+  if (measured) DatasetDistortions.addMeanCurve(figure, measured);
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
   timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
   shownParams = params;
@@ -313,6 +319,41 @@ async function showFigure(json, params) {
   figureVersion += 1;
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
+  if (!measured) scheduleDistortions(params);
+}
+
+// ---- the whole dataset at the figure's k (dataset-distortions-view.js) ------------------------
+let distortions = null; // {dataset, result} of the last DISTORTIONS answered
+const WORST_SHOWN = 8;
+
+function distortionsFor(params) {
+  const d = distortions;
+  return d && state.dataset && d.dataset === state.dataset && d.result.k === params.nComponents ? d.result : null;
+}
+
+// After a figure whose k has not been measured: every image's distortion, in its own job.
+function scheduleDistortions(params) {
+  exclusive(async () => {
+    if (!state.dataset || workerHolds !== 'current' || distortionsFor(params)) return;
+    if (!shownParams || shownParams.nComponents !== params.nComponents) return; // k changed again
+    const dataset = state.dataset;
+    try {
+      const result = await call(Request.DISTORTIONS, { k: params.nComponents, worst: WORST_SHOWN }, dataset.name);
+      if (state.dataset !== dataset) return;
+      distortions = { dataset, result };
+      renderWorst();
+      if (shownParams && shownParams.nComponents === result.k) await DatasetDistortions.showMeanCurve(dom.figure, result);
+      dom.body.dataset.distortionsVersion = String(Number(dom.body.dataset.distortionsVersion || 0) + 1);
+    } catch (error) {
+      if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not measure every image: ${error.message}` });
+    }
+  });
+}
+
+function renderWorst() {
+  const d = distortions && state.dataset && distortions.dataset === state.dataset ? distortions.result : null;
+  const info = state.dataset ? state.dataset.info : null;
+  DatasetDistortions.renderWorst(dom.worst, d, info ? [info.valueMin, info.valueMax] : [0, 1], setSample);
 }
 
 let refreshTimer = 0;
@@ -376,6 +417,7 @@ function renderDataset() {
   controls.setLimits(info.samples, dataset.nComponents);
   renderControls();
   Panels.renderEigenImages(dom.eigen, dataset);
+  renderWorst();
 }
 
 function renderControls() {

@@ -4,6 +4,7 @@
 // are given: they keep nothing and read no global state, so app.js alone decides when to redraw.
 import { drawVariance } from './figure-view.js';
 import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
+import { sharesText, markVarianceChart } from './variance-shares.js';
 
 // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
 function groupDigits(n) {
@@ -59,6 +60,12 @@ function renderVariance({ chart, summary }, dataset, nComponents) {
   summary.textContent = noVariance
     ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
     : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
+  // How many components reach 90/95/99 % (variance-shares.js), on their own line.
+  const shares = document.createElement('span');
+  shares.className = 'variance-shares';
+  shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
+  if (shares.textContent) summary.append(document.createElement('br'), shares);
+  markVarianceChart(chart, noVariance ? [] : dataset.shares);
 }
 
 // elements: {gallery, legendGray, legendRgb}: the mean, then the components the dataset holds.

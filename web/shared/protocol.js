@@ -62,6 +62,11 @@ const Request = Object.freeze({
   // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
   // fatal, and the page replaces the worker.
   DEBUG_FAULT: 'debug-fault',
+  // {k, worst} -> progress 'measuring every image' (rows of this worker) -> {k, samples, workers,
+  // meanDistortion: Float64Array(k+1), worst: Int32Array, worstDistortion: Float64Array,
+  // pixels: Float32Array(worst·H·W·channels), height, width, channels}: every loaded image's
+  // ‖x − x̂ₖ‖² (worker/dataset-distortions.js), the `worst` largest (at most 16), worst first.
+  DISTORTIONS: 'distortions',
 });
 
 // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
@@ -81,6 +86,7 @@ const Phase = Object.freeze({
   STREAMING: 'streaming', // a file larger than memory: read and accumulated in one pass
   FITTING: 'fitting',
   BUILDING: 'building frames',
+  MEASURING: 'measuring every image',
 });
 
 const CANCELLED_MESSAGE = 'cancelled';
@@ -136,7 +142,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest} RequestMessage
+ * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -148,10 +155,11 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
  * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo}} FitResult
- * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array}} SummaryResult
+ * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string}} FigureResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}}} ResultOf
+ * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult}} ResultOf
  */
 
 /**
@@ -177,5 +185,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart
  * @typedef {{helper: 'progress', id: number, done: number}} HelperProgress
  * @typedef {{helper: 'error', id: number, message: string, code: ErrorCodeName, down?: boolean}} HelperError
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError} HelperMessage
+ * @typedef {{helper: 'distortions', id: number, rows: Float32Array, mean: Float64Array, components: Float64Array}} HelperDistortions
+ * @typedef {{helper: 'distortions-done', id: number, distortions: import('../../wasm/pcarecon').RowDistortions}} HelperDistortionsDone
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperDistortions | HelperDistortionsDone} HelperMessage
  */

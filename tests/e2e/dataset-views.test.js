@@ -1,0 +1,142 @@
+// The dataset-wide views in the page, on one page from file:// (tests/fixtures/dataset_stats_cases.py
+// writes the files and scikit-learn's answers): the k reaching 90/95/99 % of the variance in the
+// variance summary and marked on the variance chart and on the distortion plot (the marks stay
+// through play); a basis file of 3 components says honestly that 90 % needs more than 3.
+'use strict';
+
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { after, before, describe, test } = require('node:test');
+const h = require('./helpers');
+
+let browser;
+let session;
+let tmp;
+let expected;
+
+before(async () => {
+  tmp = h.tempDir('pcarecon-e2e-dataset-');
+  const writer = path.join(__dirname, '..', 'fixtures', 'dataset_stats_cases.py');
+  execFileSync('/usr/bin/python3', [writer, tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
+  expected = JSON.parse(fs.readFileSync(path.join(tmp, 'expected.json'), 'utf8'));
+  browser = await h.launchBrowser();
+  const sites = await h.targets();
+  await sites.close(); // file:// only: the server is not needed here
+  session = await h.openPage(browser, sites.list[0].url);
+  await h.waitForFigure(session.page, 1);
+});
+
+after(async () => {
+  if (session) await session.close();
+  if (browser) await browser.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+function distortionsVersion(page) {
+  return page.evaluate(() => Number(document.body.dataset.distortionsVersion || 0));
+}
+
+async function drop(page, file) {
+  const version = await h.datasetVersion(page);
+  await h.dropFile(page, file);
+  await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 60000 });
+  await h.waitForFigure(page, 1);
+}
+
+// The share marks: on the variance chart (shapes named "share …") and the figure's static traces.
+function marks(page) {
+  return page.evaluate(() => {
+    const chart = document.getElementById('variance-chart');
+    const figure = document.getElementById('figure');
+    return {
+      summary: document.getElementById('variance-summary').textContent,
+      chart: (chart.layout.shapes || []).filter((s) => s.name && s.name.startsWith('share ')).map((s) => [s.name, s.x0]),
+      figure: figure.data.filter((t) => / of the variance$/.test(t.name || '')).map((t) => [t.name, t.xaxis, t.yaxis, Array.from(t.x)]),
+      traces: figure.data.length,
+    };
+  });
+}
+
+describe('dataset views', () => {
+  test('how many components: 90/95/99 % named and marked, as scikit-learn counts them', async () => {
+    const { page } = session;
+    await drop(page, path.join(tmp, 'faces.npy'));
+    const k = expected.shares; // {"0.9": 4, "0.95": 5, "0.99": 10}
+    const seen = await marks(page);
+    for (const [share, name] of [
+      ['0.9', '90 %'],
+      ['0.95', '95 %'],
+      ['0.99', '99 %'],
+    ]) {
+      assert.ok(seen.summary.includes(`${name} of the variance: k = ${k[share]}`), `summary: ${seen.summary}`);
+    }
+    assert.deepEqual(seen.chart, [
+      ['share 90 %', k['0.9']],
+      ['share 95 %', k['0.95']],
+      ['share 99 %', k['0.99']],
+    ]);
+    assert.deepEqual(seen.figure, [
+      ['90 % of the variance', 'x4', 'y4', [k['0.9'], k['0.9']]],
+      ['95 % of the variance', 'x4', 'y4', [k['0.95'], k['0.95']]],
+      ['99 % of the variance', 'x4', 'y4', [k['0.99'], k['0.99']]],
+    ]);
+    // Play to the end: the marks stay where they are (frames change traces 1 and 2 only).
+    const { snapshot } = await h.playWatched(page, 50, () => {});
+    assert.equal(snapshot.k, 50);
+    assert.deepEqual((await marks(page)).figure, seen.figure, 'marks after play');
+    h.assertStayedLocal(session, 'faces.npy');
+  });
+
+  test('worst reconstructed at k = 20 and the mean distortion over all images, as NumPy ranks them', async () => {
+    const { page } = session;
+    const before = await distortionsVersion(page);
+    await page.fill('#k-input', '20');
+    await page.press('#k-input', 'Enter');
+    await page.waitForFunction((v) => Number(document.body.dataset.distortionsVersion || 0) > v, before, { timeout: 60000 });
+    await h.waitForFigure(page, 1);
+    const seen = await page.evaluate(() => ({
+      title: document.getElementById('worst-title').textContent,
+      worst: Array.from(document.querySelectorAll('#worst-images button'), (b) => Number(b.dataset.index)),
+      pictures: Array.from(document.querySelectorAll('#worst-images canvas'), (c) => [c.width, c.height]),
+      mean: document.getElementById('figure').data.find((t) => t.name === 'mean over all images'),
+      sampleCurve: document.getElementById('figure').data[3],
+    }));
+    assert.equal(seen.title, 'Worst reconstructed at k = 20');
+    assert.deepEqual(seen.worst, expected.worst['20']);
+    assert.deepEqual(seen.pictures, Array(8).fill([12, 12]));
+    assert.ok(seen.mean, 'the mean curve is on the figure');
+    assert.equal(seen.mean.xaxis, 'x4');
+    assert.equal(seen.mean.yaxis, 'y4');
+    assert.deepEqual(
+      Array.from(seen.mean.x),
+      Array.from({ length: 21 }, (_, j) => j),
+    );
+    const reference = expected.mean_distortion.slice(0, 21);
+    for (let j = 0; j <= 20; j++) {
+      const diff = Math.abs(seen.mean.y[j] - reference[j]);
+      assert.ok(diff <= 1e-5 * reference[0], `mean distortion at k = ${j}: ${seen.mean.y[j]} vs ${reference[j]}`);
+    }
+    assert.equal(seen.sampleCurve.name !== 'mean over all images', true);
+    // A click on the worst opens it as the sample.
+    const figures = await h.figureVersion(page);
+    await page.click(`#worst-images button[data-index="${expected.worst['20'][0]}"]`);
+    await h.waitForFigure(page, figures + 1);
+    assert.equal(await page.inputValue('#sample-input'), String(expected.worst['20'][0]));
+    h.assertStayedLocal(session, 'worst');
+  });
+
+  test('a basis of 3 components: the shares past them are said to need more', async () => {
+    const { page } = session;
+    await drop(page, path.join(tmp, 'faces_basis3.npz'));
+    const seen = await marks(page);
+    for (const name of ['90 %', '95 %', '99 %']) {
+      assert.ok(seen.summary.includes(`${name} needs more than 3 components`), `summary: ${seen.summary}`);
+    }
+    assert.ok(!seen.summary.includes('of the variance: k ='), seen.summary);
+    assert.deepEqual(seen.chart, []);
+    assert.deepEqual(seen.figure, []);
+    h.assertStayedLocal(session, 'faces_basis3.npz');
+  });
+});
