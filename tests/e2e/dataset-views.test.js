@@ -1,7 +1,9 @@
 // The dataset-wide views in the page, on one page from file:// (tests/fixtures/dataset_stats_cases.py
 // writes the files and scikit-learn's answers): the k reaching 90/95/99 % of the variance in the
 // variance summary and marked on the variance chart and on the distortion plot (the marks stay
-// through play); a basis file of 3 components says honestly that 90 % needs more than 3.
+// through play); the worst-reconstructed images and the mean distortion at k = 20; Download WebM
+// read back by ffprobe, and its Cancel; a basis file of 3 components says honestly that 90 % needs
+// more than 3.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -125,6 +127,60 @@ describe('dataset views', () => {
     await h.waitForFigure(page, figures + 1);
     assert.equal(await page.inputValue('#sample-input'), String(expected.worst['20'][0]));
     h.assertStayedLocal(session, 'worst');
+  });
+
+  test('Download WebM: the whole animation at the speed shown, read back by ffprobe; Cancel stops it', async () => {
+    const { page } = session;
+    const frames = await page.evaluate(() => window.pcaExplorer.debug.view().count); // k = 0..20
+    assert.equal(frames, 21);
+    await page.evaluate(() => {
+      const speed = document.getElementById('speed-input');
+      speed.value = '50';
+      speed.dispatchEvent(new Event('input', { bubbles: true }));
+    });
+    await page.waitForFunction(() => !document.getElementById('export-webm').disabled);
+    assert.match(await page.getAttribute('#export-webm', 'title'), /WebM video \(WebCodecs\)/);
+    const muxer = () => session.requests.filter((r) => r.url.endsWith('/vendor/webm-muxer.js'));
+    assert.deepEqual(muxer(), [], 'the muxer is not loaded up front');
+    const [download] = await Promise.all([
+      page.waitForEvent('download', { timeout: 120000 }),
+      page.click('#export-webm'),
+      page.waitForFunction(
+        () => /^Making the WebM: frame \d+ of 21$/.test(document.getElementById('gif-progress-label').textContent),
+        null,
+        { timeout: 60000 },
+      ),
+    ]);
+    await page.waitForSelector('#gif-progress', { state: 'hidden' });
+    assert.match(download.suggestedFilename(), /^pca-reconstruction-faces-sample-\d+-k-20\.webm$/);
+    const file = path.join(tmp, 'video.webm');
+    await download.saveAs(file);
+    assert.ok(muxer().length >= 1, 'vendor/webm-muxer.js loaded for the export');
+    const size = await page.evaluate(() => {
+      const layout = document.getElementById('figure')._fullLayout;
+      return [Math.floor(layout.width / 2) * 2, Math.floor(layout.height / 2) * 2];
+    });
+    const probe = JSON.parse(
+      execFileSync('ffprobe', ['-v', 'error', '-count_frames', '-show_streams', '-show_format', '-of', 'json', file]).toString(),
+    );
+    const video = probe.streams.find((s) => s.codec_type === 'video');
+    assert.match(probe.format.format_name, /webm/);
+    assert.ok(['vp9', 'vp8'].includes(video.codec_name), video.codec_name);
+    assert.equal(Number(video.nb_read_frames), 21, 'one video frame per figure frame');
+    assert.deepEqual([video.width, video.height], size, "the figure's size");
+    const duration = Number(probe.format.duration);
+    assert.ok(Math.abs(duration - 21 * 0.05) <= 0.051, `21 frames of 50 ms: ${duration} s`);
+
+    // Cancel: no download, the notice says so.
+    let downloads = 0;
+    page.on('download', () => downloads++);
+    await page.click('#export-webm');
+    await page.waitForFunction(() => /frame [1-9]\d* of 21$/.test(document.getElementById('gif-progress-label').textContent));
+    await page.click('#gif-cancel');
+    await page.waitForSelector('#gif-progress', { state: 'hidden' });
+    assert.equal(await page.textContent('#notice'), 'WebM export cancelled: nothing was downloaded.');
+    assert.equal(downloads, 0);
+    h.assertStayedLocal(session, 'webm');
   });
 
   test('a basis of 3 components: the shares past them are said to need more', async () => {

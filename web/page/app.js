@@ -62,6 +62,7 @@ const dom = {
     json: byId('export-json'),
     png: byId('export-png'),
     gif: byId('export-gif'),
+    webm: byId('export-webm'),
     gifProgress: {
       box: byId('gif-progress'),
       bar: byId('gif-progress-bar'),
