@@ -183,6 +183,76 @@ describe('dataset views', () => {
     h.assertStayedLocal(session, 'webm');
   });
 
+  test('component range a..b: the sample from those components only, as scikit-learn; the link keeps it', async () => {
+    const { page } = session;
+    const rangeVersion = () => page.evaluate(() => Number(document.body.dataset.rangeVersion || 0));
+    // The grey levels the page draws for values on the dataset's range (canvas-images.js drawGray).
+    const expectedGrey = (values, [lo, hi]) => values.map((v) => Math.max(0, Math.min(255, Math.round(((v - lo) * 255) / (hi - lo)))));
+    const shown = () =>
+      page.evaluate(() => {
+        const canvas = document.getElementById('range-canvas');
+        const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+        return {
+          hidden: document.getElementById('range-figure').hidden,
+          caption: document.getElementById('range-caption').textContent,
+          inputs: [document.getElementById('range-first').value, document.getElementById('range-last').value],
+          grey: Array.from({ length: data.length / 4 }, (_, p) => data[4 * p]),
+          hash: location.hash,
+          range: [window.pcaExplorer.debug.state().dataset.info.valueMin, window.pcaExplorer.debug.state().dataset.info.valueMax],
+        };
+      });
+    const check = (seen, first, last, sample) => {
+      const reference = expected.ranges.find((r) => r.first === first && r.last === last && r.sample === sample);
+      const grey = expectedGrey(reference.values, seen.range);
+      const worst = Math.max(...grey.map((g, i) => Math.abs(g - seen.grey[i])));
+      assert.ok(worst <= 1, `components ${first}..${last} of sample ${sample}: grey levels differ by ${worst}`);
+    };
+    // A link: the hash opens the range (and the sample).
+    let version = await rangeVersion();
+    await page.evaluate(() => (location.hash = '#sample=7&k=20&range=3-10'));
+    await page.waitForFunction(
+      (v) => Number(document.body.dataset.rangeVersion || 0) > v && document.body.dataset.busy !== 'true',
+      version,
+    );
+    let seen = await shown();
+    assert.equal(seen.hidden, false);
+    assert.equal(seen.caption, 'Sample 7 from components 3..10 only');
+    assert.deepEqual(seen.inputs, ['3', '10']);
+    check(seen, 3, 10, 7);
+    // The inputs write the hash; the other keys stay.
+    version = await rangeVersion();
+    await page.fill('#range-first', '2');
+    await page.fill('#range-last', '2');
+    await page.press('#range-last', 'Enter');
+    await page.waitForFunction(
+      (v) =>
+        Number(document.body.dataset.rangeVersion || 0) > v && /range=2-2/.test(location.hash) && document.body.dataset.busy !== 'true',
+      version,
+    );
+    seen = await shown();
+    assert.match(seen.hash, /sample=7/);
+    check(seen, 2, 2, 7);
+    // Beyond the components: clamped to the last one (144); empty: off, and the key goes.
+    version = await rangeVersion();
+    await page.evaluate(() => (location.hash = '#sample=0&k=20&range=7-999'));
+    await page.waitForFunction(
+      (v) => Number(document.body.dataset.rangeVersion || 0) > v && document.body.dataset.busy !== 'true',
+      version,
+    );
+    seen = await shown();
+    assert.deepEqual(seen.inputs, ['7', '144']);
+    check(seen, 7, 144, 0);
+    version = await rangeVersion();
+    await page.fill('#range-first', '');
+    await page.fill('#range-last', '');
+    await page.press('#range-last', 'Enter');
+    await page.waitForFunction((v) => Number(document.body.dataset.rangeVersion || 0) > v, version);
+    seen = await shown();
+    assert.equal(seen.hidden, true);
+    assert.doesNotMatch(seen.hash, /range=/);
+    h.assertStayedLocal(session, 'range');
+  });
+
   test('a basis of 3 components: the shares past them are said to need more', async () => {
     const { page } = session;
     await drop(page, path.join(tmp, 'faces_basis3.npz'));

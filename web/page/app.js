@@ -19,6 +19,8 @@ import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { addDistortionMarks } from './variance-shares.js';
 import * as DatasetDistortions from './dataset-distortions-view.js';
+import { parseRange, withRange, RangeView } from './range-view.js';
+import { drawValues } from './canvas-images.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -72,6 +74,13 @@ const dom = {
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
   worst: { title: byId('worst-title'), list: byId('worst-images') },
+  range: {
+    first: byId('range-first'),
+    last: byId('range-last'),
+    figure: byId('range-figure'),
+    canvas: byId('range-canvas'),
+    caption: byId('range-caption'),
+  },
   chooser: {
     form: byId('npz-chooser'),
     list: byId('npz-chooser-list'),
@@ -321,6 +330,40 @@ async function showFigure(json, params) {
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
   if (!measured) scheduleDistortions(params);
+  scheduleRange();
+}
+
+// ---- the component range a..b (range-view.js); the range lives in the hash (range=a-b) --------
+const rangeView = new RangeView(dom.range, { onChange: setRange });
+
+function setRange(range) {
+  if (!state.dataset) return;
+  const hash = withRange(location.hash, range);
+  if (hash !== location.hash) history.replaceState(history.state, '', hash || location.pathname + location.search);
+  scheduleRange();
+}
+
+// The hash's range, clamped to the components on hand, drawn for the sample on screen.
+function scheduleRange() {
+  exclusive(async () => {
+    if (!state.dataset || workerHolds !== 'current') return;
+    const wanted = parseRange(location.hash);
+    const max = state.dataset.nComponents;
+    const range = wanted && wanted.first <= max ? { first: wanted.first, last: Math.min(wanted.last, max) } : null;
+    rangeView.setInputs(range, max);
+    let result = null;
+    if (range) {
+      try {
+        result = await call(Request.RANGE, Object.assign({ sampleIndex: state.sampleIndex }, range), state.dataset.name);
+      } catch (error) {
+        if (error.code !== ErrorCode.CANCELLED)
+          setMessages({ error: `Could not rebuild from components ${range.first}..${range.last}: ${error.message}` });
+      }
+    }
+    const { valueMin, valueMax } = state.dataset.info;
+    rangeView.render(result, (canvas, r) => drawValues(canvas, r.pixels, 0, r.width, r.height, r.channels, valueMin, valueMax));
+    dom.body.dataset.rangeVersion = String(Number(dom.body.dataset.rangeVersion || 0) + 1);
+  });
 }
 
 // ---- the whole dataset at the figure's k (dataset-distortions-view.js) ------------------------
@@ -591,6 +634,7 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
+  window.addEventListener('hashchange', scheduleRange);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again

@@ -67,6 +67,9 @@ const Request = Object.freeze({
   // pixels: Float32Array(worst·H·W·channels), height, width, channels}: every loaded image's
   // ‖x − x̂ₖ‖² (worker/dataset-distortions.js), the `worst` largest (at most 16), worst first.
   DISTORTIONS: 'distortions',
+  // {sampleIndex, first, last} -> {sampleIndex, first, last, height, width, channels,
+  // pixels: Float32Array(H·W·channels)}: the sample from components first..last (1-based) only.
+  RANGE: 'range',
 });
 
 // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
@@ -143,7 +146,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
  * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest} RequestMessage
+ * @typedef {{id: number, type: 'range', sampleIndex: number, first: number, last: number}} RangeRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -158,8 +162,9 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string}} FigureResult
+ * @typedef {{sampleIndex: number, first: number, last: number, height: number, width: number, channels: number, pixels: Float32Array}} RangeResult
  * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult}} ResultOf
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult}} ResultOf
  */
 
 /**

@@ -9,6 +9,7 @@ import { createLink } from './worker-helper.js';
 import { load, fit, summary, images, figure, debugFault, probeBlob } from './requests.js';
 import { createReader, sourceFrom } from './port-blob.js';
 import { distortions } from './dataset-distortions.js';
+import { rangeImage } from './range-request.js';
 
 /** @typedef {import('../../wasm/pcarecon').PcaReconModule} PcaReconModule */
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
@@ -186,6 +187,8 @@ function handle(session, message, context) {
       return probeBlob(message);
     case Request.DISTORTIONS:
       return distortions(session, message, context);
+    case Request.RANGE:
+      return rangeImage(session, message);
     default:
       return Promise.reject(new Error(`unknown request type '${/** @type {{type: unknown}} */ (message).type}'`));
   }
