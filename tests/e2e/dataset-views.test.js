@@ -2,7 +2,8 @@
 // writes the files and scikit-learn's answers): the k reaching 90/95/99 % of the variance in the
 // variance summary and marked on the variance chart and on the distortion plot (the marks stay
 // through play); the worst-reconstructed images and the mean distortion at k = 20; Download WebM
-// read back by ffprobe, and its Cancel; a basis file of 3 components says honestly that 90 % needs
+// read back by ffprobe, and its Cancel; the component range a..b and the grid of samples, from
+// their hash keys; a basis file of 3 components says honestly that 90 % needs
 // more than 3.
 'use strict';
 
@@ -251,6 +252,66 @@ describe('dataset views', () => {
     assert.equal(seen.hidden, true);
     assert.doesNotMatch(seen.hash, /range=/);
     h.assertStayedLocal(session, 'range');
+  });
+
+  test('a grid of 3 samples: originals over reconstructions at the same k, each on its own axes, played together', async () => {
+    const { page } = session;
+    const gridVersion = () => page.evaluate(() => Number(document.body.dataset.gridVersion || 0));
+    const version = await gridVersion();
+    await page.evaluate(() => (location.hash = '#sample=10&k=20&step=1&grid=3'));
+    await page.waitForFunction(
+      (v) => Number(document.body.dataset.gridVersion || 0) > v && document.body.dataset.busy !== 'true',
+      version,
+      {
+        timeout: 60000,
+      },
+    );
+    const grid = await page.evaluate(() => {
+      const gd = document.getElementById('sample-grid');
+      const last = gd._transitionData._frames[gd._transitionData._frames.length - 1];
+      return {
+        hidden: gd.hidden,
+        input: document.getElementById('grid-input').value,
+        axes: gd.data.map((t) => `${t.xaxis}/${t.yaxis}`),
+        names: gd.data.map((t) => t.name),
+        frames: gd._transitionData._frames.length,
+        lastName: last.name,
+        lastTraces: last.traces,
+        lastAxes: last.data.map((t) => `${t.xaxis}/${t.yaxis}`),
+        originals: gd.data.slice(0, 3).map((t) => t.z.flat()),
+        lastReconstructions: last.data.map((t) => t.z.flat()),
+      };
+    });
+    assert.equal(grid.hidden, false);
+    assert.equal(grid.input, '3');
+    assert.deepEqual(grid.axes, ['x/y', 'x2/y2', 'x3/y3', 'x4/y4', 'x5/y5', 'x6/y6'], 'each image on its own axes');
+    assert.deepEqual(grid.names, [
+      'original 10',
+      'original 11',
+      'original 12',
+      'reconstruction 10',
+      'reconstruction 11',
+      'reconstruction 12',
+    ]);
+    assert.equal(grid.frames, 21);
+    assert.equal(grid.lastName, '20');
+    assert.deepEqual(grid.lastTraces, [3, 4, 5]);
+    assert.deepEqual(grid.lastAxes, ['x4/y4', 'x5/y5', 'x6/y6'], 'frame traces keep their axes');
+    // At k = 20 each reconstruction is scikit-learn's: its ‖x − x̂‖² is the fixture's.
+    for (let s = 0; s < 3; s++) {
+      const distortion = grid.originals[s].reduce((sum, x, j) => sum + (x - grid.lastReconstructions[s][j]) ** 2, 0);
+      const reference = expected.distortions['20'][10 + s];
+      assert.ok(Math.abs(distortion - reference) <= 1e-3 * reference, `sample ${10 + s}: ${distortion} vs ${reference}`);
+    }
+    // Play: every reconstruction moves together, and no picture leaves its panel.
+    await page.locator('#sample-grid .updatemenu-button', { hasText: 'Play' }).click();
+    await page.waitForFunction(() => document.getElementById('sample-grid')._fullLayout.sliders[0].active === 20, null, { timeout: 60000 });
+    const pictures = await page.evaluate(() =>
+      ['xy', 'x2y2', 'x3y3', 'x4y4', 'x5y5', 'x6y6'].map((id) => document.querySelectorAll(`#sample-grid .subplot.${id} image`).length),
+    );
+    assert.deepEqual(pictures, [1, 1, 1, 1, 1, 1]);
+    assert.match(await page.evaluate(() => location.hash), /grid=3/);
+    h.assertStayedLocal(session, 'grid');
   });
 
   test('a basis of 3 components: the shares past them are said to need more', async () => {

@@ -21,6 +21,7 @@ import { addDistortionMarks } from './variance-shares.js';
 import * as DatasetDistortions from './dataset-distortions-view.js';
 import { parseRange, withRange, RangeView } from './range-view.js';
 import { drawValues } from './canvas-images.js';
+import { parseGrid, withGrid, renderGrid } from './sample-grid.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -74,6 +75,7 @@ const dom = {
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
   worst: { title: byId('worst-title'), list: byId('worst-images') },
+  grid: { input: byId('grid-input'), div: byId('sample-grid') },
   range: {
     first: byId('range-first'),
     last: byId('range-last'),
@@ -331,6 +333,38 @@ async function showFigure(json, params) {
   renderVariance();
   if (!measured) scheduleDistortions(params);
   scheduleRange();
+  scheduleGrid();
+}
+
+// ---- the grid of samples (sample-grid.js); its size lives in the hash (grid=n) ----------------
+dom.grid.input.addEventListener('change', () => {
+  if (!state.dataset) return;
+  const n = Math.max(1, Math.min(8, Math.round(Number(dom.grid.input.value) || 1)));
+  const hash = withGrid(location.hash, n);
+  if (hash !== location.hash) history.replaceState(history.state, '', hash || location.pathname + location.search);
+  scheduleGrid();
+});
+
+// The samples from the one on screen on (as many as the hash's grid), at the figure's k and step.
+function scheduleGrid() {
+  exclusive(async () => {
+    if (!state.dataset || workerHolds !== 'current') return;
+    const { samples: total, valueMin, valueMax } = state.dataset.info;
+    const n = Math.min(parseGrid(location.hash), total);
+    dom.grid.input.value = String(n);
+    let grid = null;
+    if (n > 1) {
+      const first = Math.max(0, Math.min(state.sampleIndex, total - n));
+      const samples = Array.from({ length: n }, (_, i) => first + i);
+      try {
+        grid = await call(Request.GRID, { samples, nComponents: state.nComponents, step: state.step }, state.dataset.name);
+      } catch (error) {
+        if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not draw the grid of samples: ${error.message}` });
+      }
+    }
+    await renderGrid(dom.grid.div, grid, [valueMin, valueMax], state.frameDurationMs);
+    dom.body.dataset.gridVersion = String(Number(dom.body.dataset.gridVersion || 0) + 1);
+  });
 }
 
 // ---- the component range a..b (range-view.js); the range lives in the hash (range=a-b) --------
@@ -635,6 +669,7 @@ function applyShape() {
 function wire() {
   window.addEventListener('hashchange', applyHash);
   window.addEventListener('hashchange', scheduleRange);
+  window.addEventListener('hashchange', scheduleGrid);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again

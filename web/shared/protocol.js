@@ -70,6 +70,10 @@ const Request = Object.freeze({
   // {sampleIndex, first, last} -> {sampleIndex, first, last, height, width, channels,
   // pixels: Float32Array(H·W·channels)}: the sample from components first..last (1-based) only.
   RANGE: 'range',
+  // {samples: number[] (at most 8), nComponents, step} -> {samples, ks: Int32Array (0, step, ..., K),
+  // height, width, channels, originals: Float32Array(n·D), reconstructions: Float32Array(frames·n·D)
+  // (frame f, sample s at (f·n + s)·D)}: the grid of samples (worker/grid-request.js).
+  GRID: 'grid',
 });
 
 // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
@@ -147,7 +151,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
  * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest
  * @typedef {{id: number, type: 'range', sampleIndex: number, first: number, last: number}} RangeRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest} RequestMessage
+ * @typedef {{id: number, type: 'grid', samples: number[], nComponents: number, step: number}} GridRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -162,9 +167,10 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string}} FigureResult
+ * @typedef {{samples: number[], ks: Int32Array, height: number, width: number, channels: number, originals: Float32Array, reconstructions: Float32Array}} GridResult
  * @typedef {{sampleIndex: number, first: number, last: number, height: number, width: number, channels: number, pixels: Float32Array}} RangeResult
  * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult}} ResultOf
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult}} ResultOf
  */
 
 /**

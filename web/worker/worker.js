@@ -10,6 +10,7 @@ import { load, fit, summary, images, figure, debugFault, probeBlob } from './req
 import { createReader, sourceFrom } from './port-blob.js';
 import { distortions } from './dataset-distortions.js';
 import { rangeImage } from './range-request.js';
+import { gridFrames } from './grid-request.js';
 
 /** @typedef {import('../../wasm/pcarecon').PcaReconModule} PcaReconModule */
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
@@ -189,6 +190,8 @@ function handle(session, message, context) {
       return distortions(session, message, context);
     case Request.RANGE:
       return rangeImage(session, message);
+    case Request.GRID:
+      return gridFrames(session, message);
     default:
       return Promise.reject(new Error(`unknown request type '${/** @type {{type: unknown}} */ (message).type}'`));
   }
