@@ -18,10 +18,7 @@ import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { addDistortionMarks } from './variance-shares.js';
-import * as DatasetDistortions from './dataset-distortions-view.js';
-import { parseRange, withRange, RangeView } from './range-view.js';
-import { drawValues } from './canvas-images.js';
-import { parseGrid, withGrid, renderGrid } from './sample-grid.js';
+import { createDatasetViews } from './dataset-views.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -193,6 +190,18 @@ async function call(type, payload, label) {
   }
 }
 
+// The dataset views (dataset-views.js): worst images, mean distortion, component range, grid.
+const datasetViews = createDatasetViews({
+  dom: { body: dom.body, figure: dom.figure, worst: dom.worst, range: dom.range, grid: dom.grid },
+  state,
+  call,
+  exclusive,
+  setMessages,
+  setSample,
+  holdsCurrent: () => workerHolds === 'current',
+  shownK: () => (shownParams ? shownParams.nComponents : null),
+});
+
 // ---- loading a dataset --------------------------------------------------------------------
 function defaultSource() {
   const dataset = required('PCA_DEFAULT_DATASET');
@@ -321,8 +330,7 @@ async function showFigure(json, params) {
   const figure = JSON.parse(json);
   const t1 = performance.now();
   if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
-  const measured = distortionsFor(params);
-  if (measured) DatasetDistortions.addMeanCurve(figure, measured);
+  const measured = datasetViews.beforeDraw(figure, params);
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
   timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
   shownParams = params;
@@ -331,107 +339,7 @@ async function showFigure(json, params) {
   figureVersion += 1;
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
-  if (!measured) scheduleDistortions(params);
-  scheduleRange();
-  scheduleGrid();
-}
-
-// ---- the grid of samples (sample-grid.js); its size lives in the hash (grid=n) ----------------
-dom.grid.input.addEventListener('change', () => {
-  if (!state.dataset) return;
-  const n = Math.max(1, Math.min(8, Math.round(Number(dom.grid.input.value) || 1)));
-  const hash = withGrid(location.hash, n);
-  if (hash !== location.hash) history.replaceState(history.state, '', hash || location.pathname + location.search);
-  scheduleGrid();
-});
-
-// The samples from the one on screen on (as many as the hash's grid), at the figure's k and step.
-function scheduleGrid() {
-  exclusive(async () => {
-    if (!state.dataset || workerHolds !== 'current') return;
-    const { samples: total, valueMin, valueMax } = state.dataset.info;
-    const n = Math.min(parseGrid(location.hash), total);
-    dom.grid.input.value = String(n);
-    let grid = null;
-    if (n > 1) {
-      const first = Math.max(0, Math.min(state.sampleIndex, total - n));
-      const samples = Array.from({ length: n }, (_, i) => first + i);
-      try {
-        grid = await call(Request.GRID, { samples, nComponents: state.nComponents, step: state.step }, state.dataset.name);
-      } catch (error) {
-        if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not draw the grid of samples: ${error.message}` });
-      }
-    }
-    await renderGrid(dom.grid.div, grid, [valueMin, valueMax], state.frameDurationMs);
-    dom.body.dataset.gridVersion = String(Number(dom.body.dataset.gridVersion || 0) + 1);
-  });
-}
-
-// ---- the component range a..b (range-view.js); the range lives in the hash (range=a-b) --------
-const rangeView = new RangeView(dom.range, { onChange: setRange });
-
-function setRange(range) {
-  if (!state.dataset) return;
-  const hash = withRange(location.hash, range);
-  if (hash !== location.hash) history.replaceState(history.state, '', hash || location.pathname + location.search);
-  scheduleRange();
-}
-
-// The hash's range, clamped to the components on hand, drawn for the sample on screen.
-function scheduleRange() {
-  exclusive(async () => {
-    if (!state.dataset || workerHolds !== 'current') return;
-    const wanted = parseRange(location.hash);
-    const max = state.dataset.nComponents;
-    const range = wanted && wanted.first <= max ? { first: wanted.first, last: Math.min(wanted.last, max) } : null;
-    rangeView.setInputs(range, max);
-    let result = null;
-    if (range) {
-      try {
-        result = await call(Request.RANGE, Object.assign({ sampleIndex: state.sampleIndex }, range), state.dataset.name);
-      } catch (error) {
-        if (error.code !== ErrorCode.CANCELLED)
-          setMessages({ error: `Could not rebuild from components ${range.first}..${range.last}: ${error.message}` });
-      }
-    }
-    const { valueMin, valueMax } = state.dataset.info;
-    rangeView.render(result, (canvas, r) => drawValues(canvas, r.pixels, 0, r.width, r.height, r.channels, valueMin, valueMax));
-    dom.body.dataset.rangeVersion = String(Number(dom.body.dataset.rangeVersion || 0) + 1);
-  });
-}
-
-// ---- the whole dataset at the figure's k (dataset-distortions-view.js) ------------------------
-let distortions = null; // {dataset, result} of the last DISTORTIONS answered
-const WORST_SHOWN = 8;
-
-function distortionsFor(params) {
-  const d = distortions;
-  return d && state.dataset && d.dataset === state.dataset && d.result.k === params.nComponents ? d.result : null;
-}
-
-// After a figure whose k has not been measured: every image's distortion, in its own job.
-function scheduleDistortions(params) {
-  exclusive(async () => {
-    if (!state.dataset || workerHolds !== 'current' || distortionsFor(params)) return;
-    if (!shownParams || shownParams.nComponents !== params.nComponents) return; // k changed again
-    const dataset = state.dataset;
-    try {
-      const result = await call(Request.DISTORTIONS, { k: params.nComponents, worst: WORST_SHOWN }, dataset.name);
-      if (state.dataset !== dataset) return;
-      distortions = { dataset, result };
-      renderWorst();
-      if (shownParams && shownParams.nComponents === result.k) await DatasetDistortions.showMeanCurve(dom.figure, result);
-      dom.body.dataset.distortionsVersion = String(Number(dom.body.dataset.distortionsVersion || 0) + 1);
-    } catch (error) {
-      if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not measure every image: ${error.message}` });
-    }
-  });
-}
-
-function renderWorst() {
-  const d = distortions && state.dataset && distortions.dataset === state.dataset ? distortions.result : null;
-  const info = state.dataset ? state.dataset.info : null;
-  DatasetDistortions.renderWorst(dom.worst, d, info ? [info.valueMin, info.valueMax] : [0, 1], setSample);
+  datasetViews.afterDraw(params, measured);
 }
 
 let refreshTimer = 0;
@@ -495,7 +403,7 @@ function renderDataset() {
   controls.setLimits(info.samples, dataset.nComponents);
   renderControls();
   Panels.renderEigenImages(dom.eigen, dataset);
-  renderWorst();
+  datasetViews.renderWorst();
 }
 
 function renderControls() {
@@ -668,8 +576,6 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
-  window.addEventListener('hashchange', scheduleRange);
-  window.addEventListener('hashchange', scheduleGrid);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again
