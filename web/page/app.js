@@ -200,6 +200,7 @@ const datasetViews = createDatasetViews({
   setSample,
   holdsCurrent: () => workerHolds === 'current',
   shownK: () => (shownParams ? shownParams.nComponents : null),
+  cancelRequest: (id) => client.cancel(id),
 });
 
 // ---- loading a dataset --------------------------------------------------------------------
@@ -224,6 +225,7 @@ async function openFile(file) {
 }
 
 function loadDataset(dataset, { restore = false } = {}) {
+  datasetViews.cancelMeasuring(); // the new file need not wait for it
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {

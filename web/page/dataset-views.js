@@ -31,10 +31,12 @@ function replaceHash(hash) {
  *   setSample: (index: number) => void,
  *   holdsCurrent: () => boolean,
  *   shownK: () => number | null,
+ *   cancelRequest: (id: number) => void,
  * }} app
  */
-function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK }) {
+function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest }) {
   let distortions = null; // {dataset, result} of the last DISTORTIONS answered
+  let measuring = false; // a DISTORTIONS request is in flight (state.busy is it)
   const ready = () => Boolean(state.dataset) && holdsCurrent();
   const failed = (/** @type {string} */ what) => (/** @type {any} */ error) => {
     if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `${what}: ${error.message}` });
@@ -53,7 +55,10 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
       if (!ready() || distortionsFor(params) || shownK() !== params.nComponents) return;
       const dataset = state.dataset;
       const payload = { k: params.nComponents, worst: WORST_SHOWN };
-      const result = await call(Request.DISTORTIONS, payload, dataset.name).catch(failed('Could not measure every image'));
+      measuring = true;
+      const result = await call(Request.DISTORTIONS, payload, dataset.name)
+        .catch(failed('Could not measure every image'))
+        .finally(() => (measuring = false));
       if (!result || state.dataset !== dataset) return;
       distortions = { dataset, result };
       renderWorst();
@@ -135,6 +140,10 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
       scheduleGrid();
     },
     renderWorst,
+    /** A new file comes first: the measuring of the one on screen (which can take seconds) stops. */
+    cancelMeasuring() {
+      if (measuring && state.busy) cancelRequest(state.busy.requestId);
+    },
   };
 }
 
