@@ -54,7 +54,7 @@ function marks(page) {
     const chart = document.getElementById('variance-chart');
     const figure = document.getElementById('figure');
     return {
-      summary: document.getElementById('variance-summary').textContent,
+      summary: document.getElementById('variance-shares').textContent,
       chart: (chart.layout.shapes || []).filter((s) => s.name && s.name.startsWith('share ')).map((s) => [s.name, s.x0]),
       figure: figure.data.filter((t) => / of the variance$/.test(t.name || '')).map((t) => [t.name, t.xaxis, t.yaxis, Array.from(t.x)]),
       traces: figure.data.length,

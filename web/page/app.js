@@ -35,7 +35,7 @@ const dom = {
   fileInput: byId('file-input'),
   defaultButton: byId('default-button'),
   figure: byId('figure'),
-  variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
+  variance: { chart: byId('variance-chart'), summary: byId('variance-summary'), shares: byId('variance-shares') },
   eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
   status: {
     box: byId('busy'),

@@ -41,8 +41,8 @@ function renderHeading({ name, streamedNote }, dataset) {
     : '';
 }
 
-// elements: {chart, summary}; nComponents: the K shown.
-function renderVariance({ chart, summary }, dataset, nComponents) {
+// elements: {chart, summary, shares}; nComponents: the K shown.
+function renderVariance({ chart, summary, shares }, dataset, nComponents) {
   const cumulative = drawVariance(chart, dataset.explainedVarianceRatio, nComponents);
   // No variance at all: ratios are 0, not NaN, and the page says why.
   const noVariance = !(dataset.totalVariance > 0);
@@ -60,11 +60,11 @@ function renderVariance({ chart, summary }, dataset, nComponents) {
   summary.textContent = noVariance
     ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
     : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
-  // How many components reach 90/95/99 % (variance-shares.js), on their own line.
-  const shares = document.createElement('span');
-  shares.className = 'variance-shares';
-  shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
-  if (shares.textContent) summary.append(document.createElement('br'), shares);
+  // How many components reach 90/95/99 % (variance-shares.js), in a line of their own.
+  if (shares) {
+    shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
+    shares.hidden = !shares.textContent;
+  }
   markVarianceChart(chart, noVariance ? [] : dataset.shares);
 }
 
