@@ -9,6 +9,7 @@
 //                                      build/wasm/pcarecon.js (wasm inlined) and fflate>": the page
 //                                      starts the two workers from a Blob URL
 //   vendor/gifenc.js                   self.gifenc (web/page/gifenc-entry.js: npm gifenc, MIT);
+//   vendor/webm-muxer.js               self.webmMuxer (web/page/webm-muxer-entry.js: npm webm-muxer, MIT);
 //                                      web/page/export.js loads it on the first "Download GIF" only
 //   vendor/plotly-cartesian.min.js     plotly.js (npm plotly.js-cartesian-dist-min, MIT)
 //   vendor/*-LICENSE.txt               the licences of plotly.js, gifenc and fflate
@@ -85,6 +86,7 @@ function copyAssets() {
     [path.join(plotlyDir, 'LICENSE'), 'plotly-LICENSE.txt'],
     [path.join(modules, 'gifenc', 'LICENSE.md'), 'gifenc-LICENSE.txt'],
     [path.join(modules, 'fflate', 'LICENSE'), 'fflate-LICENSE.txt'],
+    [path.join(modules, 'webm-muxer', 'LICENSE'), 'webm-muxer-LICENSE.txt'],
   ];
   for (const [from, to] of vendor) {
     if (!fs.existsSync(from)) fail(`${path.relative(root, from)} is missing: run scripts/setup`);
@@ -126,6 +128,7 @@ async function main() {
 
   fs.writeFileSync(path.join(dist, 'app.js'), await bundle('page/app.js'));
   fs.writeFileSync(path.join(dist, 'vendor', 'gifenc.js'), await bundle('page/gifenc-entry.js'));
+  fs.writeFileSync(path.join(dist, 'vendor', 'webm-muxer.js'), await bundle('page/webm-muxer-entry.js'));
   const workerSource = await bundle('worker/main.js', [pcareconModule]);
   fs.writeFileSync(
     path.join(dist, 'worker-bundle.js'),

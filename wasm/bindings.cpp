@@ -644,6 +644,8 @@ void debug_fault(std::string kind) {
 
 }  // namespace
 
+#include "dataset_stats_js.h"  // the dataset-wide views, bound as free functions
+
 EMSCRIPTEN_BINDINGS(pcarecon) {
   using namespace emscripten;
 

@@ -253,6 +253,22 @@ export declare function liveExplorerCount(): number;
 // is unusable afterwards; the page's worker reports it and is replaced.
 export declare function debugFault(kind: 'abort' | 'trap'): never;
 
+// Dataset-wide views (wasm/dataset_stats.h, bound in dataset_stats_js.h). Errors as elsewhere.
+export interface RowDistortions {
+  atK: Float64Array;   // per row: ‖x − x̂ₖ‖² with the first k components
+  sums: Float64Array;  // k + 1: Σ over the rows of ‖x − x̂ⱼ‖², j = 0..k
+}
+// The smallest k whose cumulative ratio exceeds each share (scikit-learn's PCA(n_components=share));
+// null when the ratios given do not reach it.
+export declare function componentsForShares(ratio: Float64Array, shares: number[]): Array<number | null>;
+// Rows [begin, end) of the loaded stack under the model's first k components.
+export declare function rowDistortions(explorer: Explorer, begin: number, end: number, k: number): RowDistortions;
+// The mean and the first k components (k×D, row-major): what another worker needs for rowDistortionsOf.
+export declare function modelHead(explorer: Explorer, k: number): { mean: Float64Array; components: Float64Array };
+export declare function rowDistortionsOf(request: { rows: Float32Array; mean: Float64Array; components: Float64Array }): RowDistortions;
+// x̂ from components first..last only (1-based, inclusive).
+export declare function rangeReconstruction(explorer: Explorer, sample: number, first: number, last: number): Float64Array;
+
 // The factory's options (Emscripten's Module overrides) that the worker and the tests pass.
 export interface ModuleOptions {
   wasmBinary?: ArrayBuffer;
@@ -271,6 +287,11 @@ export interface PcaReconModule {
   fitJson: typeof fitJson;
   liveExplorerCount: typeof liveExplorerCount;
   debugFault: typeof debugFault;
+  componentsForShares: typeof componentsForShares;
+  rowDistortions: typeof rowDistortions;
+  modelHead: typeof modelHead;
+  rowDistortionsOf: typeof rowDistortionsOf;
+  rangeReconstruction: typeof rangeReconstruction;
 }
 
 export default function createPcaRecon(overrides?: ModuleOptions): Promise<PcaReconModule>;

@@ -53,3 +53,26 @@ test("frameFigure on the core's figure: every frame, its traces in place, the sl
     assert.deepEqual(layout, figure.layout, 'the base layout is not changed');
   });
 });
+
+test('webmSupport: without WebCodecs (node has no VideoEncoder) the reason, for the disabled button', async () => {
+  const { webmSupport } = await import('../../web/page/webm-export.js');
+  assert.equal(typeof globalThis.VideoEncoder, 'undefined');
+  assert.deepEqual(await webmSupport(), {
+    reason: 'This browser has no WebCodecs VideoEncoder, which the WebM video needs: try the GIF.',
+  });
+  // An encoder that takes neither codec: the other reason.
+  globalThis.VideoFrame = class {};
+  globalThis.VideoEncoder = class {
+    static async isConfigSupported() {
+      return { supported: false };
+    }
+  };
+  try {
+    assert.deepEqual(await webmSupport(), {
+      reason: 'This browser cannot encode VP8 or VP9 video (WebCodecs), which the WebM video needs: try the GIF.',
+    });
+  } finally {
+    delete globalThis.VideoFrame;
+    delete globalThis.VideoEncoder;
+  }
+});

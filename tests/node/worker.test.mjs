@@ -2,7 +2,8 @@
 // a fake message port with the shipped module: a NumPy-written .npy given as a Blob is loaded,
 // fitted and drawn; a cancelled LOAD keeps the loaded stack; errors reply with their code (and,
 // for an (N, D) file whose D is not a square, its N and D); two handlers joined by a channel, as
-// the page joins its two workers, split a fit and a streamed file and agree with one worker alone;
+// the page joins its two workers, split a fit, every image's distortion and a streamed file and
+// agree with one worker alone;
 // and the same, where the page reads the file for the workers through a port (worker/port-blob.js).
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
@@ -191,6 +192,19 @@ describe('two workers joined by a channel (the helper)', () => {
     for (let i = 0; i < 10; i++)
       assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
     for (let i = 0; i < a.mean.length; i++) assert.ok(Math.abs(a.mean[i] - b.mean[i]) < 1e-4, `mean ${i}`);
+    // Every image's distortion at k = 10, rows split with the helper as the fit was: the same answer.
+    const [d1, d2] = [
+      (await one.ask(Request.DISTORTIONS, { k: 10, worst: 8 })).message.result,
+      (await two.ask(Request.DISTORTIONS, { k: 10, worst: 8 })).message.result,
+    ];
+    assert.deepEqual([d1.workers, d2.workers, d1.samples, d2.k, d2.worst.length], [1, 2, 70000, 10, 8]);
+    assert.equal(d2.pixels.length, 8 * 64);
+    for (let j = 0; j <= 10; j++)
+      assert.ok(Math.abs(d1.meanDistortion[j] - d2.meanDistortion[j]) <= 1e-6 * d1.meanDistortion[0], `mean distortion ${j}`);
+    for (let i = 0; i < 8; i++) {
+      assert.ok(Math.abs(d1.worstDistortion[i] - d2.worstDistortion[i]) <= 1e-6 * d1.worstDistortion[0], `worst ${i}`);
+      if (i > 0) assert.ok(d2.worstDistortion[i] <= d2.worstDistortion[i - 1], 'worst first');
+    }
   });
 
   test('a streamed file read in two parts (the helper reads the second) gives the one-worker model', async () => {

@@ -18,6 +18,8 @@ import { ShapeField, shapeNeededMessage } from './shape-field.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
+import { addDistortionMarks } from './variance-shares.js';
+import { createDatasetViews } from './dataset-views.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -34,7 +36,7 @@ const dom = {
   fileInput: byId('file-input'),
   defaultButton: byId('default-button'),
   figure: byId('figure'),
-  variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
+  variance: { chart: byId('variance-chart'), summary: byId('variance-summary'), shares: byId('variance-shares') },
   eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
   status: {
     box: byId('busy'),
@@ -61,6 +63,7 @@ const dom = {
     json: byId('export-json'),
     png: byId('export-png'),
     gif: byId('export-gif'),
+    webm: byId('export-webm'),
     gifProgress: {
       box: byId('gif-progress'),
       bar: byId('gif-progress-bar'),
@@ -69,6 +72,15 @@ const dom = {
     },
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+  worst: { title: byId('worst-title'), list: byId('worst-images') },
+  grid: { input: byId('grid-input'), div: byId('sample-grid') },
+  range: {
+    first: byId('range-first'),
+    last: byId('range-last'),
+    figure: byId('range-figure'),
+    canvas: byId('range-canvas'),
+    caption: byId('range-caption'),
+  },
   chooser: {
     form: byId('npz-chooser'),
     list: byId('npz-chooser-list'),
@@ -185,6 +197,19 @@ async function call(type, payload, label) {
   }
 }
 
+// The dataset views (dataset-views.js): worst images, mean distortion, component range, grid.
+const datasetViews = createDatasetViews({
+  dom: { body: dom.body, figure: dom.figure, worst: dom.worst, range: dom.range, grid: dom.grid },
+  state,
+  call,
+  exclusive,
+  setMessages,
+  setSample,
+  holdsCurrent: () => workerHolds === 'current',
+  shownK: () => (shownParams ? shownParams.nComponents : null),
+  cancelRequest: (id) => client.cancel(id),
+});
+
 // ---- loading a dataset --------------------------------------------------------------------
 function defaultSource() {
   const dataset = required('PCA_DEFAULT_DATASET');
@@ -207,6 +232,7 @@ async function openFile(file) {
 }
 
 function loadDataset(dataset, { restore = false } = {}) {
+  datasetViews.cancelMeasuring(); // the new file need not wait for it
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {
@@ -319,6 +345,8 @@ async function showFigure({ json, images }, params) {
   const t0 = performance.now();
   const figure = fillPictures(JSON.parse(json), images);
   const t1 = performance.now();
+  if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
+  const measured = datasetViews.beforeDraw(figure, params);
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
   timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
   shownParams = params;
@@ -327,6 +355,7 @@ async function showFigure({ json, images }, params) {
   figureVersion += 1;
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
+  datasetViews.afterDraw(params, measured);
 }
 
 let refreshTimer = 0;
@@ -390,6 +419,7 @@ function renderDataset() {
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
   Panels.renderEigenImages(dom.eigen, dataset);
+  datasetViews.renderWorst();
 }
 
 function renderControls() {

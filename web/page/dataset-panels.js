@@ -4,6 +4,7 @@
 // are given: they keep nothing and read no global state, so app.js alone decides when to redraw.
 import { drawVariance } from './figure-view.js';
 import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
+import { sharesText, markVarianceChart } from './variance-shares.js';
 
 // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
 function groupDigits(n) {
@@ -46,8 +47,8 @@ function renderHeading({ name, streamedNote }, dataset) {
     : '';
 }
 
-// elements: {chart, summary}; nComponents: the K shown.
-function renderVariance({ chart, summary }, dataset, nComponents) {
+// elements: {chart, summary, shares}; nComponents: the K shown.
+function renderVariance({ chart, summary, shares }, dataset, nComponents) {
   const cumulative = drawVariance(chart, dataset.explainedVarianceRatio, nComponents);
   // No variance at all: ratios are 0, not NaN, and the page says why.
   const noVariance = !(dataset.totalVariance > 0);
@@ -65,6 +66,12 @@ function renderVariance({ chart, summary }, dataset, nComponents) {
   summary.textContent = noVariance
     ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
     : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
+  // How many components reach 90/95/99 % (variance-shares.js), in a line of their own.
+  if (shares) {
+    shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
+    shares.hidden = !shares.textContent;
+  }
+  markVarianceChart(chart, noVariance ? [] : dataset.shares);
 }
 
 // elements: {gallery, legendGray, legendRgb}: the mean, then the components the dataset holds.

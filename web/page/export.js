@@ -18,6 +18,7 @@
 //         bar with Cancel (or Escape) shows how far it is.
 import { ErrorCode, errorCode, codedError } from '../shared/error-codes.js';
 import { generated, required } from './generated.js';
+import { webmSupport, encodeWebm, MUXER_SCRIPT } from './webm-export.js';
 
 const ASSETS_SCRIPT = 'export-assets.js';
 const plotly = () => required('Plotly');
@@ -256,19 +257,55 @@ async function downloadGif(figureJson, div, meta, options = {}) {
   return download(new Blob([bytes], { type: 'image/gif' }), `${fileStem(meta)}.gif`);
 }
 
-// The four buttons: enabled while a figure is on screen; one export at a time.
+// ---- the WebM video (webm-export.js encodes; the frames are drawn here as for the GIF) ----------
+
+// Draws a PNG data URL into the canvas, scaled to width×height, on white.
+async function drawUrl(url, context, width, height) {
+  const image = new Image();
+  image.src = url; // a data: URL (img-src allows it): no request
+  await image.decode();
+  context.fillStyle = '#ffffff';
+  context.fillRect(0, 0, width, height);
+  context.drawImage(image, 0, 0, width, height);
+}
+
+// meta as for downloadHtml; options: {job, onProgress} as for encodeGif.
+async function downloadWebm(figureJson, div, meta, options = {}) {
+  const figure = JSON.parse(figureJson);
+  const count = (figure.frames || []).length;
+  if (!count) throw new Error('the figure has no animation frames');
+  const layout = JSON.parse(JSON.stringify(div.layout || figure.layout));
+  const { width, height } = drawnSize(div);
+  const bytes = await encodeWebm({
+    count,
+    width,
+    height,
+    frameDurationMs: meta.frameDurationMs,
+    drawFrame: async (i, context, w, h) => {
+      const url = await plotly().toImage(frameFigure(figure, layout, i), { format: 'png', width, height });
+      await drawUrl(url, context, w, h);
+    },
+    loadMuxer: () => loadScript(MUXER_SCRIPT, 'webmMuxer', 'the WebM muxer'),
+    cancelledError: gifCancelled,
+    ...options,
+  });
+  return download(new Blob([bytes], { type: 'video/webm' }), `${fileStem(meta)}.webm`);
+}
+
+// The five buttons: enabled while a figure is on screen; one export at a time.
 // current() -> {json, datasetName, sampleIndex, nComponents, frameDurationMs, k} or null;
 // plainFigureJson(shown) -> a promise of that figure's JSON with plain number lists;
 // figureJson(shown) -> a promise of that figure's JSON as the core builds it (base64 arrays), for
-// HTML and GIF when current() gives no json;
+// HTML, GIF and WebM when current() gives no json;
 // gifProgress: {box, bar, label, cancel}, the GIF's progress bar and its Cancel button.
 class ExportControls {
-  /** @param {{html: any, json: any, png: any, gif: any, gifProgress: any, figureDiv: any, current: () => any, plainFigureJson: (shown: any) => Promise<string>, figureJson?: (shown: any) => Promise<string>, onError?: (message: string) => void, onNotice?: (message: string) => void}} options */
+  /** @param {{html: any, json: any, png: any, gif: any, webm: any, gifProgress: any, figureDiv: any, current: () => any, plainFigureJson: (shown: any) => Promise<string>, figureJson?: (shown: any) => Promise<string>, onError?: (message: string) => void, onNotice?: (message: string) => void}} options */
   constructor({
     html,
     json,
     png,
     gif,
+    webm,
     gifProgress,
     figureDiv,
     current,
@@ -277,7 +314,15 @@ class ExportControls {
     onError = () => {},
     onNotice = () => {},
   }) {
-    this.buttons = { html, json, png, gif };
+    this.buttons = { html, json, png, gif, webm };
+    // Why the WebM button is disabled in this browser (no WebCodecs VP8/VP9), once known; null: it works.
+    /** @type {string | null} */
+    this.webmUnsupported = 'Checking whether this browser can encode video…';
+    webmSupport().then((support) => {
+      this.webmUnsupported = support.codec ? null : support.reason;
+      webm.dataset.codec = support.codec ? support.codec.name : '';
+      this.refresh();
+    });
     this.gifProgress = gifProgress;
     this.figureDiv = figureDiv;
     this.current = current;
@@ -291,6 +336,7 @@ class ExportControls {
     json.addEventListener('click', () => this.run('json'));
     png.addEventListener('click', () => this.run('png'));
     gif.addEventListener('click', () => this.run('gif'));
+    webm.addEventListener('click', () => this.run('webm'));
     gifProgress.cancel.addEventListener('click', () => this.cancelGif());
     this.onEscape = (event) => {
       if (event.key === 'Escape' && this.gifJob) {
@@ -305,33 +351,37 @@ class ExportControls {
     if (this.gifJob) this.gifJob.cancelled = true;
   }
 
-  // The GIF of the figure on screen, with its progress bar; the figure on screen is not touched.
-  async runGif(shown) {
+  // The GIF (or the WebM) of the figure on screen, with its progress bar; the figure on screen is
+  // not touched.
+  async runGif(shown, kind = 'gif') {
     const { box, bar, label, cancel } = this.gifProgress;
     const job = (this.gifJob = { cancelled: false });
-    const restoreFocus = document.activeElement === this.buttons.gif;
-    label.textContent = 'Making the GIF…';
+    const name = kind === 'webm' ? 'WebM' : 'GIF';
+    const button = this.buttons[kind];
+    const restoreFocus = document.activeElement === button;
+    label.textContent = `Making the ${name}…`;
     bar.removeAttribute('value'); // indeterminate while the encoder loads
     box.hidden = false;
     document.addEventListener('keydown', this.onEscape);
     try {
-      await downloadGif(shown.json, this.figureDiv, shown, {
+      const encode = kind === 'webm' ? downloadWebm : downloadGif;
+      await encode(shown.json, this.figureDiv, shown, {
         job,
         onProgress: (done, total) => {
           bar.max = total;
           bar.value = done;
-          label.textContent = `Making the GIF: frame ${done} of ${total}`;
+          label.textContent = `Making the ${name}: frame ${done} of ${total}`;
         },
       });
     } catch (error) {
       if (errorCode(error) !== ErrorCode.CANCELLED) throw error;
-      this.onNotice('GIF export cancelled: nothing was downloaded.');
+      this.onNotice(`${name} export cancelled: nothing was downloaded.`);
     } finally {
       document.removeEventListener('keydown', this.onEscape);
       this.gifJob = null;
       const hadFocus = document.activeElement === cancel;
       box.hidden = true;
-      if (hadFocus || restoreFocus) this.buttons.gif.focus(); // the focus does not fall to <body>
+      if (hadFocus || restoreFocus) button.focus(); // the focus does not fall to <body>
     }
   }
 
@@ -339,6 +389,9 @@ class ExportControls {
   refresh() {
     const disabled = !this.current();
     for (const button of Object.values(this.buttons)) button.disabled = disabled;
+    const webm = this.buttons.webm;
+    if (this.webmUnsupported) webm.disabled = true;
+    webm.title = this.webmUnsupported || 'The whole animation as a WebM video (WebCodecs), at the speed shown';
   }
 
   async run(kind) {
@@ -347,10 +400,11 @@ class ExportControls {
     this.running = true;
     this.refresh();
     try {
-      if ((kind === 'html' || kind === 'gif') && !shown.json) shown.json = await this.figureJson(shown);
+      if ((kind === 'html' || kind === 'gif' || kind === 'webm') && !shown.json) shown.json = await this.figureJson(shown);
       if (kind === 'html') await downloadHtml(shown.json, shown);
       else if (kind === 'json') downloadJson(await this.plainFigureJson(shown), shown);
       else if (kind === 'gif') await this.runGif(shown);
+      else if (kind === 'webm') await this.runGif(shown, 'webm');
       else await downloadPng(this.figureDiv, shown);
     } catch (error) {
       this.onError(`Could not export the figure as ${kind.toUpperCase()}: ${(error && error.message) || error}`);
@@ -367,6 +421,7 @@ export {
   downloadJson,
   downloadPng,
   downloadGif,
+  downloadWebm,
   // pure helpers (tests)
   frameFigure,
   mergeLayout,

@@ -9,7 +9,7 @@
  * @typedef {{name: string, description: string, base64: string}} DefaultDataset
  * @typedef {{template: string, plotly: string}} ExportAssets
  * @typedef {typeof import('gifenc')} Gifenc
- * @typedef {{PCA_WORKER_SOURCE?: string, PCA_DEFAULT_DATASET?: DefaultDataset, PCA_EXPORT_ASSETS?: ExportAssets, gifenc?: Gifenc, Plotly?: any}} Generated
+ * @typedef {{PCA_WORKER_SOURCE?: string, PCA_DEFAULT_DATASET?: DefaultDataset, PCA_EXPORT_ASSETS?: ExportAssets, gifenc?: Gifenc, Plotly?: any, webmMuxer?: any}} Generated
  */
 
 /** self, as the generated scripts fill it. */

@@ -62,6 +62,18 @@ const Request = Object.freeze({
   // Test only: {fault: 'abort' | 'trap'} -> a real fault inside the module; the answer is a
   // fatal, and the page replaces the worker.
   DEBUG_FAULT: 'debug-fault',
+  // {k, worst} -> progress 'measuring every image' (rows of this worker) -> {k, samples, workers,
+  // meanDistortion: Float64Array(k+1), worst: Int32Array, worstDistortion: Float64Array,
+  // pixels: Float32Array(worst·H·W·channels), height, width, channels}: every loaded image's
+  // ‖x − x̂ₖ‖² (worker/dataset-distortions.js), the `worst` largest (at most 16), worst first.
+  DISTORTIONS: 'distortions',
+  // {sampleIndex, first, last} -> {sampleIndex, first, last, height, width, channels,
+  // pixels: Float32Array(H·W·channels)}: the sample from components first..last (1-based) only.
+  RANGE: 'range',
+  // {samples: number[] (at most 8), nComponents, step} -> {samples, ks: Int32Array (0, step, ..., K),
+  // height, width, channels, originals: Float32Array(n·D), reconstructions: Float32Array(frames·n·D)
+  // (frame f, sample s at (f·n + s)·D)}: the grid of samples (worker/grid-request.js).
+  GRID: 'grid',
 });
 
 // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
@@ -81,6 +93,7 @@ const Phase = Object.freeze({
   STREAMING: 'streaming', // a file larger than memory: read and accumulated in one pass
   FITTING: 'fitting',
   BUILDING: 'building frames',
+  MEASURING: 'measuring every image',
 });
 
 const CANCELLED_MESSAGE = 'cancelled';
@@ -136,7 +149,10 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest} RequestMessage
+ * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest
+ * @typedef {{id: number, type: 'range', sampleIndex: number, first: number, last: number}} RangeRequest
+ * @typedef {{id: number, type: 'grid', samples: number[], nComponents: number, step: number}} GridRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -148,10 +164,13 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
  * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number}} FitResult
- * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array}} SummaryResult
+ * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}}} ResultOf
+ * @typedef {{samples: number[], ks: Int32Array, height: number, width: number, channels: number, originals: Float32Array, reconstructions: Float32Array}} GridResult
+ * @typedef {{sampleIndex: number, first: number, last: number, height: number, width: number, channels: number, pixels: Float32Array}} RangeResult
+ * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult}} ResultOf
  */
 
 /**
@@ -179,5 +198,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'error', id: number, message: string, code: ErrorCodeName, down?: boolean}} HelperError
  * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult} HelperMessage
+ * @typedef {{helper: 'distortions', id: number, rows: Float32Array, mean: Float64Array, components: Float64Array}} HelperDistortions
+ * @typedef {{helper: 'distortions-done', id: number, distortions: import('../../wasm/pcarecon').RowDistortions}} HelperDistortionsDone
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions | HelperDistortionsDone} HelperMessage
  */

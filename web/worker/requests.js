@@ -182,7 +182,21 @@ export async function summary(session, { gallery }) {
     explainedVarianceRatio: model.explainedVarianceRatio,
     mean: Float32Array.from(ex.meanImage()),
     components,
+    shares: varianceShares(session, model.explainedVarianceRatio),
   };
+}
+
+const VARIANCE_SHARES = Object.freeze([0.9, 0.95, 0.99]);
+
+/**
+ * The k reaching each share of the variance (null: more than the components computed).
+ * @param {Session} session
+ * @param {Float64Array} ratio
+ * @returns {Array<{share: number, k: number | null}>}
+ */
+function varianceShares(session, ratio) {
+  const ks = session.wasmModule().componentsForShares(ratio, [...VARIANCE_SHARES]);
+  return VARIANCE_SHARES.map((share, i) => ({ share, k: ks[i] }));
 }
 
 /**

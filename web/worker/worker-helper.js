@@ -64,6 +64,9 @@ function createLink(port, env) {
       case 'progress':
         asks.progress(message);
         return;
+      case 'distortions':
+        serveDistortions(port, env, message);
+        return;
       default:
         asks.settle(message);
     }
@@ -118,7 +121,20 @@ function createLink(port, env) {
     return asks.ask(/** @type {any} */ (message), transfer || []).promise;
   }
 
-  return { warmUp, accumulate, readPart, splitFit };
+  /**
+   * Sends rows (transferred) and the model's head (modelHead) to the helper; resolves with their
+   * distortions (rowDistortionsOf).
+   * @param {Float32Array} rows
+   * @param {{mean: Float64Array, components: Float64Array}} head
+   * @returns {Promise<import('../../wasm/pcarecon').RowDistortions>}
+   */
+  function distortions(rows, head) {
+    warmUp();
+    const message = { helper: /** @type {const} */ ('distortions'), id: 0, rows, ...head };
+    return asks.ask(message, [rows.buffer, head.mean.buffer, head.components.buffer]).promise;
+  }
+
+  return { warmUp, accumulate, readPart, splitFit, distortions };
 }
 
 // ---- the main worker's side: its requests to the helper, matched to the replies by id
@@ -130,7 +146,7 @@ function createAsks(port) {
   let ids = 0;
   return {
     /**
-     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart} message
+     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart | import('../shared/protocol.js').HelperDistortions} message
      * @param {Transferable[]} transfer
      * @param {(done: number) => void} [onProgress]
      */
@@ -147,7 +163,7 @@ function createAsks(port) {
       const entry = pending.get(message.id);
       if (entry && entry.onProgress) entry.onProgress(message.done);
     },
-    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError | import('../shared/protocol.js').HelperResult} message */
+    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError | import('../shared/protocol.js').HelperResult | import('../shared/protocol.js').HelperDistortionsDone} message */
     settle(message) {
       const entry = pending.get(message.id);
       if (!entry) return;
@@ -155,6 +171,7 @@ function createAsks(port) {
       if (message.helper === 'state') entry.resolve(message.state);
       else if (message.helper === 'part') entry.resolve(message.part);
       else if (message.helper === 'result') entry.resolve(message.result);
+      else if (message.helper === 'distortions-done') entry.resolve(message.distortions);
       else {
         const error = codedError(message.message || 'the helper worker failed', message.code);
         // down: it cannot read at all, the main worker takes over
@@ -266,6 +283,23 @@ async function serveReadPart(port, env, message, partsCancelled) {
     port.postMessage({ helper: 'error', id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL, down });
   } finally {
     partsCancelled.delete(id);
+  }
+}
+
+/**
+ * The helper's share of DISTORTIONS (worker/dataset-distortions.js), in its own module.
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {import('../shared/protocol.js').HelperDistortions} message
+ */
+async function serveDistortions(port, env, message) {
+  try {
+    await env.startModule();
+    const { rows, mean, components } = message;
+    const distortions = env.wasmModule().rowDistortionsOf({ rows, mean, components });
+    port.postMessage({ helper: 'distortions-done', id: message.id, distortions }, [distortions.atK.buffer, distortions.sums.buffer]);
+  } catch (error) {
+    port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   }
 }
 

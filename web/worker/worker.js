@@ -8,6 +8,9 @@ import { errorCode } from '../shared/error-codes.js';
 import { createLink } from './worker-helper.js';
 import { load, fit, summary, images, figure, debugFault, probeBlob } from './requests.js';
 import { createReader, sourceFrom } from './port-blob.js';
+import { distortions } from './dataset-distortions.js';
+import { rangeImage } from './range-request.js';
+import { gridFrames } from './grid-request.js';
 
 /** @typedef {import('../../wasm/pcarecon').PcaReconModule} PcaReconModule */
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
@@ -183,6 +186,12 @@ function handle(session, message, context) {
       return debugFault(session, message);
     case Request.PROBE_BLOB:
       return probeBlob(message);
+    case Request.DISTORTIONS:
+      return distortions(session, message, context);
+    case Request.RANGE:
+      return rangeImage(session, message);
+    case Request.GRID:
+      return gridFrames(session, message);
     default:
       return Promise.reject(new Error(`unknown request type '${/** @type {{type: unknown}} */ (message).type}'`));
   }

@@ -1,0 +1,98 @@
+// The whole dataset at the figure's k (the worker's DISTORTIONS): the mean distortion over all
+// images against k, drawn on the figure's distortion plot beside the sample's own curve, and the
+// worst-reconstructed images as thumbnails ("Worst reconstructed at k = 20"), a click opening one
+// as the sample. Plain functions from data to elements and figures; app.js decides when.
+import { required } from './generated.js';
+import { makeCanvas, drawValues } from './canvas-images.js';
+
+const MEAN_NAME = 'mean over all images';
+const MEAN_COLOUR = '#7f7f7f';
+
+/** @typedef {import('../shared/protocol.js').DistortionsResult} DistortionsResult */
+
+/** @param {DistortionsResult} result */
+function meanTrace(result) {
+  return {
+    type: 'scatter',
+    mode: 'lines+text',
+    name: MEAN_NAME,
+    // Named at its end, beside the sample's own curve.
+    text: Array.from({ length: result.k + 1 }, (_, j) => (j === result.k ? `mean of ${result.samples} images` : '')),
+    textposition: 'top left',
+    textfont: { size: 10, color: MEAN_COLOUR },
+    xaxis: 'x4',
+    yaxis: 'y4',
+    x: Array.from({ length: result.k + 1 }, (_, j) => j),
+    y: Array.from(result.meanDistortion),
+    line: { color: MEAN_COLOUR, dash: 'dot', width: 2 },
+    hovertemplate: `k = %{x}<br>mean over ${result.samples} images = %{y:.4g}<extra></extra>`,
+    showlegend: false,
+  };
+}
+
+// The distortion plot's y range, raised to hold the mean curve too (it can pass the sample's).
+/** @param {number[]} range @param {DistortionsResult} result */
+function yRangeWith(range, result) {
+  const top = Math.max(...result.meanDistortion) * 1.12;
+  return [range[0], Math.max(range[1], top)];
+}
+
+/**
+ * Into a figure about to be drawn (parsed JSON), when the result is for its k.
+ * @param {any} figure
+ * @param {DistortionsResult} result
+ */
+function addMeanCurve(figure, result) {
+  const axis = figure.layout && figure.layout.yaxis4;
+  if (!axis || !axis.range) return;
+  figure.data.push(meanTrace(result));
+  axis.range = yRangeWith(axis.range, result);
+}
+
+/**
+ * Onto the figure on screen (the result arrived after it was drawn): a trace appended, so the
+ * frames' traces (1 and 2) keep their indices.
+ * @param {any} div
+ * @param {DistortionsResult} result
+ */
+async function showMeanCurve(div, result) {
+  if (!div.data || div.data.some((/** @type {any} */ t) => t.name === MEAN_NAME)) return;
+  const range = div.layout.yaxis4 && div.layout.yaxis4.range;
+  if (!range) return;
+  await required('Plotly').addTraces(div, meanTrace(result));
+  await required('Plotly').relayout(div, { 'yaxis4.range': yRangeWith(range, result) });
+}
+
+/**
+ * elements: {title, list}; valueRange: [lo, hi] of the dataset; onPick(index) opens a sample.
+ * @param {{title: HTMLElement, list: HTMLElement}} elements
+ * @param {DistortionsResult | null} result
+ * @param {[number, number]} valueRange
+ * @param {(index: number) => void} onPick
+ */
+function renderWorst({ title, list }, result, valueRange, onPick) {
+  if (!result) {
+    title.textContent = 'Worst reconstructed';
+    list.replaceChildren();
+    return;
+  }
+  title.textContent = `Worst reconstructed at k = ${result.k}`;
+  const { height, width, channels } = result;
+  const size = height * width * channels;
+  const buttons = Array.from(result.worst, (index, i) => {
+    const button = document.createElement('button');
+    button.type = 'button';
+    const label = `Sample ${index}: ‖x − x̂‖² = ${result.worstDistortion[i].toPrecision(4)} at k = ${result.k}`;
+    button.setAttribute('aria-label', label);
+    button.title = label;
+    button.dataset.index = String(index);
+    const canvas = makeCanvas(width, height);
+    drawValues(canvas, result.pixels, i * size, width, height, channels, valueRange[0], valueRange[1]);
+    button.append(canvas);
+    button.addEventListener('click', () => onPick(index));
+    return button;
+  });
+  list.replaceChildren(...buttons);
+}
+
+export { addMeanCurve, showMeanCurve, renderWorst, MEAN_NAME };

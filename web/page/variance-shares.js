@@ -1,0 +1,93 @@
+// How many components reach 90, 95 and 99 % of the variance (the worker's SUMMARY `shares`, found
+// by the module's componentsForShares): named in the variance summary and marked on the variance
+// chart and on the figure's distortion plot. A share the computed components do not reach (a
+// top-K fit) is said to need more than K of them: nothing past K is known, so nothing is guessed.
+import { required } from './generated.js';
+
+/** @typedef {{share: number, k: number | null}} ShareK */
+
+const MARK_COLOURS = Object.freeze(['#2ca02c', '#ff7f0e', '#9467bd']); // one per share, in order
+
+/** @param {number} share */
+const label = (share) => `${Math.round(share * 100)} %`;
+
+/**
+ * "90 % of the variance: k = 4 · 95 % of the variance: k = 5 · 99 % needs more than 50 components"
+ * @param {ShareK[] | undefined} shares
+ * @param {number} computed the number of components known
+ */
+function sharesText(shares, computed) {
+  return (shares || [])
+    .map(({ share, k }) =>
+      k === null ? `${label(share)} needs more than ${computed} components` : `${label(share)} of the variance: k = ${k}`,
+    )
+    .join(' · ');
+}
+
+/**
+ * Dotted lines at each k on the variance chart (after drawVariance, which owns its first shape).
+ * @param {any} chart
+ * @param {ShareK[] | undefined} shares
+ */
+function markVarianceChart(chart, shares) {
+  const known = (shares || []).filter((s) => s.k !== null);
+  const base = ((chart.layout && chart.layout.shapes) || []).filter((/** @type {any} */ s) => !s.name || !s.name.startsWith('share '));
+  const shapes = base.concat(
+    known.map(({ share, k }, i) => ({
+      name: `share ${label(share)}`,
+      type: 'line',
+      xref: 'x',
+      yref: 'paper',
+      x0: k,
+      x1: k,
+      y0: 0,
+      y1: 1,
+      line: { color: MARK_COLOURS[i % MARK_COLOURS.length], dash: 'dash', width: 1 },
+    })),
+  );
+  const annotations = known.map(({ share, k }, i) => ({
+    x: k,
+    y: 1 - 0.12 * i,
+    xref: 'x',
+    yref: 'paper',
+    text: `${label(share)}: k = ${k}`,
+    showarrow: false,
+    xanchor: 'left',
+    font: { size: 9, color: MARK_COLOURS[i % MARK_COLOURS.length] },
+  }));
+  return required('Plotly').relayout(chart, { shapes, annotations });
+}
+
+/**
+ * Static traces on the distortion plot (axes x4/y4), one vertical line per share reached within
+ * the k shown, appended after the core's traces: frames name the traces they change (1 and 2),
+ * so these keep still during play.
+ * @param {any} figure the parsed figure, before it is drawn
+ * @param {ShareK[] | undefined} shares
+ */
+function addDistortionMarks(figure, shares) {
+  const layout = figure.layout || {};
+  const xRange = layout.xaxis4 && layout.xaxis4.range;
+  const yRange = layout.yaxis4 && layout.yaxis4.range;
+  if (!xRange || !yRange) return;
+  (shares || []).forEach(({ share, k }, i) => {
+    if (k === null || k > xRange[1]) return;
+    figure.data.push({
+      type: 'scatter',
+      mode: 'lines+text',
+      name: `${label(share)} of the variance`,
+      xaxis: 'x4',
+      yaxis: 'y4',
+      x: [k, k],
+      y: [yRange[0], yRange[1] * (0.97 - 0.09 * i)],
+      text: ['', `${label(share)}: k = ${k}`],
+      textposition: 'middle right',
+      textfont: { size: 10, color: MARK_COLOURS[i % MARK_COLOURS.length] },
+      line: { color: MARK_COLOURS[i % MARK_COLOURS.length], dash: 'dash', width: 1 },
+      hoverinfo: 'skip',
+      showlegend: false,
+    });
+  });
+}
+
+export { sharesText, markVarianceChart, addDistortionMarks };
