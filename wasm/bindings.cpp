@@ -282,40 +282,56 @@ val model(JsExplorer& self) {
   });
 }
 
+// figureJson's and figureParts' options, checked (a message that names the bad field).
+pcarecon::FigureOptions figure_options(const val& options) {
+  if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
+    throw Error(
+        "figure options must be an object like {sampleIndex: 0, nComponents: 0, "
+        "step: 1, frameDurationMs: 100} (got " +
+        js_type(options) + ")");
+  for (const char* name : {"sampleIndex", "nComponents", "step", "frameDurationMs"}) {
+    const val field = options[name];
+    if (field.isUndefined()) throw Error(std::string("figure options: ") + name + " is missing");
+    if (!field.isNumber())
+      throw Error(std::string("figure options: ") + name + " must be a number (got " +
+                  js_type(field) + ")");
+  }
+  // binaryArrays is optional (default true); value_object needs every field present.
+  val complete = val::global("Object").call<val>("assign", val::object(), options);
+  const val binary = options["binaryArrays"];
+  if (binary.isUndefined())
+    complete.set("binaryArrays", true);
+  else if (!binary.isTrue() && !binary.isFalse())
+    throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) + ")");
+  const JsFigureOptions js = complete.as<JsFigureOptions>();
+
+  pcarecon::FigureOptions o;
+  o.sample_index = whole_number(js.sample_index, "sample index");
+  o.n_components = whole_number(js.n_components, "number of components");
+  o.step = whole_number(js.step, "step");
+  o.frame_duration_ms = whole_number(js.frame_duration_ms, "frame duration");
+  o.binary_arrays = js.binary_arrays;
+  return o;
+}
+
 std::string figure_json(JsExplorer& self, val options_arg) {
   return guarded_string_with(
-      "building the figure", std::move(options_arg), [&](const val& options) {
-        if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
-          throw Error(
-              "figure options must be an object like {sampleIndex: 0, nComponents: 0, "
-              "step: 1, frameDurationMs: 100} (got " +
-              js_type(options) + ")");
-        for (const char* name : {"sampleIndex", "nComponents", "step", "frameDurationMs"}) {
-          const val field = options[name];
-          if (field.isUndefined())
-            throw Error(std::string("figure options: ") + name + " is missing");
-          if (!field.isNumber())
-            throw Error(std::string("figure options: ") + name + " must be a number (got " +
-                        js_type(field) + ")");
-        }
-        // binaryArrays is optional (default true); value_object needs every field present.
-        val complete = val::global("Object").call<val>("assign", val::object(), options);
-        const val binary = options["binaryArrays"];
-        if (binary.isUndefined())
-          complete.set("binaryArrays", true);
-        else if (!binary.isTrue() && !binary.isFalse())
-          throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) +
-                      ")");
-        const JsFigureOptions js = complete.as<JsFigureOptions>();
+      "building the figure", std::move(options_arg),
+      [&](const val& options) { return self.core.figure(figure_options(options)).dump(); });
+}
 
-        pcarecon::FigureOptions o;
-        o.sample_index = whole_number(js.sample_index, "sample index");
-        o.n_components = whole_number(js.n_components, "number of components");
-        o.step = whole_number(js.step, "step");
-        o.frame_duration_ms = whole_number(js.frame_duration_ms, "frame duration");
-        o.binary_arrays = js.binary_arrays;
-        return self.core.figure(o).dump();
-      });
+// {json, images, imageValues}: the figure with its pictures apart (build_figure_parts), the
+// pictures as one Float32Array, so that large panels travel as binary (transferred), not JSON.
+val figure_parts(JsExplorer& self, val options_arg) {
+  return guarded_val_with("building the figure", std::move(options_arg), [&](const val& options) {
+    const pcarecon::FigureParts parts = pcarecon::build_figure_parts(
+        self.core.images(), self.core.model(), figure_options(options));
+    val out = val::object();
+    out.set("json", parts.figure.dump());
+    out.set("images", copy_out(parts.images.data(), parts.images.size()));
+    out.set("imageValues", static_cast<double>(parts.image_values));
+    return out;
+  });
 }
 
 val image(JsExplorer& self, double sample_index) {
@@ -653,6 +669,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("model", &model)
       .function("variance", &variance)
       .function("figureJson", &figure_json)
+      .function("figureParts", &figure_parts)
       .function("image", &image)
       .function("reconstruction", &reconstruction)
       .function("distortion", &distortion)

@@ -10,7 +10,6 @@
 
 #include "base64.h"
 #include "error.h"
-#include "reconstruction.h"
 
 namespace pcarecon {
 namespace {
@@ -28,12 +27,17 @@ const json kDivergingScale = json::array(
     {json::array({0.0, "#2166ac"}), json::array({0.25, "#92c5de"}), json::array({0.5, "#f7f7f7"}),
      json::array({0.75, "#f4a582"}), json::array({1.0, "#b2182b"})});
 
-// A float32 that is always finite: reconstructions of finite data can only leave the float range
-// by rounding, so they are clamped to it.
-float to_finite_float(double v) {
-  if (std::isnan(v)) throw internal_error("a NaN reached the figure");
+// Float32s that are always finite: reconstructions of finite data can only leave the float range
+// by rounding, so they are clamped to it. The loop cannot throw (NaNs are looked for first): in
+// the wasm build, a call that may throw inside a loop goes through JavaScript on every value.
+template <class Vector>
+void to_finite_floats(const Vector& values, int64_t n, float* out) {
+  bool nan = false;
+  for (int64_t i = 0; i < n; ++i) nan |= std::isnan(static_cast<double>(values[i]));
+  if (nan) throw internal_error("a NaN reached the figure");
   constexpr double kMax = std::numeric_limits<float>::max();
-  return static_cast<float>(std::clamp(v, -kMax, kMax));
+  for (int64_t i = 0; i < n; ++i)
+    out[i] = static_cast<float>(std::clamp(static_cast<double>(values[i]), -kMax, kMax));
 }
 
 double checked(double v) {
@@ -52,16 +56,31 @@ double shortest_for_float(float f) {
   return std::strtod(buffer, nullptr);
 }
 
+// The z of a picture sent apart (build_figure_parts): its shape and its index.
+json picture_ref(const ImageShape& shape, int64_t index) {
+  std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
+  if (shape.colour()) dims += "," + std::to_string(shape.channels);
+  return json{{"dtype", "f4"}, {"shape", std::move(dims)}, {"image", index}};
+}
+
 // An image for a trace's z: H×W values for a gray heatmap, H×W×3 (r, g, b per pixel, as stored
-// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists.
+// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists. With a sink, the
+// values go there instead, and z names the picture's index in it (build_figure_parts).
 template <class Vector>
-json image_array(const Vector& values, const ImageShape& shape, bool binary) {
+json image_array(const Vector& values, const ImageShape& shape, bool binary,
+                 std::vector<float>* sink) {
   const int64_t n = shape.values();
+  std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
+  if (shape.colour()) dims += "," + std::to_string(shape.channels);
+  if (sink) {
+    const size_t at = sink->size();
+    sink->resize(at + static_cast<size_t>(n));
+    to_finite_floats(values, n, sink->data() + at);
+    return picture_ref(shape, static_cast<int64_t>(at) / n);
+  }
   std::vector<float> f(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) f[static_cast<size_t>(i)] = to_finite_float(values[i]);
+  to_finite_floats(values, n, f.data());
   if (binary) {
-    std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
-    if (shape.colour()) dims += "," + std::to_string(shape.channels);
     return json{{"dtype", "f4"},
                 {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f.data()), f.size() * 4)},
                 {"shape", std::move(dims)}};
@@ -188,8 +207,8 @@ void check_figure_inputs(const ImageStack& images, const PcaModel& model,
                 std::to_string(options.frame_duration_ms) + ")");
 }
 
-// What every step of the figure shares: the sample, the k shown, its reconstruction series and
-// the colour ranges, fixed for every frame.
+// What every step of the figure shares: the sample, the k shown, every frame's pictures, the
+// distortion and the colour ranges, fixed for every frame.
 struct FigurePlan {
   FigurePlan(const PcaModel& m, const ImageShape& s) : model(m), shape(s) {}
   const PcaModel& model;
@@ -198,10 +217,13 @@ struct FigurePlan {
   int64_t K = 0;            // components shown
   std::vector<int64_t> ks;  // the k of each frame: 0, step, 2·step, ..., K
   bool binary = true;
+  std::vector<float>* sink = nullptr;  // build_figure_parts: where the pictures go, the frames'
+                                       // (pictures, moved there) first
   int duration = 100;
-  Eigen::VectorXf x;   // the sample
-  Eigen::VectorXd xd;  // the same as doubles
-  ReconstructionSeries series;
+  Eigen::VectorXf x;                    // the sample
+  std::vector<float> pictures;          // [frame][reconstruction, residual][D] (frame_values)
+  Eigen::VectorXd distortion;           // K+1: ‖x − x̂ₖ‖² for k = 0..K
+  Eigen::VectorXd cumulative_ratio;     // K+1: explained variance of the first k, from 0
   double value_min = 0, value_max = 0;  // values: the data range of the whole stack
   double residual_max = 0;              // residual: −residual_max..+residual_max
   double distortion_max = 0;
@@ -216,20 +238,65 @@ void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
     plan.value_max += 0.5;
   }
   // Residual: symmetric around 0, wide enough for the largest residual of any shown frame
-  // (the one at k = 0 in practice), and never empty.
-  double residual_max = 0;
-  ReconstructionWalk walk(plan.model, plan.x);
-  for (int64_t k : plan.ks) {
-    walk.advance_to(k);
-    residual_max = std::max(residual_max, (plan.xd - walk.reconstruction()).cwiseAbs().maxCoeff());
-  }
+  // (the one at k = 0 in practice, found by frame_values), and never empty.
+  double residual_max = plan.residual_max;
   if (!(residual_max > 0) || !std::isfinite(residual_max))
     residual_max = data_range > 0 ? data_range : 1.0;
   plan.residual_max = residual_max;
   double distortion_max = 0;
   for (int64_t k = 0; k <= plan.K; ++k)
-    distortion_max = std::max(distortion_max, checked(plan.series.distortion[k]));
+    distortion_max = std::max(distortion_max, checked(plan.distortion[k]));
   plan.distortion_max = distortion_max > 0 ? distortion_max : 1.0;
+}
+
+// Every frame's reconstruction x̂ₖ = mean + Σᵢ<ₖ aᵢvᵢ and residual x − x̂ₖ (as finite float32),
+// the distortion at every k = 0..K and the largest |residual| of a frame, in one pass over the
+// pixels: a pixel's weights in the K components are contiguous in the model's column-major
+// K×D matrix, where a component's row is strided (walking k a row at a time took a cache miss
+// per value: seconds at 256×256 and more).
+void frame_values(FigurePlan& plan) {
+  const PcaModel& model = plan.model;
+  const int64_t D = model.dim(), K = plan.K, F = static_cast<int64_t>(plan.ks.size());
+  for (int64_t j = 0; j < D; ++j)
+    if (!std::isfinite(plan.x[j]))
+      throw Error("this sample has a non-finite value (" +
+                  std::string(std::isnan(plan.x[j]) ? "NaN" : (plan.x[j] > 0 ? "+inf" : "-inf")) +
+                  ") at pixel " + std::to_string(j));
+  const Eigen::VectorXd x = plan.x.cast<double>();
+  const Eigen::VectorXd loadings = model.components.topRows(K) * (x - model.mean);
+  plan.pictures.assign(static_cast<size_t>(2 * F * D), 0.f);
+  plan.distortion = Eigen::VectorXd::Zero(K + 1);
+  auto finite_float = [](double v) {
+    constexpr double kMax = std::numeric_limits<float>::max();
+    return static_cast<float>(std::clamp(v, -kMax, kMax));
+  };
+  bool nan = false;
+  double residual_max = 0;
+  for (int64_t j = 0; j < D; ++j) {
+    const auto weights = model.components.col(j);
+    double reconstruction = model.mean[j];
+    int64_t f = 0;
+    for (int64_t k = 0;; ++k) {
+      const double residual = x[j] - reconstruction;
+      plan.distortion[k] += residual * residual;
+      if (f < F && plan.ks[static_cast<size_t>(f)] == k) {
+        float* frame = plan.pictures.data() + 2 * f * D;
+        frame[j] = finite_float(reconstruction);
+        frame[D + j] = finite_float(residual);
+        residual_max = std::max(residual_max, std::abs(residual));
+        nan |= std::isnan(residual);
+        ++f;
+      }
+      if (k == K) break;
+      reconstruction += loadings[k] * weights[k];
+    }
+  }
+  if (nan) throw internal_error("a NaN reached the figure");
+  plan.residual_max = residual_max;
+  plan.cumulative_ratio.resize(K + 1);
+  plan.cumulative_ratio[0] = 0;
+  for (int64_t k = 0; k < K; ++k)
+    plan.cumulative_ratio[k + 1] = plan.cumulative_ratio[k] + model.explained_variance_ratio[k];
 }
 
 FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
@@ -242,9 +309,8 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   for (int64_t k = 0; k < plan.K; k += options.step) plan.ks.push_back(k);
   plan.ks.push_back(plan.K);
   plan.x = images.rows.row(plan.sample).transpose();
-  plan.xd = plan.x.cast<double>();
   const double data_range = double(images.value_max) - double(images.value_min);
-  plan.series = reconstruction_series(model, plan.x, data_range, plan.K);
+  frame_values(plan);
   set_ranges(plan, images, data_range);
   return plan;
 }
@@ -258,18 +324,32 @@ json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axi
   json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
                 {"xaxis", x_axis},
                 {"yaxis", y_axis},
-                {"z", image_array(values, plan.shape, plan.binary)}};
+                {"z", image_array(values, plan.shape, plan.binary, plan.sink)}};
   trace.update(value_range(plan.shape, lo, hi));
   return trace;
 }
 
-json reconstruction_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
-  return picture_trace(plan, "x2", "y2", reconstruction, plan.value_min, plan.value_max);
+// Frame f's reconstruction (which 0) or residual (1), as frame_values made it.
+Eigen::Map<const Eigen::VectorXf> frame_picture(const FigurePlan& plan, size_t f, int which) {
+  const int64_t D = plan.shape.values();
+  return Eigen::Map<const Eigen::VectorXf>(
+      plan.pictures.data() + (2 * static_cast<int64_t>(f) + which) * D, D);
 }
 
-json residual_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
-  const Eigen::VectorXd residual = plan.xd - reconstruction;
-  return picture_trace(plan, "x3", "y3", residual, -plan.residual_max, plan.residual_max);
+// Frame f's reconstruction (which 0) or residual (1) trace; sent apart, its picture is already
+// in the sink, at 2f + which.
+json frame_trace(const FigurePlan& plan, size_t f, int which) {
+  const char* x_axis = which == 0 ? "x2" : "x3";
+  const char* y_axis = which == 0 ? "y2" : "y3";
+  const double lo = which == 0 ? plan.value_min : -plan.residual_max;
+  const double hi = which == 0 ? plan.value_max : plan.residual_max;
+  if (!plan.sink) return picture_trace(plan, x_axis, y_axis, frame_picture(plan, f, which), lo, hi);
+  json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
+                {"xaxis", x_axis},
+                {"yaxis", y_axis},
+                {"z", picture_ref(plan.shape, 2 * static_cast<int64_t>(f) + which)}};
+  trace.update(value_range(plan.shape, lo, hi));
+  return trace;
 }
 
 // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
@@ -283,7 +363,7 @@ json marker_shape(const FigurePlan& plan, int64_t k) {
               {"xsizemode", "pixel"},
               {"ysizemode", "pixel"},
               {"xanchor", k},
-              {"yanchor", checked(plan.series.distortion[k])},
+              {"yanchor", checked(plan.distortion[k])},
               {"x0", -6},
               {"x1", 6},
               {"y0", -6},
@@ -303,17 +383,16 @@ struct Frames {
 
 Frames build_frames(const FigurePlan& plan) {
   Frames out;
-  ReconstructionWalk walk(plan.model, plan.x);
-  for (int64_t k : plan.ks) {
-    walk.advance_to(k);
+  for (size_t f = 0; f < plan.ks.size(); ++f) {
+    const int64_t k = plan.ks[f];
     const std::string name = std::to_string(k);
-    json recon = reconstruction_trace(plan, walk.reconstruction());
-    json residual = residual_trace(plan, walk.reconstruction());
+    json recon = frame_trace(plan, f, 0);
+    json residual = frame_trace(plan, f, 1);
     if (out.frames.empty()) {
       out.first_reconstruction = recon;
       out.first_residual = residual;
     }
-    const double ratio = checked(plan.series.cumulative_explained_variance_ratio[k]);
+    const double ratio = checked(plan.cumulative_ratio[k]);
     out.frames.push_back({{"name", name},
                           {"data", json::array({std::move(recon), std::move(residual)})},
                           {"traces", json::array({1, 2})},
@@ -366,7 +445,7 @@ json base_traces(const FigurePlan& plan, const Frames& frames) {
   json ks_axis = json::array(), distortion = json::array();
   for (int64_t k = 0; k <= plan.K; ++k) {
     ks_axis.push_back(k);
-    distortion.push_back(plan.series.distortion[k]);
+    distortion.push_back(plan.distortion[k]);
   }
   json distortion_line = {
       {"type", "scatter"},
@@ -451,8 +530,7 @@ json k_slider(json steps) {
 
 json figure_layout(const FigurePlan& plan, json slider_steps) {
   const int64_t first = plan.ks.front();
-  const std::string title =
-      title_for(plan.sample, first, plan.K, plan.series.cumulative_explained_variance_ratio[first]);
+  const std::string title = title_for(plan.sample, first, plan.K, plan.cumulative_ratio[first]);
   return {
       {"title", {{"text", title}, {"x", 0.5}, {"xanchor", "center"}}},
       {"height", 820},
@@ -476,16 +554,37 @@ json figure_layout(const FigurePlan& plan, json slider_steps) {
 
 }  // namespace
 
-nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options) {
-  check_figure_inputs(images, model, options);
-  const FigurePlan plan = plan_figure(images, model, options);
+namespace {
+
+json assemble_figure(const FigurePlan& plan) {
   Frames frames = build_frames(plan);
   json data = base_traces(plan, frames);
   json layout = figure_layout(plan, std::move(frames.slider_steps));
   return json{{"data", std::move(data)},
               {"layout", std::move(layout)},
               {"frames", std::move(frames.frames)}};
+}
+
+}  // namespace
+
+nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
+                            const FigureOptions& options) {
+  check_figure_inputs(images, model, options);
+  return assemble_figure(plan_figure(images, model, options));
+}
+
+FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
+                               const FigureOptions& options) {
+  check_figure_inputs(images, model, options);
+  FigurePlan plan = plan_figure(images, model, options);
+  FigureParts parts;
+  parts.image_values = images.image.values();
+  // two pictures per frame (the first frame's are the base traces' too), then the original
+  parts.images = std::move(plan.pictures);
+  parts.images.reserve(parts.images.size() + static_cast<size_t>(parts.image_values));
+  plan.sink = &parts.images;
+  parts.figure = assemble_figure(plan);
+  return parts;
 }
 
 }  // namespace pcarecon

@@ -5,6 +5,7 @@
 // Every frame trace repeats its base trace's type and axes, so no panel can move during play.
 
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "image_stack.h"
 #include "pca.h"
@@ -23,5 +24,18 @@ struct FigureOptions {
 // Throws Error for an index outside [0, N) or K / step out of range.
 nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
                             const FigureOptions& options);
+
+// The same figure with its pictures apart, so that large panels need not travel as tens of MB
+// of base64 in JSON: every picture's z is {"dtype": "f4", "shape": "H,W" (or "H,W,3"),
+// "image": i}, the i-th picture of `images` (image_values floats each; the first frame's two
+// are also the base traces'). Filling every z with its picture as a typed array gives
+// build_figure's figure (binary_arrays is ignored).
+struct FigureParts {
+  nlohmann::json figure;
+  std::vector<float> images;
+  int64_t image_values = 0;  // floats per picture
+};
+FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
+                               const FigureOptions& options);
 
 }  // namespace pcarecon

@@ -132,6 +132,9 @@ export declare class Explorer {
   model(): PcaResult;
   variance(): Omit<PcaResult, 'mean' | 'components'>;  // the same without the K*D copy
   figureJson(options: FigureOptions): string;
+  // The same figure with its pictures apart: every z is {dtype: 'f4', shape: 'H,W' or 'H,W,3',
+  // image: i}, the i-th picture in images (imageValues floats each, row-major).
+  figureParts(options: FigureOptions): { json: string; images: Float32Array; imageValues: number };
   image(sampleIndex: number): Float32Array;                       // D = H*W*channels, row-major (RGB: r, g, b per pixel)
   reconstruction(sampleIndex: number, k: number): Float64Array;   // x̂ₖ, D
   distortion(sampleIndex: number): Float64Array;                  // K+1

@@ -79,6 +79,15 @@ describe('playback', () => {
       assert.equal(frames.length, K + 1);
       assert.deepEqual([...new Set(frames)], ['1:heatmap:x2y2 2:heatmap:x3y3']);
 
+      // The pictures travelled apart from the JSON, as binary: the original and two per frame.
+      const sent = await page.evaluate(() => window.pcaExplorer.debug.timings().draw);
+      const values = await page.evaluate(() => {
+        const info = window.pcaExplorer.debug.state().dataset.info;
+        return info.height * info.width * info.channels;
+      });
+      assert.equal(sent.imageBytes, 4 * values * (1 + 2 * (K + 1)), 'every picture as float32, transferred');
+      assert.ok(sent.jsonBytes < sent.imageBytes / 2, `the JSON holds no picture (${sent.jsonBytes} bytes)`);
+
       // The fastest speed: each frame at the display's next refresh.
       await page.evaluate(() => {
         const speed = document.getElementById('speed-input');

@@ -301,6 +301,45 @@ TEST_CASE("typed arrays decode to the reconstruction and residual of each k", "[
   }
 }
 
+TEST_CASE("figure parts: build_figure's figure with every picture apart, in order", "[figure]") {
+  const ImageStack stack = random_stack(30, 5, 4, 9, 1.f);
+  const PcaModel model = fit(stack, 7);
+  FigureOptions options;
+  options.sample_index = 3;
+  options.step = 3;  // k = 0, 3, 6, 7
+  const json whole = build_figure(stack, model, options);
+  const FigureParts parts = build_figure_parts(stack, model, options);
+  const int64_t D = stack.image.values();
+  REQUIRE(parts.image_values == D);
+  REQUIRE(parts.images.size() == size_t(D) * (1 + 2 * 4));
+  CHECK(parts.figure.dump().find("bdata") == std::string::npos);
+  // Each z names its picture; that picture is the whole figure's z, value for value.
+  std::set<int64_t> named;
+  auto check_trace = [&](const json& trace, const json& expected, const std::string& where) {
+    INFO(where);
+    const json& ref = trace.at("z");
+    REQUIRE(ref.at("dtype") == "f4");
+    REQUIRE(ref.at("shape") == "5,4");
+    const int64_t index = ref.at("image").get<int64_t>();
+    named.insert(index);
+    const std::vector<float> values = decode_z(expected.at("z"), stack.image);
+    for (int64_t i = 0; i < D; ++i) CHECK(parts.images[size_t(index * D + i)] == values[size_t(i)]);
+    json a = trace, b = expected;
+    a.erase("z");
+    b.erase("z");
+    CHECK(a == b);
+  };
+  for (size_t t = 0; t < 3; ++t)
+    check_trace(parts.figure.at("data")[t], whole.at("data")[t], "trace " + std::to_string(t));
+  CHECK(parts.figure.at("data")[3] == whole.at("data")[3]);
+  for (size_t f = 0; f < whole.at("frames").size(); ++f)
+    for (size_t t = 0; t < 2; ++t)
+      check_trace(parts.figure.at("frames")[f].at("data")[t], whole.at("frames")[f].at("data")[t],
+                  "frame " + std::to_string(f) + " trace " + std::to_string(t));
+  CHECK(named.size() == 1 + 2 * 4);  // every picture sent is named, none twice but the first
+  CHECK(parts.figure.at("layout") == whole.at("layout"));
+}
+
 TEST_CASE("the distortion curve covers k = 0..K and falls", "[figure]") {
   const ImageStack stack = random_stack(30, 4, 5, 6);
   const PcaModel model = fit(stack, 10);

@@ -8,6 +8,7 @@ import { required } from './generated.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
+import { fillPictures } from './figure-pictures.js';
 import { ExportControls } from './export.js';
 import * as UrlState from './url-state.js';
 import { StatusPanel } from './status-panel.js';
@@ -81,7 +82,7 @@ const dom = {
 const state = createState();
 let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
 let shownParams = null; // the parameters of the figure on screen
-let shownFigure = null; // {json, datasetName} of the figure on screen, for the downloads
+let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
 let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
 let restoring = false;
 // LOAD's stream settings (the tests lower the budget with debug.setStreamAboveBytes).
@@ -113,6 +114,12 @@ const exportControls = new ExportControls(
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
       return (await call(Request.FIGURE, params, datasetName)).json;
+    },
+    // The HTML and GIF downloads' whole figure (base64 arrays): built again on demand, as the
+    // page's own figure travels with its pictures apart.
+    figureJson: async (shown) => {
+      const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
+      return (await call(Request.FIGURE, { sampleIndex, nComponents, step, frameDurationMs }, datasetName)).json;
     },
     onError: (message) => setMessages({ error: message }),
     onNotice: (message) => setMessages({ notice: message }),
@@ -240,7 +247,7 @@ function loadDataset(dataset, { restore = false } = {}) {
       const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
       const params = initialParams(info, summary.nComponents, restore);
       mark('summary');
-      const { json } = await call(Request.FIGURE, params, dataset.name);
+      const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
       mark('figure');
       update(state, {
         dataset: Object.assign({}, dataset, summary, { info }, fitOf(fitted)),
@@ -250,7 +257,7 @@ function loadDataset(dataset, { restore = false } = {}) {
         thumbnails: null,
       });
       workerHolds = 'current';
-      await showFigure(json, params);
+      await showFigure(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
@@ -307,14 +314,15 @@ function figureParams() {
   };
 }
 
-async function showFigure(json, params) {
+// {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
+async function showFigure({ json, images }, params) {
   const t0 = performance.now();
-  const figure = JSON.parse(json);
+  const figure = fillPictures(JSON.parse(json), images);
   const t1 = performance.now();
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
-  timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
+  timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
   shownParams = params;
-  shownFigure = { json, datasetName: state.dataset ? state.dataset.name : 'data' };
+  shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
   exportControls.refresh();
   figureVersion += 1;
   dom.body.dataset.figureVersion = String(figureVersion);
@@ -332,9 +340,9 @@ function refreshFigure() {
       if (shownParams && ['sampleIndex', 'nComponents', 'step'].every((key) => shownParams[key] === params[key])) return;
       try {
         const t1 = performance.now();
-        const { json } = await call(Request.FIGURE, params, state.dataset.name);
+        const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
         const t2 = performance.now();
-        await showFigure(json, params);
+        await showFigure(parts, params);
         timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
         requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
         setMessages({ error: null, notice: null });

@@ -259,15 +259,30 @@ async function downloadGif(figureJson, div, meta, options = {}) {
 // The four buttons: enabled while a figure is on screen; one export at a time.
 // current() -> {json, datasetName, sampleIndex, nComponents, frameDurationMs, k} or null;
 // plainFigureJson(shown) -> a promise of that figure's JSON with plain number lists;
+// figureJson(shown) -> a promise of that figure's JSON as the core builds it (base64 arrays), for
+// HTML and GIF when current() gives no json;
 // gifProgress: {box, bar, label, cancel}, the GIF's progress bar and its Cancel button.
 class ExportControls {
-  /** @param {{html: any, json: any, png: any, gif: any, gifProgress: any, figureDiv: any, current: () => any, plainFigureJson: (shown: any) => Promise<string>, onError?: (message: string) => void, onNotice?: (message: string) => void}} options */
-  constructor({ html, json, png, gif, gifProgress, figureDiv, current, plainFigureJson, onError = () => {}, onNotice = () => {} }) {
+  /** @param {{html: any, json: any, png: any, gif: any, gifProgress: any, figureDiv: any, current: () => any, plainFigureJson: (shown: any) => Promise<string>, figureJson?: (shown: any) => Promise<string>, onError?: (message: string) => void, onNotice?: (message: string) => void}} options */
+  constructor({
+    html,
+    json,
+    png,
+    gif,
+    gifProgress,
+    figureDiv,
+    current,
+    plainFigureJson,
+    figureJson = async (shown) => shown.json,
+    onError = () => {},
+    onNotice = () => {},
+  }) {
     this.buttons = { html, json, png, gif };
     this.gifProgress = gifProgress;
     this.figureDiv = figureDiv;
     this.current = current;
     this.plainFigureJson = plainFigureJson;
+    this.figureJson = figureJson;
     this.onError = onError;
     this.onNotice = onNotice;
     this.running = false;
@@ -332,6 +347,7 @@ class ExportControls {
     this.running = true;
     this.refresh();
     try {
+      if ((kind === 'html' || kind === 'gif') && !shown.json) shown.json = await this.figureJson(shown);
       if (kind === 'html') await downloadHtml(shown.json, shown);
       else if (kind === 'json') downloadJson(await this.plainFigureJson(shown), shown);
       else if (kind === 'gif') await this.runGif(shown);

@@ -14,30 +14,6 @@ const PLOT_CONFIG = Object.freeze({
 // The page's figure area is shorter than the core's default height (820 px): tighter margins.
 const PAGE_MARGIN = Object.freeze({ l: 55, r: 75, t: 70, b: 125 });
 
-// The core sends images as plotly's base64 typed arrays ({dtype, bdata, shape}). plotly decodes
-// such a spec again every time it applies it -- on every animation frame, for every heatmap,
-// the unchanged original included -- so the page decodes each one once, before newPlot, into
-// rows over one Float32Array: what plotly's own decoder makes, without the per-frame cost.
-const TYPED = Object.freeze({ f4: Float32Array, f8: Float64Array, i4: Int32Array, u1: Uint8Array });
-
-function decodeSpec(spec) {
-  const Type = spec && typeof spec.bdata === 'string' ? TYPED[spec.dtype] : null;
-  const shape = Type ? String(spec.shape).split(',').map(Number) : [];
-  if (!Type || shape.length !== 2) return spec; // not one of ours: plotly decodes it itself
-  const binary = atob(spec.bdata);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  const [height, width] = shape;
-  const values = new Type(bytes.buffer, 0, height * width);
-  const rows = new Array(height);
-  for (let r = 0; r < height; r++) rows[r] = values.subarray(r * width, (r + 1) * width);
-  return rows;
-}
-
-function decodeImages(traces) {
-  for (const trace of traces || []) if (trace && trace.z) trace.z = decodeSpec(trace.z);
-}
-
 function stepTo() {
   return { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } };
 }
@@ -77,7 +53,8 @@ class FigureView {
     return this.names.length;
   }
 
-  // Draws a new figure (the parsed JSON of Explorer.figureJson) and shows its first frame.
+  // Draws a new figure (Explorer.figureParts' JSON with its pictures filled in: figure-pictures.js)
+  // and shows its first frame.
   async draw(figure, { frameDurationMs }) {
     this.names = (figure.frames || []).map((frame) => String(frame.name));
     this.index = 0;
@@ -91,8 +68,6 @@ class FigureView {
     delete layout.height;
     this.generation++;
     this.stepping = null;
-    decodeImages(figure.data);
-    for (const frame of figure.frames || []) decodeImages(frame.data);
     let painted = this.painter.accepts(figure);
     setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
     const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };

@@ -133,7 +133,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{id: number, type: 'fit', nComponents?: number}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
- * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean}} FigureRequest
+ * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
  * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest} RequestMessage
@@ -150,7 +150,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number}} FitResult
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
- * @typedef {{json: string}} FigureResult
+ * @typedef {{json: string, images?: Float32Array}} FigureResult
  * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}}} ResultOf
  */
 

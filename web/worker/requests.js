@@ -210,14 +210,19 @@ export async function images(session, { start, count }) {
 export async function figure(session, options, context) {
   const ex = await session.startModule();
   context.progress(Phase.BUILDING, 0, 1);
-  const json = ex.figureJson({
+  const figureOptions = {
     sampleIndex: options.sampleIndex,
     nComponents: options.nComponents,
     step: options.step,
     frameDurationMs: options.frameDurationMs,
     binaryArrays: options.binaryArrays !== false, // plain lists for plotly.py (JSON download)
-  });
-  return { json };
+  };
+  // The page's figure: its pictures apart, as one transferred Float32Array (page/figure-pictures.js)
+  if (options.parts) {
+    const { json, images } = ex.figureParts(figureOptions);
+    return { json, images };
+  }
+  return { json: ex.figureJson(figureOptions) }; // the downloads' whole figure
 }
 
 /**
