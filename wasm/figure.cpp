@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base64.h"
+#include "display_range.h"
 #include "error.h"
 #include "reconstruction.h"
 
@@ -21,12 +22,6 @@ using nlohmann::json;
 constexpr double kTopRowBottom = 0.45, kTopRowTop = 0.94;
 constexpr double kBottomRowBottom = 0.0, kBottomRowTop = 0.32;
 constexpr double kPanelX[3][2] = {{0.0, 0.26}, {0.345, 0.605}, {0.69, 0.95}};
-
-// Gray for values, a diverging blue–white–red for the signed residual (negative is blue).
-const json kGrayScale = json::array({json::array({0, "#000000"}), json::array({1, "#ffffff"})});
-const json kDivergingScale = json::array(
-    {json::array({0.0, "#2166ac"}), json::array({0.25, "#92c5de"}), json::array({0.5, "#f7f7f7"}),
-     json::array({0.75, "#f4a582"}), json::array({1.0, "#b2182b"})});
 
 // A float32 that is always finite: reconstructions of finite data can only leave the float range
 // by rounding, so they are clamped to it.
@@ -205,6 +200,12 @@ struct FigurePlan {
   double value_min = 0, value_max = 0;  // values: the data range of the whole stack
   double residual_max = 0;              // residual: −residual_max..+residual_max
   double distortion_max = 0;
+  // Gray images: the colour maps, and each shown frame's ranges (the same for every frame when
+  // the scale is fixed); colour images keep value_min/max and residual_max.
+  ColourOptions colour;
+  ValueRange original_range;
+  std::vector<ValueRange> frame_values;  // the reconstruction's, per entry of ks
+  std::vector<double> frame_residual;    // the residual's half-width, per entry of ks
 };
 
 // Colour ranges, fixed for every frame, and the distortion axis' extent.
@@ -232,6 +233,38 @@ void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
   plan.distortion_max = distortion_max > 0 ? distortion_max : 1.0;
 }
 
+// The gray images' ranges. Fixed (default): one range for every frame -- with no clipping the
+// stack's data range and the largest residual (as set_ranges made them), with clipping the widest
+// of the frames' clipped ranges. Per frame: each frame (and the original) its own clipped range; a
+// residual of exactly 0 keeps the fixed half-width.
+void set_colour_ranges(FigurePlan& plan) {
+  const double clip = plan.colour.clip_percent;
+  const size_t n = plan.ks.size();
+  ValueRange fixed_values{plan.value_min, plan.value_max};
+  plan.original_range = fixed_values;
+  plan.frame_values.assign(n, fixed_values);
+  plan.frame_residual.assign(n, plan.residual_max);
+  if (plan.shape.colour() || (plan.colour.scale == ScaleMode::fixed && clip == 0)) return;
+  plan.original_range = clipped_range(plan.xd, clip);
+  ReconstructionWalk walk(plan.model, plan.x);
+  ValueRange widest = plan.original_range;
+  double widest_residual = 0;
+  for (size_t i = 0; i < n; ++i) {
+    walk.advance_to(plan.ks[i]);
+    plan.frame_values[i] = clipped_range(walk.reconstruction(), clip);
+    const double magnitude = clipped_magnitude(plan.xd - walk.reconstruction(), clip);
+    if (magnitude > 0 && std::isfinite(magnitude)) plan.frame_residual[i] = magnitude;
+    widest.lo = std::min(widest.lo, plan.frame_values[i].lo);
+    widest.hi = std::max(widest.hi, plan.frame_values[i].hi);
+    widest_residual = std::max(widest_residual, magnitude);
+  }
+  if (plan.colour.scale == ScaleMode::per_frame) return;
+  plan.original_range = widest;
+  plan.frame_values.assign(n, widest);
+  if (widest_residual > 0 && std::isfinite(widest_residual))
+    plan.frame_residual.assign(n, widest_residual);
+}
+
 FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
                        const FigureOptions& options) {
   FigurePlan plan(model, images.image);
@@ -246,6 +279,8 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   const double data_range = double(images.value_max) - double(images.value_min);
   plan.series = reconstruction_series(model, plan.x, data_range, plan.K);
   set_ranges(plan, images, data_range);
+  plan.colour = options.colour;
+  set_colour_ranges(plan);
   return plan;
 }
 
@@ -263,13 +298,17 @@ json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axi
   return trace;
 }
 
-json reconstruction_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
-  return picture_trace(plan, "x2", "y2", reconstruction, plan.value_min, plan.value_max);
+// `frame`: the entry of plan.ks shown, whose ranges the trace takes.
+json reconstruction_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction,
+                          size_t frame) {
+  const ValueRange range = plan.frame_values[frame];
+  return picture_trace(plan, "x2", "y2", reconstruction, range.lo, range.hi);
 }
 
-json residual_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction) {
+json residual_trace(const FigurePlan& plan, const Eigen::VectorXd& reconstruction, size_t frame) {
   const Eigen::VectorXd residual = plan.xd - reconstruction;
-  return picture_trace(plan, "x3", "y3", residual, -plan.residual_max, plan.residual_max);
+  const double half_width = plan.frame_residual[frame];
+  return picture_trace(plan, "x3", "y3", residual, -half_width, half_width);
 }
 
 // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
@@ -307,8 +346,9 @@ Frames build_frames(const FigurePlan& plan) {
   for (int64_t k : plan.ks) {
     walk.advance_to(k);
     const std::string name = std::to_string(k);
-    json recon = reconstruction_trace(plan, walk.reconstruction());
-    json residual = residual_trace(plan, walk.reconstruction());
+    const size_t frame = out.frames.size();
+    json recon = reconstruction_trace(plan, walk.reconstruction(), frame);
+    json residual = residual_trace(plan, walk.reconstruction(), frame);
     if (out.frames.empty()) {
       out.first_reconstruction = recon;
       out.first_residual = residual;
@@ -349,17 +389,20 @@ json base_traces(const FigurePlan& plan, const Frames& frames) {
       colour ? "row %{y}, column %{x}<br>residual R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}"
                "<extra></extra>"
              : "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
-  json original = picture_trace(plan, "x", "y", plan.x, plan.value_min, plan.value_max);
+  json original =
+      picture_trace(plan, "x", "y", plan.x, plan.original_range.lo, plan.original_range.hi);
   original.update(json{{"name", "Original"}, {"hovertemplate", value_hover}});
-  if (!colour) original.update(json{{"colorscale", kGrayScale}, {"showscale", false}});
+  const json image_scale = plotly_colorscale(plan.colour.image);
+  if (!colour) original.update(json{{"colorscale", image_scale}, {"showscale", false}});
   json reconstruction = frames.first_reconstruction;
   reconstruction.update(json{{"name", "Reconstruction"}, {"hovertemplate", value_hover}});
   json residual = frames.first_residual;
   residual.update(json{{"name", "Residual"}, {"hovertemplate", residual_hover}});
   if (!colour) {  // image traces have no colour scale: their pixels are the colours
-    reconstruction.update(json{
-        {"colorscale", kGrayScale}, {"showscale", true}, {"colorbar", panel_colorbar(1, "value")}});
-    residual.update(json{{"colorscale", kDivergingScale},
+    reconstruction.update(json{{"colorscale", image_scale},
+                               {"showscale", true},
+                               {"colorbar", panel_colorbar(1, "value")}});
+    residual.update(json{{"colorscale", plotly_colorscale(plan.colour.residual)},
                          {"showscale", true},
                          {"colorbar", panel_colorbar(2, "signed<br>residual")}});
   }

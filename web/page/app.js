@@ -17,6 +17,7 @@ import { ShapeField, shapeNeededMessage } from './shape-field.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
+import { ColourPanel } from './colour-panel.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -68,6 +69,13 @@ const dom = {
     },
   },
   shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
+  colour: {
+    colormap: byId('colormap-select'),
+    residual: byId('residual-select'),
+    scale: byId('scale-select'),
+    clip: byId('clip-select'),
+    note: byId('colour-note'),
+  },
   chooser: {
     form: byId('npz-chooser'),
     list: byId('npz-chooser-list'),
@@ -111,7 +119,7 @@ const exportControls = new ExportControls(
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
     plainFigureJson: async (shown) => {
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
-      const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
+      const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
     },
     onError: (message) => setMessages({ error: message }),
@@ -139,6 +147,9 @@ const controls = new ControlsPanel(dom.controls, {
   onStep: setStep,
   onSpeed: setSpeed,
 });
+
+// Colour maps, scale and clipping of gray images (colour-panel.js).
+const colourPanel = new ColourPanel(dom.colour, { onChange: setColour });
 
 const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
   // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
@@ -293,12 +304,21 @@ function scheduleRestore() {
 
 // ---- the figure ---------------------------------------------------------------------------
 function figureParams() {
-  return {
-    sampleIndex: state.sampleIndex,
-    nComponents: state.nComponents,
-    step: state.step,
-    frameDurationMs: state.frameDurationMs,
-  };
+  return Object.assign(
+    {
+      sampleIndex: state.sampleIndex,
+      nComponents: state.nComponents,
+      step: state.step,
+      frameDurationMs: state.frameDurationMs,
+    },
+    colourParams(state.colour),
+  );
+}
+
+// The colour options of a figure request, from the state's or a shown figure's parameters.
+const COLOUR_FIELDS = ['colormap', 'residualColormap', 'scale', 'clipPercent'];
+function colourParams(from) {
+  return Object.fromEntries(COLOUR_FIELDS.map((field) => [field, from[field]]));
 }
 
 async function showFigure(json, params) {
@@ -323,7 +343,8 @@ function refreshFigure() {
     exclusive(async () => {
       if (!state.dataset || workerHolds !== 'current') return;
       const params = figureParams();
-      if (shownParams && ['sampleIndex', 'nComponents', 'step'].every((key) => shownParams[key] === params[key])) return;
+      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
+      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
       try {
         const t1 = performance.now();
         const { json } = await call(Request.FIGURE, params, state.dataset.name);
@@ -375,12 +396,17 @@ function renderDataset() {
   dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
   controls.setLimits(info.samples, dataset.nComponents);
   renderControls();
+  renderColour();
   Panels.renderEigenImages(dom.eigen, dataset);
 }
 
 function renderControls() {
   controls.render(state, state.dataset ? state.dataset.info.samples : 0);
   renderHash();
+}
+
+function renderColour() {
+  colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
 }
 
 function renderFrame() {
@@ -461,6 +487,15 @@ function setSpeed(ms) {
   if (shownParams) shownParams.frameDurationMs = state.frameDurationMs;
 }
 
+// patch: {colormap}, {residualColormap}, {scale} or {clipPercent}, as chosen (the module
+// refuses a value it does not know, and the page keeps the figure on screen).
+function setColour(patch) {
+  update(state, { colour: Object.assign({}, state.colour, patch) });
+  renderColour();
+  renderHash();
+  refreshFigure();
+}
+
 function clampInt(value, lo, hi) {
   const n = Math.round(Number(value));
   if (!Number.isFinite(n)) return lo;
@@ -477,12 +512,15 @@ function initialParams(info, fitted, restore) {
   const wanted = restore ? state : UrlState.parse(location.hash).view;
   const pick = (value, fallback) => (value === undefined ? fallback : value);
   const nComponents = clampInt(pick(wanted.nComponents, DEFAULTS.nComponents), 1, fitted);
-  return {
-    sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
-    nComponents,
-    step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
-    frameDurationMs: state.frameDurationMs,
-  };
+  return Object.assign(
+    {
+      sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
+      nComponents,
+      step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
+      frameDurationMs: state.frameDurationMs,
+    },
+    colourParams(state.colour),
+  );
 }
 
 // Writes the view into the hash with replaceState: no history entry per change, no hashchange
@@ -490,7 +528,8 @@ function initialParams(info, fitted, restore) {
 // page was opened with is still to be applied.
 function renderHash() {
   if (!state.dataset) return;
-  const hash = UrlState.format(figureParams(), location.hash);
+  const options = Object.assign({ theme: state.theme }, state.colour);
+  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(), location.hash));
   if (hash === location.hash) return;
   try {
     history.replaceState(history.state, '', hash || location.pathname + location.search);
@@ -503,6 +542,7 @@ function renderHash() {
 // dataset on screen; values missing or not numbers keep the view as it is.
 function applyHash() {
   const wanted = UrlState.parse(location.hash).view;
+  applyHashOptions(UrlState.parseOptions(location.hash));
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
   const pick = (value, current) => (value === undefined ? current : value);
@@ -514,6 +554,15 @@ function applyHash() {
   renderControls(); // also writes the hash back, with bad values replaced by the view's
   refreshFigure();
   if (moved) loadThumbnails();
+}
+
+// The hash's colour options (and theme): those given replace the state's; a figure on screen is
+// redrawn when they change it.
+function applyHashOptions(options) {
+  const colour = Object.assign({}, state.colour);
+  for (const field of COLOUR_FIELDS) if (options[field] !== undefined) colour[field] = options[field];
+  update(state, { colour });
+  renderColour();
 }
 
 // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
