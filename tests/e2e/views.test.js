@@ -146,3 +146,59 @@ describe('colour maps', () => {
     assert.ok(colourful > 0.5, `GIF: the original panel is in cividis colours (${colourful} of its pixels coloured)`);
   });
 });
+
+describe('dark mode', () => {
+  // The theme in force on the page and in both charts.
+  function themeShown() {
+    return page.evaluate(() => ({
+      theme: document.documentElement.dataset.theme,
+      background: getComputedStyle(document.documentElement).backgroundColor,
+      figurePaper: document.getElementById('figure')._fullLayout.paper_bgcolor,
+      figureInk: document.getElementById('figure')._fullLayout.font.color,
+      chartPaper: document.getElementById('variance-chart')._fullLayout.paper_bgcolor,
+      switchOn: document.getElementById('theme-switch').getAttribute('aria-checked'),
+      hash: location.hash,
+    }));
+  }
+  const DARK = {
+    theme: 'dark',
+    background: 'rgb(17, 20, 24)',
+    figurePaper: '#1a1f27',
+    figureInk: '#e4e8ef',
+    chartPaper: '#1a1f27',
+    switchOn: 'true',
+  };
+  const LIGHT = {
+    theme: 'light',
+    background: 'rgb(246, 247, 249)',
+    figurePaper: '#fff',
+    figureInk: '#444',
+    chartPaper: '#fff',
+    switchOn: 'false',
+  };
+  const without = (shown, key) => Object.fromEntries(Object.entries(shown).filter(([k]) => k !== key));
+
+  test('follows prefers-color-scheme, page and figures, also for a new figure', async () => {
+    assert.deepEqual(without(await themeShown(), 'hash'), LIGHT);
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    assert.deepEqual(without(await themeShown(), 'hash'), DARK);
+    await choose('#colormap-select', 'grey'); // a new figure is drawn dark too
+    assert.deepEqual(without(await themeShown(), 'hash'), DARK);
+    assert.doesNotMatch((await themeShown()).hash, /theme=/, 'following the system writes no theme');
+  });
+
+  test('the switch overrides the system, and the hash keeps the choice', async () => {
+    await page.click('#theme-switch');
+    let shown = await themeShown();
+    assert.deepEqual(without(shown, 'hash'), LIGHT);
+    assert.match(shown.hash, /theme=light/);
+    await page.evaluate(() => (location.hash = location.hash.replace('theme=light', 'theme=dark')));
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+    await page.emulateMedia({ colorScheme: 'light' });
+    shown = await themeShown();
+    assert.deepEqual(without(shown, 'hash'), DARK, 'chosen dark stays dark on a light system');
+    await page.click('#theme-switch');
+    assert.deepEqual(without(await themeShown(), 'hash'), LIGHT);
+  });
+});

@@ -18,6 +18,7 @@ import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { ColourPanel } from './colour-panel.js';
+import * as Theme from './theme.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -33,6 +34,7 @@ const dom = {
   dropZone: byId('drop-zone'),
   fileInput: byId('file-input'),
   defaultButton: byId('default-button'),
+  themeSwitch: byId('theme-switch'),
   figure: byId('figure'),
   variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
   eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
@@ -324,6 +326,7 @@ function colourParams(from) {
 async function showFigure(json, params) {
   const t0 = performance.now();
   const figure = JSON.parse(json);
+  Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
   const t1 = performance.now();
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
   timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
@@ -416,7 +419,30 @@ function renderFrame() {
 }
 
 function renderVariance() {
-  if (state.dataset) Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
+  if (!state.dataset) return;
+  Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
+  const theme = Theme.effectiveTheme(state.theme);
+  const chart = dom.variance.chart;
+  if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+}
+
+// The theme in force (the visitor's choice, else the system's) on the page and both charts.
+let themeShown = null;
+function renderTheme() {
+  const theme = Theme.effectiveTheme(state.theme);
+  Theme.applyPageTheme(theme);
+  dom.themeSwitch.setAttribute('aria-checked', String(theme === 'dark'));
+  if (theme === themeShown) return;
+  themeShown = theme;
+  for (const chart of [dom.figure, dom.variance.chart]) {
+    if (chart.data) required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+  }
+}
+
+function toggleTheme() {
+  update(state, { theme: Theme.effectiveTheme(state.theme) === 'dark' ? 'light' : 'dark' });
+  renderTheme();
+  renderHash();
 }
 
 function renderThumbnails() {
@@ -542,7 +568,12 @@ function renderHash() {
 // dataset on screen; values missing or not numbers keep the view as it is.
 function applyHash() {
   const wanted = UrlState.parse(location.hash).view;
-  applyHashOptions(UrlState.parseOptions(location.hash));
+  const options = UrlState.parseOptions(location.hash);
+  applyHashOptions(options);
+  if (options.theme && options.theme !== state.theme) {
+    update(state, { theme: options.theme });
+    renderTheme();
+  }
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
   const pick = (value, current) => (value === undefined ? current : value);
@@ -597,6 +628,8 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
+  dom.themeSwitch.addEventListener('click', toggleTheme);
+  Theme.watchSystemTheme(renderTheme);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again
@@ -637,6 +670,7 @@ function wire() {
 });
 
 wire();
+renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 loadDataset(defaultSource());
