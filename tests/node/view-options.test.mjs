@@ -7,6 +7,8 @@ import { createRequire } from 'node:module';
 import { after, before, describe, test } from 'node:test';
 
 import { parseOptions, formatOptions, format, parse } from '../../web/page/url-state.js';
+import { cumulativeRatios, frameLine, distortionSentence, percent } from '../../web/page/figure-text.js';
+import { effectiveTheme, figureThemeUpdate, themeLayout } from '../../web/page/theme.js';
 
 const require = createRequire(import.meta.url);
 const shared = require('./module.js');
@@ -112,5 +114,64 @@ describe("the module's figure with colour options", () => {
       assert.match(refused({ clipPercent: '1' }), /clipPercent must be a number \(got string\)/);
       assert.match(refused({ colormap: 3 }), /colormap must be a string \(got number\)/);
     });
+  });
+});
+
+describe('the figure in words (figure-text.js)', () => {
+  const distortion = [1000, 400, 200, 90, 50];
+  const cumulative = cumulativeRatios([0.6, 0.2, 0.11, 0.05, 0.04], 4);
+
+  test('cumulative shares, and percentages worded as the title words them', () => {
+    assert.deepEqual(
+      cumulative.map((c) => Math.round(c * 1000) / 1000),
+      [0, 0.6, 0.8, 0.91, 0.96],
+    );
+    assert.equal(percent(0.875), '87.5');
+    assert.equal(percent(0.9996), '>99.9', 'a share short of the whole never reads 100.0');
+    assert.equal(percent(1), '100.0');
+  });
+
+  test('the line announced for a frame', () => {
+    assert.equal(frameLine({ k: 2, K: 4, cumulative, distortion }), 'k = 2 of 4: 80.0 % of the variance, distortion 200');
+    assert.equal(frameLine({ k: 0, K: 4, cumulative, distortion: [1234567] }), 'k = 0 of 4: 0.0 % of the variance, distortion 1,235,000');
+  });
+
+  test('the distortion curve in a sentence', () => {
+    assert.equal(
+      distortionSentence({ sample: 3, K: 4, distortion }),
+      'Distortion ‖x − x̂ₖ‖² of sample 3 against k: 1,000 at k = 0, 50 at k = 4 (5.0 % of it left); half of it is gone by k = 1; 90 % by k = 3.',
+    );
+    assert.equal(
+      distortionSentence({ sample: 0, K: 1, distortion: [0, 0] }),
+      'Distortion ‖x − x̂ₖ‖² of sample 0 against k: 0 at k = 0, 0 at k = 1.',
+    );
+  });
+});
+
+describe('the theme (theme.js)', () => {
+  const media = (dark) => () => ({ matches: dark });
+
+  test('the chosen theme, else the system colour scheme', () => {
+    assert.equal(effectiveTheme(null, media(true)), 'dark');
+    assert.equal(effectiveTheme(null, media(false)), 'light');
+    assert.equal(effectiveTheme('light', media(true)), 'light');
+    assert.equal(effectiveTheme('dark', media(false)), 'dark');
+  });
+
+  test("dark colours for the figure's paper, axes, slider and menus; light resets plotly's defaults", () => {
+    const layout = { xaxis: {}, yaxis4: {}, sliders: [{}], updatemenus: [{ buttons: [] }], title: {} };
+    const dark = figureThemeUpdate(layout, 'dark');
+    assert.equal(dark.paper_bgcolor, '#1a1f27');
+    assert.equal(dark['yaxis4.gridcolor'], '#343c4a');
+    assert.equal(dark['sliders[0].bgcolor'], '#262c36');
+    assert.equal(dark['updatemenus[0].font.color'], '#e4e8ef');
+    const light = figureThemeUpdate(layout, 'light');
+    assert.deepEqual(Object.keys(light), Object.keys(dark));
+    assert.ok(Object.values(light).every((v) => v === null));
+    const themed = themeLayout(structuredClone(layout), 'dark');
+    assert.equal(themed.sliders[0].bgcolor, '#262c36');
+    assert.equal(themed.updatemenus[0].font.color, '#e4e8ef');
+    assert.deepEqual(themed.updatemenus[0].buttons, []);
+    assert.deepEqual(themeLayout(structuredClone(layout), 'light'), layout);
   });
 });

@@ -19,6 +19,7 @@ import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { ColourPanel } from './colour-panel.js';
 import * as Theme from './theme.js';
+import * as FigureText from './figure-text.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -36,6 +37,9 @@ const dom = {
   defaultButton: byId('default-button'),
   themeSwitch: byId('theme-switch'),
   figure: byId('figure'),
+  frameStatus: byId('frame-status'),
+  playButton: byId('play-button'),
+  distortionText: { summary: byId('distortion-summary'), table: byId('distortion-table').tBodies[0] },
   variance: { chart: byId('variance-chart'), summary: byId('variance-summary') },
   eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
   status: {
@@ -327,6 +331,7 @@ async function showFigure(json, params) {
   const t0 = performance.now();
   const figure = JSON.parse(json);
   Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
+  shownCurve = curveOf(figure, params);
   const t1 = performance.now();
   await view.draw(figure, { frameDurationMs: params.frameDurationMs });
   timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length };
@@ -336,6 +341,7 @@ async function showFigure(json, params) {
   figureVersion += 1;
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
+  renderDistortionText();
 }
 
 let refreshTimer = 0;
@@ -412,7 +418,42 @@ function renderColour() {
   colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
 }
 
+// ---- the figure in words (figure-text.js): the line announced as k changes, the curve as text
+let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
+let frameLineShown = '';
+
+function curveOf(figure, params) {
+  const distortion = figure.data[3].y; // the module's ‖x − x̂ₖ‖², k = 0..K
+  const K = distortion.length - 1;
+  const ratios = state.dataset ? state.dataset.explainedVarianceRatio : null;
+  return {
+    sample: params.sampleIndex,
+    K,
+    ks: (figure.frames || []).map((frame) => Number(frame.name)),
+    distortion,
+    cumulative: FigureText.cumulativeRatios(ratios || [], K),
+  };
+}
+
+function renderDistortionText() {
+  if (!shownCurve) return;
+  dom.distortionText.summary.textContent = FigureText.distortionSentence(shownCurve);
+  FigureText.fillDistortionTable(dom.distortionText.table, shownCurve);
+}
+
+// Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
+function announceFrame() {
+  if (!shownCurve || state.frame.playing || !state.frame.count) return;
+  const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
+  if (line === frameLineShown) return;
+  frameLineShown = line;
+  dom.frameStatus.textContent = line;
+}
+
 function renderFrame() {
+  dom.playButton.textContent = state.frame.playing ? 'Pause' : 'Play';
+  dom.playButton.disabled = !state.frame.count;
+  announceFrame();
   dom.body.dataset.frameIndex = String(state.frame.index);
   dom.body.dataset.frameK = String(state.frame.k);
   dom.body.dataset.playing = String(state.frame.playing);
@@ -629,6 +670,7 @@ function applyShape() {
 function wire() {
   window.addEventListener('hashchange', applyHash);
   dom.themeSwitch.addEventListener('click', toggleTheme);
+  dom.playButton.addEventListener('click', () => view.toggle());
   Theme.watchSystemTheme(renderTheme);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
