@@ -6,27 +6,16 @@ uses its figure/ cases). Run with Debian's /usr/bin/python3 (numpy, scikit-learn
 import base64
 import json
 import os
-import subprocess
 import tempfile
 import unittest
 
 import numpy as np
 from sklearn.decomposition import PCA
 
-PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
-FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "figure")
+from cli_runner import FIXTURES_DIR, run, run_json
+
+FIXTURES = os.path.join(FIXTURES_DIR, "figure")
 CASES = ["digits", "low_rank", "flat", "rgb", "rgb_fortran"]  # rgb*: (N, H, W, 3) images
-
-
-def run(*args):
-    return subprocess.run([PCARECON, *map(str, args)], capture_output=True, text=True, timeout=300)
-
-
-def run_json(*args):
-    result = run(*args)
-    if result.returncode != 0:
-        raise AssertionError(f"pcarecon {' '.join(map(str, args))} failed: {result.stderr}")
-    return json.loads(result.stdout)
 
 
 def reference(name):

@@ -20,21 +20,9 @@ from sklearn.decomposition import PCA
 
 from test_cli import decode_z
 
-PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
-FIXTURES = os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures")
+from cli_runner import FIXTURES_DIR as FIXTURES, PCARECON, run, run_json
 NPZ = os.path.join(FIXTURES, "npz")
 BAD = os.path.join(FIXTURES, "bad_npz_inputs")
-
-
-def run(*args):
-    return subprocess.run([PCARECON, *map(str, args)], capture_output=True, text=True, timeout=300)
-
-
-def run_json(*args):
-    result = run(*args)
-    if result.returncode != 0:
-        raise AssertionError(f"pcarecon {' '.join(map(str, args))} failed: {result.stderr}")
-    return json.loads(result.stdout)
 
 
 def npz(name):

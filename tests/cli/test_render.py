@@ -7,31 +7,17 @@ The HTML is played to its last frame in headless Chromium by tests/e2e/export.te
 import json
 import os
 import re
-import subprocess
 import unittest
 
 import numpy as np
 
-from test_cli import CliTest  # a temporary folder per test class, check_error
+from cli_runner import run
+from test_cli import CliTest, fixture, reference  # CliTest: a temporary folder per class, check_error
 
-PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
-FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "figure")
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PLOTLY_JS = os.path.join(ROOT, "node_modules", "plotly.js-cartesian-dist-min", "plotly-cartesian.min.js")
 TEMPLATE = os.path.join(ROOT, "wasm", "standalone_template.html")
 
-
-def run(*args):
-    return subprocess.run([PCARECON, *map(str, args)], capture_output=True, text=True, timeout=300)
-
-
-def fixture(name):
-    return os.path.join(FIXTURES, f"{name}.npy")
-
-
-def reference(name):
-    with open(os.path.join(FIXTURES, f"{name}.json")) as f:
-        return json.load(f)
 
 
 def figure_json(html):

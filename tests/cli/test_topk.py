@@ -15,20 +15,19 @@ import unittest
 import numpy as np
 from sklearn.decomposition import PCA
 
-PCARECON = os.environ.get("PCARECON", "build/native/wasm/pcarecon")
-FIXTURES = os.path.join(os.environ.get("PCARECON_FIXTURES_DIR", "build/native/fixtures"), "topk")
+import cli_runner
+from cli_runner import FIXTURES_DIR, PCARECON
+
+FIXTURES = os.path.join(FIXTURES_DIR, "topk")
 GAP = 0.01  # a k inside a near-equal pair of eigenvalues is not well defined for any solver
 
 
 def run(*args):
-    return subprocess.run([PCARECON, *map(str, args)], capture_output=True, text=True, timeout=600)
+    return cli_runner.run(*args, timeout=600)
 
 
 def run_json(*args):
-    result = run(*args)
-    if result.returncode != 0:
-        raise AssertionError(f"pcarecon {' '.join(map(str, args))} failed: {result.stderr}")
-    return json.loads(result.stdout)
+    return cli_runner.run_json(*args, timeout=600)
 
 
 def fit_with_peak_rss(*args):
