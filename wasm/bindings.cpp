@@ -282,6 +282,30 @@ val model(JsExplorer& self) {
   });
 }
 
+// The figure's optional colour options (colormap, residualColormap, scale, clipPercent), with the
+// core's defaults when absent; the core names a value it does not know.
+pcarecon::ColourOptions colour_options(const val& options) {
+  auto text = [&](const char* name, const char* fallback) {
+    const val field = options[name];
+    if (field.isUndefined()) return std::string(fallback);
+    if (!field.isString())
+      throw Error(std::string("figure options: ") + name + " must be a string (got " +
+                  js_type(field) + ")");
+    return field.as<std::string>();
+  };
+  pcarecon::ColourOptions colour;
+  colour.image = pcarecon::image_colormap_named(text("colormap", "grey"));
+  colour.residual = pcarecon::residual_colormap_named(text("residualColormap", "red-blue"));
+  colour.scale = pcarecon::scale_mode_named(text("scale", "fixed"));
+  const val clip = options["clipPercent"];
+  if (!clip.isUndefined()) {
+    if (!clip.isNumber())
+      throw Error("figure options: clipPercent must be a number (got " + js_type(clip) + ")");
+    colour.clip_percent = pcarecon::checked_clip_percent(clip.as<double>());
+  }
+  return colour;
+}
+
 // figureJson's and figureParts' options, checked (a message that names the bad field).
 pcarecon::FigureOptions figure_options(const val& options) {
   if (options.typeOf().as<std::string>() != "object" || options.isNull() || options.isArray())
@@ -311,6 +335,7 @@ pcarecon::FigureOptions figure_options(const val& options) {
   o.step = whole_number(js.step, "step");
   o.frame_duration_ms = whole_number(js.frame_duration_ms, "frame duration");
   o.binary_arrays = js.binary_arrays;
+  o.colour = colour_options(options);
   return o;
 }
 

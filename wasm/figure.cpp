@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base64.h"
+#include "display_range.h"
 #include "error.h"
 
 namespace pcarecon {
@@ -227,6 +228,12 @@ struct FigurePlan {
   double value_min = 0, value_max = 0;  // values: the data range of the whole stack
   double residual_max = 0;              // residual: −residual_max..+residual_max
   double distortion_max = 0;
+  // Gray images: the colour maps, and each shown frame's ranges (the same for every frame when
+  // the scale is fixed); colour images keep value_min/max and residual_max.
+  ColourOptions colour;
+  ValueRange original_range;
+  std::vector<ValueRange> frame_values;  // the reconstruction's, per entry of ks
+  std::vector<double> frame_residual;    // the residual's half-width, per entry of ks
 };
 
 // Colour ranges, fixed for every frame, and the distortion axis' extent.
@@ -299,6 +306,43 @@ void frame_values(FigurePlan& plan) {
     plan.cumulative_ratio[k + 1] = plan.cumulative_ratio[k] + model.explained_variance_ratio[k];
 }
 
+// The gray images' ranges. Fixed (default): one range for every frame -- with no clipping the
+// stack's data range and the largest residual (as set_ranges made them), with clipping the widest
+// of the frames' clipped ranges. Per frame: each frame (and the original) its own clipped range; a
+// residual of exactly 0 keeps the fixed half-width.
+void set_colour_ranges(FigurePlan& plan) {
+  const double clip = plan.colour.clip_percent;
+  const size_t n = plan.ks.size();
+  ValueRange fixed_values{plan.value_min, plan.value_max};
+  plan.original_range = fixed_values;
+  plan.frame_values.assign(n, fixed_values);
+  plan.frame_residual.assign(n, plan.residual_max);
+  if (plan.shape.colour() || (plan.colour.scale == ScaleMode::fixed && clip == 0)) return;
+  const Eigen::VectorXd x = plan.x.cast<double>();
+  plan.original_range = clipped_range(x, clip);
+  const int64_t D = plan.shape.values();
+  // frame i's reconstruction (which 0) and residual (1), as frame_values made them
+  auto picture = [&](size_t i, int which) -> Eigen::VectorXd {
+    const float* at = plan.pictures.data() + (2 * static_cast<int64_t>(i) + which) * D;
+    return Eigen::Map<const Eigen::VectorXf>(at, D).cast<double>();
+  };
+  ValueRange widest = plan.original_range;
+  double widest_residual = 0;
+  for (size_t i = 0; i < n; ++i) {
+    plan.frame_values[i] = clipped_range(picture(i, 0), clip);
+    const double magnitude = clipped_magnitude(picture(i, 1), clip);
+    if (magnitude > 0 && std::isfinite(magnitude)) plan.frame_residual[i] = magnitude;
+    widest.lo = std::min(widest.lo, plan.frame_values[i].lo);
+    widest.hi = std::max(widest.hi, plan.frame_values[i].hi);
+    widest_residual = std::max(widest_residual, magnitude);
+  }
+  if (plan.colour.scale == ScaleMode::per_frame) return;
+  plan.original_range = widest;
+  plan.frame_values.assign(n, widest);
+  if (widest_residual > 0 && std::isfinite(widest_residual))
+    plan.frame_residual.assign(n, widest_residual);
+}
+
 FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
                        const FigureOptions& options) {
   FigurePlan plan(model, images.image);
@@ -312,6 +356,8 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   const double data_range = double(images.value_max) - double(images.value_min);
   frame_values(plan);
   set_ranges(plan, images, data_range);
+  plan.colour = options.colour;
+  set_colour_ranges(plan);
   return plan;
 }
 
@@ -341,8 +387,9 @@ Eigen::Map<const Eigen::VectorXf> frame_picture(const FigurePlan& plan, size_t f
 json frame_trace(const FigurePlan& plan, size_t f, int which) {
   const char* x_axis = which == 0 ? "x2" : "x3";
   const char* y_axis = which == 0 ? "y2" : "y3";
-  const double lo = which == 0 ? plan.value_min : -plan.residual_max;
-  const double hi = which == 0 ? plan.value_max : plan.residual_max;
+  // the ranges set_colour_ranges gave frame f (colour images: the data's, the largest residual)
+  const double lo = which == 0 ? plan.frame_values[f].lo : -plan.frame_residual[f];
+  const double hi = which == 0 ? plan.frame_values[f].hi : plan.frame_residual[f];
   if (!plan.sink) return picture_trace(plan, x_axis, y_axis, frame_picture(plan, f, which), lo, hi);
   json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
                 {"xaxis", x_axis},
@@ -428,17 +475,20 @@ json base_traces(const FigurePlan& plan, const Frames& frames) {
       colour ? "row %{y}, column %{x}<br>residual R %{z[0]:.4g}, G %{z[1]:.4g}, B %{z[2]:.4g}"
                "<extra></extra>"
              : "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
-  json original = picture_trace(plan, "x", "y", plan.x, plan.value_min, plan.value_max);
+  json original =
+      picture_trace(plan, "x", "y", plan.x, plan.original_range.lo, plan.original_range.hi);
   original.update(json{{"name", "Original"}, {"hovertemplate", value_hover}});
-  if (!colour) original.update(json{{"colorscale", kGrayScale}, {"showscale", false}});
+  const json image_scale = plotly_colorscale(plan.colour.image);
+  if (!colour) original.update(json{{"colorscale", image_scale}, {"showscale", false}});
   json reconstruction = frames.first_reconstruction;
   reconstruction.update(json{{"name", "Reconstruction"}, {"hovertemplate", value_hover}});
   json residual = frames.first_residual;
   residual.update(json{{"name", "Residual"}, {"hovertemplate", residual_hover}});
   if (!colour) {  // image traces have no colour scale: their pixels are the colours
-    reconstruction.update(json{
-        {"colorscale", kGrayScale}, {"showscale", true}, {"colorbar", panel_colorbar(1, "value")}});
-    residual.update(json{{"colorscale", kDivergingScale},
+    reconstruction.update(json{{"colorscale", image_scale},
+                               {"showscale", true},
+                               {"colorbar", panel_colorbar(1, "value")}});
+    residual.update(json{{"colorscale", plotly_colorscale(plan.colour.residual)},
                          {"showscale", true},
                          {"colorbar", panel_colorbar(2, "signed<br>residual")}});
   }

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
+#include "colormaps.h"
 #include "image_stack.h"
 #include "pca.h"
 
@@ -18,7 +19,8 @@ struct FigureOptions {
   int64_t step = 1;                 // frames at k = 0, step, 2·step, ..., and always K
   int64_t frame_duration_ms = 100;  // 0 to 60000
   bool binary_arrays =
-      true;  // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
+      true;              // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
+  ColourOptions colour;  // gray images' colour maps and ranges (colormaps.h)
 };
 
 // Throws Error for an index outside [0, N) or K / step out of range.

@@ -101,6 +101,11 @@ export interface FigureOptions {
   step: number;            // >= 1
   frameDurationMs: number;
   binaryArrays?: boolean;  // default true: {dtype, bdata, shape}; false: plain lists
+  // Gray images only (colour images keep their colours); an Error names an unknown value.
+  colormap?: 'grey' | 'viridis' | 'cividis' | 'magma';      // default 'grey'
+  residualColormap?: 'red-blue' | 'purple-orange';          // default 'red-blue'
+  scale?: 'fixed' | 'frame';   // default 'fixed': one colour range for every frame; 'frame': each its own
+  clipPercent?: number;        // 0 (default) to 25: ranges from the p-th to the (100 - p)-th percentile
 }
 // Numbers must be whole (an Error names the field otherwise); a missing field is an Error too.
 

@@ -180,6 +180,11 @@ describe('colour images', () => {
         assert.ok(gallery.canvases >= 2 && gallery.redNotGreen > 0, 'mean and components are in colour');
         assert.equal(await page.isVisible('#eigen-legend-rgb'), true, 'the legend says how RGB components are drawn');
         assert.equal(await page.isVisible('#eigen-legend-gray'), false);
+        // The colour maps apply to gray images only: their controls say so and are disabled.
+        assert.equal(await page.isVisible('#colour-note'), true, 'the Colours note for RGB images');
+        for (const id of ['colormap-select', 'residual-select', 'scale-select', 'clip-select']) {
+          assert.equal(await page.isDisabled(`#${id}`), true, `#${id} is disabled for RGB images`);
+        }
 
         if (site === 1) await page.screenshot({ path: h.saveScreenshotPath('colour-loaded.png') });
         h.assertStayedLocal(session, name);

@@ -20,6 +20,9 @@ import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { addDistortionMarks } from './variance-shares.js';
 import { createDatasetViews } from './dataset-views.js';
+import { ColourPanel } from './colour-panel.js';
+import * as Theme from './theme.js';
+import * as FigureText from './figure-text.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -35,7 +38,11 @@ const dom = {
   dropZone: byId('drop-zone'),
   fileInput: byId('file-input'),
   defaultButton: byId('default-button'),
+  themeSwitch: byId('theme-switch'),
   figure: byId('figure'),
+  frameStatus: byId('frame-status'),
+  playButton: byId('play-button'),
+  distortionText: { summary: byId('distortion-summary'), table: byId('distortion-table').tBodies[0] },
   variance: { chart: byId('variance-chart'), summary: byId('variance-summary'), shares: byId('variance-shares') },
   eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
   status: {
@@ -81,6 +88,13 @@ const dom = {
     canvas: byId('range-canvas'),
     caption: byId('range-caption'),
   },
+  colour: {
+    colormap: byId('colormap-select'),
+    residual: byId('residual-select'),
+    scale: byId('scale-select'),
+    clip: byId('clip-select'),
+    note: byId('colour-note'),
+  },
   chooser: {
     form: byId('npz-chooser'),
     list: byId('npz-chooser-list'),
@@ -124,14 +138,15 @@ const exportControls = new ExportControls(
     current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
     plainFigureJson: async (shown) => {
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
-      const params = { sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false };
+      const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
     },
     // The HTML and GIF downloads' whole figure (base64 arrays): built again on demand, as the
     // page's own figure travels with its pictures apart.
     figureJson: async (shown) => {
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
-      return (await call(Request.FIGURE, { sampleIndex, nComponents, step, frameDurationMs }, datasetName)).json;
+      const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs }, colourParams(shown));
+      return (await call(Request.FIGURE, params, datasetName)).json;
     },
     onError: (message) => setMessages({ error: message }),
     onNotice: (message) => setMessages({ notice: message }),
@@ -158,6 +173,9 @@ const controls = new ControlsPanel(dom.controls, {
   onStep: setStep,
   onSpeed: setSpeed,
 });
+
+// Colour maps, scale and clipping of gray images (colour-panel.js).
+const colourPanel = new ColourPanel(dom.colour, { onChange: setColour });
 
 const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
   // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
@@ -332,18 +350,29 @@ function scheduleRestore() {
 
 // ---- the figure ---------------------------------------------------------------------------
 function figureParams() {
-  return {
-    sampleIndex: state.sampleIndex,
-    nComponents: state.nComponents,
-    step: state.step,
-    frameDurationMs: state.frameDurationMs,
-  };
+  return Object.assign(
+    {
+      sampleIndex: state.sampleIndex,
+      nComponents: state.nComponents,
+      step: state.step,
+      frameDurationMs: state.frameDurationMs,
+    },
+    colourParams(state.colour),
+  );
+}
+
+// The colour options of a figure request, from the state's or a shown figure's parameters.
+const COLOUR_FIELDS = ['colormap', 'residualColormap', 'scale', 'clipPercent'];
+function colourParams(from) {
+  return Object.fromEntries(COLOUR_FIELDS.map((field) => [field, from[field]]));
 }
 
 // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
 async function showFigure({ json, images }, params) {
   const t0 = performance.now();
   const figure = fillPictures(JSON.parse(json), images);
+  Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
+  shownCurve = curveOf(figure, params);
   const t1 = performance.now();
   if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
   const measured = datasetViews.beforeDraw(figure, params);
@@ -356,6 +385,7 @@ async function showFigure({ json, images }, params) {
   dom.body.dataset.figureVersion = String(figureVersion);
   renderVariance();
   datasetViews.afterDraw(params, measured);
+  renderDistortionText();
 }
 
 let refreshTimer = 0;
@@ -366,7 +396,8 @@ function refreshFigure() {
     exclusive(async () => {
       if (!state.dataset || workerHolds !== 'current') return;
       const params = figureParams();
-      if (shownParams && ['sampleIndex', 'nComponents', 'step'].every((key) => shownParams[key] === params[key])) return;
+      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
+      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
       try {
         const t1 = performance.now();
         const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
@@ -418,6 +449,7 @@ function renderDataset() {
   dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
+  renderColour();
   Panels.renderEigenImages(dom.eigen, dataset);
   datasetViews.renderWorst();
 }
@@ -427,7 +459,46 @@ function renderControls() {
   renderHash();
 }
 
+function renderColour() {
+  colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
+}
+
+// ---- the figure in words (figure-text.js): the line announced as k changes, the curve as text
+let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
+let frameLineShown = '';
+
+function curveOf(figure, params) {
+  const distortion = figure.data[3].y; // the module's ‖x − x̂ₖ‖², k = 0..K
+  const K = distortion.length - 1;
+  const ratios = state.dataset ? state.dataset.explainedVarianceRatio : null;
+  return {
+    sample: params.sampleIndex,
+    K,
+    ks: (figure.frames || []).map((frame) => Number(frame.name)),
+    distortion,
+    cumulative: FigureText.cumulativeRatios(ratios || [], K),
+  };
+}
+
+function renderDistortionText() {
+  if (!shownCurve) return;
+  dom.distortionText.summary.textContent = FigureText.distortionSentence(shownCurve);
+  FigureText.fillDistortionTable(dom.distortionText.table, shownCurve);
+}
+
+// Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
+function announceFrame() {
+  if (!shownCurve || state.frame.playing || !state.frame.count) return;
+  const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
+  if (line === frameLineShown) return;
+  frameLineShown = line;
+  dom.frameStatus.textContent = line;
+}
+
 function renderFrame() {
+  dom.playButton.textContent = state.frame.playing ? 'Pause' : 'Play';
+  dom.playButton.disabled = !state.frame.count;
+  announceFrame();
   dom.body.dataset.frameIndex = String(state.frame.index);
   dom.body.dataset.frameK = String(state.frame.k);
   dom.body.dataset.playing = String(state.frame.playing);
@@ -440,6 +511,28 @@ function renderVariance() {
   if (!state.dataset || (varianceShown.dataset === state.dataset && varianceShown.nComponents === state.nComponents)) return;
   varianceShown = { dataset: state.dataset, nComponents: state.nComponents };
   Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
+  const theme = Theme.effectiveTheme(state.theme);
+  const chart = dom.variance.chart;
+  if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+}
+
+// The theme in force (the visitor's choice, else the system's) on the page and both charts.
+let themeShown = null;
+function renderTheme() {
+  const theme = Theme.effectiveTheme(state.theme);
+  Theme.applyPageTheme(theme);
+  dom.themeSwitch.setAttribute('aria-checked', String(theme === 'dark'));
+  if (theme === themeShown) return;
+  themeShown = theme;
+  for (const chart of [dom.figure, dom.variance.chart]) {
+    if (chart.data) required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+  }
+}
+
+function toggleTheme() {
+  update(state, { theme: Theme.effectiveTheme(state.theme) === 'dark' ? 'light' : 'dark' });
+  renderTheme();
+  renderHash();
 }
 
 function renderThumbnails() {
@@ -514,6 +607,15 @@ function setSpeed(ms) {
   if (shownParams) shownParams.frameDurationMs = state.frameDurationMs;
 }
 
+// patch: {colormap}, {residualColormap}, {scale} or {clipPercent}, as chosen (the module
+// refuses a value it does not know, and the page keeps the figure on screen).
+function setColour(patch) {
+  update(state, { colour: Object.assign({}, state.colour, patch) });
+  renderColour();
+  renderHash();
+  refreshFigure();
+}
+
 function clampInt(value, lo, hi) {
   const n = Math.round(Number(value));
   if (!Number.isFinite(n)) return lo;
@@ -563,12 +665,15 @@ function initialParams(info, fitted, restore) {
   const wanted = restore ? state : UrlState.parse(location.hash).view;
   const pick = (value, fallback) => (value === undefined ? fallback : value);
   const nComponents = clampInt(pick(wanted.nComponents, DEFAULTS.nComponents), 1, fitted);
-  return {
-    sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
-    nComponents,
-    step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
-    frameDurationMs: state.frameDurationMs,
-  };
+  return Object.assign(
+    {
+      sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
+      nComponents,
+      step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
+      frameDurationMs: state.frameDurationMs,
+    },
+    colourParams(state.colour),
+  );
 }
 
 // Writes the view into the hash with replaceState: no history entry per change, no hashchange
@@ -576,7 +681,8 @@ function initialParams(info, fitted, restore) {
 // page was opened with is still to be applied.
 function renderHash() {
   if (!state.dataset) return;
-  const hash = UrlState.format(figureParams(), location.hash);
+  const options = Object.assign({ theme: state.theme }, state.colour);
+  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(), location.hash));
   if (hash === location.hash) return;
   try {
     history.replaceState(history.state, '', hash || location.pathname + location.search);
@@ -589,6 +695,12 @@ function renderHash() {
 // dataset on screen; values missing or not numbers keep the view as it is.
 function applyHash() {
   const wanted = UrlState.parse(location.hash).view;
+  const options = UrlState.parseOptions(location.hash);
+  applyHashOptions(options);
+  if (options.theme && options.theme !== state.theme) {
+    update(state, { theme: options.theme });
+    renderTheme();
+  }
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
   const pick = (value, current) => (value === undefined ? current : value);
@@ -600,6 +712,15 @@ function applyHash() {
   renderControls(); // also writes the hash back, with bad values replaced by the view's
   refreshFigure();
   if (moved) loadThumbnails();
+}
+
+// The hash's colour options (and theme): those given replace the state's; a figure on screen is
+// redrawn when they change it.
+function applyHashOptions(options) {
+  const colour = Object.assign({}, state.colour);
+  for (const field of COLOUR_FIELDS) if (options[field] !== undefined) colour[field] = options[field];
+  update(state, { colour });
+  renderColour();
 }
 
 // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
@@ -634,6 +755,9 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
+  dom.themeSwitch.addEventListener('click', toggleTheme);
+  dom.playButton.addEventListener('click', () => view.toggle());
+  Theme.watchSystemTheme(renderTheme);
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again
@@ -674,6 +798,7 @@ function wire() {
 });
 
 wire();
+renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 loadDataset(defaultSource());

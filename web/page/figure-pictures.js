@@ -42,8 +42,10 @@ export function pictureOf(ref, images) {
  * Fills, in place, every z of the figure's traces and frame traces that names a picture (a
  * picture named twice -- the first frame's are the base traces' too -- gets two views: plotly
  * never sees one z object in two traces).
- * @param {{data?: any[], frames?: {data?: any[]}[]}} figure
+ * @template {{data?: any[], frames?: {data?: any[]}[]}} F
+ * @param {F} figure
  * @param {Float32Array} images
+ * @returns {F}
  */
 export function fillPictures(figure, images) {
   const fill = (traces) => {

@@ -11,6 +11,8 @@ const DEFAULTS = Object.freeze({
   // the first ones that fit streamWindowBytes kept for display (LOAD's stream).
   streamAboveBytes: 1 << 30,
   streamWindowBytes: 64 << 20,
+  // The gray images' colours (url-state.js OPTIONS has the accepted values).
+  colour: Object.freeze({ colormap: 'grey', residualColormap: 'red-blue', scale: 'fixed', clipPercent: 0 }),
 });
 
 function createState() {
@@ -36,6 +38,11 @@ function createState() {
     // The last file refused for want of an image shape (or with a wrong one): {source, name,
     // imageShape}; the shape field's Apply reads it again, so nothing has to be dropped twice.
     shapeFile: null,
+    // The gray images' colours: {colormap, residualColormap, scale, clipPercent}.
+    colour: Object.assign({}, DEFAULTS.colour),
+    // The theme the visitor chose with the switch or a link ('light' | 'dark'), or null: follow
+    // the system's prefers-color-scheme.
+    theme: null,
   };
 }
 

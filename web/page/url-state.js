@@ -74,3 +74,58 @@ function format(view, previousHash = '') {
 }
 
 export { KEYS, SPEED, parse, format };
+
+// ---- the view options that are words (colour maps, scale, theme) or the clip percentage ------
+// #colormap=viridis&residual=purple-orange&scale=frame&clip=1&theme=dark. Each is written only
+// when it differs from its default (theme only when the visitor chose one: by default the page
+// follows the system's colour scheme), so links of the plain view stay as they were. A value that
+// is not one of the accepted ones is dropped, as a bad number is.
+const OPTIONS = Object.freeze({
+  colormap: Object.freeze({ key: 'colormap', values: ['grey', 'viridis', 'cividis', 'magma'], fallback: 'grey' }),
+  residualColormap: Object.freeze({ key: 'residual', values: ['red-blue', 'purple-orange'], fallback: 'red-blue' }),
+  scale: Object.freeze({ key: 'scale', values: ['fixed', 'frame'], fallback: 'fixed' }),
+  clipPercent: Object.freeze({ key: 'clip', min: 0, max: 25, fallback: 0 }),
+  theme: Object.freeze({ key: 'theme', values: ['light', 'dark'], fallback: null }),
+});
+
+const ALIASES = Object.freeze({ gray: 'grey' });
+
+function optionValue(option, text) {
+  if (option.values) {
+    const word = String(text).trim().toLowerCase();
+    const value = ALIASES[word] || word;
+    return option.values.includes(value) ? value : null;
+  }
+  const value = toNumber(text);
+  return value === null || value < option.min || value > option.max ? null : value;
+}
+
+// "#colormap=viridis&clip=x&sample=3" -> {colormap: 'viridis'}: the options given with a usable
+// value (the last of repeated keys wins).
+function parseOptions(hash) {
+  const options = {};
+  for (const [key, text] of new URLSearchParams(String(hash || '').replace(/^#/, ''))) {
+    for (const [field, option] of Object.entries(OPTIONS)) {
+      if (option.key !== key) continue;
+      const value = optionValue(option, text);
+      if (value !== null) options[field] = value;
+    }
+  }
+  return options;
+}
+
+// `hash` with the options' keys written afresh after its other keys: those of `options` that are
+// set and not their default. formatOptions({colormap: 'viridis', scale: 'fixed'}, '#sample=3') ->
+// '#sample=3&colormap=viridis'.
+function formatOptions(options, hash = '') {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  for (const option of Object.values(OPTIONS)) params.delete(option.key);
+  for (const [field, option] of Object.entries(OPTIONS)) {
+    const value = options && options[field];
+    if (value !== undefined && value !== null && value !== option.fallback) params.append(option.key, String(value));
+  }
+  const text = params.toString();
+  return text ? `#${text}` : '';
+}
+
+export { OPTIONS, parseOptions, formatOptions };

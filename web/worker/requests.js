@@ -230,6 +230,11 @@ export async function figure(session, options, context) {
     step: options.step,
     frameDurationMs: options.frameDurationMs,
     binaryArrays: options.binaryArrays !== false, // plain lists for plotly.py (JSON download)
+    // the gray images' colours; absent: the module's defaults
+    colormap: options.colormap,
+    residualColormap: options.residualColormap,
+    scale: options.scale,
+    clipPercent: options.clipPercent,
   };
   // The page's figure: its pictures apart, as one transferred Float32Array (page/figure-pictures.js)
   if (options.parts) {

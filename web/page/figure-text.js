@@ -1,0 +1,78 @@
+// The figure in words, for screen readers and anyone who cannot see the chart: the line announced
+// (aria-live) as k changes -- "k = 12 of 50: 87.5 % of the variance, distortion 1,234" -- and the
+// distortion curve as a sentence and a table of the frames shown. The numbers are the module's:
+// the figure's distortion line and the fit's explained variance ratios.
+const NUMBER = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
+
+// One decimal, as the figure's title words it: a share short of the whole never reads 100.0.
+function percent(ratio) {
+  if (ratio < 1 - 1e-9 && 100 * ratio >= 99.95) return '>99.9';
+  return (100 * ratio).toFixed(1);
+}
+
+/**
+ * The cumulative explained variance ratio after each k = 0..n.
+ * @param {ArrayLike<number>} ratios
+ * @param {number} n
+ */
+function cumulativeRatios(ratios, n) {
+  const out = [0];
+  for (let k = 1; k <= n; k++) out.push(out[k - 1] + (ratios[k - 1] || 0));
+  return out;
+}
+
+/**
+ * @param {{k: number, K: number, cumulative: number[], distortion: ArrayLike<number>}} at
+ * @returns {string} the line announced for the frame on screen
+ */
+function frameLine({ k, K, cumulative, distortion }) {
+  return `k = ${k} of ${K}: ${percent(cumulative[k])} % of the variance, distortion ${NUMBER.format(distortion[k])}`;
+}
+
+/**
+ * The distortion curve in one sentence: where it starts and ends, and by which k it has fallen
+ * by half and by 90 %.
+ * @param {{sample: number, K: number, distortion: ArrayLike<number>}} curve
+ */
+function distortionSentence({ sample, K, distortion }) {
+  const first = distortion[0];
+  const last = distortion[K];
+  const fallen = (share) => {
+    for (let k = 0; k <= K; k++) if (first - distortion[k] >= share * first) return k;
+    return -1;
+  };
+  const parts = [
+    `Distortion ‖x − x̂ₖ‖² of sample ${sample} against k: ${NUMBER.format(first)} at k = 0, ${NUMBER.format(last)} at k = ${K}`,
+  ];
+  if (first > 0) {
+    parts[0] += ` (${percent(last / first)} % of it left)`;
+    const half = fallen(0.5);
+    const most = fallen(0.9);
+    if (half >= 0) parts.push(`half of it is gone by k = ${half}`);
+    if (most >= 0) parts.push(`90 % by k = ${most}`);
+  }
+  return `${parts.join('; ')}.`;
+}
+
+/**
+ * Fills the table body with one row per frame shown: k, distortion, share of the variance.
+ * @param {HTMLTableSectionElement} body
+ * @param {{ks: number[], cumulative: number[], distortion: ArrayLike<number>}} frames
+ */
+function fillDistortionTable(body, { ks, cumulative, distortion }) {
+  const rows = ks.map((k) => {
+    const row = document.createElement('tr');
+    const head = document.createElement('th');
+    head.scope = 'row';
+    head.textContent = String(k);
+    const value = document.createElement('td');
+    value.textContent = NUMBER.format(distortion[k]);
+    const share = document.createElement('td');
+    share.textContent = `${percent(cumulative[k])} %`;
+    row.append(head, value, share);
+    return row;
+  });
+  body.replaceChildren(...rows);
+}
+
+export { cumulativeRatios, frameLine, distortionSentence, fillDistortionTable, percent };
