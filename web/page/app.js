@@ -703,6 +703,12 @@ function applyHash() {
   }
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
+  applyHashView(wanted);
+  datasetViews.hashApplied(); // after the state took the hash's sample: never the old sample's range
+}
+
+/** @param {ReturnType<typeof UrlState.parse>['view']} wanted */
+function applyHashView(wanted) {
   const pick = (value, current) => (value === undefined ? current : value);
   const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, state.dataset.nComponents);
   const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
