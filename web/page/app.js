@@ -710,13 +710,19 @@ function applyHash() {
 /** @param {ReturnType<typeof UrlState.parse>['view']} wanted */
 function applyHashView(wanted) {
   const pick = (value, current) => (value === undefined ? current : value);
-  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, state.dataset.nComponents);
+  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, mostComponents(state.dataset));
   const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
   const step = clampInt(pick(wanted.step, state.step), 1, nComponents);
   const moved = sampleIndex !== state.sampleIndex;
-  update(state, { sampleIndex, nComponents, step });
-  renderControls(); // also writes the hash back, with bad values replaced by the view's
-  refreshFigure();
+  if (nComponents > state.dataset.nComponents) {
+    // a top-K fit holds fewer components than the link asks for: fit them, as the K control does
+    update(state, { sampleIndex, step });
+    refitFor(nComponents);
+  } else {
+    update(state, { sampleIndex, nComponents, step });
+    renderControls(); // also writes the hash back, with bad values replaced by the view's
+    refreshFigure();
+  }
   if (moved) loadThumbnails();
 }
 
