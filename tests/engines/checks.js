@@ -205,6 +205,25 @@ const CHECKS = [
     },
   ],
   [
+    'the WebM button: usable, or disabled with the reason',
+    async (session) => {
+      const webm = await session.waitFor(
+        () => {
+          const button = document.getElementById('export-webm');
+          return !/^Checking/.test(button.title) && { disabled: button.disabled, title: button.title, codec: button.dataset.codec };
+        },
+        undefined,
+        { what: 'the WebM support check' },
+      );
+      const webkit = await session.evaluate(() => /AppleWebKit/.test(navigator.userAgent) && !/Chrome/.test(navigator.userAgent));
+      if (webkit) {
+        assert.equal(webm.disabled, true);
+        assert.match(webm.title, /WebM export is off in WebKit/);
+      } else if (webm.disabled) assert.match(webm.title, /WebCodecs|WebM/, 'a disabled button says why');
+      else assert.match(String(webm.codec), /^VP[89]$/);
+    },
+  ],
+  [
     'no request left the machine',
     async (session) => {
       assert.deepEqual(session.forbiddenRequests(), [], 'requests intercepted');

@@ -27,6 +27,11 @@ async function webmSupport(width = 1280, height = 720) {
   if (typeof g.VideoEncoder !== 'function' || typeof g.VideoFrame !== 'function') {
     return { reason: 'This browser has no WebCodecs VideoEncoder, which the WebM video needs: try the GIF.' };
   }
+  if (isWebKit(g.navigator)) {
+    // WebKitGTK 2.50's page process crashed at VideoEncoder.isConfigSupported (VP9 and VP8 at
+    // start-up, tests/engines): the page must not be lost to a probe.
+    return { reason: "WebM export is off in WebKit (Safari's engine): its video encoder crashed the page when asked. Try the GIF." };
+  }
   for (const codec of CODECS) {
     try {
       const answer = await g.VideoEncoder.isConfigSupported(encoderConfig(codec, evenSize(width), evenSize(height), 100));
@@ -36,6 +41,12 @@ async function webmSupport(width = 1280, height = 720) {
     }
   }
   return { reason: 'This browser cannot encode VP8 or VP9 video (WebCodecs), which the WebM video needs: try the GIF.' };
+}
+
+/** Safari's engine (WebKit), not Chromium's (whose user agent also names AppleWebKit). @param {any} nav */
+function isWebKit(nav) {
+  const ua = String((nav && nav.userAgent) || '');
+  return /AppleWebKit/.test(ua) && !/Chrome|Chromium|Edg\//.test(ua);
 }
 
 // VP8/VP9 encoders want even sizes (4:2:0 chroma); one pixel less at most.
