@@ -197,14 +197,19 @@ function gifCancelled() {
   return codedError('cancelled', ErrorCode.CANCELLED);
 }
 
-// Draws a PNG data URL into the canvas and returns its RGBA pixels.
-async function pixelsOf(url, context, width, height) {
+// Draws a PNG data URL into the canvas, scaled to width×height, on white (GIF and WebM frames).
+async function drawUrl(url, context, width, height) {
   const image = new Image();
   image.src = url; // a data: URL (img-src allows it): no request
   await image.decode();
   context.fillStyle = '#ffffff';
   context.fillRect(0, 0, width, height);
   context.drawImage(image, 0, 0, width, height);
+}
+
+// Draws a PNG data URL into the canvas and returns its RGBA pixels.
+async function pixelsOf(url, context, width, height) {
+  await drawUrl(url, context, width, height);
   return context.getImageData(0, 0, width, height).data;
 }
 
@@ -258,16 +263,6 @@ async function downloadGif(figureJson, div, meta, options = {}) {
 }
 
 // ---- the WebM video (webm-export.js encodes; the frames are drawn here as for the GIF) ----------
-
-// Draws a PNG data URL into the canvas, scaled to width×height, on white.
-async function drawUrl(url, context, width, height) {
-  const image = new Image();
-  image.src = url; // a data: URL (img-src allows it): no request
-  await image.decode();
-  context.fillStyle = '#ffffff';
-  context.fillRect(0, 0, width, height);
-  context.drawImage(image, 0, 0, width, height);
-}
 
 // meta as for downloadHtml; options: {job, onProgress} as for encodeGif.
 async function downloadWebm(figureJson, div, meta, options = {}) {
