@@ -2,13 +2,13 @@
 // `dom` below; the UI state lives in the one object made by state.js; every computation goes to
 // the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
 // shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
-// from `dom`, show what they are given and report the visitor's actions through callbacks.
+// from `dom`, show what they are given and report the visitor's actions through callbacks; the
+// figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { required } from './generated.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
-import { fillPictures } from './figure-pictures.js';
 import { ExportControls } from './export.js';
 import * as UrlState from './url-state.js';
 import { StatusPanel } from './status-panel.js';
@@ -18,11 +18,10 @@ import { ShapeField, shapeNeededMessage } from './shape-field.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
-import { addDistortionMarks } from './variance-shares.js';
 import { createDatasetViews } from './dataset-views.js';
 import { ColourPanel } from './colour-panel.js';
 import * as Theme from './theme.js';
-import * as FigureText from './figure-text.js';
+import { COLOUR_FIELDS, colourParams, figureParams, createFigureController } from './figure-controller.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -106,9 +105,6 @@ const dom = {
 
 // ---- state, view, worker ------------------------------------------------------------------
 const state = createState();
-let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
-let shownParams = null; // the parameters of the figure on screen
-let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
 let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
 let restoring = false;
 // LOAD's stream settings (the tests lower the budget with debug.setStreamAboveBytes).
@@ -135,7 +131,7 @@ const view = new FigureView(dom.figure, {
 const exportControls = new ExportControls(
   Object.assign({}, dom.exports, {
     figureDiv: dom.figure,
-    current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    current: () => figure.shown() && Object.assign(figure.shown(), { k: state.frame.k }),
     plainFigureJson: async (shown) => {
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
@@ -224,8 +220,24 @@ const datasetViews = createDatasetViews({
   setMessages,
   setSample,
   holdsCurrent: () => workerHolds === 'current',
-  shownK: () => (shownParams ? shownParams.nComponents : null),
+  shownK: () => figure.shownK(),
   cancelRequest: (id) => client.cancel(id),
+});
+
+// The figure on screen (figure-controller.js): drawn, redrawn as the view changes, said in words.
+const figure = createFigureController({
+  dom: { body: dom.body, frameStatus: dom.frameStatus, distortionText: dom.distortionText },
+  state,
+  view,
+  call,
+  exclusive,
+  timings,
+  setMessages,
+  holdsCurrent: () => workerHolds === 'current',
+  scheduleRestore,
+  exportControls,
+  datasetViews,
+  renderVariance,
 });
 
 // ---- loading a dataset --------------------------------------------------------------------
@@ -301,7 +313,7 @@ function loadDataset(dataset, { restore = false } = {}) {
         thumbnails: null,
       });
       workerHolds = 'current';
-      await showFigure(parts, params);
+      await figure.show(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
@@ -346,73 +358,6 @@ function scheduleRestore() {
       restoring = false;
     });
   }, 0);
-}
-
-// ---- the figure ---------------------------------------------------------------------------
-function figureParams() {
-  return Object.assign(
-    {
-      sampleIndex: state.sampleIndex,
-      nComponents: state.nComponents,
-      step: state.step,
-      frameDurationMs: state.frameDurationMs,
-    },
-    colourParams(state.colour),
-  );
-}
-
-// The colour options of a figure request, from the state's or a shown figure's parameters.
-const COLOUR_FIELDS = ['colormap', 'residualColormap', 'scale', 'clipPercent'];
-function colourParams(from) {
-  return Object.fromEntries(COLOUR_FIELDS.map((field) => [field, from[field]]));
-}
-
-// {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
-async function showFigure({ json, images }, params) {
-  const t0 = performance.now();
-  const figure = fillPictures(JSON.parse(json), images);
-  Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
-  shownCurve = curveOf(figure, params);
-  const t1 = performance.now();
-  if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
-  const measured = datasetViews.beforeDraw(figure, params);
-  await view.draw(figure, { frameDurationMs: params.frameDurationMs });
-  timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
-  shownParams = params;
-  shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
-  exportControls.refresh();
-  figureVersion += 1;
-  dom.body.dataset.figureVersion = String(figureVersion);
-  renderVariance();
-  datasetViews.afterDraw(params, measured);
-  renderDistortionText();
-}
-
-let refreshTimer = 0;
-function refreshFigure() {
-  const t0 = performance.now();
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => {
-    exclusive(async () => {
-      if (!state.dataset || workerHolds !== 'current') return;
-      const params = figureParams();
-      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
-      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
-      try {
-        const t1 = performance.now();
-        const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
-        const t2 = performance.now();
-        await showFigure(parts, params);
-        timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
-        requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
-        setMessages({ error: null, notice: null });
-      } catch (error) {
-        const cancelled = error.code === ErrorCode.CANCELLED;
-        setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
-        if (workerHolds !== 'current' || error.fatal || cancelled) scheduleRestore();
-      }
-    });
-  }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
 }
 
 // ---- the thumbnail strip ------------------------------------------------------------------
@@ -463,42 +408,10 @@ function renderColour() {
   colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
 }
 
-// ---- the figure in words (figure-text.js): the line announced as k changes, the curve as text
-let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
-let frameLineShown = '';
-
-function curveOf(figure, params) {
-  const distortion = figure.data[3].y; // the module's ‖x − x̂ₖ‖², k = 0..K
-  const K = distortion.length - 1;
-  const ratios = state.dataset ? state.dataset.explainedVarianceRatio : null;
-  return {
-    sample: params.sampleIndex,
-    K,
-    ks: (figure.frames || []).map((frame) => Number(frame.name)),
-    distortion,
-    cumulative: FigureText.cumulativeRatios(ratios || [], K),
-  };
-}
-
-function renderDistortionText() {
-  if (!shownCurve) return;
-  dom.distortionText.summary.textContent = FigureText.distortionSentence(shownCurve);
-  FigureText.fillDistortionTable(dom.distortionText.table, shownCurve);
-}
-
-// Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
-function announceFrame() {
-  if (!shownCurve || state.frame.playing || !state.frame.count) return;
-  const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
-  if (line === frameLineShown) return;
-  frameLineShown = line;
-  dom.frameStatus.textContent = line;
-}
-
 function renderFrame() {
   dom.playButton.textContent = state.frame.playing ? 'Pause' : 'Play';
   dom.playButton.disabled = !state.frame.count;
-  announceFrame();
+  figure.announceFrame();
   dom.body.dataset.frameIndex = String(state.frame.index);
   dom.body.dataset.frameK = String(state.frame.k);
   dom.body.dataset.playing = String(state.frame.playing);
@@ -578,7 +491,7 @@ function setSample(index) {
   const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
   update(state, { sampleIndex });
   renderControls();
-  refreshFigure();
+  figure.refresh();
   loadThumbnails();
 }
 
@@ -591,20 +504,19 @@ function setComponents(k) {
   }
   update(state, { nComponents, step: clampInt(state.step, 1, nComponents) });
   renderControls();
-  refreshFigure();
+  figure.refresh();
 }
 
 function setStep(step) {
   update(state, { step: clampInt(step, 1, state.nComponents) });
   renderControls();
-  refreshFigure();
+  figure.refresh();
 }
 
 function setSpeed(ms) {
   update(state, { frameDurationMs: clampInt(ms, 0, 60000) });
   renderControls();
-  view.setFrameDuration(state.frameDurationMs);
-  if (shownParams) shownParams.frameDurationMs = state.frameDurationMs;
+  figure.setFrameDuration(state.frameDurationMs);
 }
 
 // patch: {colormap}, {residualColormap}, {scale} or {clipPercent}, as chosen (the module
@@ -613,7 +525,7 @@ function setColour(patch) {
   update(state, { colour: Object.assign({}, state.colour, patch) });
   renderColour();
   renderHash();
-  refreshFigure();
+  figure.refresh();
 }
 
 function clampInt(value, lo, hi) {
@@ -682,7 +594,7 @@ function initialParams(info, fitted, restore) {
 function renderHash() {
   if (!state.dataset) return;
   const options = Object.assign({ theme: state.theme }, state.colour);
-  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(), location.hash));
+  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(state), location.hash));
   if (hash === location.hash) return;
   try {
     history.replaceState(history.state, '', hash || location.pathname + location.search);
@@ -710,7 +622,7 @@ function applyHash() {
   const moved = sampleIndex !== state.sampleIndex;
   update(state, { sampleIndex, nComponents, step });
   renderControls(); // also writes the hash back, with bad values replaced by the view's
-  refreshFigure();
+  figure.refresh();
   if (moved) loadThumbnails();
 }
 
