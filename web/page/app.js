@@ -19,9 +19,9 @@ import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { createDatasetViews } from './dataset-views.js';
-import { ColourPanel } from './colour-panel.js';
+import { createViewOptions } from './view-options.js';
 import * as Theme from './theme.js';
-import { COLOUR_FIELDS, colourParams, figureParams, createFigureController } from './figure-controller.js';
+import { colourParams, figureParams, createFigureController } from './figure-controller.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -170,8 +170,13 @@ const controls = new ControlsPanel(dom.controls, {
   onSpeed: setSpeed,
 });
 
-// Colour maps, scale and clipping of gray images (colour-panel.js).
-const colourPanel = new ColourPanel(dom.colour, { onChange: setColour });
+// The theme and the colour maps, scale and clipping of gray images (view-options.js).
+const viewOptions = createViewOptions({
+  dom: { themeSwitch: dom.themeSwitch, colour: dom.colour, charts: [dom.figure, dom.variance.chart] },
+  state,
+  renderHash,
+  refreshFigure: () => figure.refresh(),
+});
 
 const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
   // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
@@ -394,7 +399,7 @@ function renderDataset() {
   dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
-  renderColour();
+  viewOptions.renderColour();
   Panels.renderEigenImages(dom.eigen, dataset);
   datasetViews.renderWorst();
 }
@@ -402,10 +407,6 @@ function renderDataset() {
 function renderControls() {
   controls.render(state, state.dataset ? state.dataset.info.samples : 0);
   renderHash();
-}
-
-function renderColour() {
-  colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
 }
 
 function renderFrame() {
@@ -427,25 +428,6 @@ function renderVariance() {
   const theme = Theme.effectiveTheme(state.theme);
   const chart = dom.variance.chart;
   if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
-}
-
-// The theme in force (the visitor's choice, else the system's) on the page and both charts.
-let themeShown = null;
-function renderTheme() {
-  const theme = Theme.effectiveTheme(state.theme);
-  Theme.applyPageTheme(theme);
-  dom.themeSwitch.setAttribute('aria-checked', String(theme === 'dark'));
-  if (theme === themeShown) return;
-  themeShown = theme;
-  for (const chart of [dom.figure, dom.variance.chart]) {
-    if (chart.data) required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
-  }
-}
-
-function toggleTheme() {
-  update(state, { theme: Theme.effectiveTheme(state.theme) === 'dark' ? 'light' : 'dark' });
-  renderTheme();
-  renderHash();
 }
 
 function renderThumbnails() {
@@ -517,15 +499,6 @@ function setSpeed(ms) {
   update(state, { frameDurationMs: clampInt(ms, 0, 60000) });
   renderControls();
   figure.setFrameDuration(state.frameDurationMs);
-}
-
-// patch: {colormap}, {residualColormap}, {scale} or {clipPercent}, as chosen (the module
-// refuses a value it does not know, and the page keeps the figure on screen).
-function setColour(patch) {
-  update(state, { colour: Object.assign({}, state.colour, patch) });
-  renderColour();
-  renderHash();
-  figure.refresh();
 }
 
 function clampInt(value, lo, hi) {
@@ -607,12 +580,7 @@ function renderHash() {
 // dataset on screen; values missing or not numbers keep the view as it is.
 function applyHash() {
   const wanted = UrlState.parse(location.hash).view;
-  const options = UrlState.parseOptions(location.hash);
-  applyHashOptions(options);
-  if (options.theme && options.theme !== state.theme) {
-    update(state, { theme: options.theme });
-    renderTheme();
-  }
+  viewOptions.applyOptions(UrlState.parseOptions(location.hash));
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
   const pick = (value, current) => (value === undefined ? current : value);
@@ -624,15 +592,6 @@ function applyHash() {
   renderControls(); // also writes the hash back, with bad values replaced by the view's
   figure.refresh();
   if (moved) loadThumbnails();
-}
-
-// The hash's colour options (and theme): those given replace the state's; a figure on screen is
-// redrawn when they change it.
-function applyHashOptions(options) {
-  const colour = Object.assign({}, state.colour);
-  for (const field of COLOUR_FIELDS) if (options[field] !== undefined) colour[field] = options[field];
-  update(state, { colour });
-  renderColour();
 }
 
 // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
@@ -667,9 +626,8 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
-  dom.themeSwitch.addEventListener('click', toggleTheme);
   dom.playButton.addEventListener('click', () => view.toggle());
-  Theme.watchSystemTheme(renderTheme);
+  viewOptions.wire();
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again
@@ -710,7 +668,7 @@ function wire() {
 });
 
 wire();
-renderTheme();
+viewOptions.renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 loadDataset(defaultSource());
