@@ -20,6 +20,7 @@ import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
 import { createDatasetViews } from './dataset-views.js';
 import { createViewOptions } from './view-options.js';
+import { exposeDebugSurface } from './debug-surface.js';
 import * as Theme from './theme.js';
 import { colourParams, figureParams, createFigureController } from './figure-controller.js';
 
@@ -643,29 +644,8 @@ function wire() {
   bindFigureKeys(document, view);
 }
 
-// For the end-to-end tests and the curious: read-only views of the state.
-/** @type {any} */ (self).pcaExplorer = Object.freeze({
-  debug: Object.freeze({
-    fitCount: () => state.fitCount,
-    state: () => state,
-    figureDiv: () => dom.figure,
-    view: () => view,
-    // Kills the worker as a crash would (the page's recovery path, for the tests).
-    simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
-    // The phases of the last load and figure refresh in ms (scripts/bench).
-    timings: () => JSON.parse(JSON.stringify(timings)),
-    // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
-    // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
-    fileReading: () => client.fileReading,
-    // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
-    // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
-    // them in one worker. Applies from the next load.
-    setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true } = {}) =>
-      Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split) }),
-    // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
-    faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
-  }),
-});
+// For the end-to-end tests, scripts/bench and the curious (debug-surface.js).
+exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive });
 
 wire();
 viewOptions.renderTheme();
