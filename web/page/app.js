@@ -128,6 +128,27 @@ const view = new FigureView(dom.figure, {
   },
 });
 
+// The figure on screen (figure-controller.js): drawn, redrawn as the view changes, said in words.
+// Made before the pieces it calls after a drawing (downloads, dataset views), which ask it what is
+// on screen from their start.
+const figure = createFigureController({
+  dom: { body: dom.body, frameStatus: dom.frameStatus, distortionText: dom.distortionText },
+  state,
+  view,
+  call,
+  exclusive,
+  timings,
+  setMessages,
+  holdsCurrent: () => workerHolds === 'current',
+  scheduleRestore,
+  beforeDraw: (drawn, params) => datasetViews.beforeDraw(drawn, params),
+  onShown: () => exportControls.refresh(),
+  afterDraw: (params, measured) => {
+    renderVariance();
+    datasetViews.afterDraw(params, measured);
+  },
+});
+
 // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
 const exportControls = new ExportControls(
   Object.assign({}, dom.exports, {
@@ -228,22 +249,6 @@ const datasetViews = createDatasetViews({
   holdsCurrent: () => workerHolds === 'current',
   shownK: () => figure.shownK(),
   cancelRequest: (id) => client.cancel(id),
-});
-
-// The figure on screen (figure-controller.js): drawn, redrawn as the view changes, said in words.
-const figure = createFigureController({
-  dom: { body: dom.body, frameStatus: dom.frameStatus, distortionText: dom.distortionText },
-  state,
-  view,
-  call,
-  exclusive,
-  timings,
-  setMessages,
-  holdsCurrent: () => workerHolds === 'current',
-  scheduleRestore,
-  exportControls,
-  datasetViews,
-  renderVariance,
 });
 
 // ---- loading a dataset --------------------------------------------------------------------

@@ -28,6 +28,9 @@ function figureParams(state) {
   );
 }
 
+// What follows a drawing, in this order: beforeDraw(figure, params) adds to the figure and returns
+// what afterDraw will need; onShown() once the figure on screen is known (before data-figure-version
+// moves); afterDraw(params, measured) after it.
 /**
  * @param {{
  *   dom: {body: HTMLElement, frameStatus: HTMLElement, distortionText: {summary: HTMLElement, table: any}},
@@ -39,9 +42,9 @@ function figureParams(state) {
  *   setMessages: (messages: {error?: string | null, notice?: string | null}) => void,
  *   holdsCurrent: () => boolean,
  *   scheduleRestore: () => void,
- *   exportControls: {refresh: () => void},
- *   datasetViews: {beforeDraw: (figure: any, params: any) => any, afterDraw: (params: any, measured: any) => void},
- *   renderVariance: () => void,
+ *   beforeDraw: (figure: any, params: any) => any,
+ *   onShown: () => void,
+ *   afterDraw: (params: any, measured: any) => void,
  * }} app
  */
 function createFigureController(app) {
@@ -61,16 +64,15 @@ function createFigureController(app) {
     shownCurve = curveOf(figure, params);
     const t1 = performance.now();
     if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
-    const measured = app.datasetViews.beforeDraw(figure, params);
+    const measured = app.beforeDraw(figure, params);
     await view.draw(figure, { frameDurationMs: params.frameDurationMs });
     timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
     shownParams = params;
     shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
-    app.exportControls.refresh();
+    app.onShown();
     figureVersion += 1;
     dom.body.dataset.figureVersion = String(figureVersion);
-    app.renderVariance();
-    app.datasetViews.afterDraw(params, measured);
+    app.afterDraw(params, measured);
     renderDistortionText();
   }
 
