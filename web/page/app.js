@@ -21,6 +21,7 @@ import { bindFigureKeys } from './figure-keys.js';
 import { createDatasetViews } from './dataset-views.js';
 import { createViewOptions } from './view-options.js';
 import { exposeDebugSurface } from './debug-surface.js';
+import { createThumbnailStrip } from './thumbnail-strip.js';
 import * as Theme from './theme.js';
 import { colourParams, figureParams, createFigureController } from './figure-controller.js';
 
@@ -251,6 +252,16 @@ const datasetViews = createDatasetViews({
   cancelRequest: (id) => client.cancel(id),
 });
 
+// The strip of thumbnails under the controls (thumbnail-strip.js).
+const thumbnails = createThumbnailStrip({
+  container: dom.controls.thumbs,
+  state,
+  call,
+  exclusive,
+  setMessages,
+  holdsCurrent: () => workerHolds === 'current',
+});
+
 // ---- loading a dataset --------------------------------------------------------------------
 function defaultSource() {
   const dataset = required('PCA_DEFAULT_DATASET');
@@ -330,7 +341,7 @@ function loadDataset(dataset, { restore = false } = {}) {
       requestAnimationFrame(() => mark('firstPaint'));
       renderDataset();
       shapeLoaded();
-      await fetchThumbnails();
+      await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
     } catch (error) {
       currentLoad = null;
@@ -369,31 +380,6 @@ function scheduleRestore() {
       restoring = false;
     });
   }, 0);
-}
-
-// ---- the thumbnail strip ------------------------------------------------------------------
-function thumbnailWindow(index) {
-  const start = Math.floor(index / DEFAULTS.thumbnails) * DEFAULTS.thumbnails;
-  return { start, count: DEFAULTS.thumbnails };
-}
-
-function loadThumbnails() {
-  return exclusive(fetchThumbnails);
-}
-
-// Inside a job: fetches the strip's images when the strip moves, then draws it.
-async function fetchThumbnails() {
-  if (!state.dataset || workerHolds !== 'current') return;
-  const wanted = thumbnailWindow(state.sampleIndex);
-  if (!state.thumbnails || state.thumbnails.start !== wanted.start) {
-    try {
-      const thumbnails = await call(Request.IMAGES, wanted, state.dataset.name);
-      update(state, { thumbnails });
-    } catch (error) {
-      if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not draw the thumbnails: ${error.message}` });
-    }
-  }
-  renderThumbnails();
 }
 
 // ---- rendering state into the DOM (the dataset's panels: dataset-panels.js) -------------------
@@ -436,10 +422,6 @@ function renderVariance() {
   if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
 }
 
-function renderThumbnails() {
-  Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
-}
-
 function setBusy(busy) {
   update(state, { busy });
   dom.body.dataset.busy = busy ? 'true' : 'false';
@@ -480,7 +462,7 @@ function setSample(index) {
   update(state, { sampleIndex });
   renderControls();
   figure.refresh();
-  loadThumbnails();
+  thumbnails.load();
 }
 
 function setComponents(k) {
@@ -597,7 +579,7 @@ function applyHash() {
   update(state, { sampleIndex, nComponents, step });
   renderControls(); // also writes the hash back, with bad values replaced by the view's
   figure.refresh();
-  if (moved) loadThumbnails();
+  if (moved) thumbnails.load();
 }
 
 // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
