@@ -165,7 +165,7 @@ describe('the default dataset', () => {
         assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
 
         // The rest of the page: explained variance and eigen-images.
-        assert.match(await page.textContent('#variance-summary'), /The first 20 of 784 components explain \d+\.\d% of the variance/);
+        assert.match(await page.textContent('#variance-summary'), /The first 20 of 50 components explain \d+\.\d% of the variance/);
         assert.equal(await page.locator('#eigen-gallery canvas').count(), 9, 'mean + 8 components');
         assert.equal(await page.locator('#thumbs canvas').count(), 24);
 

@@ -571,14 +571,26 @@ function applyHash() {
   viewOptions.applyOptions(UrlState.parseOptions(location.hash));
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
+  applyHashView(wanted);
+  datasetViews.hashApplied(); // after the state took the hash's sample: never the old sample's range
+}
+
+/** @param {ReturnType<typeof UrlState.parse>['view']} wanted */
+function applyHashView(wanted) {
   const pick = (value, current) => (value === undefined ? current : value);
-  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, state.dataset.nComponents);
+  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, mostComponents(state.dataset));
   const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
   const step = clampInt(pick(wanted.step, state.step), 1, nComponents);
   const moved = sampleIndex !== state.sampleIndex;
-  update(state, { sampleIndex, nComponents, step });
-  renderControls(); // also writes the hash back, with bad values replaced by the view's
-  figure.refresh();
+  if (nComponents > state.dataset.nComponents) {
+    // a top-K fit holds fewer components than the link asks for: fit them, as the K control does
+    update(state, { sampleIndex, step });
+    refitFor(nComponents);
+  } else {
+    update(state, { sampleIndex, nComponents, step });
+    renderControls(); // also writes the hash back, with bad values replaced by the view's
+    figure.refresh();
+  }
   if (moved) thumbnails.load();
 }
 

@@ -121,12 +121,13 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
     });
   }
 
-  window.addEventListener('hashchange', () => {
-    scheduleRange();
-    scheduleGrid();
-  });
-
   return {
+    /** The hash changed, after the page applied its sample and k (app.js applyHash): the range
+     * and the grid follow it, for the sample now on screen. */
+    hashApplied() {
+      scheduleRange();
+      scheduleGrid();
+    },
     /** Into a figure about to be drawn: the mean curve when its k was measured; returns whether it was. */
     beforeDraw(/** @type {any} */ figure, /** @type {{nComponents: number}} */ params) {
       const measured = distortionsFor(params);
