@@ -2,13 +2,13 @@
 // `dom` below; the UI state lives in the one object made by state.js; every computation goes to
 // the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
 // shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
-// from `dom`, show what they are given and report the visitor's actions through callbacks.
+// from `dom`, show what they are given and report the visitor's actions through callbacks; the
+// figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { required } from './generated.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
-import { fillPictures } from './figure-pictures.js';
 import { ExportControls } from './export.js';
 import * as UrlState from './url-state.js';
 import { StatusPanel } from './status-panel.js';
@@ -18,11 +18,12 @@ import { ShapeField, shapeNeededMessage } from './shape-field.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
-import { addDistortionMarks } from './variance-shares.js';
 import { createDatasetViews } from './dataset-views.js';
-import { ColourPanel } from './colour-panel.js';
+import { createViewOptions } from './view-options.js';
+import { exposeDebugSurface } from './debug-surface.js';
+import { createThumbnailStrip } from './thumbnail-strip.js';
 import * as Theme from './theme.js';
-import * as FigureText from './figure-text.js';
+import { colourParams, figureParams, createFigureController } from './figure-controller.js';
 
 // ---- DOM lookups: the one place ----------------------------------------------------------
 /** @type {(id: string) => any} */
@@ -106,9 +107,6 @@ const dom = {
 
 // ---- state, view, worker ------------------------------------------------------------------
 const state = createState();
-let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
-let shownParams = null; // the parameters of the figure on screen
-let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
 let workerHolds = 'none'; // what the worker's Explorer holds: 'current' (state.dataset), 'other', 'none'
 let restoring = false;
 // LOAD's stream settings (the tests lower the budget with debug.setStreamAboveBytes).
@@ -131,11 +129,32 @@ const view = new FigureView(dom.figure, {
   },
 });
 
+// The figure on screen (figure-controller.js): drawn, redrawn as the view changes, said in words.
+// Made before the pieces it calls after a drawing (downloads, dataset views), which ask it what is
+// on screen from their start.
+const figure = createFigureController({
+  dom: { body: dom.body, frameStatus: dom.frameStatus, distortionText: dom.distortionText },
+  state,
+  view,
+  call,
+  exclusive,
+  timings,
+  setMessages,
+  holdsCurrent: () => workerHolds === 'current',
+  scheduleRestore,
+  beforeDraw: (drawn, params) => datasetViews.beforeDraw(drawn, params),
+  onShown: () => exportControls.refresh(),
+  afterDraw: (params, measured) => {
+    renderVariance();
+    datasetViews.afterDraw(params, measured);
+  },
+});
+
 // Download HTML / JSON / PNG of the figure on screen (export.js), at the speed and frame shown.
 const exportControls = new ExportControls(
   Object.assign({}, dom.exports, {
     figureDiv: dom.figure,
-    current: () => shownFigure && Object.assign({}, shownParams, shownFigure, { k: state.frame.k }),
+    current: () => figure.shown() && Object.assign(figure.shown(), { k: state.frame.k }),
     plainFigureJson: async (shown) => {
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
@@ -174,8 +193,13 @@ const controls = new ControlsPanel(dom.controls, {
   onSpeed: setSpeed,
 });
 
-// Colour maps, scale and clipping of gray images (colour-panel.js).
-const colourPanel = new ColourPanel(dom.colour, { onChange: setColour });
+// The theme and the colour maps, scale and clipping of gray images (view-options.js).
+const viewOptions = createViewOptions({
+  dom: { themeSwitch: dom.themeSwitch, colour: dom.colour, charts: [dom.figure, dom.variance.chart] },
+  state,
+  renderHash,
+  refreshFigure: () => figure.refresh(),
+});
 
 const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
   // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
@@ -224,8 +248,18 @@ const datasetViews = createDatasetViews({
   setMessages,
   setSample,
   holdsCurrent: () => workerHolds === 'current',
-  shownK: () => (shownParams ? shownParams.nComponents : null),
+  shownK: () => figure.shownK(),
   cancelRequest: (id) => client.cancel(id),
+});
+
+// The strip of thumbnails under the controls (thumbnail-strip.js).
+const thumbnails = createThumbnailStrip({
+  container: dom.controls.thumbs,
+  state,
+  call,
+  exclusive,
+  setMessages,
+  holdsCurrent: () => workerHolds === 'current',
 });
 
 // ---- loading a dataset --------------------------------------------------------------------
@@ -301,13 +335,13 @@ function loadDataset(dataset, { restore = false } = {}) {
         thumbnails: null,
       });
       workerHolds = 'current';
-      await showFigure(parts, params);
+      await figure.show(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
       renderDataset();
       shapeLoaded();
-      await fetchThumbnails();
+      await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
     } catch (error) {
       currentLoad = null;
@@ -348,98 +382,6 @@ function scheduleRestore() {
   }, 0);
 }
 
-// ---- the figure ---------------------------------------------------------------------------
-function figureParams() {
-  return Object.assign(
-    {
-      sampleIndex: state.sampleIndex,
-      nComponents: state.nComponents,
-      step: state.step,
-      frameDurationMs: state.frameDurationMs,
-    },
-    colourParams(state.colour),
-  );
-}
-
-// The colour options of a figure request, from the state's or a shown figure's parameters.
-const COLOUR_FIELDS = ['colormap', 'residualColormap', 'scale', 'clipPercent'];
-function colourParams(from) {
-  return Object.fromEntries(COLOUR_FIELDS.map((field) => [field, from[field]]));
-}
-
-// {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
-async function showFigure({ json, images }, params) {
-  const t0 = performance.now();
-  const figure = fillPictures(JSON.parse(json), images);
-  Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
-  shownCurve = curveOf(figure, params);
-  const t1 = performance.now();
-  if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
-  const measured = datasetViews.beforeDraw(figure, params);
-  await view.draw(figure, { frameDurationMs: params.frameDurationMs });
-  timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
-  shownParams = params;
-  shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
-  exportControls.refresh();
-  figureVersion += 1;
-  dom.body.dataset.figureVersion = String(figureVersion);
-  renderVariance();
-  datasetViews.afterDraw(params, measured);
-  renderDistortionText();
-}
-
-let refreshTimer = 0;
-function refreshFigure() {
-  const t0 = performance.now();
-  clearTimeout(refreshTimer);
-  refreshTimer = setTimeout(() => {
-    exclusive(async () => {
-      if (!state.dataset || workerHolds !== 'current') return;
-      const params = figureParams();
-      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
-      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
-      try {
-        const t1 = performance.now();
-        const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
-        const t2 = performance.now();
-        await showFigure(parts, params);
-        timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
-        requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
-        setMessages({ error: null, notice: null });
-      } catch (error) {
-        const cancelled = error.code === ErrorCode.CANCELLED;
-        setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
-        if (workerHolds !== 'current' || error.fatal || cancelled) scheduleRestore();
-      }
-    });
-  }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
-}
-
-// ---- the thumbnail strip ------------------------------------------------------------------
-function thumbnailWindow(index) {
-  const start = Math.floor(index / DEFAULTS.thumbnails) * DEFAULTS.thumbnails;
-  return { start, count: DEFAULTS.thumbnails };
-}
-
-function loadThumbnails() {
-  return exclusive(fetchThumbnails);
-}
-
-// Inside a job: fetches the strip's images when the strip moves, then draws it.
-async function fetchThumbnails() {
-  if (!state.dataset || workerHolds !== 'current') return;
-  const wanted = thumbnailWindow(state.sampleIndex);
-  if (!state.thumbnails || state.thumbnails.start !== wanted.start) {
-    try {
-      const thumbnails = await call(Request.IMAGES, wanted, state.dataset.name);
-      update(state, { thumbnails });
-    } catch (error) {
-      if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `Could not draw the thumbnails: ${error.message}` });
-    }
-  }
-  renderThumbnails();
-}
-
 // ---- rendering state into the DOM (the dataset's panels: dataset-panels.js) -------------------
 function renderDataset() {
   const dataset = state.dataset;
@@ -449,7 +391,7 @@ function renderDataset() {
   dom.body.dataset.streamed = info.streamed ? 'true' : 'false';
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
-  renderColour();
+  viewOptions.renderColour();
   Panels.renderEigenImages(dom.eigen, dataset);
   datasetViews.renderWorst();
 }
@@ -459,46 +401,10 @@ function renderControls() {
   renderHash();
 }
 
-function renderColour() {
-  colourPanel.render(state.colour, Boolean(state.dataset && state.dataset.info.channels === 3));
-}
-
-// ---- the figure in words (figure-text.js): the line announced as k changes, the curve as text
-let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
-let frameLineShown = '';
-
-function curveOf(figure, params) {
-  const distortion = figure.data[3].y; // the module's ‖x − x̂ₖ‖², k = 0..K
-  const K = distortion.length - 1;
-  const ratios = state.dataset ? state.dataset.explainedVarianceRatio : null;
-  return {
-    sample: params.sampleIndex,
-    K,
-    ks: (figure.frames || []).map((frame) => Number(frame.name)),
-    distortion,
-    cumulative: FigureText.cumulativeRatios(ratios || [], K),
-  };
-}
-
-function renderDistortionText() {
-  if (!shownCurve) return;
-  dom.distortionText.summary.textContent = FigureText.distortionSentence(shownCurve);
-  FigureText.fillDistortionTable(dom.distortionText.table, shownCurve);
-}
-
-// Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
-function announceFrame() {
-  if (!shownCurve || state.frame.playing || !state.frame.count) return;
-  const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
-  if (line === frameLineShown) return;
-  frameLineShown = line;
-  dom.frameStatus.textContent = line;
-}
-
 function renderFrame() {
   dom.playButton.textContent = state.frame.playing ? 'Pause' : 'Play';
   dom.playButton.disabled = !state.frame.count;
-  announceFrame();
+  figure.announceFrame();
   dom.body.dataset.frameIndex = String(state.frame.index);
   dom.body.dataset.frameK = String(state.frame.k);
   dom.body.dataset.playing = String(state.frame.playing);
@@ -514,29 +420,6 @@ function renderVariance() {
   const theme = Theme.effectiveTheme(state.theme);
   const chart = dom.variance.chart;
   if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
-}
-
-// The theme in force (the visitor's choice, else the system's) on the page and both charts.
-let themeShown = null;
-function renderTheme() {
-  const theme = Theme.effectiveTheme(state.theme);
-  Theme.applyPageTheme(theme);
-  dom.themeSwitch.setAttribute('aria-checked', String(theme === 'dark'));
-  if (theme === themeShown) return;
-  themeShown = theme;
-  for (const chart of [dom.figure, dom.variance.chart]) {
-    if (chart.data) required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
-  }
-}
-
-function toggleTheme() {
-  update(state, { theme: Theme.effectiveTheme(state.theme) === 'dark' ? 'light' : 'dark' });
-  renderTheme();
-  renderHash();
-}
-
-function renderThumbnails() {
-  Panels.renderThumbnails(dom.controls.thumbs, state.thumbnails, state.dataset, state.sampleIndex);
 }
 
 function setBusy(busy) {
@@ -578,8 +461,8 @@ function setSample(index) {
   const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
   update(state, { sampleIndex });
   renderControls();
-  refreshFigure();
-  loadThumbnails();
+  figure.refresh();
+  thumbnails.load();
 }
 
 function setComponents(k) {
@@ -591,29 +474,19 @@ function setComponents(k) {
   }
   update(state, { nComponents, step: clampInt(state.step, 1, nComponents) });
   renderControls();
-  refreshFigure();
+  figure.refresh();
 }
 
 function setStep(step) {
   update(state, { step: clampInt(step, 1, state.nComponents) });
   renderControls();
-  refreshFigure();
+  figure.refresh();
 }
 
 function setSpeed(ms) {
   update(state, { frameDurationMs: clampInt(ms, 0, 60000) });
   renderControls();
-  view.setFrameDuration(state.frameDurationMs);
-  if (shownParams) shownParams.frameDurationMs = state.frameDurationMs;
-}
-
-// patch: {colormap}, {residualColormap}, {scale} or {clipPercent}, as chosen (the module
-// refuses a value it does not know, and the page keeps the figure on screen).
-function setColour(patch) {
-  update(state, { colour: Object.assign({}, state.colour, patch) });
-  renderColour();
-  renderHash();
-  refreshFigure();
+  figure.setFrameDuration(state.frameDurationMs);
 }
 
 function clampInt(value, lo, hi) {
@@ -682,7 +555,7 @@ function initialParams(info, fitted, restore) {
 function renderHash() {
   if (!state.dataset) return;
   const options = Object.assign({ theme: state.theme }, state.colour);
-  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(), location.hash));
+  const hash = UrlState.formatOptions(options, UrlState.format(figureParams(state), location.hash));
   if (hash === location.hash) return;
   try {
     history.replaceState(history.state, '', hash || location.pathname + location.search);
@@ -695,12 +568,7 @@ function renderHash() {
 // dataset on screen; values missing or not numbers keep the view as it is.
 function applyHash() {
   const wanted = UrlState.parse(location.hash).view;
-  const options = UrlState.parseOptions(location.hash);
-  applyHashOptions(options);
-  if (options.theme && options.theme !== state.theme) {
-    update(state, { theme: options.theme });
-    renderTheme();
-  }
+  viewOptions.applyOptions(UrlState.parseOptions(location.hash));
   if (wanted.frameDurationMs !== undefined && wanted.frameDurationMs !== state.frameDurationMs) setSpeed(wanted.frameDurationMs);
   if (!state.dataset) return; // a load under way reads the hash once its data is in
   applyHashView(wanted);
@@ -721,18 +589,9 @@ function applyHashView(wanted) {
   } else {
     update(state, { sampleIndex, nComponents, step });
     renderControls(); // also writes the hash back, with bad values replaced by the view's
-    refreshFigure();
+    figure.refresh();
   }
-  if (moved) loadThumbnails();
-}
-
-// The hash's colour options (and theme): those given replace the state's; a figure on screen is
-// redrawn when they change it.
-function applyHashOptions(options) {
-  const colour = Object.assign({}, state.colour);
-  for (const field of COLOUR_FIELDS) if (options[field] !== undefined) colour[field] = options[field];
-  update(state, { colour });
-  renderColour();
+  if (moved) thumbnails.load();
 }
 
 // ---- the image shape of (N, D) files (shape-field.js) -----------------------------------------
@@ -767,9 +626,8 @@ function applyShape() {
 
 function wire() {
   window.addEventListener('hashchange', applyHash);
-  dom.themeSwitch.addEventListener('click', toggleTheme);
   dom.playButton.addEventListener('click', () => view.toggle());
-  Theme.watchSystemTheme(renderTheme);
+  viewOptions.wire();
   dom.fileInput.addEventListener('change', () => {
     const file = dom.fileInput.files && dom.fileInput.files[0];
     dom.fileInput.value = ''; // the same file can be chosen again
@@ -785,32 +643,11 @@ function wire() {
   bindFigureKeys(document, view);
 }
 
-// For the end-to-end tests and the curious: read-only views of the state.
-/** @type {any} */ (self).pcaExplorer = Object.freeze({
-  debug: Object.freeze({
-    fitCount: () => state.fitCount,
-    state: () => state,
-    figureDiv: () => dom.figure,
-    view: () => view,
-    // Kills the worker as a crash would (the page's recovery path, for the tests).
-    simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
-    // The phases of the last load and figure refresh in ms (scripts/bench).
-    timings: () => JSON.parse(JSON.stringify(timings)),
-    // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
-    // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
-    fileReading: () => client.fileReading,
-    // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
-    // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
-    // them in one worker. Applies from the next load.
-    setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true } = {}) =>
-      Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split) }),
-    // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
-    faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
-  }),
-});
+// For the end-to-end tests, scripts/bench and the curious (debug-surface.js).
+exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive });
 
 wire();
-renderTheme();
+viewOptions.renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 loadDataset(defaultSource());

@@ -1,0 +1,149 @@
+// The figure on screen's controller: the parameters the state asks for, drawing the worker's
+// figure (its pictures filled in, the theme, the dataset's marks), redrawing it when the view
+// changes (a burst of changes coalesced into one worker job), and the figure in words
+// (figure-text.js: the line announced as k changes, the distortion curve as text). app.js hands
+// over its state, its worker calls, its elements and what follows a drawing.
+import { Request, ErrorCode } from '../shared/protocol.js';
+import { fillPictures } from './figure-pictures.js';
+import { addDistortionMarks } from './variance-shares.js';
+import * as Theme from './theme.js';
+import * as FigureText from './figure-text.js';
+
+// The colour options of a figure request, from the state's or a shown figure's parameters.
+const COLOUR_FIELDS = ['colormap', 'residualColormap', 'scale', 'clipPercent'];
+function colourParams(from) {
+  return Object.fromEntries(COLOUR_FIELDS.map((field) => [field, from[field]]));
+}
+
+// The parameters of the figure that the state asks for.
+function figureParams(state) {
+  return Object.assign(
+    {
+      sampleIndex: state.sampleIndex,
+      nComponents: state.nComponents,
+      step: state.step,
+      frameDurationMs: state.frameDurationMs,
+    },
+    colourParams(state.colour),
+  );
+}
+
+// What follows a drawing, in this order: beforeDraw(figure, params) adds to the figure and returns
+// what afterDraw will need; onShown() once the figure on screen is known (before data-figure-version
+// moves); afterDraw(params, measured) after it.
+/**
+ * @param {{
+ *   dom: {body: HTMLElement, frameStatus: HTMLElement, distortionText: {summary: HTMLElement, table: any}},
+ *   state: any,
+ *   view: any,
+ *   call: (type: string, payload: any, label: string) => Promise<any>,
+ *   exclusive: (job: () => Promise<void>) => Promise<void>,
+ *   timings: {figure: any, draw: any},
+ *   setMessages: (messages: {error?: string | null, notice?: string | null}) => void,
+ *   holdsCurrent: () => boolean,
+ *   scheduleRestore: () => void,
+ *   beforeDraw: (figure: any, params: any) => any,
+ *   onShown: () => void,
+ *   afterDraw: (params: any, measured: any) => void,
+ * }} app
+ */
+function createFigureController(app) {
+  const { dom, state, view, call, exclusive, timings, setMessages, holdsCurrent, scheduleRestore } = app;
+  let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
+  let shownParams = null; // the parameters of the figure on screen
+  let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
+  let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
+  let frameLineShown = '';
+  let refreshTimer = 0;
+
+  // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
+  async function show({ json, images }, params) {
+    const t0 = performance.now();
+    const figure = fillPictures(JSON.parse(json), images);
+    Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
+    shownCurve = curveOf(figure, params);
+    const t1 = performance.now();
+    if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
+    const measured = app.beforeDraw(figure, params);
+    await view.draw(figure, { frameDurationMs: params.frameDurationMs });
+    timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
+    shownParams = params;
+    shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
+    app.onShown();
+    figureVersion += 1;
+    dom.body.dataset.figureVersion = String(figureVersion);
+    app.afterDraw(params, measured);
+    renderDistortionText();
+  }
+
+  function refresh() {
+    const t0 = performance.now();
+    clearTimeout(refreshTimer);
+    refreshTimer = setTimeout(() => {
+      exclusive(async () => {
+        if (!state.dataset || !holdsCurrent()) return;
+        const params = figureParams(state);
+        const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
+        if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
+        try {
+          const t1 = performance.now();
+          const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
+          const t2 = performance.now();
+          await show(parts, params);
+          timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
+          requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
+          setMessages({ error: null, notice: null });
+        } catch (error) {
+          const cancelled = error.code === ErrorCode.CANCELLED;
+          setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
+          if (!holdsCurrent() || error.fatal || cancelled) scheduleRestore();
+        }
+      });
+    }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
+  }
+
+  // ---- the figure in words (figure-text.js) ----
+  function curveOf(figure, params) {
+    const distortion = figure.data[3].y; // the module's ‖x − x̂ₖ‖², k = 0..K
+    const K = distortion.length - 1;
+    const ratios = state.dataset ? state.dataset.explainedVarianceRatio : null;
+    return {
+      sample: params.sampleIndex,
+      K,
+      ks: (figure.frames || []).map((frame) => Number(frame.name)),
+      distortion,
+      cumulative: FigureText.cumulativeRatios(ratios || [], K),
+    };
+  }
+
+  function renderDistortionText() {
+    if (!shownCurve) return;
+    dom.distortionText.summary.textContent = FigureText.distortionSentence(shownCurve);
+    FigureText.fillDistortionTable(dom.distortionText.table, shownCurve);
+  }
+
+  // Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
+  function announceFrame() {
+    if (!shownCurve || state.frame.playing || !state.frame.count) return;
+    const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
+    if (line === frameLineShown) return;
+    frameLineShown = line;
+    dom.frameStatus.textContent = line;
+  }
+
+  return {
+    show,
+    refresh,
+    announceFrame,
+    // The figure on screen's parameters and dataset name (for the downloads), or null.
+    shown: () => shownFigure && Object.assign({}, shownParams, shownFigure),
+    shownK: () => (shownParams ? shownParams.nComponents : null),
+    // Play's speed changes without a new figure.
+    setFrameDuration(/** @type {number} */ ms) {
+      view.setFrameDuration(ms);
+      if (shownParams) shownParams.frameDurationMs = ms;
+    },
+  };
+}
+
+export { COLOUR_FIELDS, colourParams, figureParams, createFigureController };
