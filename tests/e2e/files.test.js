@@ -145,7 +145,9 @@ describe('files from the visitor', () => {
 describe('cancel', () => {
   test('cancelling a long fit, or a dead worker: a fresh worker reloads the dataset on screen (http)', async () => {
     const big = h.writeLargeFixture(tmp, 'big');
-    const session = await h.openPage(browser, sites.list[1].url);
+    // K = 1000 (the link's k): big.npy's fit then takes long enough to be cancelled, whichever
+    // solver the cost picks (its 50 components by the top-K solver can be over before a click).
+    const session = await h.openPage(browser, `${sites.list[1].url}#k=1000`);
     const { page } = session;
     try {
       await h.waitForFigure(page, 1);
