@@ -22,12 +22,6 @@ constexpr double kTopRowBottom = 0.45, kTopRowTop = 0.94;
 constexpr double kBottomRowBottom = 0.0, kBottomRowTop = 0.32;
 constexpr double kPanelX[3][2] = {{0.0, 0.26}, {0.345, 0.605}, {0.69, 0.95}};
 
-// Gray for values, a diverging blue–white–red for the signed residual (negative is blue).
-const json kGrayScale = json::array({json::array({0, "#000000"}), json::array({1, "#ffffff"})});
-const json kDivergingScale = json::array(
-    {json::array({0.0, "#2166ac"}), json::array({0.25, "#92c5de"}), json::array({0.5, "#f7f7f7"}),
-     json::array({0.75, "#f4a582"}), json::array({1.0, "#b2182b"})});
-
 // Float32s that are always finite: reconstructions of finite data can only leave the float range
 // by rounding, so they are clamped to it. The loop cannot throw (NaNs are looked for first): in
 // the wasm build, a call that may throw inside a loop goes through JavaScript on every value.
