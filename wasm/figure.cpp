@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "display_range.h"
 #include "error.h"
+#include "reconstruction.h"
 
 namespace pcarecon {
 namespace {
@@ -258,11 +259,7 @@ void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
 void frame_values(FigurePlan& plan) {
   const PcaModel& model = plan.model;
   const int64_t D = model.dim(), K = plan.K, F = static_cast<int64_t>(plan.ks.size());
-  for (int64_t j = 0; j < D; ++j)
-    if (!std::isfinite(plan.x[j]))
-      throw Error("this sample has a non-finite value (" +
-                  std::string(std::isnan(plan.x[j]) ? "NaN" : (plan.x[j] > 0 ? "+inf" : "-inf")) +
-                  ") at pixel " + std::to_string(j));
+  check_sample_values(model, plan.x);
   const Eigen::VectorXd x = plan.x.cast<double>();
   const Eigen::VectorXd loadings = model.components.topRows(K) * (x - model.mean);
   plan.pictures.assign(static_cast<size_t>(2 * F * D), 0.f);

@@ -19,21 +19,6 @@ std::string format_number(double v) {
   return out.str();
 }
 
-void check_sample(const PcaModel& model, const Eigen::Ref<const Eigen::VectorXf>& x) {
-  if (model.dim() == 0) throw Error("the model is empty: fit PCA before reconstructing");
-  if (x.size() != model.dim()) {
-    throw Error("this sample has " + std::to_string(x.size()) + " values, but the model has " +
-                std::to_string(model.dim()) + " per image");
-  }
-  for (Eigen::Index j = 0; j < x.size(); ++j) {
-    if (!std::isfinite(x(j))) {
-      throw Error("this sample has a non-finite value (" +
-                  std::string(std::isnan(x(j)) ? "NaN" : (x(j) > 0 ? "+inf" : "-inf")) +
-                  ") at pixel " + std::to_string(j));
-    }
-  }
-}
-
 void check_k(const PcaModel& model, int64_t k) {
   if (k < 0 || k > model.n_components()) {
     throw Error("cannot reconstruct with " + std::to_string(k) + " components: the model has " +
@@ -51,10 +36,25 @@ double psnr_db(double mse, double data_range) {
 
 }  // namespace
 
+void check_sample_values(const PcaModel& model, const Eigen::Ref<const Eigen::VectorXf>& x) {
+  if (model.dim() == 0) throw Error("the model is empty: fit PCA before reconstructing");
+  if (x.size() != model.dim()) {
+    throw Error("this sample has " + std::to_string(x.size()) + " values, but the model has " +
+                std::to_string(model.dim()) + " per image");
+  }
+  for (Eigen::Index j = 0; j < x.size(); ++j) {
+    if (!std::isfinite(x(j))) {
+      throw Error("this sample has a non-finite value (" +
+                  std::string(std::isnan(x(j)) ? "NaN" : (x(j) > 0 ? "+inf" : "-inf")) +
+                  ") at pixel " + std::to_string(j));
+    }
+  }
+}
+
 ReconstructionSeries reconstruction_series(const PcaModel& model,
                                            const Eigen::Ref<const Eigen::VectorXf>& x,
                                            double data_range, int64_t n_components) {
-  check_sample(model, x);
+  check_sample_values(model, x);
   if (!std::isfinite(data_range) || data_range < 0) {
     throw Error("the data range must be a finite number of 0 or more; got " +
                 format_number(data_range));
@@ -104,7 +104,7 @@ Eigen::VectorXd reconstruct(const PcaModel& model,
 ReconstructionWalk::ReconstructionWalk(const PcaModel& model,
                                        const Eigen::Ref<const Eigen::VectorXf>& x)
     : model_(model) {
-  check_sample(model, x);
+  check_sample_values(model, x);
   x_ = x.cast<double>();
   centred_ = x_ - model.mean;
   reconstruction_ = model.mean;

@@ -27,12 +27,16 @@ ReconstructionSeries reconstruction_series(const PcaModel& model,
                                            const Eigen::Ref<const Eigen::VectorXf>& x,
                                            double data_range, int64_t n_components = 0);
 
+// Throws Error when x is not a sample of the model's images: an empty model, the wrong length, or
+// a NaN/Inf (naming the pixel). What every reconstruction here checks first.
+void check_sample_values(const PcaModel& model, const Eigen::Ref<const Eigen::VectorXf>& x);
+
 // x̂ₖ from loadings, O(k·D). Throws Error for k outside [0, model.n_components()] or fewer
 // than k loadings.
 Eigen::VectorXd reconstruct(const PcaModel& model,
                             const Eigen::Ref<const Eigen::VectorXd>& loadings, int64_t k);
 
-// Walks k upward one component at a time, O(D) a step: what the frame builder uses.
+// Walks k upward one component at a time, O(D) a step.
 // Keeps a reference to `model`, which must outlive the walk.
 class ReconstructionWalk {
  public:
