@@ -23,17 +23,21 @@ constexpr double kTopRowBottom = 0.45, kTopRowTop = 0.94;
 constexpr double kBottomRowBottom = 0.0, kBottomRowTop = 0.32;
 constexpr double kPanelX[3][2] = {{0.0, 0.26}, {0.345, 0.605}, {0.69, 0.95}};
 
-// Float32s that are always finite: reconstructions of finite data can only leave the float range
-// by rounding, so they are clamped to it. The loop cannot throw (NaNs are looked for first): in
-// the wasm build, a call that may throw inside a loop goes through JavaScript on every value.
+// A float32 that is always finite: reconstructions of finite data can only leave the float range
+// by rounding, so they are clamped to it (a NaN stays NaN: callers look for it).
+float finite_float(double v) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  return static_cast<float>(std::clamp(v, -kMax, kMax));
+}
+
+// finite_float of each value. The loop cannot throw (NaNs are looked for first): in the wasm
+// build, a call that may throw inside a loop goes through JavaScript on every value.
 template <class Vector>
 void to_finite_floats(const Vector& values, int64_t n, float* out) {
   bool nan = false;
   for (int64_t i = 0; i < n; ++i) nan |= std::isnan(static_cast<double>(values[i]));
   if (nan) throw internal_error("a NaN reached the figure");
-  constexpr double kMax = std::numeric_limits<float>::max();
-  for (int64_t i = 0; i < n; ++i)
-    out[i] = static_cast<float>(std::clamp(static_cast<double>(values[i]), -kMax, kMax));
+  for (int64_t i = 0; i < n; ++i) out[i] = finite_float(static_cast<double>(values[i]));
 }
 
 double checked(double v) {
@@ -52,34 +56,27 @@ double shortest_for_float(float f) {
   return std::strtod(buffer, nullptr);
 }
 
-// The z of a picture sent apart (build_figure_parts): its shape and its index.
-json picture_ref(const ImageShape& shape, int64_t index) {
+// A picture's shape as plotly's typed-array spec names it: "H,W", or "H,W,3" for RGB.
+std::string shape_text(const ImageShape& shape) {
   std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
   if (shape.colour()) dims += "," + std::to_string(shape.channels);
-  return json{{"dtype", "f4"}, {"shape", std::move(dims)}, {"image", index}};
+  return dims;
 }
 
-// An image for a trace's z: H×W values for a gray heatmap, H×W×3 (r, g, b per pixel, as stored
-// in a row) for an RGB image trace; plotly's typed-array spec, or nested lists. With a sink, the
-// values go there instead, and z names the picture's index in it (build_figure_parts).
-template <class Vector>
-json image_array(const Vector& values, const ImageShape& shape, bool binary,
-                 std::vector<float>* sink) {
-  const int64_t n = shape.values();
-  std::string dims = std::to_string(shape.height) + "," + std::to_string(shape.width);
-  if (shape.colour()) dims += "," + std::to_string(shape.channels);
-  if (sink) {
-    const size_t at = sink->size();
-    sink->resize(at + static_cast<size_t>(n));
-    to_finite_floats(values, n, sink->data() + at);
-    return picture_ref(shape, static_cast<int64_t>(at) / n);
-  }
-  std::vector<float> f(static_cast<size_t>(n));
-  to_finite_floats(values, n, f.data());
+// The z of a picture sent apart (build_figure_parts): its shape and its index.
+json picture_ref(const ImageShape& shape, int64_t index) {
+  return json{{"dtype", "f4"}, {"shape", shape_text(shape)}, {"image", index}};
+}
+
+// A trace's z from a picture's finite float32 values: H×W values for a gray heatmap, H×W×3 (r, g,
+// b per pixel, as stored in a row) for an RGB image trace; plotly's typed-array spec, or nested
+// lists.
+json encoded_z(const float* f, const ImageShape& shape, bool binary) {
   if (binary) {
     return json{{"dtype", "f4"},
-                {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f.data()), f.size() * 4)},
-                {"shape", std::move(dims)}};
+                {"bdata", base64_encode(reinterpret_cast<const uint8_t*>(f),
+                                        static_cast<size_t>(shape.values()) * 4)},
+                {"shape", shape_text(shape)}};
   }
   const size_t c = static_cast<size_t>(shape.channels);
   json rows = json::array();
@@ -98,6 +95,23 @@ json image_array(const Vector& values, const ImageShape& shape, bool binary,
     rows.push_back(std::move(row));
   }
   return rows;
+}
+
+// encoded_z of any values (made finite float32 first). With a sink, the values go there instead,
+// and z names the picture's index in it (build_figure_parts).
+template <class Vector>
+json image_array(const Vector& values, const ImageShape& shape, bool binary,
+                 std::vector<float>* sink) {
+  const int64_t n = shape.values();
+  if (sink) {
+    const size_t at = sink->size();
+    sink->resize(at + static_cast<size_t>(n));
+    to_finite_floats(values, n, sink->data() + at);
+    return picture_ref(shape, static_cast<int64_t>(at) / n);
+  }
+  std::vector<float> f(static_cast<size_t>(n));
+  to_finite_floats(values, n, f.data());
+  return encoded_z(f.data(), shape, binary);
 }
 
 // The value range of a top-row trace: zmin/zmax of a heatmap, or per channel (the same for r, g
@@ -264,10 +278,6 @@ void frame_values(FigurePlan& plan) {
   const Eigen::VectorXd loadings = model.components.topRows(K) * (x - model.mean);
   plan.pictures.assign(static_cast<size_t>(2 * F * D), 0.f);
   plan.distortion = Eigen::VectorXd::Zero(K + 1);
-  auto finite_float = [](double v) {
-    constexpr double kMax = std::numeric_limits<float>::max();
-    return static_cast<float>(std::clamp(v, -kMax, kMax));
-  };
   bool nan = false;
   double residual_max = 0;
   for (int64_t j = 0; j < D; ++j) {
@@ -355,13 +365,12 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
 // A top-row trace. Gray stacks show heatmaps; RGB stacks show plotly image traces (z H×W×3,
 // colormodel rgb), whose residual maps −m..+m of every channel onto 0..255, so mid-grey is a
 // residual of 0.
-template <class Vector>
-json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axis,
-                   const Vector& values, double lo, double hi) {
+json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axis, json z,
+                   double lo, double hi) {
   json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
                 {"xaxis", x_axis},
                 {"yaxis", y_axis},
-                {"z", image_array(values, plan.shape, plan.binary, plan.sink)}};
+                {"z", std::move(z)}};
   trace.update(value_range(plan.shape, lo, hi));
   return trace;
 }
@@ -374,20 +383,16 @@ Eigen::Map<const Eigen::VectorXf> frame_picture(const FigurePlan& plan, size_t f
 }
 
 // Frame f's reconstruction (which 0) or residual (1) trace; sent apart, its picture is already
-// in the sink, at 2f + which.
+// in the sink, at 2f + which. frame_values made the pictures finite float32 already.
 json frame_trace(const FigurePlan& plan, size_t f, int which) {
   const char* x_axis = which == 0 ? "x2" : "x3";
   const char* y_axis = which == 0 ? "y2" : "y3";
   // the ranges set_colour_ranges gave frame f (colour images: the data's, the largest residual)
   const double lo = which == 0 ? plan.frame_values[f].lo : -plan.frame_residual[f];
   const double hi = which == 0 ? plan.frame_values[f].hi : plan.frame_residual[f];
-  if (!plan.sink) return picture_trace(plan, x_axis, y_axis, frame_picture(plan, f, which), lo, hi);
-  json trace = {{"type", plan.shape.colour() ? "image" : "heatmap"},
-                {"xaxis", x_axis},
-                {"yaxis", y_axis},
-                {"z", picture_ref(plan.shape, 2 * static_cast<int64_t>(f) + which)}};
-  trace.update(value_range(plan.shape, lo, hi));
-  return trace;
+  json z = plan.sink ? picture_ref(plan.shape, 2 * static_cast<int64_t>(f) + which)
+                     : encoded_z(frame_picture(plan, f, which).data(), plan.shape, plan.binary);
+  return picture_trace(plan, x_axis, y_axis, std::move(z), lo, hi);
 }
 
 // The current-k marker is a layout shape (a dot of fixed pixel size on the distortion curve),
@@ -467,7 +472,8 @@ json base_traces(const FigurePlan& plan, const Frames& frames) {
                "<extra></extra>"
              : "row %{y}, column %{x}<br>residual %{z:.4g}<extra></extra>";
   json original =
-      picture_trace(plan, "x", "y", plan.x, plan.original_range.lo, plan.original_range.hi);
+      picture_trace(plan, "x", "y", image_array(plan.x, plan.shape, plan.binary, plan.sink),
+                    plan.original_range.lo, plan.original_range.hi);
   original.update(json{{"name", "Original"}, {"hovertemplate", value_hover}});
   const json image_scale = plotly_colorscale(plan.colour.image);
   if (!colour) original.update(json{{"colorscale", image_scale}, {"showscale", false}});
