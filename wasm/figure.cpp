@@ -307,6 +307,13 @@ void frame_values(FigurePlan& plan) {
     plan.cumulative_ratio[k + 1] = plan.cumulative_ratio[k] + model.explained_variance_ratio[k];
 }
 
+// Frame f's reconstruction (which 0) or residual (1), as frame_values made it.
+Eigen::Map<const Eigen::VectorXf> frame_picture(const FigurePlan& plan, size_t f, int which) {
+  const int64_t D = plan.shape.values();
+  return Eigen::Map<const Eigen::VectorXf>(
+      plan.pictures.data() + (2 * static_cast<int64_t>(f) + which) * D, D);
+}
+
 // The gray images' ranges. Fixed (default): one range for every frame -- with no clipping the
 // stack's data range and the largest residual (as set_ranges made them), with clipping the widest
 // of the frames' clipped ranges. Per frame: each frame (and the original) its own clipped range; a
@@ -319,19 +326,12 @@ void set_colour_ranges(FigurePlan& plan) {
   plan.frame_values.assign(n, fixed_values);
   plan.frame_residual.assign(n, plan.residual_max);
   if (plan.shape.colour() || (plan.colour.scale == ScaleMode::fixed && clip == 0)) return;
-  const Eigen::VectorXd x = plan.x.cast<double>();
-  plan.original_range = clipped_range(x, clip);
-  const int64_t D = plan.shape.values();
-  // frame i's reconstruction (which 0) and residual (1), as frame_values made them
-  auto picture = [&](size_t i, int which) -> Eigen::VectorXd {
-    const float* at = plan.pictures.data() + (2 * static_cast<int64_t>(i) + which) * D;
-    return Eigen::Map<const Eigen::VectorXf>(at, D).cast<double>();
-  };
+  plan.original_range = clipped_range(plan.x, clip);
   ValueRange widest = plan.original_range;
   double widest_residual = 0;
   for (size_t i = 0; i < n; ++i) {
-    plan.frame_values[i] = clipped_range(picture(i, 0), clip);
-    const double magnitude = clipped_magnitude(picture(i, 1), clip);
+    plan.frame_values[i] = clipped_range(frame_picture(plan, i, 0), clip);
+    const double magnitude = clipped_magnitude(frame_picture(plan, i, 1), clip);
     if (magnitude > 0 && std::isfinite(magnitude)) plan.frame_residual[i] = magnitude;
     widest.lo = std::min(widest.lo, plan.frame_values[i].lo);
     widest.hi = std::max(widest.hi, plan.frame_values[i].hi);
@@ -373,13 +373,6 @@ json picture_trace(const FigurePlan& plan, const char* x_axis, const char* y_axi
                 {"z", std::move(z)}};
   trace.update(value_range(plan.shape, lo, hi));
   return trace;
-}
-
-// Frame f's reconstruction (which 0) or residual (1), as frame_values made it.
-Eigen::Map<const Eigen::VectorXf> frame_picture(const FigurePlan& plan, size_t f, int which) {
-  const int64_t D = plan.shape.values();
-  return Eigen::Map<const Eigen::VectorXf>(
-      plan.pictures.data() + (2 * static_cast<int64_t>(f) + which) * D, D);
 }
 
 // Frame f's reconstruction (which 0) or residual (1) trace; sent apart, its picture is already
