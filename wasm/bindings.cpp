@@ -418,9 +418,7 @@ Eigen::VectorXd state_array(const val& state, const char* name, size_t n) {
   if (!field.instanceof (val::global("Float64Array")) || length_of(field) != n)
     throw Error(std::string("accumulator state: ") + name + " must be a Float64Array of " +
                 std::to_string(n) + " values");
-  Eigen::VectorXd out(static_cast<Eigen::Index>(n));
-  val(emscripten::typed_memory_view(n, out.data())).call<void>("set", field);
-  return out;
+  return copy_doubles_in(field);
 }
 
 // {count, shift, sum, scatter} (Float64Arrays of D, D, D·D) as an AccumulatorState, its values

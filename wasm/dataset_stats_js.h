@@ -15,16 +15,6 @@
 
 namespace {
 
-// A Float64Array argument as a vector (any length); throws Error naming it otherwise.
-Eigen::VectorXd float64_vector(const val& array, const char* name) {
-  if (!array.instanceof (val::global("Float64Array")))
-    throw Error(std::string(name) + " must be a Float64Array (got " + js_type(array) + ")");
-  const size_t n = length_of(array);
-  Eigen::VectorXd out(static_cast<Eigen::Index>(n));
-  if (n) val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
-  return out;
-}
-
 val distortions_val(const pcarecon::RowDistortions& d) {
   val out = val::object();
   out.set("atK", copy_out(d.at_k));
@@ -36,7 +26,7 @@ val components_for_shares(val ratio_arg, val shares_arg) {
   const val shares = std::move(shares_arg);
   return guarded_val_with(
       "finding the components for a share", std::move(ratio_arg), [&](const val& ratio_js) {
-        const Eigen::VectorXd ratio = float64_vector(ratio_js, "explained variance ratio");
+        const Eigen::VectorXd ratio = doubles_in(ratio_js, "explained variance ratio");
         val out = val::array();
         for (size_t i = 0; i < length_of(shares); ++i) {
           const auto k = pcarecon::components_for_share(ratio, shares[i].as<double>());
@@ -78,8 +68,8 @@ val model_head(JsExplorer& self, double k_arg) {
 val row_distortions_of(val request_arg) {
   return guarded_val_with(
       "measuring every image's distortion", std::move(request_arg), [&](const val& request) {
-        const Eigen::VectorXd mean = float64_vector(request["mean"], "mean");
-        const Eigen::VectorXd flat = float64_vector(request["components"], "components");
+        const Eigen::VectorXd mean = doubles_in(request["mean"], "mean");
+        const Eigen::VectorXd flat = doubles_in(request["components"], "components");
         const val rows_js = request["rows"];
         if (!rows_js.instanceof (val::global("Float32Array")))
           throw Error("rows must be a Float32Array");

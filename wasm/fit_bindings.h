@@ -9,17 +9,7 @@
 
 #include "split_topk.h"
 
-// ---- conversions -------------------------------------------------------------------------------
-
-// A Float64Array of exactly n values, copied into the heap.
-inline Eigen::VectorXd doubles_in(const val& array, const char* name, size_t n) {
-  if (!array.instanceof (val::global("Float64Array")) || length_of(array) != n)
-    throw Error(std::string(name) + " must be a Float64Array of " + std::to_string(n) +
-                " values (got " + js_type(array) + ")");
-  Eigen::VectorXd out(static_cast<Eigen::Index>(n));
-  if (n > 0) val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
-  return out;
-}
+// ---- conversions (Float64Arrays in: doubles_in, js_values.h) -----------------------------------
 
 val report_val(const pcarecon::Explorer& ex) {
   const auto report = ex.fit_report();

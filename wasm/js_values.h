@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -57,6 +58,25 @@ inline std::vector<uint8_t> copy_in(const val& array, size_t n) {
 
 inline size_t length_of(const val& array) {
   return static_cast<size_t>(array["length"].as<double>());
+}
+
+// A Float64Array (its type checked by the caller) copied into the heap in one block.
+inline Eigen::VectorXd copy_doubles_in(const val& array) {
+  const size_t n = length_of(array);
+  Eigen::VectorXd out(static_cast<Eigen::Index>(n));
+  if (n > 0) val(emscripten::typed_memory_view(n, out.data())).call<void>("set", array);
+  return out;
+}
+
+// A Float64Array argument (of exactly n values, when n is given) copied into the heap; throws
+// Error naming it otherwise.
+inline Eigen::VectorXd doubles_in(const val& array, const char* name,
+                                  std::optional<size_t> n = std::nullopt) {
+  if (!array.instanceof (val::global("Float64Array")) || (n && length_of(array) != *n))
+    throw Error(std::string(name) + " must be a Float64Array" +
+                (n ? " of " + std::to_string(*n) + " values" : std::string()) + " (got " +
+                js_type(array) + ")");
+  return copy_doubles_in(array);
 }
 
 template <class T>
