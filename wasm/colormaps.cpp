@@ -6,6 +6,7 @@
 
 #include "colormap_tables.h"
 #include "error.h"
+#include "number_text.h"
 
 namespace pcarecon {
 namespace {
@@ -92,12 +93,9 @@ ScaleMode scale_mode_named(const std::string& name) {
 }
 
 double checked_clip_percent(double percent) {
-  if (!(percent >= 0 && percent <= kMaxClipPercent)) {
-    char text[64];
-    std::snprintf(text, sizeof text, "%g", percent);
-    throw Error(std::string("clipping of ") + text + " % is out of range: choose 0 (none) to " +
+  if (!(percent >= 0 && percent <= kMaxClipPercent))
+    throw Error("clipping of " + number_text(percent) + " % is out of range: choose 0 (none) to " +
                 std::to_string(int(kMaxClipPercent)) + " %");
-  }
   return percent;
 }
 

@@ -5,20 +5,14 @@
 
 #include <algorithm>
 #include <cmath>
-#include <sstream>
 #include <string>
 
 #include "error.h"
+#include "number_text.h"
 
 namespace pcarecon {
 
 namespace {
-
-std::string number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
 
 // A block of rows this long is converted to double at a time: about 2 MB whatever D is.
 int64_t block_rows(int64_t dim) { return std::max<int64_t>(1, (int64_t{1} << 18) / dim); }
@@ -28,7 +22,7 @@ void check_finite(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
     for (Eigen::Index j = 0; j < rows.cols(); ++j) {
       if (!std::isfinite(rows(r, j)))
         throw Error("row " + std::to_string(first_row + r) + " has a non-finite value (" +
-                    number(rows(r, j)) + ") at value " + std::to_string(j));
+                    number_text(rows(r, j)) + ") at value " + std::to_string(j));
     }
   }
 }
@@ -38,8 +32,8 @@ void check_finite(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
 std::optional<int64_t> components_for_share(
     const Eigen::Ref<const Eigen::VectorXd>& explained_variance_ratio, double share) {
   if (!(share > 0 && share < 1))
-    throw Error("a share of the variance must be between 0 and 1, exclusive (got " + number(share) +
-                ")");
+    throw Error("a share of the variance must be between 0 and 1, exclusive (got " +
+                number_text(share) + ")");
   double cumulative = 0;
   for (Eigen::Index i = 0; i < explained_variance_ratio.size(); ++i) {
     cumulative += explained_variance_ratio(i);
@@ -94,7 +88,7 @@ Eigen::VectorXd reconstruct_range(const PcaModel& model, const Eigen::Ref<const 
                 std::to_string(model.dim()) + " per image");
   for (Eigen::Index j = 0; j < x.size(); ++j) {
     if (!std::isfinite(x(j)))
-      throw Error("this sample has a non-finite value (" + number(x(j)) + ") at value " +
+      throw Error("this sample has a non-finite value (" + number_text(x(j)) + ") at value " +
                   std::to_string(j));
   }
   const Eigen::VectorXd centred = x.cast<double>() - model.mean;

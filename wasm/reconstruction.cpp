@@ -4,20 +4,14 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
 #include <string>
 
 #include "error.h"
+#include "number_text.h"
 
 namespace pcarecon {
 
 namespace {
-
-std::string format_number(double v) {
-  std::ostringstream out;
-  out << v;
-  return out.str();
-}
 
 void check_k(const PcaModel& model, int64_t k) {
   if (k < 0 || k > model.n_components()) {
@@ -57,7 +51,7 @@ ReconstructionSeries reconstruction_series(const PcaModel& model,
   check_sample_values(model, x);
   if (!std::isfinite(data_range) || data_range < 0) {
     throw Error("the data range must be a finite number of 0 or more; got " +
-                format_number(data_range));
+                number_text(data_range));
   }
   if (n_components < 0 || n_components > model.n_components()) {
     throw Error("cannot show " + std::to_string(n_components) + " components: the model has " +
