@@ -1,6 +1,6 @@
 #pragma once
 // Decoding a figure's z arrays back to numbers (plotly's {dtype, bdata, shape} or nested lists),
-// shared by the figure tests and the colour tests.
+// shared by the figure tests and the colour tests, and the fit their figures are built from.
 
 #include <catch2/catch.hpp>
 #include <cstdint>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "image_stack.h"
+#include "pca.h"
 
 namespace figure_decode {
 
@@ -78,6 +79,13 @@ inline std::vector<float> decode_z(const json& z, const ImageShape& shape) {
     }
   }
   return out;
+}
+
+// The first k components of the stack (exact PCA).
+inline pcarecon::PcaModel fit(const pcarecon::ImageStack& stack, int64_t k) {
+  pcarecon::PcaOptions options;
+  options.n_components = k;
+  return pcarecon::fit_pca(stack.rows, options);
 }
 
 }  // namespace figure_decode

@@ -16,6 +16,7 @@
 #include "pca.h"
 
 using figure_decode::decode_z;
+using figure_decode::fit;
 using nlohmann::json;
 using namespace pcarecon;
 
@@ -98,12 +99,6 @@ ImageStack random_stack(int64_t n, int64_t h, int64_t w, int64_t channels, unsig
   stack.value_min = stack.rows.minCoeff();
   stack.value_max = stack.rows.maxCoeff();
   return stack;
-}
-
-PcaModel fit(const ImageStack& stack, int64_t k) {
-  PcaOptions options;
-  options.n_components = k;
-  return fit_pca(stack.rows, options);
 }
 
 Eigen::VectorXd as_doubles(const std::vector<float>& values) {

@@ -15,6 +15,7 @@
 #include "pca.h"
 
 using figure_decode::decode_z;
+using figure_decode::fit;
 using nlohmann::json;
 using namespace pcarecon;
 
@@ -36,12 +37,6 @@ ImageStack random_stack(int64_t n, int64_t h, int64_t w, unsigned seed, float of
   stack.value_min = stack.rows.minCoeff();
   stack.value_max = stack.rows.maxCoeff();
   return stack;
-}
-
-PcaModel fit(const ImageStack& stack, int64_t k) {
-  PcaOptions options;
-  options.n_components = k;
-  return fit_pca(stack.rows, options);
 }
 
 // x̂ₖ computed here, independently of the reconstruction module.
