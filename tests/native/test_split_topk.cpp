@@ -10,6 +10,7 @@
 
 #include "error_of.h"
 #include "explorer.h"
+#include "npy_test_support.h"
 #include "split_topk.h"
 
 using namespace pcarecon;
@@ -44,6 +45,18 @@ std::vector<uint8_t> as_uint8(const RowMatrixF& rows, int64_t begin, int64_t cou
   for (int64_t i = begin; i < begin + count; ++i)
     for (int64_t j = 0; j < rows.cols(); ++j) out.push_back(static_cast<uint8_t>(rows(i, j)));
   return out;
+}
+
+// `rows` loaded into the Explorer as a float32 .npy of (N, h, w) images.
+void load_npy(Explorer& ex, const RowMatrixF& rows, int64_t h, int64_t w) {
+  const std::vector<uint8_t> data = raw_bytes(rows, 0, rows.rows());
+  const Bytes file = npy_test::make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': (" +
+                                            std::to_string(rows.rows()) + ", " + std::to_string(h) +
+                                            ", " + std::to_string(w) + "), }",
+                                        std::string(data.begin(), data.end()));
+  ex.begin_file();
+  ex.feed(file.data(), file.size());
+  ex.finish_file();
 }
 
 PcaModel split_fit(const RowMatrixF& rows, int64_t own, const RowsShare& share, int64_t k) {
@@ -97,16 +110,7 @@ TEST_CASE("Explorer: the page's fit is top-K for wide images, exact for narrow o
   // 400 images of 64×64 (D = 4096 > N): the top-K solver, K components, split as the page does.
   const RowMatrixF wide = bytes_like(400, 4096, 5);
   Explorer ex;
-  ex.begin_file();
-  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (400, 64, 64), }";
-  header.resize(117, ' ');
-  header += '\n';
-  std::vector<uint8_t> file = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-  file.insert(file.end(), header.begin(), header.end());
-  const std::vector<uint8_t> data = raw_bytes(wide, 0, 400);
-  file.insert(file.end(), data.begin(), data.end());
-  ex.feed(file.data(), file.size());
-  ex.finish_file();
+  load_npy(ex, wide, 64, 64);
   CHECK(ex.plan_fit(10).kind == SolverKind::Randomized);
   ex.fit_for_view(10);
   REQUIRE(ex.fit_report());
@@ -131,16 +135,7 @@ TEST_CASE("Explorer: the page's fit is top-K for wide images, exact for narrow o
   CHECK(ex.fit_report()->passes >= 2);
   // Narrow images: the exact covariance, every component (a larger K needs no new fit).
   Explorer narrow;
-  narrow.begin_file();
-  std::string h2 = "{'descr': '<f4', 'fortran_order': False, 'shape': (400, 8, 8), }";
-  h2.resize(117, ' ');
-  h2 += '\n';
-  std::vector<uint8_t> f2 = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, 118, 0};
-  f2.insert(f2.end(), h2.begin(), h2.end());
-  const std::vector<uint8_t> d2 = raw_bytes(bytes_like(400, 64, 6), 0, 400);
-  f2.insert(f2.end(), d2.begin(), d2.end());
-  narrow.feed(f2.data(), f2.size());
-  narrow.finish_file();
+  load_npy(narrow, bytes_like(400, 64, 6), 8, 8);
   narrow.fit_for_view(10);
   CHECK(narrow.fit_report()->solver == SolverKind::Exact);
   CHECK(narrow.model().n_components() == 64);
