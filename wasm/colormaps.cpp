@@ -2,7 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
-#include <iterator>
+#include <optional>
 
 #include "colormap_tables.h"
 #include "error.h"
@@ -16,33 +16,38 @@ namespace {
 const char* const kGrey[] = {"#000000", "#ffffff"};
 const char* const kRedBlue[] = {"#2166ac", "#92c5de", "#f7f7f7", "#f4a582", "#b2182b"};
 
+// A map's name and its stops, evenly spaced, first = lowest value.
+struct NamedMap {
+  const char* name;
+  const char* const* stops;
+  size_t count;
+};
+
 template <size_t N>
-std::vector<const char*> hexes(const char* const (&table)[N]) {
-  return std::vector<const char*>(std::begin(table), std::end(table));
+constexpr NamedMap named_map(const char* name, const char* const (&stops)[N]) {
+  return {name, stops, N};
 }
 
-std::vector<const char*> table_of(ImageColormap map) {
-  switch (map) {
-    case ImageColormap::grey:
-      return hexes(kGrey);
-    case ImageColormap::viridis:
-      return hexes(colormap_tables::kViridis);
-    case ImageColormap::cividis:
-      return hexes(colormap_tables::kCividis);
-    case ImageColormap::magma:
-      return hexes(colormap_tables::kMagma);
-  }
-  throw internal_error("unknown image colour map");
+// Each enum's maps, in its order (an enum value indexes its map).
+const NamedMap kImageMaps[] = {
+    named_map("grey", kGrey), named_map("viridis", colormap_tables::kViridis),
+    named_map("cividis", colormap_tables::kCividis), named_map("magma", colormap_tables::kMagma)};
+const NamedMap kResidualMaps[] = {named_map("red-blue", kRedBlue),
+                                  named_map("purple-orange", colormap_tables::kPurpleOrange)};
+
+template <class Map, size_t N>
+const NamedMap& map_of(Map map, const NamedMap (&maps)[N]) {
+  const auto i = static_cast<size_t>(map);
+  if (i >= N) throw internal_error("unknown colour map");
+  return maps[i];
 }
 
-std::vector<const char*> table_of(ResidualColormap map) {
-  switch (map) {
-    case ResidualColormap::red_blue:
-      return hexes(kRedBlue);
-    case ResidualColormap::purple_orange:
-      return hexes(colormap_tables::kPurpleOrange);
-  }
-  throw internal_error("unknown residual colour map");
+// The map named `name`, or std::nullopt.
+template <class Map, size_t N>
+std::optional<Map> map_named(const std::string& name, const NamedMap (&maps)[N]) {
+  for (size_t i = 0; i < N; ++i)
+    if (name == maps[i].name) return static_cast<Map>(i);
+  return std::nullopt;
 }
 
 Rgb parse_hex(const char* hex) {
@@ -52,19 +57,19 @@ Rgb parse_hex(const char* hex) {
   return Rgb{uint8_t(r), uint8_t(g), uint8_t(b)};
 }
 
-std::vector<Rgb> parsed(const std::vector<const char*>& table) {
+std::vector<Rgb> parsed(const NamedMap& map) {
   std::vector<Rgb> out;
-  for (const char* hex : table) out.push_back(parse_hex(hex));
+  for (size_t i = 0; i < map.count; ++i) out.push_back(parse_hex(map.stops[i]));
   return out;
 }
 
-nlohmann::json colorscale_of(const std::vector<const char*>& table) {
+nlohmann::json colorscale_of(const NamedMap& map) {
   nlohmann::json scale = nlohmann::json::array();
-  const size_t last = table.size() - 1;
+  const size_t last = map.count - 1;
   for (size_t i = 0; i <= last; ++i) {
     // The ends exactly 0 and 1 (plotly requires them); stops between at i / last.
     const double at = i == last ? 1.0 : double(i) / double(last);
-    scale.push_back(nlohmann::json::array({at, table[i]}));
+    scale.push_back(nlohmann::json::array({at, map.stops[i]}));
   }
   return scale;
 }
@@ -72,16 +77,12 @@ nlohmann::json colorscale_of(const std::vector<const char*>& table) {
 }  // namespace
 
 ImageColormap image_colormap_named(const std::string& name) {
-  if (name == "grey") return ImageColormap::grey;
-  if (name == "viridis") return ImageColormap::viridis;
-  if (name == "cividis") return ImageColormap::cividis;
-  if (name == "magma") return ImageColormap::magma;
+  if (const auto map = map_named<ImageColormap>(name, kImageMaps)) return *map;
   throw Error("unknown colour map '" + name + "': choose grey, viridis, cividis or magma");
 }
 
 ResidualColormap residual_colormap_named(const std::string& name) {
-  if (name == "red-blue") return ResidualColormap::red_blue;
-  if (name == "purple-orange") return ResidualColormap::purple_orange;
+  if (const auto map = map_named<ResidualColormap>(name, kResidualMaps)) return *map;
   throw Error("unknown residual colour map '" + name + "': choose red-blue or purple-orange");
 }
 
@@ -99,30 +100,19 @@ double checked_clip_percent(double percent) {
   return percent;
 }
 
-std::string name_of(ImageColormap map) {
-  switch (map) {
-    case ImageColormap::grey:
-      return "grey";
-    case ImageColormap::viridis:
-      return "viridis";
-    case ImageColormap::cividis:
-      return "cividis";
-    case ImageColormap::magma:
-      return "magma";
-  }
-  return "?";
-}
-
-std::string name_of(ResidualColormap map) {
-  return map == ResidualColormap::red_blue ? "red-blue" : "purple-orange";
-}
+std::string name_of(ImageColormap map) { return map_of(map, kImageMaps).name; }
+std::string name_of(ResidualColormap map) { return map_of(map, kResidualMaps).name; }
 
 std::string name_of(ScaleMode mode) { return mode == ScaleMode::fixed ? "fixed" : "frame"; }
 
-std::vector<Rgb> colour_stops(ImageColormap map) { return parsed(table_of(map)); }
-std::vector<Rgb> colour_stops(ResidualColormap map) { return parsed(table_of(map)); }
+std::vector<Rgb> colour_stops(ImageColormap map) { return parsed(map_of(map, kImageMaps)); }
+std::vector<Rgb> colour_stops(ResidualColormap map) { return parsed(map_of(map, kResidualMaps)); }
 
-nlohmann::json plotly_colorscale(ImageColormap map) { return colorscale_of(table_of(map)); }
-nlohmann::json plotly_colorscale(ResidualColormap map) { return colorscale_of(table_of(map)); }
+nlohmann::json plotly_colorscale(ImageColormap map) {
+  return colorscale_of(map_of(map, kImageMaps));
+}
+nlohmann::json plotly_colorscale(ResidualColormap map) {
+  return colorscale_of(map_of(map, kResidualMaps));
+}
 
 }  // namespace pcarecon
