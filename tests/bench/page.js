@@ -64,13 +64,16 @@ function rendererPid() {
   return renderers.length ? renderers[0].pid : 0;
 }
 
+// Drops `file` on the page and resolves with the page's own timings of it, once it plays; an
+// error the page shows ends the wait at once.
 async function loadFile(page, file, timeout = 180000) {
   const before = await page.evaluate(() => Number(document.body.dataset.datasetVersion || 0));
   await page.setInputFiles('#file-input', file);
   await page.waitForFunction(
     ({ n, name }) => {
       const t = self.pcaExplorer.debug.timings().load;
-      return Number(document.body.dataset.datasetVersion || 0) > n && t && t.name === name && t.firstPaint > 0;
+      const failed = !document.getElementById('error').hidden;
+      return failed || (Number(document.body.dataset.datasetVersion || 0) > n && t && t.name === name && t.firstPaint > 0);
     },
     { n: before, name: path.basename(file) },
     { timeout, polling: 20 },
@@ -190,8 +193,9 @@ async function main() {
   process.stdout.write(JSON.stringify(result) + '\n');
 }
 
-// Also used by large_file.js (the memory of the browser's processes while streaming).
-module.exports = { chromiumProcesses, statusKb };
+// Also used by large_file.js (the memory of the browser's processes while streaming) and by
+// topk_page.js (its memory, and loadFile).
+module.exports = { chromiumProcesses, statusKb, loadFile };
 
 if (require.main === module) {
   main().catch((error) => {

@@ -5,40 +5,20 @@
 'use strict';
 
 const path = require('node:path');
-const { launchBrowser, openPage, waitForFigure } = require('../e2e/helpers.js');
-const { chromiumProcesses, statusKb } = require('./page.js');
-
-const DIST = path.resolve(__dirname, '..', '..', 'dist');
-
-async function dropTimed(page, file) {
-  const before = await page.evaluate(() => Number(document.body.dataset.datasetVersion || 0));
-  await page.setInputFiles('#file-input', file);
-  await page.waitForFunction(
-    ({ n, name }) => {
-      const t = self.pcaExplorer.debug.timings().load;
-      const failed = !document.getElementById('error').hidden;
-      return failed || (Number(document.body.dataset.datasetVersion || 0) > n && t && t.name === name && t.firstPaint > 0);
-    },
-    { n: before, name: path.basename(file) },
-    { timeout: 3600 * 1000, polling: 100 },
-  );
-  const error = await page.evaluate(() => (document.getElementById('error').hidden ? null : document.getElementById('error').textContent));
-  if (error) throw new Error(`the page reports: ${error}`);
-  return page.evaluate(() => self.pcaExplorer.debug.timings().load);
-}
+const { launchBrowser, openFilePage } = require('../e2e/helpers.js');
+const { chromiumProcesses, statusKb, loadFile } = require('./page.js');
 
 async function main() {
   const browser = await launchBrowser();
   try {
     for (const file of process.argv.slice(2)) {
-      const p = await openPage(browser, 'file://' + path.join(DIST, 'index.html'));
-      await waitForFigure(p.page);
+      const p = await openFilePage(browser);
       let peak = 0;
       const poll = setInterval(() => {
         for (const r of chromiumProcesses().filter((x) => x.type === 'renderer')) peak = Math.max(peak, statusKb(r.pid, 'VmRSS'));
       }, 50);
       try {
-        const t = await dropTimed(p.page, file);
+        const t = await loadFile(p.page, file, 3600 * 1000);
         const out = {
           file: path.basename(file),
           dropToPlayingS: t.firstPaint / 1000,

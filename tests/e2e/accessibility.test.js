@@ -24,11 +24,8 @@ const started = Date.now();
 before(async () => {
   browser = await h.launchBrowser();
   dir = h.tempDir('pcarecon-a11y-');
-  const sites = await h.targets();
-  await sites.close(); // from file:// only: one page load
-  session = await h.openPage(browser, sites.list[0].url);
+  session = await h.openFilePage(browser);
   page = session.page;
-  await h.waitForFigure(page, 1);
 });
 
 after(async () => {

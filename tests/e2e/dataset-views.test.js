@@ -25,10 +25,7 @@ before(async () => {
   execFileSync('/usr/bin/python3', [writer, tmp], { stdio: ['ignore', 'ignore', 'inherit'] });
   expected = JSON.parse(fs.readFileSync(path.join(tmp, 'expected.json'), 'utf8'));
   browser = await h.launchBrowser();
-  const sites = await h.targets();
-  await sites.close(); // file:// only: the server is not needed here
-  session = await h.openPage(browser, sites.list[0].url);
-  await h.waitForFigure(session.page, 1);
+  session = await h.openFilePage(browser);
 });
 
 after(async () => {

@@ -60,12 +60,14 @@ async function startServer() {
   };
 }
 
+const FILE_URL = pathToFileURL(path.join(DIST, 'index.html')).href;
+
 // The two ways to open the page that the tests cover.
 async function targets() {
   const server = await startServer();
   return {
     list: [
-      { name: 'file://', url: pathToFileURL(path.join(DIST, 'index.html')).href },
+      { name: 'file://', url: FILE_URL },
       { name: 'http://127.0.0.1', url: server.url },
     ],
     close: server.close,
@@ -116,6 +118,14 @@ async function waitForFigure(page, atLeast = 1, timeout = 60000) {
     atLeast,
     { timeout },
   );
+}
+
+// The page from file:// only (the offline path; one page load for a whole test file), opened
+// at `hash` (e.g. '#colormap=viridis'), once its first figure is drawn.
+async function openFilePage(browser, hash = '') {
+  const session = await openPage(browser, `${FILE_URL}${hash}`);
+  await waitForFigure(session.page, 1);
+  return session;
 }
 
 // Waits until the page has painted `count` more animation frames: "nothing moves after this"
@@ -325,6 +335,7 @@ module.exports = {
   launchBrowser,
   targets,
   openPage,
+  openFilePage,
   waitForFigure,
   animationFrames,
   figureVersion,

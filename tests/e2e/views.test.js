@@ -38,11 +38,8 @@ const started = Date.now();
 before(async () => {
   browser = await h.launchBrowser();
   dir = h.tempDir('pcarecon-views-');
-  const sites = await h.targets();
-  await sites.close(); // the page from file:// only: the offline path, and one page load
-  session = await h.openPage(browser, `${sites.list[0].url}#colormap=viridis&step=25`);
+  session = await h.openFilePage(browser, '#colormap=viridis&step=25');
   page = session.page;
-  await h.waitForFigure(page, 1);
 });
 
 after(async () => {

@@ -3,7 +3,7 @@
 // worst-reconstructed images as thumbnails ("Worst reconstructed at k = 20"), a click opening one
 // as the sample. Plain functions from data to elements and figures; app.js decides when.
 import { required } from './generated.js';
-import { makeCanvas, drawValues } from './canvas-images.js';
+import { sampleButton } from './dataset-panels.js';
 
 const MEAN_NAME = 'mean over all images';
 const MEAN_COLOUR = '#7f7f7f';
@@ -77,18 +77,10 @@ function renderWorst({ title, list }, result, valueRange, onPick) {
     return;
   }
   title.textContent = `Worst reconstructed at k = ${result.k}`;
-  const { height, width, channels } = result;
-  const size = height * width * channels;
+  const size = result.height * result.width * result.channels;
   const buttons = Array.from(result.worst, (index, i) => {
-    const button = document.createElement('button');
-    button.type = 'button';
     const label = `Sample ${index}: ‖x − x̂‖² = ${result.worstDistortion[i].toPrecision(4)} at k = ${result.k}`;
-    button.setAttribute('aria-label', label);
-    button.title = label;
-    button.dataset.index = String(index);
-    const canvas = makeCanvas(width, height);
-    drawValues(canvas, result.pixels, i * size, width, height, channels, valueRange[0], valueRange[1]);
-    button.append(canvas);
+    const button = sampleButton(index, label, result.pixels, i * size, result, valueRange);
     button.addEventListener('click', () => onPick(index));
     return button;
   });

@@ -108,6 +108,29 @@ function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
   );
 }
 
+// A button showing sample `index` (data-index): the image at `offset` of `pixels`, drawn on the
+// value range [lo, hi]; `label` is its accessible name and tooltip. The strip's thumbnails and
+// the worst-reconstructed images (dataset-distortions-view.js) are such buttons.
+/**
+ * @param {number} index
+ * @param {string} label
+ * @param {Float32Array} pixels
+ * @param {number} offset
+ * @param {{width: number, height: number, channels: number}} shape
+ * @param {[number, number]} valueRange
+ */
+function sampleButton(index, label, pixels, offset, { width, height, channels }, [lo, hi]) {
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.setAttribute('aria-label', label);
+  button.title = label;
+  button.dataset.index = String(index);
+  const canvas = makeCanvas(width, height);
+  drawValues(canvas, pixels, offset, width, height, channels, lo, hi);
+  button.append(canvas);
+  return button;
+}
+
 /** @type {WeakMap<Element, any>} the thumbnails each strip shows */
 const drawnStrips = new WeakMap();
 
@@ -132,23 +155,17 @@ function renderThumbnails(container, thumbnails, dataset, sampleIndex) {
   }
   const channels = t.channels || 1;
   const size = t.height * t.width * channels;
+  const shape = { width: t.width, height: t.height, channels };
   const { valueMin, valueMax } = dataset.info;
   const buttons = [];
   for (let i = 0; i < t.count; i++) {
     const index = t.start + i;
-    const button = document.createElement('button');
-    button.type = 'button';
-    button.setAttribute('aria-label', `Sample ${index}`);
-    button.title = `Sample ${index}`;
-    button.dataset.index = String(index);
+    const button = sampleButton(index, `Sample ${index}`, t.pixels, i * size, shape, [valueMin, valueMax]);
     if (index === sampleIndex) button.setAttribute('aria-current', 'true');
-    const canvas = makeCanvas(t.width, t.height);
-    drawValues(canvas, t.pixels, i * size, t.width, t.height, channels, valueMin, valueMax);
-    button.append(canvas);
     buttons.push(button);
   }
   container.replaceChildren(...buttons);
   drawnStrips.set(container, t);
 }
 
-export { renderHeading, renderVariance, renderEigenImages, renderThumbnails, gigabytes };
+export { renderHeading, renderVariance, renderEigenImages, renderThumbnails, sampleButton, gigabytes };

@@ -37,6 +37,11 @@ function replaceHash(hash) {
 function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest }) {
   let distortions = null; // {dataset, result} of the last DISTORTIONS answered
   let measuring = false; // a DISTORTIONS request is in flight (state.busy is it)
+  // What the range and the grid on screen were drawn from ({dataset, key}): both are asked for
+  // after the hash is applied and again after the figure it changed is drawn, and after every
+  // figure (a colour map, a scale): the same view is not asked of the worker and drawn again.
+  let rangeShown = { dataset: null, key: '' };
+  let gridShown = { dataset: null, key: '' };
   const ready = () => Boolean(state.dataset) && holdsCurrent();
   const failed = (/** @type {string} */ what) => (/** @type {any} */ error) => {
     if (error.code !== ErrorCode.CANCELLED) setMessages({ error: `${what}: ${error.message}` });
@@ -88,12 +93,17 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
       const max = state.dataset.nComponents;
       const range = wanted && wanted.first <= max ? { first: wanted.first, last: Math.min(wanted.last, max) } : null;
       rangeView.setInputs(range, max);
-      const what = range && `Could not rebuild from components ${range.first}..${range.last}`;
-      const result = range
-        ? await call(Request.RANGE, { sampleIndex: state.sampleIndex, ...range }, state.dataset.name).catch(failed(what))
-        : null;
-      const { valueMin, valueMax } = state.dataset.info;
-      rangeView.render(result, (canvas, r) => drawValues(canvas, r.pixels, 0, r.width, r.height, r.channels, valueMin, valueMax));
+      const dataset = state.dataset;
+      const key = JSON.stringify([state.sampleIndex, range]);
+      if (rangeShown.dataset !== dataset || rangeShown.key !== key) {
+        const what = range && `Could not rebuild from components ${range.first}..${range.last}`;
+        const result = range
+          ? await call(Request.RANGE, { sampleIndex: state.sampleIndex, ...range }, dataset.name).catch(failed(what))
+          : null;
+        const { valueMin, valueMax } = dataset.info;
+        rangeView.render(result, (canvas, r) => drawValues(canvas, r.pixels, 0, r.width, r.height, r.channels, valueMin, valueMax));
+        rangeShown = result || !range ? { dataset, key } : { dataset: null, key: '' }; // a failure is asked again
+      }
       bump(dom.body, 'rangeVersion');
     });
   }
@@ -107,16 +117,21 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
   function scheduleGrid() {
     exclusive(async () => {
       if (!ready()) return;
-      const { samples: total, valueMin, valueMax } = state.dataset.info;
+      const dataset = state.dataset;
+      const { samples: total, valueMin, valueMax } = dataset.info;
       const n = Math.min(parseGrid(location.hash), total);
       dom.grid.input.value = String(n);
-      let grid = null;
-      if (n > 1) {
-        const first = Math.max(0, Math.min(state.sampleIndex, total - n));
-        const payload = { samples: Array.from({ length: n }, (_, i) => first + i), nComponents: state.nComponents, step: state.step };
-        grid = await call(Request.GRID, payload, state.dataset.name).catch(failed('Could not draw the grid of samples'));
+      const first = Math.max(0, Math.min(state.sampleIndex, total - n));
+      const key = n > 1 ? JSON.stringify([first, n, state.nComponents, state.step, state.frameDurationMs]) : 'none';
+      if (gridShown.dataset !== dataset || gridShown.key !== key) {
+        let grid = null;
+        if (n > 1) {
+          const payload = { samples: Array.from({ length: n }, (_, i) => first + i), nComponents: state.nComponents, step: state.step };
+          grid = await call(Request.GRID, payload, dataset.name).catch(failed('Could not draw the grid of samples'));
+        }
+        await renderGrid(dom.grid.div, grid, [valueMin, valueMax], state.frameDurationMs);
+        gridShown = grid || n <= 1 ? { dataset, key } : { dataset: null, key: '' }; // a failure is asked again
       }
-      await renderGrid(dom.grid.div, grid, [valueMin, valueMax], state.frameDurationMs);
       bump(dom.body, 'gridVersion');
     });
   }

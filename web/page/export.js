@@ -197,6 +197,19 @@ function gifCancelled() {
   return codedError('cancelled', ErrorCode.CANCELLED);
 }
 
+// The frames of the figure on screen, for the GIF and the WebM: figureJson the core's figure as
+// the worker gave it; div the plot on screen (its layout and size). png(i) draws frame i off
+// screen and resolves with its PNG data URL.
+function frameImages(figureJson, div) {
+  const figure = JSON.parse(figureJson);
+  const count = (figure.frames || []).length;
+  if (!count) throw new Error('the figure has no animation frames');
+  const layout = JSON.parse(JSON.stringify(div.layout || figure.layout));
+  const { width, height } = drawnSize(div);
+  const png = (i) => plotly().toImage(frameFigure(figure, layout, i), { format: 'png', width, height });
+  return { count, width, height, png };
+}
+
 // Draws a PNG data URL into the canvas, scaled to width×height, on white (GIF and WebM frames).
 async function drawUrl(url, context, width, height) {
   const image = new Image();
@@ -231,11 +244,7 @@ function gifDelay(ms) {
  */
 async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgress = () => {} }) {
   const { GIFEncoder, quantize, applyPalette } = await loadScript(GIFENC_SCRIPT, 'gifenc', 'the GIF encoder');
-  const figure = JSON.parse(figureJson);
-  const count = (figure.frames || []).length;
-  if (!count) throw new Error('the figure has no animation frames');
-  const layout = JSON.parse(JSON.stringify(div.layout || figure.layout));
-  const { width, height } = drawnSize(div);
+  const { count, width, height, png } = frameImages(figureJson, div);
   const canvas = document.createElement('canvas');
   canvas.width = width;
   canvas.height = height;
@@ -244,7 +253,7 @@ async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgres
   onProgress(0, count);
   for (let i = 0; i < count; i++) {
     if (job.cancelled) throw gifCancelled();
-    const url = await plotly().toImage(frameFigure(figure, layout, i), { format: 'png', width, height });
+    const url = await png(i);
     if (job.cancelled) throw gifCancelled();
     const rgba = await pixelsOf(url, context, width, height);
     const palette = quantize(rgba, 256); // one palette per frame: the colours change with k
@@ -266,20 +275,13 @@ async function downloadGif(figureJson, div, meta, options = {}) {
 
 // meta as for downloadHtml; options: {job, onProgress} as for encodeGif.
 async function downloadWebm(figureJson, div, meta, options = {}) {
-  const figure = JSON.parse(figureJson);
-  const count = (figure.frames || []).length;
-  if (!count) throw new Error('the figure has no animation frames');
-  const layout = JSON.parse(JSON.stringify(div.layout || figure.layout));
-  const { width, height } = drawnSize(div);
+  const { count, width, height, png } = frameImages(figureJson, div);
   const bytes = await encodeWebm({
     count,
     width,
     height,
     frameDurationMs: meta.frameDurationMs,
-    drawFrame: async (i, context, w, h) => {
-      const url = await plotly().toImage(frameFigure(figure, layout, i), { format: 'png', width, height });
-      await drawUrl(url, context, w, h);
-    },
+    drawFrame: async (i, context, w, h) => drawUrl(await png(i), context, w, h),
     loadMuxer: () => loadScript(MUXER_SCRIPT, 'webmMuxer', 'the WebM muxer'),
     cancelledError: gifCancelled,
     ...options,

@@ -2,6 +2,7 @@
 // rangeReconstruction), beside the figure's first-k reconstruction. Its link key is `range=a-b` in
 // the URL hash, which is where the range lives: the inputs write it, and the page reads it back
 // (url-state.js keeps keys it does not know). parseRange/withRange only convert.
+import { hashValue, withHashValue } from './url-state.js';
 
 const KEY = 'range';
 const RANGE = /^\s*(\d+)\s*-\s*(\d+)\s*$/;
@@ -12,7 +13,7 @@ const RANGE = /^\s*(\d+)\s*-\s*(\d+)\s*$/;
  * @returns {{first: number, last: number} | null}
  */
 function parseRange(hash) {
-  const text = new URLSearchParams(String(hash || '').replace(/^#/, '')).get(KEY);
+  const text = hashValue(hash, KEY);
   const match = text === null ? null : RANGE.exec(text);
   if (!match) return null;
   const [first, last] = [Number(match[1]), Number(match[2])];
@@ -25,11 +26,7 @@ function parseRange(hash) {
  * @param {{first: number, last: number} | null} range
  */
 function withRange(hash, range) {
-  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
-  if (range) params.set(KEY, `${range.first}-${range.last}`);
-  else params.delete(KEY);
-  const text = params.toString().replace(/%2D/gi, '-');
-  return text ? `#${text}` : '';
+  return withHashValue(hash, KEY, range ? `${range.first}-${range.last}` : null);
 }
 
 /**

@@ -4,6 +4,7 @@
 // panel during play. The figure is built here from the worker's GRID answer (the module's
 // reconstructions). Its link key is `grid` (samples shown) in the URL hash.
 import { required } from './generated.js';
+import { hashValue, withHashValue } from './url-state.js';
 
 const KEY = 'grid';
 const MAX = 8;
@@ -13,18 +14,14 @@ const MAX = 8;
  * @param {string} hash
  */
 function parseGrid(hash) {
-  const text = new URLSearchParams(String(hash || '').replace(/^#/, '')).get(KEY);
+  const text = hashValue(hash, KEY);
   const n = text !== null && /^\s*\d+\s*$/.test(text) ? Number(text) : 1;
   return Math.max(1, Math.min(MAX, n));
 }
 
 /** The hash with grid=n (removed for 1), other keys kept. @param {string} hash @param {number} n */
 function withGrid(hash, n) {
-  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
-  if (n > 1) params.set(KEY, String(n));
-  else params.delete(KEY);
-  const text = params.toString();
-  return text ? `#${text}` : '';
+  return withHashValue(hash, KEY, n > 1 ? String(n) : null);
 }
 
 // Image `index` of a flat Float32Array as plotly z: H rows of values, or of [r, g, b].

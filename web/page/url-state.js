@@ -129,3 +129,26 @@ function formatOptions(options, hash = '') {
 }
 
 export { OPTIONS, parseOptions, formatOptions };
+
+// ---- one key of the hash, for a view that keeps its own (range-view.js, sample-grid.js) --------
+
+/** The text of `key` in the hash; null when absent. @param {string} hash @param {string} key */
+function hashValue(hash, key) {
+  return new URLSearchParams(String(hash || '').replace(/^#/, '')).get(key);
+}
+
+/**
+ * The hash with `key` set to `value` (removed for null), its other keys kept in their order.
+ * @param {string} hash
+ * @param {string} key
+ * @param {string | null} value
+ */
+function withHashValue(hash, key, value) {
+  const params = new URLSearchParams(String(hash || '').replace(/^#/, ''));
+  if (value === null) params.delete(key);
+  else params.set(key, value);
+  const text = params.toString();
+  return text ? `#${text}` : '';
+}
+
+export { hashValue, withHashValue };

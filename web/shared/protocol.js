@@ -183,8 +183,10 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 
 // ---- the helper's messages (worker <-> helper, over the MessagePort the page set up) ----------
 // main -> helper: warm (start the module), accumulate (rows of a fit), read-part (samples
-// [begin, end) of a streamed file), cancel-part. helper -> main: state (of accumulate), part (of
-// read-part), progress (bytes of the part read), error (down: the helper cannot work at all).
+// [begin, end) of a streamed file), cancel-part, share / moments / gram / drop-share (a split
+// top-K fit), distortions (rows and the model's head). helper -> main: state (of accumulate), part
+// (of read-part), progress (bytes of the part read), result (of the split fit's requests and of
+// distortions), error (down: the helper cannot work at all).
 
 /**
  * @typedef {{helper: 'warm'}} HelperWarm
@@ -199,6 +201,5 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
  * @typedef {{helper: 'distortions', id: number, rows: Float32Array, mean: Float64Array, components: Float64Array}} HelperDistortions
- * @typedef {{helper: 'distortions-done', id: number, distortions: import('../../wasm/pcarecon').RowDistortions}} HelperDistortionsDone
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions | HelperDistortionsDone} HelperMessage
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions} HelperMessage
  */

@@ -163,7 +163,7 @@ function createAsks(port) {
       const entry = pending.get(message.id);
       if (entry && entry.onProgress) entry.onProgress(message.done);
     },
-    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError | import('../shared/protocol.js').HelperResult | import('../shared/protocol.js').HelperDistortionsDone} message */
+    /** @param {import('../shared/protocol.js').HelperState | import('../shared/protocol.js').HelperPart | import('../shared/protocol.js').HelperError | import('../shared/protocol.js').HelperResult} message */
     settle(message) {
       const entry = pending.get(message.id);
       if (!entry) return;
@@ -171,7 +171,6 @@ function createAsks(port) {
       if (message.helper === 'state') entry.resolve(message.state);
       else if (message.helper === 'part') entry.resolve(message.part);
       else if (message.helper === 'result') entry.resolve(message.result);
-      else if (message.helper === 'distortions-done') entry.resolve(message.distortions);
       else {
         const error = codedError(message.message || 'the helper worker failed', message.code);
         // down: it cannot read at all, the main worker takes over
@@ -297,7 +296,7 @@ async function serveDistortions(port, env, message) {
     await env.startModule();
     const { rows, mean, components } = message;
     const distortions = env.wasmModule().rowDistortionsOf({ rows, mean, components });
-    port.postMessage({ helper: 'distortions-done', id: message.id, distortions }, [distortions.atK.buffer, distortions.sums.buffer]);
+    port.postMessage({ helper: 'result', id: message.id, result: distortions }, [distortions.atK.buffer, distortions.sums.buffer]);
   } catch (error) {
     port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   }
