@@ -111,6 +111,9 @@ function writeDefaultDataset() {
   const dataset = {
     name: DEFAULT_DATASET,
     description: `the first ${DEFAULT_SAMPLES} Fashion-MNIST test images`,
+    // N and D (28 × 28): the page asks for its first figure before the load has answered
+    samples: DEFAULT_SAMPLES,
+    values: 28 * 28,
     base64: fs.readFileSync(npy).toString('base64'),
   };
   fs.writeFileSync(

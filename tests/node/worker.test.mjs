@@ -129,6 +129,28 @@ describe('one worker', () => {
     assert.equal(figure.message.fitCount, 1, 'a figure does not fit again');
   });
 
+  test('requests sent at once are served in order: LOAD of the bytes themselves, FIT, SUMMARY, FIGURE', async () => {
+    // The page's first visit: the built-in dataset's bytes and every request after, not waiting for
+    // any answer. A FIT served while the LOAD still reads would find nothing loaded.
+    const worker = startWorker();
+    const bytes = new Uint8Array(fs.readFileSync(path.join(DIR, 'images.npy')));
+    const ids = [1, 2, 3, 4].map(() => worker.nextId());
+    worker.send({ id: ids[0], type: Request.LOAD, source: { bytes }, chunkBytes: 1 << 16 });
+    worker.send({ id: ids[1], type: Request.FIT, nComponents: 10 });
+    worker.send({ id: ids[2], type: Request.SUMMARY, gallery: 0 });
+    worker.send({ id: ids[3], type: Request.FIGURE, sampleIndex: 4, nComponents: 10, step: 5, frameDurationMs: 50 });
+    const [loaded, fitted, summary, figure] = await Promise.all(ids.map((id) => worker.reply(id)));
+    for (const reply of [loaded, fitted, summary, figure]) assert.equal(reply.message.kind, Kind.RESULT, reply.message.message);
+    assert.equal(loaded.message.result.info.samples, 300);
+    assert.ok(summary.message.result.nComponents >= 10);
+    assert.deepEqual(
+      JSON.parse(figure.message.result.json).frames.map((frame) => Number(frame.name)),
+      [0, 5, 10],
+    );
+    const finals = worker.replies.filter((r) => r.message.kind === Kind.RESULT).map((r) => r.message.id);
+    assert.deepEqual(finals, ids, 'answered in the order asked');
+  });
+
   test('a LOAD cancelled before its first chunk ends with code cancelled; the loaded stack stays', async () => {
     const worker = startWorker();
     await worker.ask(Request.LOAD, { source: blobOf('images.npy') });

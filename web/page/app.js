@@ -5,7 +5,7 @@
 // from `dom`, show what they are given and report the visitor's actions through callbacks; the
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
-import { required } from './generated.js';
+import { required, plotlyLoaded } from './generated.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
@@ -227,10 +227,23 @@ function exclusive(job) {
 }
 
 // Sends one request, showing its phase in the progress bar while it runs.
-async function call(type, payload, label) {
-  const { id, promise } = client.request(type, payload, {
-    onProgress: (p) => setBusy({ requestId: id, phase: p.phase, done: p.done, total: p.total, label }),
+function call(type, payload, label) {
+  return follow(send(type, payload, label), label);
+}
+
+// Sends a request; its progress shows once the page follows it (follow).
+function send(type, payload, label) {
+  const request = client.request(type, payload, {
+    onProgress: (p) => {
+      if (state.busy && state.busy.requestId === request.id)
+        setBusy({ requestId: request.id, phase: p.phase, done: p.done, total: p.total, label });
+    },
   });
+  return request;
+}
+
+// Waits for a request sent, showing it in the progress bar until it is answered.
+async function follow({ id, promise }, label) {
   setBusy({ requestId: id, phase: null, done: 0, total: 0, label });
   try {
     return await promise;
@@ -263,12 +276,14 @@ const thumbnails = createThumbnailStrip({
 });
 
 // ---- loading a dataset --------------------------------------------------------------------
+// The built-in dataset goes to the worker as its bytes ({bytes}: no probe, no reads through
+// this thread); its Blob is what the download and a restore would read.
 function defaultSource() {
   const dataset = required('PCA_DEFAULT_DATASET');
   const binary = atob(dataset.base64);
   const bytes = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return { source: new Blob([bytes]), name: dataset.name, builtIn: true };
+  return { source: new Blob([bytes]), bytes, name: dataset.name, builtIn: true };
 }
 
 let currentLoad = null; // {requestId} while a file is being read
@@ -292,10 +307,10 @@ function loadDataset(dataset, { restore = false } = {}) {
     if (!restore) setMessages({ error: null, notice: null });
     try {
       currentLoad = {};
-      const loaded = await call(
+      const loading = send(
         Request.LOAD,
         {
-          source: dataset.source,
+          source: dataset.bytes ? { bytes: dataset.bytes } : dataset.source,
           chunkBytes: DEFAULTS.chunkBytes,
           imageShape: dataset.imageShape,
           member: dataset.member,
@@ -303,6 +318,8 @@ function loadDataset(dataset, { restore = false } = {}) {
         },
         dataset.name,
       );
+      const ahead = dataset.builtIn && !state.dataset ? sendAhead(dataset.name, restore) : null;
+      const loaded = await follow(loading, dataset.name);
       timings.load.streamWorkers = loaded.streamWorkers || 0;
       currentLoad = null;
       if (loaded.choose) {
@@ -313,7 +330,9 @@ function loadDataset(dataset, { restore = false } = {}) {
       const { info } = loaded;
       workerHolds = 'other';
       mark('read');
-      const fitted = await call(Request.FIT, { nComponents: initialParams(info, Infinity, restore).nComponents }, dataset.name);
+      const fitted = ahead
+        ? await follow(ahead.fit, dataset.name)
+        : await call(Request.FIT, { nComponents: initialParams(info, Infinity, restore).nComponents }, dataset.name);
       mark('fit');
       Object.assign(timings.load, {
         fitInWorker: fitted.fitMs,
@@ -322,11 +341,18 @@ function loadDataset(dataset, { restore = false } = {}) {
         solver: fitted.solver,
         passes: fitted.passes,
       });
-      const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
+      const summary = ahead
+        ? await follow(ahead.summary, dataset.name)
+        : await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
       const params = initialParams(info, summary.nComponents, restore);
       mark('summary');
-      const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
+      const parts =
+        ahead && sameParams(ahead.params, params)
+          ? await follow(ahead.figure, dataset.name)
+          : await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
       mark('figure');
+      await plotlyLoaded(); // the first load runs while plotly.js parses (index.html)
+      mark('plotly');
       update(state, {
         dataset: Object.assign({}, dataset, summary, { info }, fitOf(fitted)),
         sampleIndex: params.sampleIndex,
@@ -362,6 +388,30 @@ function loadDataset(dataset, { restore = false } = {}) {
   });
 }
 
+// The first visit's requests after LOAD, sent at once (the worker serves them in order): the
+// built-in dataset is fitted and its figure built while plotly.js keeps this thread busy parsing
+// (index.html), with no round trip through it. The figure's parameters are those the hash asks
+// for, clamped to the dataset's known size and to the K asked of the fit; loadDataset asks again
+// if the fit's answers clamp them otherwise. Only with nothing on screen: a cancelled LOAD leaves
+// the worker's stack as it was, which these requests must not refit.
+function sendAhead(name, restore) {
+  const { samples, values } = required('PCA_DEFAULT_DATASET');
+  const expected = { samples };
+  const nComponents = initialParams(expected, Infinity, restore).nComponents;
+  const params = initialParams(expected, Math.min(nComponents, samples, values), restore); // a fit has at most min(N, D)
+  const quiet = (request) => (request.promise.catch(() => {}), request); // answered through follow, or dropped
+  return {
+    fit: quiet(send(Request.FIT, { nComponents }, name)),
+    summary: quiet(send(Request.SUMMARY, { gallery: DEFAULTS.gallery }, name)),
+    params,
+    figure: quiet(send(Request.FIGURE, Object.assign({ parts: true }, params), name)),
+  };
+}
+
+function sameParams(a, b) {
+  return Object.keys(b).every((key) => a[key] === b[key]) && Object.keys(a).length === Object.keys(b).length;
+}
+
 // After the worker was restarted or left holding another stack, reload the dataset on screen
 // (once: a dataset that cannot be restored is not retried in a loop).
 function scheduleRestore() {
@@ -371,6 +421,7 @@ function scheduleRestore() {
   setTimeout(() => {
     const again = {
       source: dataset.source,
+      bytes: dataset.bytes,
       name: dataset.name,
       builtIn: dataset.builtIn,
       imageShape: dataset.imageShape,

@@ -6,7 +6,7 @@
 // its own minified build, loaded by index.html). This module is the one place that reads them.
 
 /**
- * @typedef {{name: string, description: string, base64: string}} DefaultDataset
+ * @typedef {{name: string, description: string, samples: number, values: number, base64: string}} DefaultDataset
  * @typedef {{template: string, plotly: string}} ExportAssets
  * @typedef {typeof import('gifenc')} Gifenc
  * @typedef {{PCA_WORKER_SOURCE?: string, PCA_DEFAULT_DATASET?: DefaultDataset, PCA_EXPORT_ASSETS?: ExportAssets, gifenc?: Gifenc, Plotly?: any, webmMuxer?: any}} Generated
@@ -24,4 +24,15 @@ export function required(name) {
   const value = generated[name];
   if (value === undefined) throw new Error(`${name} is missing: the page was not built (scripts/build web)`);
   return /** @type {NonNullable<Generated[K]>} */ (value);
+}
+
+/**
+ * Resolves once plotly.js has run. index.html loads it after app.js (the workers start on the
+ * second core while it parses), as the last of the page's classic scripts: DOMContentLoaded
+ * follows it.
+ * @returns {Promise<void>}
+ */
+export function plotlyLoaded() {
+  if (generated.Plotly !== undefined || document.readyState !== 'loading') return Promise.resolve();
+  return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
 }

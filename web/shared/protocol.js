@@ -138,8 +138,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{name: string, shape: number[] | null, dtype: string | null, image: boolean, note: string | null}} ArchiveMember
  * @typedef {{aboveBytes?: number, windowBytes?: number, split?: boolean}} StreamSettings
  * A file as a worker gets it: the Blob itself, or where the page reads it for the worker, which
- * bytes of which of the page's files (worker/port-blob.js).
- * @typedef {Blob | {portBlob: {token: number, start: number, size: number}}} FileSource
+ * bytes of which of the page's files, or the bytes themselves (the built-in dataset; worker/port-blob.js).
+ * @typedef {Blob | {portBlob: {token: number, start: number, size: number}} | {bytes: Uint8Array}} FileSource
  * @typedef {{read: number, token: number, start: number, end: number}} ReadRequest
  * @typedef {{read: number, buffer: ArrayBuffer} | {read: number, error: string}} ReadReply
  * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings}} LoadRequest
