@@ -315,11 +315,7 @@ class ExportControls {
     // Why the WebM button is disabled in this browser (no WebCodecs VP8/VP9), once known; null: it works.
     /** @type {string | null} */
     this.webmUnsupported = 'Checking whether this browser can encode video…';
-    webmSupport().then((support) => {
-      this.webmUnsupported = support.codec ? null : support.reason;
-      webm.dataset.codec = support.codec ? support.codec.name : '';
-      this.refresh();
-    });
+    this.webmChecked = false; // the check starts once the first figure is painted (refresh)
     this.gifProgress = gifProgress;
     this.figureDiv = figureDiv;
     this.current = current;
@@ -385,10 +381,27 @@ class ExportControls {
   // (Not disabled while an export runs, which would drop the keyboard focus: a click then waits.)
   refresh() {
     const disabled = !this.current();
+    if (!disabled && !this.webmChecked) this.checkWebm();
     for (const button of Object.values(this.buttons)) button.disabled = disabled;
     const webm = this.buttons.webm;
     if (this.webmUnsupported) webm.disabled = true;
     webm.title = this.webmUnsupported || 'The whole animation as a WebM video (WebCodecs), at the speed shown';
+  }
+
+  // Asking Chromium's video encoder the first time costs about 150 ms of this thread (its media
+  // stack starts): not before the first figure is on screen, after its paint.
+  checkWebm() {
+    this.webmChecked = true;
+    const webm = this.buttons.webm;
+    requestAnimationFrame(() =>
+      setTimeout(() =>
+        webmSupport().then((support) => {
+          this.webmUnsupported = support.codec ? null : support.reason;
+          webm.dataset.codec = support.codec ? support.codec.name : '';
+          this.refresh();
+        }),
+      ),
+    );
   }
 
   async run(kind) {
