@@ -145,7 +145,7 @@ const figure = createFigureController({
   beforeDraw: (drawn, params) => datasetViews.beforeDraw(drawn, params),
   onShown: () => exportControls.refresh(),
   afterDraw: (params, measured) => {
-    renderVariance();
+    if (!varianceAfterPaint) renderVariance();
     datasetViews.afterDraw(params, measured);
   },
 });
@@ -361,12 +361,18 @@ function loadDataset(dataset, { restore = false } = {}) {
         thumbnails: null,
       });
       workerHolds = 'current';
+      varianceAfterPaint = ahead !== null;
       await figure.show(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
       renderDataset();
       shapeLoaded();
+      if (varianceAfterPaint) {
+        await busyUntilPainted(dataset.name);
+        varianceAfterPaint = false;
+        renderVariance();
+      }
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
     } catch (error) {
@@ -386,6 +392,16 @@ function loadDataset(dataset, { restore = false } = {}) {
     }
     if (workerHolds !== 'current') scheduleRestore();
   });
+}
+
+// On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
+// waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
+let varianceAfterPaint = false;
+async function busyUntilPainted(label) {
+  const NOT_A_REQUEST = 0; // request ids start at 1: Cancel finds nothing to stop
+  setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label });
+  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  if (state.busy && state.busy.requestId === NOT_A_REQUEST) setBusy(null);
 }
 
 // The first visit's requests after LOAD, sent at once (the worker serves them in order): the
