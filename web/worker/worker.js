@@ -106,9 +106,9 @@ export function createWorkerHandler(port, createModule) {
   const state = { modulePromise: null, wasmModule: null, explorer: null, fatal: null, helper: null, fileReader: null };
   const session = createSession(state, createModule);
   const cancelled = new Set(); // ids of LOAD requests asked to stop
-  // Requests are served one at a time, in their order of arrival (a cancel at once), so that the
-  // page may send several without waiting for each answer: the first visit sends LOAD, FIT,
-  // SUMMARY and FIGURE together, while plotly.js keeps the page's thread busy.
+  // Requests are served one at a time, in their order of arrival (a cancel and the Blob probe at
+  // once), so that the page may send several without waiting for each answer: the first visit
+  // sends LOAD, FIT, SUMMARY and FIGURE together, while plotly.js keeps the page's thread busy.
   let queue = Promise.resolve();
 
   function fitCount() {
@@ -158,6 +158,8 @@ export function createWorkerHandler(port, createModule) {
       state.fileReader = createReader(message.port); // the page reads files for this worker
     } else if (message.type === CANCEL) {
       cancelled.add(message.target);
+    } else if (message.type === Request.PROBE_BLOB) {
+      serve(message); // touches no module: the first LOAD need not wait for a Blob read
     } else {
       queue = queue.then(() => (state.fatal ? post({ id: message.id, kind: Kind.FATAL, message: state.fatal }) : serve(message)));
     }
