@@ -6,6 +6,7 @@
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { required, plotlyLoaded } from './generated.js';
+import { defaultSource, defaultShape } from './default-dataset.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
@@ -276,16 +277,6 @@ const thumbnails = createThumbnailStrip({
 });
 
 // ---- loading a dataset --------------------------------------------------------------------
-// The built-in dataset goes to the worker as its bytes ({bytes}: no probe, no reads through
-// this thread); its Blob is what the download and a restore would read.
-function defaultSource() {
-  const dataset = required('PCA_DEFAULT_DATASET');
-  const binary = atob(dataset.base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return { source: new Blob([bytes]), bytes, name: dataset.name, builtIn: true };
-}
-
 let currentLoad = null; // {requestId} while a file is being read
 
 async function openFile(file) {
@@ -411,7 +402,7 @@ async function busyUntilPainted(label) {
 // if the fit's answers clamp them otherwise. Only with nothing on screen: a cancelled LOAD leaves
 // the worker's stack as it was, which these requests must not refit.
 function sendAhead(name, restore) {
-  const { samples, values } = required('PCA_DEFAULT_DATASET');
+  const { samples, values } = defaultShape();
   const expected = { samples };
   const nComponents = initialParams(expected, Infinity, restore).nComponents;
   const params = initialParams(expected, Math.min(nComponents, samples, values), restore); // a fit has at most min(N, D)
