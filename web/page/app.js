@@ -6,7 +6,7 @@
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { required, plotlyLoaded } from './generated.js';
-import { defaultSource, defaultShape } from './default-dataset.js';
+import { defaultSource, defaultShape } from './builtin-dataset.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';

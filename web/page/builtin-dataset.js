@@ -1,5 +1,6 @@
-// The built-in dataset (the Fashion-MNIST sample in default-dataset.js, base64 in a classic script
-// so that it loads from file://): its bytes for the worker, and its size, known before any load.
+// The built-in dataset (the Fashion-MNIST sample, base64 in the classic script
+// dist/default-dataset.js, so that it loads from file://): its bytes for the worker, and its size,
+// known before any load.
 import { required } from './generated.js';
 
 /**
