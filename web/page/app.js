@@ -368,6 +368,7 @@ function loadDataset(dataset, { restore = false } = {}) {
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
     } catch (error) {
       currentLoad = null;
+      varianceAfterPaint = false; // a later figure draws the chart
       const what = restore ? 'Could not restore' : 'Could not open';
       if (error.code === ErrorCode.CANCELLED) {
         setMessages({ notice: state.dataset ? `Cancelled. Still showing ${state.dataset.name}.` : 'Cancelled.' });
