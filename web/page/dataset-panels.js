@@ -5,16 +5,11 @@
 import { drawVariance } from './figure-view.js';
 import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
 import { sharesText, markVarianceChart } from './variance-shares.js';
+import { percent } from './figure-text.js';
 
 // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
 function groupDigits(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-}
-
-// A share as a percentage with one decimal, as the figure's title (wasm/figure.cpp percent()):
-// short of the whole, it never shows as 100.0.
-function percent(ratio) {
-  return ratio < 1 - 1e-9 && 100 * ratio >= 99.95 ? '>99.9' : (100 * ratio).toFixed(1);
 }
 
 function gigabytes(bytes) {
