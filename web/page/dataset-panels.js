@@ -78,8 +78,11 @@ function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
   legendRgb.hidden = channels !== 3;
   /** @type {Array<[HTMLCanvasElement, string, string]>} */
   const items = [];
+  // The mean on the data's scale, as the figure paints the reconstruction at k = 0 (it is that
+  // image): stretched to its own range, a near-uniform colour mean turned a saturated orange.
   const mean = makeCanvas(width, height);
-  const [lo, hi] = minMax(dataset.mean);
+  const { valueMin, valueMax } = dataset.info;
+  const [lo, hi] = Number.isFinite(valueMin) && valueMax > valueMin ? [valueMin, valueMax] : minMax(dataset.mean);
   drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
   items.push([mean, 'mean', 'Mean image']);
   const shown = dataset.components.length / size;
