@@ -556,11 +556,13 @@ json play_pause_buttons(int duration) {
                                   {"args", animate_args(json::array({nullptr}), 0)}}})}}});
 }
 
+// The slider starts right of the Play/Pause buttons with room to spare: at 0.14 its "k = 0"
+// label ran into the Pause button in Firefox, whose button font is wider.
 json k_slider(json steps) {
   return json::array(
       {{{"active", 0},
-        {"x", 0.14},
-        {"len", 0.86},
+        {"x", 0.17},
+        {"len", 0.83},
         {"xanchor", "left"},
         {"y", 0.0},
         {"yanchor", "top"},
