@@ -129,13 +129,15 @@ json value_range(const ImageShape& shape, double lo, double hi) {
               {"hoverlabel", {{"bgcolor", "white"}, {"bordercolor", "#444"}}}};
 }
 
-// One decimal, except that a share short of the whole never shows as 100.0 (">99.9" instead): 50
-// of the 64 components of 8×8 digits leave 0.04 %, and "100.0% of variance" would say nothing is
-// left.
+// One decimal, rounded down, so that a share never reads as more than it is: 89.96 % shows as
+// 89.9, not as the 90.0 that the page's "90 % needs more than 50 components" beside it denies
+// (the 1e-6 tenth absorbs the binary error of shares like 0.29). A share short of the whole but
+// above 99.95 % shows as ">99.9": 50 of the 64 components of 8×8 digits leave 0.04 %, and
+// "100.0% of variance" would say nothing is left. web/page/figure-text.js words it the same.
 std::string percent(double ratio) {
   if (ratio < 1.0 - 1e-9 && 100.0 * ratio >= 99.95) return ">99.9";
   char buffer[32];
-  std::snprintf(buffer, sizeof buffer, "%.1f", 100.0 * ratio);
+  std::snprintf(buffer, sizeof buffer, "%.1f", std::floor(1000.0 * ratio + 1e-6) / 10.0);
   return buffer;
 }
 
@@ -554,11 +556,13 @@ json play_pause_buttons(int duration) {
                                   {"args", animate_args(json::array({nullptr}), 0)}}})}}});
 }
 
+// The slider starts right of the Play/Pause buttons with room to spare: at 0.14 its "k = 0"
+// label ran into the Pause button in Firefox, whose button font is wider.
 json k_slider(json steps) {
   return json::array(
       {{{"active", 0},
-        {"x", 0.14},
-        {"len", 0.86},
+        {"x", 0.17},
+        {"len", 0.83},
         {"xanchor", "left"},
         {"y", 0.0},
         {"yanchor", "top"},

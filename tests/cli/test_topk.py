@@ -73,6 +73,10 @@ def worst_reconstruction(ours, reference, x, mean, variance):
     return worst
 
 
+# The solvers themselves are checked against scikit-learn on every case, 128×128 crops too, by
+# the core's Catch2 test (tests/native/test_topk_sklearn.cpp); here the CLI's own path (its 8-bit
+# stack, --solver, the model it writes) on the 64×64 cases: running the 128×128 case again under
+# the sanitizers cost ctest about 40 s of a core and checked no other code.
 class TopKSolverTest(unittest.TestCase):
     def check_against_sklearn(self, name, solver_arg, expected_solver):
         case = cases()[name]
@@ -103,9 +107,6 @@ class TopKSolverTest(unittest.TestCase):
     def test_auto_picks_randomized_for_wide_colour_crops(self):
         model = self.check_against_sklearn("crops_colour_64", "auto", "randomized")
         self.assertGreaterEqual(model["passes"], 3)
-
-    def test_randomized_gray_128(self):
-        self.check_against_sklearn("crops_gray_128", "randomized", "randomized")
 
     def test_exact_when_asked(self):
         self.check_against_sklearn("crops_gray_64", "exact", "exact")

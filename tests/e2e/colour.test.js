@@ -180,6 +180,19 @@ describe('colour images', () => {
         assert.ok(thumbs.redNotGreen > 0, 'thumbnails are in colour (red != green somewhere)');
         const gallery = await canvasColour(page, '#eigen-gallery canvas');
         assert.ok(gallery.canvases >= 2 && gallery.redNotGreen > 0, 'mean and components are in colour');
+        // The mean on the data's scale (the reconstruction at k = 0), not stretched to its own range.
+        const meanOff = await page.evaluate(() => {
+          const { mean, info } = window.pcaExplorer.debug.state().dataset;
+          const canvas = /** @type {HTMLCanvasElement} */ (document.querySelector('#eigen-gallery canvas'));
+          const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+          let worst = 0;
+          for (let i = 0; i < mean.length; i++) {
+            const expected = ((mean[i] - info.valueMin) / (info.valueMax - info.valueMin)) * 255;
+            worst = Math.max(worst, Math.abs(data[4 * Math.floor(i / 3) + (i % 3)] - expected));
+          }
+          return worst;
+        });
+        assert.ok(meanOff <= 1, `the mean image is off its data-scale colours by ${meanOff} levels`);
         assert.equal(await page.isVisible('#eigen-legend-rgb'), true, 'the legend says how RGB components are drawn');
         assert.equal(await page.isVisible('#eigen-legend-gray'), false);
         // The colour maps apply to gray images only: their controls say so and are disabled.

@@ -218,9 +218,29 @@ TEST_CASE("a share of the variance short of the whole never shows as 100.0%", "[
   const auto title = [&](int k) -> std::string {
     return figure.at("frames").at(k).at("layout").at("title").at("text");
   };
-  CHECK(title(1).find(" \u2014 50.0% of variance") != std::string::npos);
+  // 1 / 2.00005 of it: 49.99875 %, rounded down (no share reads as more than it is)
+  CHECK(title(1).find(" \u2014 49.9% of variance") != std::string::npos);
   CHECK(title(2).find(" \u2014 >99.9% of variance") != std::string::npos);
   CHECK(title(3).find(" \u2014 100.0% of variance") != std::string::npos);
+}
+
+TEST_CASE("a share just short of 90 % is worded as less than 90 %, not rounded up to it",
+          "[figure]") {
+  // Three uncorrelated pixels with variances in the proportions 0.89996 : 0.1 : 0.00004, so that
+  // the first component explains 89.996 % (rounded to one decimal it would read 90.0).
+  const float a = std::sqrt(0.89996f), b = std::sqrt(0.1f), c = std::sqrt(0.00004f);
+  ImageStack stack;
+  stack.image = {1, 3};
+  stack.rows.resize(6, 3);
+  stack.rows << a, 0, 0, -a, 0, 0, 0, b, 0, 0, -b, 0, 0, 0, c, 0, 0, -c;
+  stack.value_min = stack.rows.minCoeff();
+  stack.value_max = stack.rows.maxCoeff();
+  const PcaModel model = fit(stack, 3);
+  const double one = model.explained_variance_ratio(0);
+  REQUIRE((one > 0.8999 && one < 0.89999));
+  const json figure = build_figure(stack, model, FigureOptions{});
+  const std::string title = figure.at("frames").at(1).at("layout").at("title").at("text");
+  CHECK(title.find(" \u2014 89.9% of variance") != std::string::npos);
 }
 
 TEST_CASE("colour ranges are the same in every frame", "[figure]") {

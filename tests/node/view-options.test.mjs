@@ -128,6 +128,9 @@ describe('the figure in words (figure-text.js)', () => {
     );
     assert.equal(percent(0.875), '87.5');
     assert.equal(percent(0.9996), '>99.9', 'a share short of the whole never reads 100.0');
+    assert.equal(percent(0.89996), '89.9', 'a share short of 90 % never reads 90.0');
+    assert.equal(percent(0.29), '29.0', "0.29's binary value, a hair below, keeps its digit");
+    assert.equal(percent(0.12345), '12.3');
     assert.equal(percent(1), '100.0');
   });
 

@@ -5,16 +5,11 @@
 import { drawVariance } from './figure-view.js';
 import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
 import { sharesText, markVarianceChart } from './variance-shares.js';
+import { percent } from './figure-text.js';
 
 // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
 function groupDigits(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, '\u00a0');
-}
-
-// A share as a percentage with one decimal, as the figure's title (wasm/figure.cpp percent()):
-// short of the whole, it never shows as 100.0.
-function percent(ratio) {
-  return ratio < 1 - 1e-9 && 100 * ratio >= 99.95 ? '>99.9' : (100 * ratio).toFixed(1);
 }
 
 function gigabytes(bytes) {
@@ -83,8 +78,11 @@ function renderEigenImages({ gallery, legendGray, legendRgb }, dataset) {
   legendRgb.hidden = channels !== 3;
   /** @type {Array<[HTMLCanvasElement, string, string]>} */
   const items = [];
+  // The mean on the data's scale, as the figure paints the reconstruction at k = 0 (it is that
+  // image): stretched to its own range, a near-uniform colour mean turned a saturated orange.
   const mean = makeCanvas(width, height);
-  const [lo, hi] = minMax(dataset.mean);
+  const { valueMin, valueMax } = dataset.info;
+  const [lo, hi] = Number.isFinite(valueMin) && valueMax > valueMin ? [valueMin, valueMax] : minMax(dataset.mean);
   drawValues(mean, dataset.mean, 0, width, height, channels, lo, hi);
   items.push([mean, 'mean', 'Mean image']);
   const shown = dataset.components.length / size;

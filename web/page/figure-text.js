@@ -4,10 +4,12 @@
 // the figure's distortion line and the fit's explained variance ratios.
 const NUMBER = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
 
-// One decimal, as the figure's title words it: a share short of the whole never reads 100.0.
+// One decimal, rounded down, as the figure's title words it (wasm/figure.cpp percent()): a share
+// never reads as more than it is (89.96 % is 89.9, not the 90.0 that "90 % needs more than 50
+// components" beside it denies), and one short of the whole never reads 100.0 (">99.9").
 function percent(ratio) {
   if (ratio < 1 - 1e-9 && 100 * ratio >= 99.95) return '>99.9';
-  return (100 * ratio).toFixed(1);
+  return (Math.floor(1000 * ratio + 1e-6) / 10).toFixed(1); // 1e-6: 0.29's binary error
 }
 
 /**
