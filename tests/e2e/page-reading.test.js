@@ -1,8 +1,10 @@
 // Files read by the page for the workers (web/port-blob.js): where a worker cannot read a Blob
 // (WebKit from file://; tests/engines covers it there), the page reads the file in slices and
 // transfers the bytes. Forced here with the debug switch self.PCA_READ_FILES_ON_PAGE, so the same
-// path runs in Chromium: the default dataset, a NumPy .npy and .npz against scikit-learn, a file
-// streamed over both workers, a bad file's message. Without the switch Chromium's workers read.
+// path runs in Chromium: a NumPy .npy and .npz against scikit-learn, a file streamed over both
+// workers, a bad file's message. The default dataset reaches the workers as bytes in every mode
+// (web/page/builtin-dataset.js): here it only shows that the page starts with the switch on.
+// Without the switch Chromium's workers read.
 'use strict';
 
 const assert = require('node:assert/strict');
