@@ -119,6 +119,13 @@ describe('dataset views', () => {
       assert.ok(diff <= 1e-5 * reference[0], `mean distortion at k = ${j}: ${seen.mean.y[j]} vs ${reference[j]}`);
     }
     assert.equal(seen.sampleCurve.name !== 'mean over all images', true);
+    // Its name at k = 20 sits on the side away from the sample's curve.
+    const sampleHigher = seen.sampleCurve.y[20] > seen.mean.y[20];
+    assert.equal(
+      seen.mean.textposition,
+      sampleHigher ? 'bottom left' : 'top left',
+      `sample ${seen.sampleCurve.y[20]}, mean ${seen.mean.y[20]}`,
+    );
     // A click on the worst opens it as the sample.
     const figures = await h.figureVersion(page);
     await page.click(`#worst-images button[data-index="${expected.worst['20'][0]}"]`);

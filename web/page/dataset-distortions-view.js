@@ -10,15 +10,21 @@ const MEAN_COLOUR = '#7f7f7f';
 
 /** @typedef {import('../shared/protocol.js').DistortionsResult} DistortionsResult */
 
-/** @param {DistortionsResult} result */
-function meanTrace(result) {
+/**
+ * @param {DistortionsResult} result
+ * @param {ArrayLike<number>} sampleCurve the sample's own distortion, k = 0..K (the figure's trace 3)
+ */
+function meanTrace(result, sampleCurve) {
+  // Named at its end, on the side away from the sample's own curve (above it, the name sat on
+  // the sample's line where that ends higher: seen with colour crops).
+  const sampleEnd = sampleCurve ? Number(sampleCurve[result.k]) : NaN;
+  const above = !(sampleEnd > result.meanDistortion[result.k]);
   return {
     type: 'scatter',
     mode: 'lines+text',
     name: MEAN_NAME,
-    // Named at its end, beside the sample's own curve.
     text: Array.from({ length: result.k + 1 }, (_, j) => (j === result.k ? `mean of ${result.samples} images` : '')),
-    textposition: 'top left',
+    textposition: above ? 'top left' : 'bottom left',
     textfont: { size: 10, color: MEAN_COLOUR },
     xaxis: 'x4',
     yaxis: 'y4',
@@ -45,7 +51,7 @@ function yRangeWith(range, result) {
 function addMeanCurve(figure, result) {
   const axis = figure.layout && figure.layout.yaxis4;
   if (!axis || !axis.range) return;
-  figure.data.push(meanTrace(result));
+  figure.data.push(meanTrace(result, figure.data[3] && figure.data[3].y));
   axis.range = yRangeWith(axis.range, result);
 }
 
@@ -59,7 +65,7 @@ async function showMeanCurve(div, result) {
   if (!div.data || div.data.some((/** @type {any} */ t) => t.name === MEAN_NAME)) return;
   const range = div.layout.yaxis4 && div.layout.yaxis4.range;
   if (!range) return;
-  await required('Plotly').addTraces(div, meanTrace(result));
+  await required('Plotly').addTraces(div, meanTrace(result, div.data[3] && div.data[3].y));
   await required('Plotly').relayout(div, { 'yaxis4.range': yRangeWith(range, result) });
 }
 
