@@ -2,6 +2,7 @@
 // dist/default-dataset.js, so that it loads from file://): its bytes for the worker, and its size,
 // known before any load.
 import { required } from './generated.js';
+import { bytesOfBase64 } from './base64.js';
 
 /**
  * The dataset to load: sent to the worker as its bytes ({bytes}: no Blob probe, no reads through
@@ -18,18 +19,4 @@ export function defaultSource() {
 export function defaultShape() {
   const { samples, values } = required('PCA_DEFAULT_DATASET');
   return { samples, values };
-}
-
-// Uint8Array.fromBase64 where the engine has it (native, several times quicker than the loop).
-/**
- * @param {string} base64
- * @returns {Uint8Array<ArrayBuffer>}
- */
-function bytesOfBase64(base64) {
-  const fromBase64 = /** @type {any} */ (Uint8Array).fromBase64;
-  if (typeof fromBase64 === 'function') return fromBase64(base64);
-  const binary = atob(base64);
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
-  return bytes;
 }

@@ -18,6 +18,7 @@
 //         bar with Cancel (or Escape) shows how far it is.
 import { ErrorCode, errorCode, codedError } from '../shared/error-codes.js';
 import { generated, required } from './generated.js';
+import { bytesOfBase64 } from './base64.js';
 import { webmSupport, encodeWebm, MUXER_SCRIPT } from './webm-export.js';
 
 const ASSETS_SCRIPT = 'export-assets.js';
@@ -154,9 +155,7 @@ async function downloadPng(div, meta) {
   const url = await plotly().toImage(div, { format: 'png', width, height });
   const comma = url.indexOf(',');
   if (!url.startsWith('data:image/png;base64,') || comma < 0) throw new Error('plotly did not return a PNG');
-  const binary = atob(url.slice(comma + 1)); // not fetch(url): the CSP forbids every connection
-  const bytes = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  const bytes = bytesOfBase64(url.slice(comma + 1)); // not fetch(url): the CSP forbids every connection
   const k = Number(meta.k);
   return download(new Blob([bytes], { type: 'image/png' }), `${fileStem(meta)}${Number.isFinite(k) ? `-at-${k}` : ''}.png`);
 }
