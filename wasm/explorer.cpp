@@ -74,6 +74,7 @@ void Explorer::begin_file(std::optional<ImageShape> hint) {
   FileReading::Settings settings;
   settings.stream_above_bytes = stream_above_bytes_;
   settings.stream_window_bytes = stream_window_bytes_;
+  settings.stream_solver = stream_solver_;
   reading_ = std::make_unique<FileReading>(hint, settings);
 }
 
@@ -113,6 +114,7 @@ void Explorer::replace_stack(LoadedFile file) {
   stream_ = std::move(file.streamed);
   partial_fit_.reset();
   split_topk_.reset();
+  streamed_topk_.reset();
   model_.reset();
   report_.reset();
   basis_.reset();
@@ -163,7 +165,9 @@ void Explorer::fit(int64_t n_components) {
     if (n < d)
       throw Error("a streamed file needs at least as many samples as pixels for its PCA (" +
                   std::to_string(n) + " < " + std::to_string(d) + ")");
-    set_model(fit_pca(stream_->rows, n_components), FitReport{});
+    if (!stream_->rows)
+      throw Error("this streamed file is fitted by the top-K solver in passes over the file");
+    set_model(fit_pca(*stream_->rows, n_components), FitReport{});
     return;
   }
   PcaOptions options;
@@ -265,12 +269,14 @@ SolverChoice Explorer::plan_fit(int64_t n_components) const {
   const double left = std::max(0.0, static_cast<double>(kMemoryLimitBytes) - held - kMargin);
   SolverChoice choice =
       choose_solver(n, d, n_components, bytes ? RowType::UInt8 : RowType::Float32, left);
-  if (stream_) choice.kind = SolverKind::Exact;
+  if (stream_) choice.kind = stream_->info.topk ? SolverKind::Randomized : SolverKind::Exact;
   return choice;
 }
 
 void Explorer::fit_for_view(int64_t n_components) {
   if (plan_fit(n_components).kind == SolverKind::Exact) return fit(0);
+  if (stream_)
+    throw Error("this streamed file is fitted by the top-K solver in passes over the file");
   const ImageStack& stack = images();
   TopKOptions options;
   options.n_components = n_components;
@@ -399,6 +405,29 @@ void Explorer::merge_part(const StreamedPart& part) {
   if (!reading_ || !reading_->streaming())
     throw Error("no streamed file is being read: a part can only be merged into one");
   reading_->merge_part(part);
+}
+
+void Explorer::begin_streamed_topk(int64_t n_components) {
+  if (!stream_ || !stream_->moments)
+    throw Error("no streamed file fitted in passes is loaded: the top-K fit over a file needs one");
+  check_components(n_components);
+  streamed_topk_.reset();
+  TopKOptions options;
+  options.n_components = n_components;
+  streamed_topk_ = std::make_unique<StreamedTopK>(header(), *stream_->moments, options);
+}
+
+StreamedTopK& Explorer::streamed_topk() {
+  if (!streamed_topk_) throw Error("no streamed top-K fit is in progress: begin one first");
+  return *streamed_topk_;
+}
+
+void Explorer::finish_streamed_topk() {
+  StreamedTopK& fit = streamed_topk();
+  PcaModel model = fit.model();
+  const int passes = fit.passes();
+  streamed_topk_.reset();
+  set_model(std::move(model), FitReport{SolverKind::Randomized, passes});
 }
 
 void Explorer::finish_file_with_basis() {

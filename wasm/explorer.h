@@ -19,6 +19,7 @@
 #include "pca.h"
 #include "reconstruction.h"
 #include "split_topk.h"
+#include "streamed_topk.h"
 
 namespace pcarecon {
 
@@ -111,12 +112,19 @@ class Explorer {
   uint64_t stream_above_bytes() const { return stream_above_bytes_; }
   void set_stream_window_bytes(uint64_t bytes) { stream_window_bytes_ = bytes; }
   uint64_t stream_window_bytes() const { return stream_window_bytes_; }
-  bool streaming() const { return reading_ && reading_->streaming(); }  // the file being read
+  void set_stream_solver(StreamSolver solver) { stream_solver_ = solver; }  // next begin_file
+  bool streaming() const { return reading_ && reading_->streaming(); }      // the file being read
   // Reading a streamed file in two parts (two workers), as FileReading::read_rows, finish_part
   // (which also drops the file being read here) and merge_part.
   void read_rows(int64_t begin, int64_t end);
   StreamedPart finish_part();
   void merge_part(const StreamedPart& part);
+  // A streamed file fitted by the top-K solver (info().streamed->topk): its passes read the file
+  // again (streamed_topk.h), this side's rows and another worker's merged each pass; the model
+  // covers all N rows. Loading a new stack drops it.
+  void begin_streamed_topk(int64_t n_components);
+  StreamedTopK& streamed_topk();  // throws Error when none is in progress
+  void finish_streamed_topk();    // its model becomes the model (Error before it has converged)
 
   void check_sample(int64_t sample_index) const;      // throws Error naming the valid range
   Eigen::VectorXf image(int64_t sample_index) const;  // H·W pixels, row-major; needs no model
@@ -151,6 +159,7 @@ class Explorer {
   BasisArrays basis_arrays_;
   uint64_t stream_above_bytes_ = kMemoryLimitBytes;
   uint64_t stream_window_bytes_ = kStreamWindowBytes;
+  StreamSolver stream_solver_ = StreamSolver::Auto;
 
   // The loaded stack and its model.
   std::unique_ptr<ImageStack> images_;
@@ -161,6 +170,7 @@ class Explorer {
   std::optional<BasisSource> basis_;                  // set when model_ came from a basis
   std::optional<CovarianceAccumulator> partial_fit_;  // accumulate_rows, until fit_with
   std::optional<SplitTopK> split_topk_;               // begin_split_topk, until finished
+  std::unique_ptr<StreamedTopK> streamed_topk_;       // begin_streamed_topk, until finished
   std::optional<FitReport> report_;                   // of model_, when it was fitted
   void set_model(PcaModel model, FitReport report);
 };

@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "fit_by_cost.h"
+#include "streamed_topk.h"
 
 namespace pcarecon {
 namespace {
@@ -127,8 +128,9 @@ int64_t FileReading::rows_read() const {
 
 // ---- streamed files ---------------------------------------------------------------------------
 
-// The reader's stream check: whether the file just announced is streamed. Runs before the
-// reader's own size checks, which then skip the whole-matrix limits for a streamed file.
+// The reader's stream check: whether the file just announced is streamed, and how it is fitted.
+// Runs before the reader's own size checks, which then skip the whole-matrix limits for a
+// streamed file.
 bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image) {
   const int64_t n = header.shape[0], d = image.values();
   const long double bytes = static_cast<long double>(n) * static_cast<long double>(d) * 4;
@@ -137,24 +139,27 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
   // here, never after minutes of reading and fitting.
   const long double fit_bytes = fit_working_bytes(n, d, header.dtype, limit - bytes);
   const bool fits = bytes + fit_bytes < limit;
+  const bool forced_topk = settings_.stream_solver == StreamSolver::TopK;
   if (bytes <= static_cast<long double>(settings_.stream_above_bytes) && fits) return false;
-  // Why it cannot be streamed, if it cannot.
-  std::string why;
   const long double covariance = static_cast<long double>(d) * static_cast<long double>(d) * 8;
-  if (header.fortran_order)
-    why =
-        "a Fortran-order file cannot be streamed either, since its samples are interleaved: "
-        "save it C-contiguous (np.save(path, np.ascontiguousarray(a))) to have it streamed";
-  else if (n < d)
-    why =
-        "it cannot be streamed either: the PCA of a streamed file needs at least as many "
-        "samples as pixels (" +
-        std::to_string(n) + " < " + std::to_string(d) + ")";
-  else if (covariance > static_cast<long double>(kStreamMaxCovarianceBytes))
-    why = "it cannot be streamed either: images of " + std::to_string(d) + " pixels need a " +
-          std::to_string(d) + "x" + std::to_string(d) + " covariance matrix of " +
-          gigabytes(covariance) + " (at most " + gigabytes(kStreamMaxCovarianceBytes) + ")";
-  if (!why.empty()) {
+  const bool by_covariance = !header.fortran_order && n >= d &&
+                             covariance <= static_cast<long double>(kStreamMaxCovarianceBytes) &&
+                             !forced_topk;
+  const bool by_topk = !header.fortran_order && n >= 2 &&
+                       settings_.stream_solver != StreamSolver::Covariance &&
+                       streamed_working_bytes(n, d) < limit;
+  bool topk = by_topk && (forced_topk || !by_covariance);
+  if (by_covariance && by_topk && !forced_topk) {
+    // Both can: the cheaper by the same estimate as a stack in memory (8-bit rows or not).
+    const bool eight =
+        header.dtype == DType::UInt8 || header.dtype == DType::Int8 || header.dtype == DType::Bool;
+    const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
+    topk = choose_solver(n, d, k, eight ? RowType::UInt8 : RowType::Float32,
+                         static_cast<double>(limit))
+               .kind == SolverKind::Randomized;
+  }
+  if (!by_covariance && !by_topk) {
+    const std::string why = why_not_streamed(header, image);
     if (fits) return false;  // held whole, as any file below the limit
     try {
       check_memory_limit(n, image, kMemoryLimitBytes);
@@ -174,7 +179,32 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
       std::clamp<int64_t>(static_cast<int64_t>(settings_.stream_window_bytes / row_bytes), 1, n);
   stream.info.data_offset = header.data_offset;
   stream.info.sample_bytes = static_cast<uint64_t>(d) * header.item_size;
+  stream.info.topk = topk;
   return true;
+}
+
+// The working memory of a streamed file's top-K fit (kPlannedComponents) beside the window.
+long double FileReading::streamed_working_bytes(int64_t n, int64_t d) const {
+  const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
+  const long double row_bytes = static_cast<long double>(d) * sizeof(float);
+  const long double window =
+      std::max(row_bytes, std::min(static_cast<long double>(settings_.stream_window_bytes),
+                                   row_bytes * static_cast<long double>(n)));
+  return static_cast<long double>(streamed_topk_bytes(d, k)) + window;
+}
+
+// Why a file cannot be streamed (the refusal's reason): Fortran order, or a top-K fit too large.
+std::string FileReading::why_not_streamed(const NpyHeader& header, const ImageShape& image) const {
+  if (header.fortran_order)
+    return "a Fortran-order file cannot be streamed either, since its samples are interleaved: "
+           "save it C-contiguous (np.save(path, np.ascontiguousarray(a))) to have it streamed";
+  const int64_t n = header.shape[0], d = image.values();
+  if (n < 2) return "it cannot be streamed either: PCA needs at least 2 samples";
+  return "it cannot be streamed either: the top-K fit of images of " + std::to_string(d) +
+         " values (" + std::to_string(kPlannedComponents) +
+         " components, in passes over the file) needs " + gigabytes(streamed_working_bytes(n, d)) +
+         " of working memory, more than the " +
+         gigabytes(static_cast<long double>(kMemoryLimitBytes)) + " a page can hold";
 }
 
 // The reader's sink for a streamed file: every row into the covariance, the first ones kept.
@@ -182,7 +212,7 @@ void FileReading::stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t 
   Stream& s = *stream_;
   const int64_t d = rows.cols();
   // Allocated with the first rows, not at the header: a short file costs no more than its size.
-  if (!s.rows) s.rows.emplace(d);
+  if (!s.rows && !s.info.topk) s.rows.emplace(d);
   if (!stack_) make_stack(s.info.kept_samples);
   if (first_row < 0 || d != stack_->rows.cols() || first_row + rows.rows() > s.info.total_samples)
     throw internal_error("the reader delivered rows outside the file");
@@ -196,7 +226,27 @@ void FileReading::stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t 
     s.non_finite = true;
     return;
   }
+  if (s.info.topk) return add_moments(rows, first_row);
   s.rows->add(rows);
+}
+
+// A top-K streamed file's rows go into its moments pass (the solver's first pass) as they arrive;
+// the shift is 0 for 8-bit files, else the first row read here (parts are moved to one shift
+// when they are merged).
+void FileReading::add_moments(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
+  Stream& s = *stream_;
+  const int64_t d = rows.cols();
+  RowMatrixF copy;
+  const bool contiguous = rows.outerStride() == d;
+  if (!contiguous) copy = rows;
+  const StackRows view =
+      StackRows::float32(contiguous ? rows.data() : copy.data(), rows.rows(), d, first_row);
+  if (!s.moments) {
+    const DType t = reader_->header().dtype;
+    const bool eight = t == DType::UInt8 || t == DType::Int8 || t == DType::Bool;
+    s.moments.emplace(eight ? Eigen::VectorXd::Zero(d) : MomentsPass::default_shift(view));
+  }
+  s.moments->add(view);
 }
 
 void FileReading::read_rows(int64_t begin, int64_t end) { reader_->read_rows(begin, end); }
@@ -215,14 +265,20 @@ StreamedPart FileReading::finish_part() {
   part.begin = reader_->first_row();
   part.end = reader_->end_row();
   part.non_finite = reader_->non_finite();
-  if (!s.rows) s.rows.emplace(reader_->image_shape().values());
-  if (part.non_finite.count == 0 && s.rows->count() != part.end - part.begin)
-    throw internal_error(std::to_string(s.rows->count()) + " of the " +
+  const int64_t d = reader_->image_shape().values();
+  if (s.info.topk && !s.moments) s.moments.emplace(Eigen::VectorXd::Zero(d));
+  if (!s.info.topk && !s.rows) s.rows.emplace(d);
+  const int64_t counted = s.info.topk ? s.moments->count() : s.rows->count();
+  if (part.non_finite.count == 0 && counted != part.end - part.begin)
+    throw internal_error(std::to_string(counted) + " of the " +
                          std::to_string(part.end - part.begin) +
                          " samples of the part were accumulated");
   part.value_min = reader_->value_min();
   part.value_max = reader_->value_max();
-  part.rows = s.rows->state();
+  if (s.info.topk)
+    part.moments = s.moments->state();
+  else
+    part.rows = s.rows->state();
   return part;
 }
 
@@ -242,9 +298,13 @@ void FileReading::merge_part(const StreamedPart& part) {
     throw Error("part: its count of NaN or infinite values (" + std::to_string(bad.count) +
                 ", the first at value " + std::to_string(bad.first) + ") does not fit " +
                 samples_range(part.begin, part.end));
-  if (bad.count == 0 && part.rows.count != part.end - part.begin)
-    throw Error("part: its covariance holds " + std::to_string(part.rows.count) + " rows for " +
-                samples_range(part.begin, part.end));
+  if (s.info.topk != part.moments.has_value())
+    throw Error(std::string("part: it holds ") + (part.moments ? "moments" : "a covariance") +
+                ", but this file is fitted " + (s.info.topk ? "in passes" : "from its covariance"));
+  const int64_t counted = part.moments ? part.moments->count : part.rows.count;
+  if (bad.count == 0 && counted != part.end - part.begin)
+    throw Error("part: its " + std::string(part.moments ? "moments hold " : "covariance holds ") +
+                std::to_string(counted) + " rows for " + samples_range(part.begin, part.end));
   std::vector<std::pair<int64_t, int64_t>> taken = s.parts;
   taken.emplace_back(reader_->first_row(), reader_->end_row());
   for (const auto& [b, e] : taken)
@@ -258,15 +318,25 @@ void FileReading::merge_part(const StreamedPart& part) {
     s.parts.emplace_back(part.begin, part.end);
     return;
   }
-  const CovarianceAccumulator other = CovarianceAccumulator::from_state(part.rows);
-  if (other.dim() != d)
-    throw Error("part: its rows have " + std::to_string(other.dim()) + " values; the file's have " +
+  const int64_t part_dim = part.moments ? part.moments->shift.size() : part.rows.shift.size();
+  if (part_dim != d)
+    throw Error("part: its rows have " + std::to_string(part_dim) + " values; the file's have " +
                 std::to_string(d));
   if (!std::isfinite(part.value_min) || !std::isfinite(part.value_max) ||
       part.value_min > part.value_max)
     throw Error("part: its value range is not valid");
-  if (!s.rows) s.rows.emplace(d);
-  s.rows->merge(other);
+  if (part.moments) {
+    const MomentsPass other = MomentsPass::from_state(
+        s.moments ? with_shift(*part.moments, s.moments->state().shift) : *part.moments);
+    if (s.moments)
+      s.moments->merge(other);
+    else
+      s.moments.emplace(other);
+  } else {
+    const CovarianceAccumulator other = CovarianceAccumulator::from_state(part.rows);
+    if (!s.rows) s.rows.emplace(d);
+    s.rows->merge(other);
+  }
   s.parts.emplace_back(part.begin, part.end);
   s.value_min = s.has_range ? std::min(s.value_min, part.value_min) : part.value_min;
   s.value_max = s.has_range ? std::max(s.value_max, part.value_max) : part.value_max;
@@ -300,9 +370,11 @@ LoadedFile FileReading::finish_streamed() {
         "the first samples of a streamed file must be read where it is kept (this part "
         "starts at sample " +
         std::to_string(own_begin) + ")");
-  if (!s.rows) s.rows.emplace(d);
-  if (s.rows->count() != n)
-    throw internal_error(std::to_string(s.rows->count()) + " of " + std::to_string(n) +
+  if (s.info.topk && !s.moments) s.moments.emplace(Eigen::VectorXd::Zero(d));
+  if (!s.info.topk && !s.rows) s.rows.emplace(d);
+  const int64_t counted = s.info.topk ? s.moments->count() : s.rows->count();
+  if (counted != n)
+    throw internal_error(std::to_string(counted) + " of " + std::to_string(n) +
                          " samples were accumulated");
   // Kept: the first rows, as many as were read here (all of the window unless the split was odd).
   const int64_t kept = std::min(s.info.kept_samples, own_end);
@@ -322,7 +394,7 @@ LoadedFile FileReading::finish_streamed() {
   LoadedFile out;
   out.header = reader_->header();
   out.images = std::move(stack_);
-  out.streamed = StreamedRows{s.info, std::move(*s.rows)};
+  out.streamed = StreamedRows{s.info, std::move(s.rows), std::move(s.moments)};
   return out;
 }
 

@@ -7,14 +7,22 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <utility>
 #include <vector>
 
 #include "image_stack.h"
 #include "npy_reader.h"
 #include "pca.h"
+#include "topk_solver.h"
 
 namespace pcarecon {
+
+// How a streamed file is fitted: from the covariance of its rows, accumulated while it streams
+// (D ≤ 8192, N ≥ D), or by the top-K solver in passes over the file (streamed_topk.h), its
+// moments taken while it streams. Auto: the covariance where it can be and fit_by_cost.h finds
+// it the cheaper, else the top-K solver.
+enum class StreamSolver { Auto, Covariance, TopK };
 
 // A file too big to hold (streamed): PCA over all its rows, the first ones kept.
 struct StreamedInfo {
@@ -22,6 +30,7 @@ struct StreamedInfo {
   int64_t kept_samples = 0;   // the first ones, held as the stack (thumbnails, figure)
   uint64_t data_offset = 0;   // the file's layout, for reading a part of it elsewhere:
   uint64_t sample_bytes = 0;  //   sample i starts at data_offset + i·sample_bytes
+  bool topk = false;          // fitted by the top-K solver in passes over the file
 };
 
 // A part of a streamed file read by another Explorer (e.g. in another worker): its rows'
@@ -31,7 +40,8 @@ struct StreamedPart {
   int64_t end = 0;
   float value_min = 0.f;  // meaningless when begin == end
   float value_max = 0.f;
-  AccumulatorState rows;
+  AccumulatorState rows;                // of a file fitted from its covariance
+  std::optional<MomentsState> moments;  // instead, of a file fitted by the top-K solver
   // Its NaN/Inf values: merged, they make the file's finish() report every part's count and the
   // first in the file. With any, `rows` is incomplete and is not merged.
   NpyStreamReader::NonFinite non_finite;
@@ -47,10 +57,12 @@ struct StackInfo {
   float value_max = 0.f;
 };
 
-// What a streamed stack keeps of the rows it does not hold: their covariance.
+// What a streamed stack keeps of the rows it does not hold: their covariance, or for a file
+// fitted by the top-K solver (info.topk) their moments, the solver's first pass.
 struct StreamedRows {
   StreamedInfo info;
-  CovarianceAccumulator rows;  // of all info.total_samples rows
+  std::optional<CovarianceAccumulator> rows;  // of all info.total_samples rows
+  std::optional<MomentsPass> moments;         // of all of them (info.topk)
 };
 
 // A file read completely and correctly.
@@ -66,6 +78,7 @@ namespace detail {
 struct FileStream {
   StreamedInfo info;
   std::optional<CovarianceAccumulator> rows;  // every row read here and merged; made lazily
+  std::optional<MomentsPass> moments;         // instead, for the top-K solver (info.topk)
   bool non_finite = false;  // a row held NaN/Inf: the reader's finish() reports it
   std::vector<std::pair<int64_t, int64_t>> parts;  // sample ranges merged from elsewhere
   bool has_range = false;                          // value range of the merged parts
@@ -80,14 +93,18 @@ class FileReading {
   // float32 matrix needs this much or more is refused as soon as its header is read (unless it is
   // streamed); the same limit applies natively, so the tests see exactly what the page does.
   static constexpr uint64_t kMemoryLimitBytes = uint64_t{1} << 32;
-  // Streaming needs C order (Fortran data interleaves the samples), N >= D and a D×D covariance
-  // of at most this; a file that cannot be streamed is held whole when it fits, else refused at
-  // its header with the reason. Memory: O(D²) + one chunk + the window, whatever N is.
+  // Streaming needs C order (Fortran data interleaves the samples). From its covariance it also
+  // needs N >= D and a D×D covariance of at most this (memory O(D²) + one chunk + the window);
+  // otherwise it is fitted by the top-K solver in passes over the file, whose working memory
+  // (O(K·D) for the page's 50 components, estimated at the header) must fit the page beside the
+  // window. A file that cannot be streamed is held whole when it fits, else refused at its header
+  // with the reason and the numbers.
   static constexpr uint64_t kStreamMaxCovarianceBytes = uint64_t{512} << 20;
 
   struct Settings {
     uint64_t stream_above_bytes = kMemoryLimitBytes;  // stream a larger float32 matrix
     uint64_t stream_window_bytes = 0;                 // keep the first rows that fit (at least 1)
+    StreamSolver stream_solver = StreamSolver::Auto;
   };
 
   // hint (0×0 = infer) as in image_shape_for, already checked by the caller.
@@ -119,6 +136,9 @@ class FileReading {
  private:
   using Stream = detail::FileStream;
   bool decide_stream(const NpyHeader& header, const ImageShape& image);
+  long double streamed_working_bytes(int64_t n, int64_t d) const;
+  std::string why_not_streamed(const NpyHeader& header, const ImageShape& image) const;
+  void add_moments(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void make_stack(int64_t samples);

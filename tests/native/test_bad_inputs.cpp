@@ -202,7 +202,7 @@ TEST_CASE("every bad input is refused with its message, every degenerate one wor
 TEST_CASE("a header announcing more than the page can hold is refused before its data",
           "[bad_inputs]") {
   // Only the header: the refusal cannot wait for data that would never fit.
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 256, 256), }";
+  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (100000, 2048, 2048), }";
   while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
   dict += '\n';
   Bytes header = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
@@ -210,11 +210,12 @@ TEST_CASE("a header announcing more than the page can hold is refused before its
   Explorer explorer;
   explorer.begin_file();
   CHECK_THROWS_WITH(explorer.feed(header.data(), header.size()),
-                    "too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB "
-                    "(26214400000 bytes), and this page can hold at most 4.29 GB (4294967296 "
-                    "bytes, the memory limit of WebAssembly); it cannot be streamed either: "
-                    "images of 65536 pixels need a 65536x65536 covariance matrix of 34.36 GB (at "
-                    "most 0.54 GB)");
+                    "too large to load: 100000 images of 2048x2048 pixels as float32 need "
+                    "1677.72 GB (1677721600000 bytes), and this page can hold at most 4.29 GB "
+                    "(4294967296 bytes, the memory limit of WebAssembly); it cannot be streamed "
+                    "either: the top-K fit of images of 4194304 values (50 components, in passes "
+                    "over the file) needs 15.44 GB of working memory, more than the 4.29 GB a "
+                    "page can hold");
   CHECK_FALSE(explorer.reading());
   // Within the limit (rows and the fit's working memory) is not refused up front.
   std::string under = "{'descr': '|u1', 'fortran_order': False, 'shape': (4095, 128, 128), }";

@@ -230,7 +230,8 @@ TEST_CASE("RGBA and other channel counts are refused with the accepted shapes", 
   CHECK(pcarecon::image_shape_for(h).channels == 1);
   // The size check counts the three channels and says so.
   Explorer explorer;
-  std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (20000, 256, 256, 3), }";
+  // (Fortran order: in C order it would be streamed.)
+  std::string dict = "{'descr': '|u1', 'fortran_order': True, 'shape': (20000, 256, 256, 3), }";
   while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
   dict += '\n';
   std::vector<uint8_t> header = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};

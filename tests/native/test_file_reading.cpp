@@ -73,7 +73,7 @@ TEST_CASE("a file above the streaming budget keeps its first rows and the covari
   const LoadedFile file = reading.finish();
   REQUIRE(file.streamed.has_value());
   CHECK(file.images->samples() == 3);
-  CHECK(file.streamed->rows.count() == 40);
+  CHECK(file.streamed->rows->count() == 40);
   CHECK(file.streamed->info.kept_samples == 3);
   CHECK(file.images->value_max == 159.f);  // the range covers the rows not kept
 }
@@ -102,7 +102,7 @@ TEST_CASE("a streamed file's parts must cover every sample once", "[file_reading
         "part: samples 24 to 40 overlap samples 0 to 25, already read");
   main.merge_part(part);
   const LoadedFile file = main.finish();
-  CHECK(file.streamed->rows.count() == 40);
+  CHECK(file.streamed->rows->count() == 40);
   CHECK(file.images->samples() == 10);
   CHECK(file.images->value_max == 159.f);  // from the helper's part
 }

@@ -358,7 +358,7 @@ TEST_CASE("a Fortran-order file is held whole when it fits and refused when it m
   ex.cancel_file();
 }
 
-TEST_CASE("too wide or too short to stream: held whole when it fits, else refused with why",
+TEST_CASE("too wide or too short for a covariance: streamed in passes; too wide for those: refused",
           "[streamed]") {
   const auto header_of = [](const std::string& shape) {
     std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
@@ -370,24 +370,30 @@ TEST_CASE("too wide or too short to stream: held whole when it fits, else refuse
   };
   Explorer ex;
   ex.set_stream_above_bytes(1000);
-  std::vector<uint8_t> h = header_of("(10, 20, 20)");  // N < D: held whole, below the limit
+  // N < D, or a D×D covariance over 512 MB: the top-K solver in passes over the file.
+  for (const std::string shape : {"(10, 20, 20)", "(100000, 256, 256)", "(20000, 200, 300)"}) {
+    INFO(shape);
+    std::vector<uint8_t> h = header_of(shape);
+    ex.begin_file();
+    ex.feed(h.data(), h.size());
+    REQUIRE(ex.pending_info()->streamed);
+    CHECK(ex.pending_info()->streamed->topk);
+  }
+  // N >= D and a small covariance: from the covariance, as before.
+  std::vector<uint8_t> h = header_of("(100000, 20, 20)");
   ex.begin_file();
   ex.feed(h.data(), h.size());
-  CHECK_FALSE(ex.pending_info()->streamed);
-  h = header_of("(100000, 256, 256)");
+  REQUIRE(ex.pending_info()->streamed);
+  CHECK_FALSE(ex.pending_info()->streamed->topk);
+  h = header_of("(100000, 2048, 2048)");
   ex.begin_file();
   CHECK(error_of([&] { ex.feed(h.data(), h.size()); }) ==
-        "too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB "
-        "(26214400000 bytes), and this page can hold at most 4.29 GB (4294967296 bytes, the "
-        "memory limit of WebAssembly); it cannot be streamed either: images of 65536 pixels need "
-        "a 65536x65536 covariance matrix of 34.36 GB (at most 0.54 GB)");
-  h = header_of("(20000, 200, 300)");
-  ex.begin_file();
-  CHECK(error_of([&] { ex.feed(h.data(), h.size()); }) ==
-        "too large to load: 20000 images of 200x300 pixels as float32 need 4.80 GB "
-        "(4800000000 bytes), and this page can hold at most 4.29 GB (4294967296 bytes, the "
-        "memory limit of WebAssembly); it cannot be streamed either: the PCA of a streamed file "
-        "needs at least as many samples as pixels (20000 < 60000)");
+        "too large to load: 100000 images of 2048x2048 pixels as float32 need 1677.72 GB "
+        "(1677721600000 bytes), and this page can hold at most 4.29 GB (4294967296 bytes, the "
+        "memory limit of WebAssembly); it cannot be streamed either: the top-K fit of images of "
+        "4194304 values (50 components, in passes over the file) needs 15.44 GB of working "
+        "memory, more than the 4.29 GB a page can hold");
+  CHECK_FALSE(ex.reading());
 }
 
 TEST_CASE("a cancelled or failed streamed file keeps the previous stack", "[streamed]") {

@@ -182,15 +182,15 @@ describe('the bad-input table', () => {
 // ---- memory -------------------------------------------------------------------------------------
 
 describe('memory', () => {
-  test('a header announcing 100000x256x256 float32 (too wide to stream) is refused before any data, with size and limit', () => {
+  test('a header announcing 100000x2048x2048 float32 (too wide to stream even in passes) is refused before any data, with size and limit', () => {
     withExplorer((ex) => {
       ex.beginFile(0, 0);
-      assert.throws(() => ex.feed(npy('<f4', [100000, 256, 256])), {
+      assert.throws(() => ex.feed(npy('<f4', [100000, 2048, 2048])), {
         message:
-          'too large to load: 100000 images of 256x256 pixels as float32 need 26.21 GB (26214400000 bytes), ' +
+          'too large to load: 100000 images of 2048x2048 pixels as float32 need 1677.72 GB (1677721600000 bytes), ' +
           'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
-          'it cannot be streamed either: images of 65536 pixels need a 65536x65536 covariance matrix of ' +
-          '34.36 GB (at most 0.54 GB)',
+          'it cannot be streamed either: the top-K fit of images of 4194304 values (50 components, in passes ' +
+          'over the file) needs 15.44 GB of working memory, more than the 4.29 GB a page can hold',
         code: 'too_large',
       });
     });

@@ -158,8 +158,9 @@ test('a file whose rows fit but whose fit cannot is refused at its header, with 
   const M = await startModule();
   const ex = new M.Explorer();
   try {
-    // 1000 images of 512×512×3: 3.15 GB as float32, and the top-K solver's 2.4 GB beside them.
-    const header = "{'descr': '|u1', 'fortran_order': False, 'shape': (1000, 512, 512, 3), }";
+    // 1000 images of 512×512×3: 3.15 GB as float32, and the top-K solver's 2.4 GB beside them;
+    // in Fortran order, so it cannot be streamed either (in C order it is, in passes).
+    const header = "{'descr': '|u1', 'fortran_order': True, 'shape': (1000, 512, 512, 3), }";
     const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
     const bytes = new Uint8Array(10 + padded.length);
     bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
@@ -171,7 +172,7 @@ test('a file whose rows fit but whose fit cannot is refused at its header, with 
         assert.equal(error.code, 'too_large');
         assert.match(
           error.message,
-          /the 1000 images of 786432 values need 3\.15 GB as float32, and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; it cannot be streamed either/,
+          /the 1000 images of 786432 values need 3\.15 GB as float32, and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; a Fortran-order file cannot be streamed either/,
         );
         return true;
       },
