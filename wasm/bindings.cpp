@@ -171,6 +171,7 @@ val info_val(const pcarecon::StackInfo& s, bool has_values) {
     streamed.set("keptSamples", static_cast<double>(s.streamed->kept_samples));
     streamed.set("dataOffset", static_cast<double>(s.streamed->data_offset));
     streamed.set("sampleBytes", static_cast<double>(s.streamed->sample_bytes));
+    streamed.set("topk", s.streamed->topk);
     info.set("streamed", streamed);
   }
   return info;
@@ -497,6 +498,8 @@ val accumulator_state(JsAccumulator& self) {
   });
 }
 
+#include "fit_bindings.h"  // planFit, fitForView, the split top-K fit, RowsShare
+
 // ---- Streamed files: larger than memory, read in parts -------------------------------------
 
 uint64_t byte_count(double bytes, const char* name) {
@@ -529,7 +532,10 @@ val finish_part(JsExplorer& self) {
     out.set("end", static_cast<double>(part.end));
     out.set("valueMin", static_cast<double>(part.value_min));
     out.set("valueMax", static_cast<double>(part.value_max));
-    out.set("rows", state_val(part.rows));
+    if (part.moments)
+      out.set("moments", moments_val(*part.moments));  // fitted in passes: no covariance
+    else
+      out.set("rows", state_val(part.rows));
     val non_finite = val::object();
     non_finite.set("count", static_cast<double>(part.non_finite.count));
     non_finite.set("first", static_cast<double>(part.non_finite.first));
@@ -550,10 +556,15 @@ void merge_part(JsExplorer& self, val part_arg) {
     p.end = whole_number(part["end"].as<double>(), "part end");
     p.value_min = static_cast<float>(part["valueMin"].as<double>());
     p.value_max = static_cast<float>(part["valueMax"].as<double>());
-    const val rows = part["rows"];
-    const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
-    if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
-    p.rows = pcarecon::CovarianceAccumulator::from_state(state_from(rows, d)).state();  // checked
+    const val moments = part["moments"];  // instead of rows, for a file fitted in passes
+    if (!moments.isUndefined() && !moments.isNull()) {
+      p.moments = moments_from(moments, length_of(moments["shift"]));
+    } else {
+      const val rows = part["rows"];
+      const int64_t d = whole_number(rows["dim"].as<double>(), "part row length");
+      if (d < 1) throw Error("part: row length must be at least 1 (got " + std::to_string(d) + ")");
+      p.rows = pcarecon::CovarianceAccumulator::from_state(state_from(rows, d)).state();  // checked
+    }
     const val bad = part["nonFinite"];  // optional: none for a part without NaN/Inf
     if (!bad.isUndefined() && !bad.isNull()) {
       p.non_finite.count = uint64_t(whole_number(bad["count"].as<double>(), "part NaN count"));
@@ -565,7 +576,7 @@ void merge_part(JsExplorer& self, val part_arg) {
   });
 }
 
-#include "fit_bindings.h"  // planFit, fitForView, the split top-K fit, RowsShare
+#include "streamed_topk_bindings.h"  // the top-K fit of a streamed file, FileGramPass
 
 double live_explorer_count() { return g_live_explorers; }
 
@@ -620,6 +631,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("finishPart", &finish_part)
       .function("mergePart", &merge_part);
   add_fit_functions(explorer);
+  add_streamed_topk_functions(explorer);
   add_figure_functions(explorer);
 
   class_<JsAccumulator>("Accumulator")

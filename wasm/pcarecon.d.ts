@@ -62,6 +62,9 @@ export interface StreamedInfo {
   keptSamples: number;    // = NpyInfo.samples
   dataOffset: number;     // sample i's bytes start at dataOffset + i * sampleBytes (readRows)
   sampleBytes: number;
+  // Fitted by the top-K solver in passes over the file (beginStreamedTopK …): its moments were
+  // taken while it streamed; false: fitted from the covariance of its rows (fit()).
+  topk: boolean;
 }
 
 // A part of a streamed file read by another Explorer (finishPart), to be merged (mergePart).
@@ -70,7 +73,8 @@ export interface StreamedPart {
   end: number;
   valueMin: number;
   valueMax: number;
-  rows: AccumulatorState;
+  rows?: AccumulatorState;   // of a file fitted from its covariance
+  moments?: MomentsState;    // instead, of a file fitted in passes (StreamedInfo.topk)
   // Its NaN/Inf values (count, flat index of the first in the file, float64 overflows): merged,
   // the file's finishFile() reports every part's. Optional for mergePart (none).
   nonFinite?: { count: number; first: number; overflow: number };
@@ -192,6 +196,30 @@ export declare class Explorer {
   topkOwnPass(): void;
   topkMergePass(restProduct: Float64Array, restRows: number): void;
   finishSplitTopK(): FitReport;
+  // A streamed file fitted in passes over the file (StreamedInfo.topk; streamed_topk.h). How a
+  // streamed file is fitted, from the next beginFile: 'auto' (the covariance when it can and is
+  // the cheaper, else the top-K solver), 'covariance' or 'topk' (tests). Each pass: this
+  // Explorer reads its rows of the file (streamedTopKBeginPass, then the bytes of those rows from
+  // dataOffset + begin * sampleBytes on, in chunks of any size), a FileGramPass elsewhere the
+  // rest, whose product streamedTopKFinishPass merges (restRows 0: none) before the solver's step.
+  setStreamSolver(solver: 'auto' | 'covariance' | 'topk'): void;
+  beginStreamedTopK(nComponents: number): void;
+  streamedTopKDone(): boolean;
+  streamedTopKBasis(): TopKPass;  // for the next pass, here and in the helper
+  streamedTopKBeginPass(begin: number, end: number): void;
+  streamedTopKFeed(bytes: Uint8Array): void;
+  streamedTopKFinishPass(restProduct: Float64Array | null, restRows: number): void;
+  finishStreamedTopK(): FitReport;
+  delete(): void;
+}
+
+// The helper's rows [begin, end) of one pass of a streamed top-K fit: made from the file's first
+// bytes (its .npy header), fed the bytes of those rows in chunks of any size; product() once all
+// are fed (Σ (x − mean)(x − mean)ᵀ·basis, D·width column-major).
+export declare class FileGramPass {
+  constructor(header: Uint8Array, begin: number, end: number, pass: TopKPass);
+  feed(bytes: Uint8Array): void;
+  product(): Float64Array;
   delete(): void;
 }
 
@@ -287,6 +315,7 @@ export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
   RowsShare: typeof RowsShare;
+  FileGramPass: typeof FileGramPass;
   npyInfo: typeof npyInfo;
   npyHeader: typeof npyHeader;
   fitJson: typeof fitJson;

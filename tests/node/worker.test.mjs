@@ -28,6 +28,14 @@ d = sys.argv[1]
 np.save(d + '/images.npy', rng.standard_normal((300, 8, 8)).astype(np.float32))
 np.save(d + '/rows.npy', rng.standard_normal((50, 10)))
 np.save(d + '/big.npy', rng.integers(0, 256, (70000, 8, 8), dtype=np.uint8))
+# wide.npy: uint8 (3000, 16, 16), twelve smooth patterns with decaying weights, plus noise: a
+# spectrum with gaps, for the streamed top-K fit against the exact one.
+yy, xx = np.mgrid[0:16, 0:16] / 15
+p = np.array([np.cos(2 * np.pi * rng.uniform(0.5, 3) * yy + rng.uniform(0, 6))
+              * np.cos(2 * np.pi * rng.uniform(0.5, 3) * xx + rng.uniform(0, 6)) for _ in range(12)])
+w = rng.standard_normal((3000, 12)) * 50 * 0.75 ** np.arange(12)
+x = 128 + w @ p.reshape(12, -1) + 3 * rng.standard_normal((3000, 256))
+np.save(d + '/wide.npy', np.clip(np.rint(x), 0, 255).astype(np.uint8).reshape(3000, 16, 16))
 `;
 
 const blobOf = (name) => new Blob([fs.readFileSync(path.join(DIR, name))]);
@@ -246,6 +254,54 @@ describe('two workers joined by a channel (the helper)', () => {
     ];
     for (let i = 0; i < 10; i++)
       assert.ok(Math.abs(a.explainedVariance[i] - b.explainedVariance[i]) <= 1e-6 * a.explainedVariance[0], `variance ${i}`);
+  });
+
+  test('a streamed file fitted in passes over the file by both workers: pass progress, the exact top 10, Cancel mid-pass', async () => {
+    // Forced to the top-K solver (its covariance would be cheap): every pass reads the file again,
+    // half in each worker; the same file held in memory and fitted exactly is the reference.
+    const stream = { aboveBytes: 1 << 16, windowBytes: 1 << 15, solver: 'topk' };
+    const exact = startWorker();
+    await exact.ask(Request.LOAD, { source: blobOf('wide.npy') });
+    await exact.ask(Request.FIT, { nComponents: 10 });
+    const want = (await exact.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    const two = startPair();
+    const load = await two.ask(Request.LOAD, { source: blobOf('wide.npy'), chunkBytes: 1 << 16, stream });
+    assert.equal(load.message.kind, Kind.RESULT, load.message.message);
+    assert.equal(load.message.result.streamWorkers, 2);
+    assert.deepEqual(load.message.result.info.streamed.topk, true);
+    assert.equal(load.message.result.info.samples, 32); // the window: 32 rows of 256 float32
+    const fit = await two.ask(Request.FIT, { nComponents: 10 });
+    assert.equal(fit.message.kind, Kind.RESULT, fit.message.message);
+    const { solver, passes, workers, nComponents } = fit.message.result;
+    assert.deepEqual([solver, workers, nComponents], ['randomized', 2, 10]);
+    assert.ok(passes >= 3, `${passes} passes`);
+    const passPhases = fit.progress.filter((p) => p.phase.startsWith(Phase.PASS + ' '));
+    assert.match(passPhases[0].phase, /^pass 2 of at most 17 over$/);
+    const fileBytes = 3000 * 256;
+    assert.ok(passPhases.every((p) => p.total === fileBytes && p.done <= fileBytes));
+    assert.ok(
+      passPhases.some((p) => p.done === fileBytes),
+      'a pass reads every byte of the data',
+    );
+    const got = (await two.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    for (let i = 0; i < 10; i++) {
+      const error = Math.abs(got.explainedVariance[i] - want.explainedVariance[i]) / want.explainedVariance[i];
+      assert.ok(error <= 1e-3, `explained variance ${i}: relative error ${error}`);
+    }
+    assert.equal(got.totalVariance.toPrecision(10), want.totalVariance.toPrecision(10));
+    // Cancel after the first chunk of a pass: the fit stops with code cancelled; then it runs again.
+    const id = two.nextId();
+    two.send({ type: Request.FIT, id, nComponents: 10 });
+    for (;;) {
+      const progress = two.replies.find((r) => r.message.id === id && String(r.message.phase).startsWith(Phase.PASS) && r.message.done > 0);
+      if (progress) break;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    two.send({ type: CANCEL, target: id });
+    const cancelled = await two.reply(id);
+    assert.equal(cancelled.message.code, ErrorCode.CANCELLED);
+    const again = await two.ask(Request.FIT, { nComponents: 10 });
+    assert.equal(again.message.result.passes, passes);
   });
 
   // The page's side of worker/port-blob.js (as page/worker-client.js serves it): reads of `blob`

@@ -11,7 +11,7 @@ import { DEFAULTS } from './state.js';
  *   view: any,
  *   client: any,
  *   timings: any,
- *   streamSettings: {aboveBytes: number, windowBytes: number, split: boolean},
+ *   streamSettings: {aboveBytes: number, windowBytes: number, split: boolean, solver?: string},
  *   exclusive: (job: () => Promise<any>) => Promise<any>,
  * }} app
  */
@@ -32,8 +32,8 @@ function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSet
       // Streamed mode for the tests: files whose float32 matrix needs more than `bytes` are
       // streamed, keeping the first rows that fit windowBytes (default 64 MiB); split: false reads
       // them in one worker. Applies from the next load.
-      setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true } = {}) =>
-        Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split) }),
+      setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true, solver = 'auto' } = {}) =>
+        Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split), solver }),
       // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
       faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
     }),

@@ -31,10 +31,11 @@ class StatusPanel {
     // The next showBusy clears this timer, so when it fires the work is still under way.
     if (box.hidden) this.timer = setTimeout(() => (box.hidden = false), BUSY_DELAY_MS);
     const phase = busy.phase || Phase.STARTING;
-    const reading = (phase === Phase.READING || phase === Phase.STREAMING) && busy.total > 0;
+    const passing = phase.startsWith(Phase.PASS + ' '); // a pass of a streamed top-K fit: bytes too
+    const reading = (phase === Phase.READING || phase === Phase.STREAMING || passing) && busy.total > 0;
     let percent = reading ? ` ${Math.floor((100 * busy.done) / busy.total)}%` : '';
     // Streaming takes minutes: bytes done of total, read by both workers.
-    if (reading && phase === Phase.STREAMING)
+    if (reading && (phase === Phase.STREAMING || passing))
       percent = ` ${this.formatBytes(busy.done)} of ${this.formatBytes(busy.total)} (${percent.trim()})`;
     label.textContent = `${capitalize(phase)} ${busy.label || ''}…${percent}`;
     if (reading) {

@@ -91,12 +91,23 @@ const Phase = Object.freeze({
   STARTING: 'starting the engine',
   READING: 'reading',
   STREAMING: 'streaming', // a file larger than memory: read and accumulated in one pass
+  PASS: 'pass', // a top-K fit's pass over such a file: passPhase(i, most) names which
   FITTING: 'fitting',
   BUILDING: 'building frames',
   MEASURING: 'measuring every image',
 });
 
 const CANCELLED_MESSAGE = 'cancelled';
+
+/**
+ * The progress phase of pass i (of at most `most`) of a streamed top-K fit over the file; its
+ * done/total count the bytes of the pass read by both workers.
+ * @param {number} pass
+ * @param {number} most
+ */
+function passPhase(pass, most) {
+  return `${Phase.PASS} ${pass} of at most ${most} over`;
+}
 
 /** The error a cancelled request ends with (code 'cancelled'). */
 function cancelledError() {
@@ -130,13 +141,13 @@ function errorMessage(error) {
   return String(error);
 }
 
-export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledError, transferablesOf, errorMessage };
+export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, cancelledError, transferablesOf, errorMessage };
 
 // ---- the messages, as types (checked by `tsc --noEmit -p .`) ---------------------------------
 
 /**
  * @typedef {{name: string, shape: number[] | null, dtype: string | null, image: boolean, note: string | null}} ArchiveMember
- * @typedef {{aboveBytes?: number, windowBytes?: number, split?: boolean}} StreamSettings
+ * @typedef {{aboveBytes?: number, windowBytes?: number, split?: boolean, solver?: 'auto' | 'covariance' | 'topk'}} StreamSettings
  * A file as a worker gets it: the Blob itself, or where the page reads it for the worker, which
  * bytes of which of the page's files, or the bytes themselves (the built-in dataset; worker/port-blob.js).
  * @typedef {Blob | {portBlob: {token: number, start: number, size: number}} | {bytes: Uint8Array}} FileSource
@@ -191,8 +202,10 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 /**
  * @typedef {{helper: 'warm'}} HelperWarm
  * @typedef {{helper: 'accumulate', id: number, rows: Float32Array | null, dim: number}} HelperAccumulate
- * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, hint: number[]}} PartRequest
+ * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, hint: number[], solver?: 'auto' | 'covariance' | 'topk'}} PartRequest
  * @typedef {{helper: 'read-part', id: number} & Omit<PartRequest, 'source'> & {source: FileSource}} HelperReadPart
+ * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, pass: {mean: Float64Array, basis: Float64Array, width: number}}} FilePassRequest
+ * @typedef {{helper: 'file-pass', id: number} & Omit<FilePassRequest, 'source'> & {source: FileSource}} HelperFilePass
  * @typedef {{helper: 'cancel-part', id: number}} HelperCancelPart
  * @typedef {{helper: 'state', id: number, state: AccumulatorState}} HelperState
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart
@@ -201,5 +214,5 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
  * @typedef {{helper: 'distortions', id: number, rows: Float32Array, mean: Float64Array, components: Float64Array}} HelperDistortions
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions} HelperMessage
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperFilePass | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions} HelperMessage
  */

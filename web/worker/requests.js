@@ -6,6 +6,7 @@ import { looksLikeZip } from './npz.js';
 import * as ArchiveLoader from './archive-loader.js';
 import { loadStreamedRest } from './streamed-load.js';
 import { fitTopK } from './split-fit.js';
+import { fitStreamedTopK } from './streamed-fit.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -24,8 +25,23 @@ const DEFAULT_COMPONENTS = 50; // K when FIT does not say (the page's default)
  * @param {RequestContext} context
  * @returns {Promise<import('../shared/protocol.js').LoadResult>}
  */
-export async function load(session, { source: file, chunkBytes, imageShape, member, stream }, context) {
-  const source = session.sourceFrom(file);
+export async function load(session, request, context) {
+  const source = session.sourceFrom(request.source);
+  const result = await loadFrom(session, source, request, context);
+  // A streamed file fitted in passes is read again by its fit (streamed-fit.js).
+  const streamed = 'info' in result && result.info.streamed;
+  session.streamedSource = streamed && streamed.topk ? source : null;
+  return result;
+}
+
+/**
+ * @param {Session} session
+ * @param {Blob} source
+ * @param {import('../shared/protocol.js').LoadRequest} request
+ * @param {RequestContext} context
+ * @returns {Promise<import('../shared/protocol.js').LoadResult>}
+ */
+async function loadFrom(session, source, { chunkBytes, imageShape, member, stream }, context) {
   session.startHelper(); // its module starts while this one reads
   const ex = await session.startModule();
   const chunk = Math.max(1 << 16, (chunkBytes ?? 0) | 0 || 4 << 20);
@@ -97,6 +113,7 @@ function applyStreamSettings(ex, stream) {
   const s = stream || {};
   ex.setStreamAboveBytes(Number.isFinite(s.aboveBytes) ? Number(s.aboveBytes) : STREAM_ABOVE_BYTES);
   ex.setStreamWindowBytes(Number.isFinite(s.windowBytes) ? Number(s.windowBytes) : STREAM_WINDOW_BYTES);
+  ex.setStreamSolver(s.solver || 'auto');
 }
 
 /**
@@ -119,7 +136,8 @@ export async function fit(session, request, context) {
   const most = Math.min(info.streamed ? info.streamed.totalSamples : info.samples, info.height * info.width * info.channels);
   const k = Math.max(1, Math.min(most, Number(request.nComponents) | 0 || DEFAULT_COMPONENTS));
   if (ex.planFit(k).solver === 'randomized') {
-    const { report, workers, helperWaitMs } = await fitTopK(session, ex, k, context);
+    const streamedTopK = info.streamed && info.streamed.topk; // in passes over the file
+    const { report, workers, helperWaitMs } = await (streamedTopK ? fitStreamedTopK : fitTopK)(session, ex, k, context);
     const fitMs = performance.now() - started;
     return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: 'randomized', passes: report.passes };
   }

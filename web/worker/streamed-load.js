@@ -43,7 +43,8 @@ export async function loadStreamedRest(session, ex, source, at, stream, context)
     ex.readRows(0, split);
     // A 2-D (N, D) file's image shape may have been inferred: say it; other shapes carry it.
     const hint = pending.shape.length === 2 ? [pending.height, pending.width] : [0, 0];
-    part = helper.readPart({ source, dataOffset, begin: split, end: n, sampleBytes, chunk, hint }, (done) => {
+    const solver = streamed.topk ? 'topk' : 'covariance'; // the helper's part is taken the same way
+    part = helper.readPart({ source, dataOffset, begin: split, end: n, sampleBytes, chunk, hint, solver }, (done) => {
       helperDone = done;
       report();
     });
@@ -120,7 +121,7 @@ async function streamBytes(ex, source, offset, stop, chunk, context, report) {
  * @param {RequestContext} context
  * @returns {Promise<T>}
  */
-function untilCancelled(promise, context) {
+export function untilCancelled(promise, context) {
   /** @type {ReturnType<typeof setInterval> | undefined} */
   let timer;
   /** @type {Promise<never>} */

@@ -6,7 +6,9 @@
 //     every pass of the solver on them (moments, then X·Q and Xᵀ(X·Q)), sent back and merged;
 //   - a streamed file (larger than memory): it reads its own part of the file (Blob.slice of the
 //     same File into its own Explorer, readRows) while the main worker reads the rest, and sends
-//     back the part's covariance and value range.
+//     back the part's covariance (or moments, for a file fitted in passes) and value range;
+//   - a pass of the top-K fit of a streamed file (streamed-fit.js): it reads its rows of the file
+//     into a FileGramPass for the basis sent, and sends back the product.
 // No SharedArrayBuffer (works from file:// too). None of this is part of the page protocol: the
 // messages are HelperMessage in shared/protocol.js.
 import { ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
@@ -51,6 +53,9 @@ function createLink(port, env) {
         return;
       case 'read-part':
         partsDone = partsDone.then(() => serveReadPart(port, env, message, partsCancelled));
+        return;
+      case 'file-pass':
+        partsDone = partsDone.then(() => serveFilePass(port, env, message, partsCancelled));
         return;
       case 'share':
       case 'moments':
@@ -112,6 +117,28 @@ function createLink(port, env) {
   }
 
   /**
+   * Asks the helper for its rows' product of one pass over a streamed file (the basis' buffers
+   * are transferred).
+   * @param {import('../shared/protocol.js').FilePassRequest} request
+   * @param {Transferable[]} transfer
+   * @param {(done: number) => void} onProgress
+   * @returns {{promise: Promise<Float64Array>, cancel: () => void}}
+   */
+  function filePass(request, transfer, onProgress) {
+    warmUp();
+    let settled = false;
+    const message = { helper: /** @type {const} */ ('file-pass'), id: 0, ...request, source: sourceToMessage(request.source) };
+    const { id, promise } = asks.ask(message, transfer, onProgress);
+    promise.finally(() => (settled = true)).catch(() => {});
+    return {
+      promise,
+      cancel: () => {
+        if (!settled) port.postMessage({ helper: 'cancel-part', id });
+      },
+    };
+  }
+
+  /**
    * One request of a split top-K fit: keep rows (transferred), or run a pass on them.
    * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share'}} message
    * @param {Transferable[]} [transfer]
@@ -134,7 +161,7 @@ function createLink(port, env) {
     return asks.ask(message, [rows.buffer, head.mean.buffer, head.components.buffer]).promise;
   }
 
-  return { warmUp, accumulate, readPart, splitFit, distortions };
+  return { warmUp, accumulate, readPart, filePass, splitFit, distortions };
 }
 
 // ---- the main worker's side: its requests to the helper, matched to the replies by id
@@ -146,7 +173,7 @@ function createAsks(port) {
   let ids = 0;
   return {
     /**
-     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart | import('../shared/protocol.js').HelperDistortions} message
+     * @param {import('../shared/protocol.js').HelperAccumulate | import('../shared/protocol.js').HelperReadPart | import('../shared/protocol.js').HelperFilePass | import('../shared/protocol.js').HelperDistortions} message
      * @param {Transferable[]} transfer
      * @param {(done: number) => void} [onProgress]
      */
@@ -253,6 +280,7 @@ async function serveReadPart(port, env, message, partsCancelled) {
     const source = env.sourceFrom(message.source);
     ex = await env.startModule();
     ex.setStreamAboveBytes(0); // the main worker streams this file: its part streams here too
+    ex.setStreamSolver(message.solver || 'auto');
     ex.beginFile(hint[0], hint[1]);
     ex.expectFileSize(source.size);
     ex.feed(new Uint8Array(await source.slice(0, dataOffset).arrayBuffer()));
@@ -268,8 +296,10 @@ async function serveReadPart(port, env, message, partsCancelled) {
     }
     if (partsCancelled.has(id)) throw cancelledError();
     const part = ex.finishPart();
-    const { shift, sum, scatter } = part.rows;
-    port.postMessage({ helper: 'part', id, part }, [shift.buffer, sum.buffer, scatter.buffer]);
+    const sums = part.moments ? part.moments : /** @type {AccumulatorState} */ (part.rows);
+    const { shift, sum } = sums;
+    const rest = 'squares' in sums ? sums.squares : sums.scatter;
+    port.postMessage({ helper: 'part', id, part }, [shift.buffer, sum.buffer, rest.buffer]);
   } catch (error) {
     const down = !ex || env.isFatal(error);
     if (ex && !down) {
@@ -281,6 +311,44 @@ async function serveReadPart(port, env, message, partsCancelled) {
     }
     port.postMessage({ helper: 'error', id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL, down });
   } finally {
+    partsCancelled.delete(id);
+  }
+}
+
+/**
+ * The helper's rows of one pass over a streamed file: read into a FileGramPass, its product sent
+ * back (transferred).
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {import('../shared/protocol.js').HelperFilePass} message
+ * @param {Set<number>} partsCancelled
+ */
+async function serveFilePass(port, env, message, partsCancelled) {
+  const { id, dataOffset, begin, end, sampleBytes, chunk } = message;
+  let pass = null;
+  let started = false;
+  try {
+    const source = env.sourceFrom(message.source);
+    await env.startModule();
+    started = true;
+    const header = new Uint8Array(await source.slice(0, dataOffset).arrayBuffer());
+    pass = new (env.wasmModule().FileGramPass)(header, begin, end, message.pass);
+    const first = dataOffset + begin * sampleBytes;
+    let offset = first;
+    for await (const bytes of blobChunks(source, first, dataOffset + end * sampleBytes, chunk)) {
+      if (partsCancelled.has(id)) throw cancelledError();
+      pass.feed(bytes);
+      offset += bytes.byteLength;
+      port.postMessage({ helper: 'progress', id, done: offset - first });
+    }
+    if (partsCancelled.has(id)) throw cancelledError();
+    const product = pass.product();
+    port.postMessage({ helper: 'result', id, result: product }, [product.buffer]);
+  } catch (error) {
+    const down = !started || env.isFatal(error);
+    port.postMessage({ helper: 'error', id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL, down });
+  } finally {
+    if (pass) pass.delete();
     partsCancelled.delete(id);
   }
 }

@@ -35,6 +35,7 @@ import { gridFrames } from './grid-request.js';
  *   isFatal: (error: unknown) => boolean,
  *   startHelper: () => HelperLink | null,
  *   sourceFrom: (source: import('../shared/protocol.js').FileSource) => Blob,
+ *   streamedSource: Blob | null,
  * }} Session
  */
 
@@ -92,6 +93,7 @@ function createSession(state, createModule) {
     },
     // A file as this worker reads it: itself, or through the page (port-blob.js).
     sourceFrom: (source) => sourceFrom(source, state.fileReader),
+    streamedSource: null, // the streamed file fitted in passes that is loaded (requests.js)
   };
 }
 
