@@ -3,6 +3,9 @@
 // the two workers: the page says so, the explained variance is scikit-learn's over ALL rows, only
 // the first rows are kept (the sample input stops there), and the figure plays with its three
 // panels. A cancel in the middle of a stream keeps the figure on screen. From file:// and http.
+// The same file fitted by the top-K solver in passes over the File (forced by the test hook: its
+// covariance would be cheap), both workers reading each pass: scikit-learn's top 10, the pass
+// named in the progress bar, and a Cancel in the middle of a pass keeps the figure.
 'use strict';
 
 const assert = require('node:assert/strict');
@@ -75,7 +78,82 @@ async function lowerBudget(page) {
   await page.evaluate((windowBytes) => window.pcaExplorer.debug.setStreamAboveBytes(1 << 20, { windowBytes }), WINDOW);
 }
 
+// Cancel is pressed by the page itself at the first progress it shows that `busy` accepts (see
+// the cancel test below for why a MutationObserver); the label of that moment is kept.
+async function cancelAtProgress(page, phaseStart) {
+  await page.evaluate((start) => {
+    const label = document.getElementById('progress-label');
+    const observer = new MutationObserver(() => {
+      const busy = window.pcaExplorer.debug.state().busy;
+      if (!(busy && busy.phase && busy.phase.startsWith(start) && busy.done > 0 && busy.done < busy.total)) return;
+      observer.disconnect();
+      window.__cancelledAt = label.textContent;
+      document.getElementById('cancel-button').click();
+    });
+    observer.observe(label, { childList: true, characterData: true, subtree: true });
+  }, phaseStart);
+}
+
 describe('files larger than memory', () => {
+  test('a file fitted in passes over the File by both workers: scikit-learn top 10, the pass in the progress bar, Cancel mid-pass (file)', async () => {
+    const session = await h.openPage(browser, sites.list[0].url + '#k=20');
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      const setTopK = (windowBytes) => window.pcaExplorer.debug.setStreamAboveBytes(1 << 20, { windowBytes, solver: 'topk' });
+      await page.evaluate(setTopK, WINDOW);
+      // Every progress label of a pass, as the visitor reads it.
+      await page.evaluate(() => {
+        window.__passLabels = [];
+        const label = document.getElementById('progress-label');
+        new MutationObserver(() => {
+          if (label.textContent.startsWith('Pass ')) window.__passLabels.push(label.textContent);
+        }).observe(label, { childList: true, characterData: true, subtree: true });
+      });
+      const version = await h.datasetVersion(page);
+      await h.dropFile(page, small);
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, version, { timeout: 120000 });
+      await h.waitForFigure(page, 2);
+      const figure = await h.figureVersion(page);
+      assert.equal(await page.isVisible('#error'), false, await page.textContent('#error'));
+      const timings = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
+      assert.deepEqual([timings.solver, timings.fitWorkers, timings.streamWorkers], ['randomized', 2, 2]);
+      assert.ok(timings.passes >= 3, `${timings.passes} passes over the file`);
+      const labels = await page.evaluate(() => window.__passLabels);
+      assert.ok(labels.length > 0, 'the progress bar named a pass');
+      assert.match(labels[0], /^Pass 2 of at most 17 over streamed-20000\.npy… [\d.]+ (kB|MB) of 15\.7 MB \(\d+%\)$/);
+      assert.ok(
+        labels.some((l) => /^Pass [3-9]/.test(l)),
+        'a later pass too',
+      );
+      const dataset = await page.evaluate(() => {
+        const d = window.pcaExplorer.debug.state().dataset;
+        return { ev: Array.from(d.explainedVariance), ratio: Array.from(d.explainedVarianceRatio), n: d.nComponents };
+      });
+      assert.equal(dataset.n, 20);
+      for (let i = 0; i < 10; i++) {
+        const error = Math.abs(dataset.ev[i] - reference.ev[i]) / reference.ev[i];
+        assert.ok(error <= 1e-3, `explained variance ${i}: relative error ${error}`);
+        assert.ok(Math.abs(dataset.ratio[i] - reference.ratio[i]) <= 1e-3 * reference.ratio[i], `ratio ${i}`);
+      }
+
+      // Cancel in the middle of a pass over a larger file: the figure on screen stays.
+      await page.evaluate(setTopK, WINDOW);
+      const before = await page.evaluate(() => document.getElementById('dataset-name').textContent);
+      await cancelAtProgress(page, 'pass ');
+      await h.pickFile(page, large);
+      const label = await page.waitForFunction(() => window.__cancelledAt, null, { timeout: 120000 }).then((handle) => handle.jsonValue());
+      assert.match(label, /^Pass \d+ of at most 17 over streamed-150000\.npy… [\d.]+ (kB|MB) of 117\.6 MB \(\d+%\)$/);
+      await page.waitForFunction(() => !document.getElementById('notice').hidden, null, { timeout: 30000 });
+      assert.match(await page.textContent('#notice'), /^Cancelled\. Still showing streamed-20000\.npy/);
+      assert.equal(await page.textContent('#dataset-name'), before);
+      assert.equal(await h.figureVersion(page), figure);
+      h.assertStayedLocal(session, sites.list[0].name);
+    } finally {
+      await session.close();
+    }
+  });
+
   for (const site of [0, 1]) {
     test(`a streamed file: PCA over all rows, the first kept, the figure plays (${site ? 'http' : 'file'})`, async () => {
       const session = await h.openPage(browser, sites.list[site].url);
