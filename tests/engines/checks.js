@@ -1,7 +1,8 @@
 // What every browser engine must do with the built page (dist/), from file:// and from http, as a
 // visitor would: the default figure; Play, with exactly one picture per image panel on every
 // painted frame; a .npy and a .npz written by NumPy, chosen with the file input, whose
-// reconstructions match scikit-learn's, and a larger one streamed over both workers; a bad
+// reconstructions match scikit-learn's, and a larger one streamed over both workers (fitted from
+// its covariance, then by the top-K solver in passes over the file); a bad
 // file's message with the figure kept; and no request leaving the machine. One suite per engine
 // (firefox.test.js, webkit.test.js), each through its adapter (firefox.js, webkit.js):
 //   launch() -> {name, version, open(url) -> session, close()}
@@ -184,6 +185,27 @@ const CHECKS = [
       // Five patterns under noise: beyond k = 5 the components are noise, not comparable.
       assertReference(await snapshotAt(session, 0), ctx.streamedReference, 0, 'streamed.npy');
       assertReference(await snapshotAt(session, 5), ctx.streamedReference, 5, 'streamed.npy');
+    },
+  ],
+  [
+    "the same file fitted in passes over the File by both workers (top-K): scikit-learn's reconstructions",
+    async (session, ctx) => {
+      // Forced to the top-K solver, K = 10 (the link's k): every pass reads the file again in
+      // both workers (in WebKit from file://, through the page: worker/port-blob.js).
+      await session.evaluate(() => {
+        location.hash = '#k=10';
+        window.pcaExplorer.debug.setStreamAboveBytes(1 << 20, { windowBytes: 1 << 20, solver: 'topk' });
+      });
+      await session.waitFor(() => window.pcaExplorer.debug.state().nComponents === 10 && document.body.dataset.busy !== 'true', undefined, {
+        what: 'k = 10',
+      });
+      await chooseFile(session, ctx.streamed);
+      const loaded = await session.evaluate(() => window.pcaExplorer.debug.timings().load);
+      await session.evaluate(() => window.pcaExplorer.debug.setStreamAboveBytes(1 << 30));
+      assert.deepEqual([loaded.solver, loaded.streamWorkers, loaded.fitWorkers], ['randomized', 2, 2]);
+      assert.ok(loaded.passes >= 3, `${loaded.passes} passes over the file`);
+      assertReference(await snapshotAt(session, 0), ctx.streamedReference, 0, 'streamed.npy, top-K');
+      assertReference(await snapshotAt(session, 5), ctx.streamedReference, 5, 'streamed.npy, top-K');
     },
   ],
   [
