@@ -6,7 +6,6 @@
 #include <utility>
 
 #include "error.h"
-#include "fit_by_cost.h"
 #include "npy_detail.h"
 
 namespace pcarecon {
@@ -31,11 +30,14 @@ int64_t file_values(const NpyHeader& header) {
 
 double streamed_topk_bytes(int64_t dim, int64_t n_components) {
   const int64_t k = std::max<int64_t>(1, n_components);
-  const SolverChoice choice = choose_solver(k, dim, k, RowType::Float32, 0);
   const double width = static_cast<double>(std::min(k + std::max<int64_t>(10, k / 2), dim));
   const double d = static_cast<double>(dim);
-  return choice.randomized_bytes + d * width * 8 +
-         static_cast<double>(StackRows::block_rows(dim)) * d * 4;
+  // At the peak, the solver's step after a pass: the pass (Q in float32, its product), the other
+  // workers' product as it arrives, Q, Z·V, the QR's copy and its thin Q (D×l each, in double
+  // but the first), and the Ritz vectors, a product's temporary and C·u (D×K double each); then a
+  // block of rows as read and as float32.
+  return d * width * (4 + 8 * 6) + d * static_cast<double>(k) * 8 * 3 +
+         static_cast<double>(StackRows::block_rows(dim)) * d * 4 * 2;
 }
 
 // ---- FileRows ---------------------------------------------------------------------------------
@@ -142,7 +144,7 @@ FileGramPass::FileGramPass(const NpyHeader& header, int64_t begin, int64_t end,
                                      [pass](const StackRows& rows) { pass->add(rows); });
 }
 
-const GramPass& FileGramPass::pass() const {
+GramPass& FileGramPass::pass() {
   if (!rows_->complete())
     throw Error("the pass read " + str(rows_->rows_done()) + " of its rows: the file ended early");
   return *pass_;
@@ -170,10 +172,10 @@ void StreamedTopK::feed(const uint8_t* bytes, size_t size) {
 
 void StreamedTopK::finish_pass(const Eigen::MatrixXd& rest_product, int64_t rest_rows) {
   if (!pass_) throw Error("the streamed fit has no pass in progress: begin one first");
-  GramPass all = pass_->pass();
-  pass_.reset();
+  GramPass& all = pass_->pass();  // merged in place: a copy is D×l more at the peak
   all.merge_product(rest_product, rest_rows);
   solver_.submit(all);  // Error unless the pass covered N rows
+  pass_.reset();
 }
 
 PcaModel StreamedTopK::model() const {

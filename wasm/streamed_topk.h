@@ -54,9 +54,8 @@ class FileRows {
 int64_t file_samples(const NpyHeader& header);
 int64_t file_values(const NpyHeader& header);
 
-// The working memory of a streamed top-K fit of K components of D values, in bytes: the
-// solver's state (fit_by_cost.h's estimate), the other workers' product merged each pass, and a
-// block of rows converted to float32.
+// The working memory of a streamed top-K fit of K components of D values at its peak, in bytes
+// (the solver's step after each pass, with the other workers' product).
 double streamed_topk_bytes(int64_t dim, int64_t n_components);
 
 // A moments pass' state re-expressed around another shift (the same rows, the same sums): parts
@@ -71,7 +70,7 @@ class FileGramPass {
   void feed(const uint8_t* bytes, size_t size) { rows_->feed(bytes, size); }
   const FileRows& rows() const { return *rows_; }
   // Error unless every row of the range was fed.
-  const GramPass& pass() const;
+  GramPass& pass();
 
  private:
   std::unique_ptr<GramPass> pass_;

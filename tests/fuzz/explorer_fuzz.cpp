@@ -92,7 +92,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const pcarecon::StackInfo info = explorer->info();
   if (info.samples * info.image.values() > 4096) return 0;  // keep each run fast
   try {
-    explorer->fit(0);
+    if (info.streamed && info.streamed->topk) {
+      // Fitted in passes over the file: every pass reads the same bytes again, here in one part.
+      if (info.streamed->total_samples * info.image.values() > 4096) return 0;
+      explorer->begin_streamed_topk(1);
+      pcarecon::StreamedTopK& fit = explorer->streamed_topk();
+      const size_t first = info.streamed->data_offset;
+      while (!fit.done()) {
+        fit.begin_pass(0, fit.samples());
+        fit.feed(data + first, size - first);
+        fit.finish_pass(Eigen::MatrixXd::Zero(fit.basis().rows(), fit.basis().cols()), 0);
+      }
+      explorer->finish_streamed_topk();
+    } else {
+      explorer->fit(0);
+    }
     pcarecon::FigureOptions options;
     options.binary_arrays = false;  // plain numbers, so each one is checked
     options.sample_index = info.samples - 1;
