@@ -306,6 +306,7 @@ function loadDataset(dataset, { restore = false } = {}) {
           imageShape: dataset.imageShape,
           member: dataset.member,
           stream: Object.assign({}, streamSettings),
+          fitted: dataset.fitted, // the built-in sample's model, made at build time
         },
         dataset.name,
       );
@@ -557,7 +558,7 @@ function clampInt(value, lo, hi) {
 // ---- the fit's K: the top-K solver fitted only the K asked for ---------------------------------
 // {solver, passes, mostComponents} of a FIT result, kept with the dataset.
 function fitOf(fitted) {
-  return { solver: fitted.solver, passes: fitted.passes };
+  return { solver: fitted.solver, passes: fitted.passes, precomputed: Boolean(fitted.precomputed) };
 }
 
 // The largest K the visitor can ask for: every component of an exact fit, min(N, D) after the
