@@ -431,6 +431,7 @@ function scheduleRestore() {
     const again = {
       source: dataset.source,
       bytes: dataset.bytes,
+      fitted: dataset.fitted, // the built-in sample's model: a restore fits nothing either
       name: dataset.name,
       builtIn: dataset.builtIn,
       imageShape: dataset.imageShape,
