@@ -91,6 +91,12 @@ describe('the default dataset', () => {
         const { seen, paint: blink } = played;
         snapshot = played.snapshot;
         assert.equal(snapshot.k, K, 'played to the last frame');
+        // The slider, added right after the first paint (figure-view.js), is there and followed play.
+        const slider = await page.evaluate(() => {
+          const [s] = document.getElementById('figure')._fullLayout.sliders;
+          return s && { steps: s.steps.length, active: s.active };
+        });
+        assert.deepEqual(slider, { steps: K + 1, active: K }, 'the slider has a step per frame and shows the last');
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} of ${blink.ticks} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} of ${blink.ticks} painted frames had two pictures in one panel`);
