@@ -297,6 +297,7 @@ function loadDataset(dataset, { restore = false } = {}) {
     timings.load = { name: dataset.name, queued: performance.now() - t0 };
     if (!restore) setMessages({ error: null, notice: null });
     try {
+      if (!dataset.fitted) client.startHelper(); // for the fit (the built-in sample's is made)
       currentLoad = {};
       const loading = send(
         Request.LOAD,
@@ -358,6 +359,7 @@ function loadDataset(dataset, { restore = false } = {}) {
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
+      requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       renderDataset();
       shapeLoaded();
       if (varianceAfterPaint) {
