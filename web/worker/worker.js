@@ -36,6 +36,7 @@ import { gridFrames } from './grid-request.js';
  *   startHelper: () => HelperLink | null,
  *   sourceFrom: (source: import('../shared/protocol.js').FileSource) => Blob,
  *   streamedSource: Blob | null,
+ *   precomputedFit: import('../shared/protocol.js').PrecomputedFit['fit'] | null,
  * }} Session
  */
 
@@ -94,6 +95,8 @@ function createSession(state, createModule) {
     // A file as this worker reads it: itself, or through the page (port-blob.js).
     sourceFrom: (source) => sourceFrom(source, state.fileReader),
     streamedSource: null, // the streamed file fitted in passes that is loaded (requests.js)
+    // The loaded stack's model when LOAD brought it (requests.js load): FIT then need not fit.
+    precomputedFit: null,
   };
 }
 
