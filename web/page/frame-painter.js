@@ -85,6 +85,11 @@ export function bmpDataUrl(rows, colour) {
   return `data:image/bmp;base64,${btoa(binary)}`;
 }
 
+// One pixel per value, the colour scale as given: what the painter draws as plotly does.
+function plainHeatmap(trace) {
+  return Array.isArray(trace.z) && !(trace.reversescale || trace.zsmooth || trace.xgap || trace.ygap || trace.x || trace.y);
+}
+
 function sameAxes(a, b) {
   return (a.xaxis || 'x') === (b.xaxis || 'x') && (a.yaxis || 'y') === (b.yaxis || 'y');
 }
@@ -119,7 +124,7 @@ export class FramePainter {
         if (!Array.isArray(trace.z) || !trace.z.length || !trace.z[0].length) return false;
         // one colour scale per trace for the whole animation, one pixel per value
         if (trace.zmin !== home.zmin || trace.zmax !== home.zmax || trace.colorscale || trace.reversescale) return false;
-        if (home.reversescale || home.zsmooth || home.xgap || home.ygap || home.x || home.y) return false;
+        if (!plainHeatmap(home)) return false;
       }
       for (const key of Object.keys(frame.layout || {})) if (!FRAME_LAYOUT_KEYS.includes(key)) return false;
       const shapes = (frame.layout || {}).shapes;
@@ -130,7 +135,22 @@ export class FramePainter {
       if (!scale) return false;
       this.scales.set(index, scale);
     }
+    // The other heatmaps (the original), painted when a new figure replaces one (figure-swap.js).
+    base.forEach((trace, index) => {
+      const scale = trace.type === 'heatmap' && !this.scales.has(index) && plainHeatmap(trace) && colourScale(trace);
+      if (scale) this.scales.set(index, scale);
+    });
     this.figure = figure;
+    return true;
+  }
+
+  // Takes a figure that replaces the one on screen without a full draw by plotly (figure-swap.js):
+  // the marker stays where plotly last drew it.
+  acceptsSwap(figure) {
+    if (!this.active) return false;
+    const markerBase = this.markerBase;
+    if (!this.accepts(figure)) return false;
+    this.markerBase = markerBase;
     return true;
   }
 
@@ -202,9 +222,11 @@ export class FramePainter {
   }
 
   // Paints one frame (plotly's computed frame, as plotly_animatingframe gives it).
+  // (A frame whose pictures plotly draws itself right after -- figure-swap.js -- gets the rest.)
   paint(frame) {
     const name = String(frame.name);
-    (frame.traces || []).forEach((index, i) => {
+    (frame.picturesDrawnByPlotly ? [] : frame.traces || []).forEach((index, i) => {
+      if (!this.scales.has(index)) return; // a line trace: plotly redraws it
       const image = this.imageOf(index);
       if (image) image.setAttribute('href', this.picture(name, index, frame.data[i]));
     });
