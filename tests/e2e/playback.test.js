@@ -189,6 +189,10 @@ describe('playback', () => {
       assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, 'swapped in');
       const swapped = await withTexts(page, await onScreen(page));
       assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
+      const stepDurations = await page.evaluate(() =>
+        document.getElementById('figure')._fullLayout.sliders[0].steps.map((step) => step.args[1].frame.duration),
+      );
+      assert.deepEqual(new Set(stepDurations), new Set([0]), "the slider's steps at the speed chosen, as the new figure's");
       await page.evaluate(() => Plotly.redraw('figure'));
       assert.deepEqual(swapped, await withTexts(page, await onScreen(page)), 'the swapped figure as plotly draws it');
       const again = await playCounted(page);

@@ -1,19 +1,19 @@
-// A new sample or k without plotly's full redraw. Plotly.react of the new figure replots all of
+// A new sample without plotly's full redraw. Plotly.react of the new figure replots all of
 // it: supplyDefaults and calc of every trace, the slider's 51 labels measured again, menus, colour
 // bars, axes, and every heatmap encoded as a PNG (80-120 ms at 28×28, most of a sample change;
 // 0.15-0.3 s at 256×256). Between two figures of the same dataset and view most of that is
 // unchanged, so a swap applies only what differs, through plotly's own API:
-//   - the frames, replaced by name (Plotly.addFrames; frames the new figure lacks are deleted);
+//   - the frames, replaced by name (Plotly.addFrames);
 //   - the base traces and the figure's title and marker, as one animation frame applied without
 //     plotly's redraw (Plotly.animate, redraw: false: plotly puts the traces into its data and
 //     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
 //     pictures, title and marker from that frame, as it does in play);
-//   - axis ranges and the slider's steps (a change of k), and the colour bars of traces whose
-//     colour range moved, by one Plotly.update: it redraws the axes and the traces (the pictures
-//     too, then), and the colour bars alone (a colour-bar attribute given again: plotly's
-//     'colorbars' edit), not the slider's labels, menus or titles.
-// Any other difference (another panel size, colour map, theme, trace added or removed) is not a
-// swap: planSwap returns null and the page draws with Plotly.react.
+//   - axis ranges (the distortion's), the slider's steps (their frame duration), and the colour
+//     bars of traces whose colour range moved, by one Plotly.update: it redraws the axes and the traces (the pictures too, then), and the
+//     colour bars alone (a colour-bar attribute given again: plotly's 'colorbars' edit), not the
+//     slider's labels, menus or titles.
+// Any other difference (another k, panel size, colour map, theme, trace added or removed) is not
+// a swap: planSwap returns null and the page draws with Plotly.react.
 
 // Trace keys a swap carries in its animation frame: the trace's data, colour range, and where a
 // line's label sits (the mean curve's moves away from the sample's).
@@ -48,6 +48,7 @@ function layoutChanges(onScreen, given, next) {
       if (!same(without(a, AXIS_WRITTEN), without(b, AXIS_WRITTEN)) || !same(given[key], b.domain)) return null;
       if (b.range && !same(a.range, b.range)) relayout[`${key}.range`] = b.range.slice();
     } else if (key === 'sliders' && a && b && a.length === b.length) {
+      // The steps' frame duration: the speed control changes the Play button's only.
       for (let i = 0; i < b.length; i++) {
         if (!same(without(a[i], ['steps', 'active']), without(b[i], ['steps', 'active']))) return null;
         if (!same(a[i].steps, b[i].steps)) relayout[`sliders[${i}].steps`] = b[i].steps;
@@ -93,23 +94,23 @@ function planSwap(div, given, figure, layout) {
   }
   const relayout = layoutChanges(div.layout, given, JSON.parse(JSON.stringify(layout)));
   if (!relayout) return null;
+  // The same frames by name (a change of sample): a change of k adds or removes frames, the
+  // slider's steps and, where the dataset's mean distortion is shown, a trace that comes later.
   const order = frames.map((frame) => String(frame.name));
-  const names = new Set(order);
-  const shownNames = div._transitionData._frames.map((/** @type {any} */ frame) => String(frame.name));
-  // Frames the new figure lacks, deleted one at a time from the last (plotly's deleteFrames sorts
-  // a list of indices as strings).
-  const stale = shownNames.map((name, index) => (names.has(name) ? -1 : index)).filter((index) => index >= 0);
-  // Plotly.addFrames replaces a frame of the same name in place and appends new names: the kept
-  // names must come first in the new figure, in the order they have on screen.
-  const kept = shownNames.filter((name) => names.has(name));
-  if (!same(kept, order.slice(0, kept.length))) return null;
+  if (
+    !same(
+      order,
+      div._transitionData._frames.map((/** @type {any} */ frame) => String(frame.name)),
+    )
+  )
+    return null;
   const base = {
     name: order[0],
     data: figure.data.map((trace) => Object.fromEntries(Object.entries(trace).filter(([key]) => DATA_KEYS.has(key)))),
     traces: figure.data.map((_, i) => i),
     layout: { title: layout.title, shapes: layout.shapes },
   };
-  return { frames, stale, base, relayout, colourBars };
+  return { frames, base, relayout, colourBars };
 }
 
 /**
@@ -125,7 +126,6 @@ function planSwap(div, given, figure, layout) {
  */
 async function applySwap(div, plan, Plotly, animate) {
   const still = { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
-  for (let i = plan.stale.length - 1; i >= 0; i--) await Plotly.deleteFrames(div, [plan.stale[i]]);
   await Plotly.addFrames(div, plan.frames);
   const restyle = plan.colourBars.length
     ? { 'colorbar.thickness': plan.colourBars.map((/** @type {number} */ i) => (div._fullData[i].colorbar || {}).thickness) }
