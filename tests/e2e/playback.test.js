@@ -183,9 +183,12 @@ describe('playback', () => {
       // A change of sample swaps the new figure in (figure-swap.js), not redrawn by Plotly.react:
       // what it shows is what plotly draws of the new figure, and play plays the new frames only.
       const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
-      let version = await h.figureVersion(page);
+      const version = await h.figureVersion(page);
+      await h.startPaintWatch(page);
       await page.click('#next-sample');
       await h.waitForFigure(page, version + 1);
+      const swapPaint = await h.stopPaintWatch(page);
+      assert.equal(swapPaint.blank + swapPaint.extra, 0, `one picture per panel while swapping (${JSON.stringify(swapPaint)})`);
       assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, 'swapped in');
       const swapped = await withTexts(page, await onScreen(page));
       assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
