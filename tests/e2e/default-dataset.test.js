@@ -66,8 +66,10 @@ describe('the default dataset', () => {
       const { page } = session;
       try {
         await h.waitForFigure(page, 1);
-        assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 1, 'one fit on load');
-        assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
+        // The built-in sample's PCA was computed at build time (scripts/default-basis.mjs).
+        assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 0, 'no fit on load');
+        assert.equal(await page.getAttribute('body', 'data-fit-count'), '0');
+        assert.match(await page.textContent('#dataset-name'), /50 components fitted \(top-K solver, \d+ passes, at build time\)/);
         assert.match(await page.textContent('#dataset-name'), /fashion-mnist-sample\.npy.*1000 images of 28×28/);
 
         let snapshot = await h.figureSnapshot(page);
@@ -89,6 +91,12 @@ describe('the default dataset', () => {
         const { seen, paint: blink } = played;
         snapshot = played.snapshot;
         assert.equal(snapshot.k, K, 'played to the last frame');
+        // The slider, added right after the first paint (figure-view.js), is there and followed play.
+        const slider = await page.evaluate(() => {
+          const [s] = document.getElementById('figure')._fullLayout.sliders;
+          return s && { steps: s.steps.length, active: s.active };
+        });
+        assert.deepEqual(slider, { steps: K + 1, active: K }, 'the slider has a step per frame and shows the last');
         assert.ok(blink.ticks >= 10, `sampled ${blink.ticks} animation frames during play`);
         assert.equal(blink.blank, 0, `${blink.blank} of ${blink.ticks} painted frames had an empty image panel`);
         assert.equal(blink.extra, 0, `${blink.extra} of ${blink.ticks} painted frames had two pictures in one panel`);
@@ -161,8 +169,8 @@ describe('the default dataset', () => {
         snapshot = await h.figureSnapshot(page);
         assert.match(snapshot.title, /Sample 5: k = 0 of 20 components/);
         assertPanels(snapshot, 'K = 20');
-        assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 1, 'sample and K changes did not refit');
-        assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
+        assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 0, 'sample and K changes did not refit');
+        assert.equal(await page.getAttribute('body', 'data-fit-count'), '0');
 
         // The rest of the page: explained variance and eigen-images.
         assert.match(await page.textContent('#variance-summary'), /The first 20 of 50 components explain \d+\.\d% of the variance/);

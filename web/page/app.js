@@ -297,6 +297,7 @@ function loadDataset(dataset, { restore = false } = {}) {
     timings.load = { name: dataset.name, queued: performance.now() - t0 };
     if (!restore) setMessages({ error: null, notice: null });
     try {
+      if (!dataset.fitted) client.startHelper(); // for the fit (the built-in sample's is made)
       currentLoad = {};
       const loading = send(
         Request.LOAD,
@@ -306,6 +307,7 @@ function loadDataset(dataset, { restore = false } = {}) {
           imageShape: dataset.imageShape,
           member: dataset.member,
           stream: Object.assign({}, streamSettings),
+          fitted: dataset.fitted, // the built-in sample's model, made at build time
         },
         dataset.name,
       );
@@ -357,6 +359,7 @@ function loadDataset(dataset, { restore = false } = {}) {
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
+      requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       renderDataset();
       shapeLoaded();
       if (varianceAfterPaint) {
@@ -430,6 +433,7 @@ function scheduleRestore() {
     const again = {
       source: dataset.source,
       bytes: dataset.bytes,
+      fitted: dataset.fitted, // the built-in sample's model: a restore fits nothing either
       name: dataset.name,
       builtIn: dataset.builtIn,
       imageShape: dataset.imageShape,
@@ -557,7 +561,7 @@ function clampInt(value, lo, hi) {
 // ---- the fit's K: the top-K solver fitted only the K asked for ---------------------------------
 // {solver, passes, mostComponents} of a FIT result, kept with the dataset.
 function fitOf(fitted) {
-  return { solver: fitted.solver, passes: fitted.passes };
+  return { solver: fitted.solver, passes: fitted.passes, precomputed: Boolean(fitted.precomputed) };
 }
 
 // The largest K the visitor can ask for: every component of an exact fit, min(N, D) after the

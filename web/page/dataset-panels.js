@@ -17,9 +17,10 @@ function gigabytes(bytes) {
 }
 
 // Which solver fitted the model: the exact covariance, or the top-K one (only K components).
-function solverNote({ solver, passes }) {
-  if (solver === 'randomized') return ` (top-K solver, ${passes} passes)`;
-  return solver === 'exact' ? ' (exact)' : '';
+function solverNote({ solver, passes, precomputed }) {
+  const when = precomputed ? ', at build time' : ''; // the built-in sample's (scripts/default-basis.mjs)
+  if (solver === 'randomized') return ` (top-K solver, ${passes} passes${when})`;
+  return solver === 'exact' ? ` (exact${when})` : '';
 }
 
 // elements: {name, streamedNote}. A streamed file (larger than memory) is said to be: the PCA

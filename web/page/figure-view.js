@@ -90,8 +90,12 @@ class FigureView {
       await plotly().react(this.div, spec);
     } else {
       if (this.div.data) plotly().purge(this.div);
-      await plotly().newPlot(this.div, spec);
+      // The slider comes right after the figure's first paint: its step labels, measured one by
+      // one, took as long as the rest of a first drawing (README, "A first visit").
+      const { sliders, ...first } = layout;
+      await plotly().newPlot(this.div, Object.assign({}, spec, { layout: first }));
       this.attachEvents();
+      if (sliders) this.addSliderAfterPaint(this.generation, sliders);
     }
     if (painted && !swap && !this.painter.drawn()) {
       painted = false; // plotly did not draw one pixel per value here: it redraws every frame
@@ -99,6 +103,22 @@ class FigureView {
     }
     if (painted) this.painter.prepareAhead();
     this.report();
+  }
+
+  // The figure's slider, once the figure drawn without it is painted, at the frame shown then;
+  // not if another figure (or none) came first (it has its own).
+  /**
+   * @param {number} generation
+   * @param {any[]} sliders
+   */
+  addSliderAfterPaint(generation, sliders) {
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (generation !== this.generation) return;
+        const atFrame = sliders.map((slider) => Object.assign({}, slider, { active: this.index }));
+        plotly().relayout(this.div, { sliders: atFrame });
+      }),
+    );
   }
 
   // The options of a play: without plotly's full redraw when the painter paints.

@@ -6,7 +6,7 @@
 // its own minified build, loaded by index.html). This module is the one place that reads them.
 
 /**
- * @typedef {{name: string, description: string, samples: number, values: number, base64: string}} DefaultDataset
+ * @typedef {{name: string, description: string, samples: number, values: number, base64: string, basis: {fit: import('../shared/protocol.js').PrecomputedFit['fit'], arrays: Record<string, string>}}} DefaultDataset
  * @typedef {{template: string, plotly: string}} ExportAssets
  * @typedef {typeof import('gifenc')} Gifenc
  * @typedef {{PCA_WORKER_SOURCE?: string, PCA_DEFAULT_DATASET?: DefaultDataset, PCA_EXPORT_ASSETS?: ExportAssets, gifenc?: Gifenc, Plotly?: any, webmMuxer?: any}} Generated

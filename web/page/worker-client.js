@@ -59,6 +59,8 @@ class WorkerClient {
     // with self.PCA_READ_FILES_ON_PAGE = true, set before the page's scripts run.
     /** @type {'worker' | 'page' | null} */
     this.fileReading = /** @type {any} */ (self).PCA_READ_FILES_ON_PAGE === true ? 'page' : null;
+    // The helper is started by startHelper(): not during a first visit's parse of plotly.js.
+    this.helperWanted = false;
     this.spawn();
     /** @type {Promise<unknown>} */
     this.fileReadingKnown =
@@ -91,16 +93,29 @@ class WorkerClient {
       }
     };
     this.worker = worker;
-    // A second worker from the same source, which the first one uses to split a fit over two
-    // cores (worker.js, "the helper"). A worker cannot start it itself from a file:// page (a
-    // blob:null URL is not accessible to it), so the page starts it and joins the two with a
-    // MessageChannel; it stays idle until the first file is loaded.
+    this.helper = null;
+    if (this.helperWanted) this.joinHelper();
+  }
+
+  // Starts the helper, from now on and in every fresh worker. The worker uses it from its next
+  // request on (until then it works alone): the page starts it before loading a file, or once the
+  // first figure is painted (the built-in sample needs no fit).
+  startHelper() {
+    this.helperWanted = true;
+    if (!this.helper) this.joinHelper();
+  }
+
+  // A second worker from the same source, which the first one uses to split a fit over two
+  // cores (worker.js, "the helper"). A worker cannot start it itself from a file:// page (a
+  // blob:null URL is not accessible to it), so the page starts it and joins the two with a
+  // MessageChannel.
+  joinHelper() {
     try {
       const channel = new MessageChannel();
       this.helper = new Worker(this.url);
       this.giveReaderPort(this.helper);
       this.helper.postMessage({ helper: 'port', port: channel.port1 }, [channel.port1]);
-      worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
+      this.worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
     } catch (_) {
       this.helper = null; // the worker fits alone
     }

@@ -44,9 +44,14 @@ const Request = Object.freeze({
   // With several stacks of images and no `member`, the result is instead
   //   {choose: {members: [...as above], basis}}   nothing was loaded: the page asks the visitor
   //   and sends LOAD again with `member`.
+  // fitted: {fit: {nComponents, solver, passes}, arrays: {components, mean, explained_variance,
+  //   explained_variance_ratio}: .npy bytes} with a .npy: the fit of these very images, made
+  //   before (the built-in sample's, at build time: scripts/default-basis.mjs). It is the model,
+  //   as if FIT had made it (no info.basis); FIT fits only for a larger K. The helper is not started.
   LOAD: 'load',
   // {} -> progress 'fitting' -> {nComponents}. fit(0): all components, once per dataset; with
-  // a model from a basis file, no fit: {nComponents, basis}.
+  // a model from a basis file, no fit: {nComponents, basis}; with LOAD's fitted model and a K it
+  // holds, no fit: {nComponents, solver, passes, precomputed: true}.
   FIT: 'fit',
   // {gallery} -> {info, nComponents, explainedVariance, explainedVarianceRatio,
   //               mean: Float32Array(D), components: Float32Array(gallery*D)}
@@ -142,7 +147,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {Blob | {portBlob: {token: number, start: number, size: number}} | {bytes: Uint8Array}} FileSource
  * @typedef {{read: number, token: number, start: number, end: number}} ReadRequest
  * @typedef {{read: number, buffer: ArrayBuffer} | {read: number, error: string}} ReadReply
- * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings}} LoadRequest
+ * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings, fitted?: PrecomputedFit}} LoadRequest
+ * @typedef {{fit: {nComponents: number, solver: 'exact' | 'randomized', passes: number}, arrays: Partial<Record<Parameters<import('../../wasm/pcarecon').Explorer['setBasisArray']>[0], Uint8Array>>}} PrecomputedFit
  * @typedef {{id: number, type: 'fit', nComponents?: number}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
@@ -163,7 +169,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 /**
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
- * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number}} FitResult
+ * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number, precomputed?: boolean}} FitResult
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult

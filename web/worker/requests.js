@@ -24,9 +24,24 @@ const DEFAULT_COMPONENTS = 50; // K when FIT does not say (the page's default)
  * @param {RequestContext} context
  * @returns {Promise<import('../shared/protocol.js').LoadResult>}
  */
-export async function load(session, { source: file, chunkBytes, imageShape, member, stream }, context) {
+export async function load(session, request, context) {
+  const result = await loadStack(session, request, context);
+  // A stack was loaded (not {choose}): its model is the one made before, or none until FIT.
+  if ('info' in result) session.precomputedFit = request.fitted ? request.fitted.fit : null;
+  return result;
+}
+
+/**
+ * @param {Session} session
+ * @param {import('../shared/protocol.js').LoadRequest} request
+ * @param {RequestContext} context
+ * @returns {Promise<import('../shared/protocol.js').LoadResult>}
+ */
+async function loadStack(session, { source: file, chunkBytes, imageShape, member, stream, fitted }, context) {
   const source = session.sourceFrom(file);
-  session.startHelper(); // its module starts while this one reads
+  // Its module starts while this one reads; with a model made before, nothing here needs it (a
+  // first visit: plotly.js parses on the other core).
+  if (!fitted) session.startHelper();
   const ex = await session.startModule();
   const chunk = Math.max(1 << 16, (chunkBytes ?? 0) | 0 || 4 << 20);
   // A zip signature: a .npz archive (np.savez); anything else goes to the .npy reader, which
@@ -46,6 +61,8 @@ export async function load(session, { source: file, chunkBytes, imageShape, memb
   applyStreamSettings(ex, stream);
   ex.beginFile(...imageShapeHint(imageShape));
   try {
+    const arrays = /** @type {[Parameters<Explorer['setBasisArray']>[0], Uint8Array][]} */ (Object.entries(fitted ? fitted.arrays : {}));
+    for (const [name, bytes] of arrays) ex.setBasisArray(name, bytes);
     ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
     context.progress(Phase.READING, 0, total);
     let headerSeen = false;
@@ -64,7 +81,9 @@ export async function load(session, { source: file, chunkBytes, imageShape, memb
       }
       context.progress(Phase.READING, offset + bytes.byteLength, total);
     }
-    return { info: ex.finishFile() };
+    if (!fitted) return { info: ex.finishFile() };
+    const { basis: _fromFile, ...info } = ex.finishFileWithBasis(); // the fit of these images: not a basis file's
+    return { info };
   } catch (error) {
     if (!session.isFatal(error)) {
       try {
@@ -111,19 +130,25 @@ function applyStreamSettings(ex, stream) {
  */
 export async function fit(session, request, context) {
   const ex = await session.startModule();
-  const basis = ex.basisInfo();
+  const precomputed = session.precomputedFit; // LOAD's model, made before: held as a basis
+  const basis = precomputed ? null : ex.basisInfo();
   if (basis) return { nComponents: basis.nComponents, fitMs: 0, workers: 0, helperWaitMs: 0, basis };
-  context.progress(Phase.FITTING, 0, 1);
-  const started = performance.now();
   const info = ex.info();
   const most = Math.min(info.streamed ? info.streamed.totalSamples : info.samples, info.height * info.width * info.channels);
   const k = Math.max(1, Math.min(most, Number(request.nComponents) | 0 || DEFAULT_COMPONENTS));
+  if (precomputed && k <= precomputed.nComponents) {
+    return Object.assign({ fitMs: 0, workers: 0, helperWaitMs: 0, precomputed: true }, precomputed);
+  }
+  context.progress(Phase.FITTING, 0, 1); // a larger K than made before: fitted here, as for any file
+  const started = performance.now();
   if (ex.planFit(k).solver === 'randomized') {
     const { report, workers, helperWaitMs } = await fitTopK(session, ex, k, context);
+    session.precomputedFit = null; // the model is this fit (a failed one leaves the one made before)
     const fitMs = performance.now() - started;
     return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: 'randomized', passes: report.passes };
   }
   const { workers, helperWaitMs } = await fitExact(session, ex, info);
+  session.precomputedFit = null;
   return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs, solver: 'exact', passes: 1 };
 }
 

@@ -35,6 +35,7 @@ import { gridFrames } from './grid-request.js';
  *   isFatal: (error: unknown) => boolean,
  *   startHelper: () => HelperLink | null,
  *   sourceFrom: (source: import('../shared/protocol.js').FileSource) => Blob,
+ *   precomputedFit: import('../shared/protocol.js').PrecomputedFit['fit'] | null,
  * }} Session
  */
 
@@ -92,6 +93,8 @@ function createSession(state, createModule) {
     },
     // A file as this worker reads it: itself, or through the page (port-blob.js).
     sourceFrom: (source) => sourceFrom(source, state.fileReader),
+    // The loaded stack's model when LOAD brought it (requests.js load): FIT then need not fit.
+    precomputedFit: null,
   };
 }
 
