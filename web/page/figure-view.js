@@ -78,7 +78,7 @@ class FigureView {
     const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout) : null;
     this.givenDomains = axisDomains(layout);
     if (swap) {
-      // Same panels, new sample or k, painted: only what changed (figure-swap.js).
+      // Same panels, a new sample, painted: only what changed (figure-swap.js).
       await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
       await applySwap(this.div, swap, plotly(), animate);
       this.swaps++;
