@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "npy_reader.h"
+#include "stack_rows.h"
 
 namespace pcarecon {
 namespace {
@@ -54,8 +55,10 @@ void check_finite(const RowMatrixF& m, const char* name) {
 // loadings (N·D·K) only when `loadings` is set; the total variance (N·D) always.
 std::pair<Eigen::VectorXd, double> variances_from_images(const Eigen::MatrixXd& components,
                                                          const Eigen::VectorXd& mean,
-                                                         const RowMatrixF& rows, bool loadings) {
+                                                         const StackRows& rows, bool loadings) {
   const int64_t n = rows.rows(), d = rows.cols(), k = components.rows();
+  const Eigen::VectorXf zero = Eigen::VectorXf::Zero(d);
+  RowMatrixF values;  // a block as float32 (an 8-bit stack's bytes widened; x − 0 is x)
   Eigen::VectorXd loading_squares = Eigen::VectorXd::Zero(k);
   // Pixel variances about the basis' mean: Σ(x − m)² − N·(x̄ − m)² = Σ(x − x̄)², exactly.
   Eigen::VectorXd pixel_sum = Eigen::VectorXd::Zero(d), pixel_squares = Eigen::VectorXd::Zero(d);
@@ -63,7 +66,8 @@ std::pair<Eigen::VectorXd, double> variances_from_images(const Eigen::MatrixXd& 
   RowMatrixD centred;
   for (int64_t r = 0; r < n; r += block) {
     const int64_t b = std::min(block, n - r);
-    centred = rows.middleRows(r, b).cast<double>();
+    rows.centred_block(r, b, zero, values);
+    centred = values.cast<double>();
     centred.rowwise() -= mean.transpose();
     pixel_sum += centred.colwise().sum().transpose();
     pixel_squares += centred.array().square().colwise().sum().matrix().transpose();
@@ -120,7 +124,7 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
                                    : "neither"));
   }
   const RowMatrixF& v = *arrays.components;
-  const int64_t d = images.rows.cols();
+  const int64_t d = images.dim();
   const std::string pixels = std::to_string(images.image.height) + "×" +
                              std::to_string(images.image.width) + " = " + std::to_string(d) +
                              " pixels";
@@ -181,8 +185,8 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   }
 
   const int64_t n = images.samples();
-  const auto [estimated, total] =
-      variances_from_images(m.components, m.mean, images.rows, !arrays.explained_variance);
+  const auto [estimated, total] = variances_from_images(m.components, m.mean, StackRows::of(images),
+                                                        !arrays.explained_variance);
   if (arrays.explained_variance) {
     check_finite(*arrays.explained_variance, "explained_variance");
     m.explained_variance = vector_of(*arrays.explained_variance, "explained_variance", k,

@@ -42,18 +42,26 @@ std::optional<int64_t> components_for_share(
   return std::nullopt;
 }
 
-RowDistortions row_distortions(const Eigen::Ref<const RowMatrixF>& rows,
-                               const Eigen::Ref<const Eigen::VectorXd>& mean,
-                               const Eigen::Ref<const Eigen::MatrixXd>& components) {
+namespace {
+
+void check_distortion_sizes(int64_t cols, const Eigen::Ref<const Eigen::VectorXd>& mean,
+                            const Eigen::Ref<const Eigen::MatrixXd>& components) {
   const int64_t dim = mean.size();
   if (dim < 1) throw Error("the mean is empty: fit PCA before measuring distortions");
-  if (rows.cols() != dim)
-    throw Error("the rows have " + std::to_string(rows.cols()) + " values, but the model has " +
+  if (cols != dim)
+    throw Error("the rows have " + std::to_string(cols) + " values, but the model has " +
                 std::to_string(dim) + " per image");
   if (components.cols() != dim)
     throw Error("the components have " + std::to_string(components.cols()) +
                 " values, but the mean has " + std::to_string(dim));
-  const int64_t n = rows.rows();
+}
+
+// blocks(r, b, centred): rows [r, r + b) minus the mean, in double.
+template <class Blocks>
+RowDistortions distortions_of(int64_t n, const Eigen::Ref<const Eigen::VectorXd>& mean,
+                              const Eigen::Ref<const Eigen::MatrixXd>& components,
+                              const Blocks& blocks) {
+  const int64_t dim = mean.size();
   const int64_t k = components.rows();
   RowDistortions out{Eigen::VectorXd(n), Eigen::VectorXd::Zero(k + 1)};
   const int64_t block = block_rows(dim);
@@ -61,8 +69,7 @@ RowDistortions row_distortions(const Eigen::Ref<const RowMatrixF>& rows,
   Eigen::MatrixXd loadings;  // block×k
   for (int64_t r = 0; r < n; r += block) {
     const int64_t b = std::min(block, n - r);
-    check_finite(rows.middleRows(r, b), r);
-    centred = rows.middleRows(r, b).cast<double>().rowwise() - mean.transpose();
+    blocks(r, b, centred);
     loadings.noalias() = centred * components.transpose();
     for (int64_t i = 0; i < b; ++i) {
       double distortion = centred.row(i).squaredNorm();
@@ -75,6 +82,32 @@ RowDistortions row_distortions(const Eigen::Ref<const RowMatrixF>& rows,
     }
   }
   return out;
+}
+
+}  // namespace
+
+RowDistortions row_distortions(const Eigen::Ref<const RowMatrixF>& rows,
+                               const Eigen::Ref<const Eigen::VectorXd>& mean,
+                               const Eigen::Ref<const Eigen::MatrixXd>& components) {
+  check_distortion_sizes(rows.cols(), mean, components);
+  return distortions_of(
+      rows.rows(), mean, components, [&](int64_t r, int64_t b, Eigen::MatrixXd& centred) {
+        check_finite(rows.middleRows(r, b), r);
+        centred = rows.middleRows(r, b).cast<double>().rowwise() - mean.transpose();
+      });
+}
+
+RowDistortions row_distortions(const StackRows& rows, const Eigen::Ref<const Eigen::VectorXd>& mean,
+                               const Eigen::Ref<const Eigen::MatrixXd>& components) {
+  check_distortion_sizes(rows.cols(), mean, components);
+  const Eigen::VectorXf zero = Eigen::VectorXf::Zero(rows.cols());
+  RowMatrixF work;
+  return distortions_of(rows.rows(), mean, components,
+                        [&](int64_t r, int64_t b, Eigen::MatrixXd& centred) {
+                          rows.check_finite(r, b);
+                          rows.centred_block(r, b, zero, work);  // x − 0: the values as float32
+                          centred = work.cast<double>().rowwise() - mean.transpose();
+                        });
 }
 
 Eigen::VectorXd reconstruct_range(const PcaModel& model, const Eigen::Ref<const Eigen::VectorXf>& x,

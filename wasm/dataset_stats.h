@@ -10,6 +10,7 @@
 
 #include "image_stack.h"
 #include "pca.h"
+#include "stack_rows.h"
 
 namespace pcarecon {
 
@@ -33,6 +34,10 @@ struct RowDistortions {
 // have mean.size() columns) or a row holds a NaN/Inf (naming the row and value).
 RowDistortions row_distortions(const Eigen::Ref<const RowMatrixF>& rows,
                                const Eigen::Ref<const Eigen::VectorXd>& mean,
+                               const Eigen::Ref<const Eigen::MatrixXd>& components);
+// The same for rows at their own precision (an 8-bit stack's bytes widened a block at a time):
+// the same numbers, bit for bit, as the float32 rows of the same values.
+RowDistortions row_distortions(const StackRows& rows, const Eigen::Ref<const Eigen::VectorXd>& mean,
                                const Eigen::Ref<const Eigen::MatrixXd>& components);
 
 // x̂ from components first..last only (1-based, inclusive, as the page names them):

@@ -5,7 +5,9 @@
 //   componentsForShares(ratio: Float64Array, shares: number[]) -> (number | null)[]
 //   rowDistortions(explorer, begin, end, k) -> {atK: Float64Array, sums: Float64Array}
 //   modelHead(explorer, k) -> {mean: Float64Array, components: Float64Array (k×D row-major)}
-//   rowDistortionsOf({rows: Float32Array, mean, components}) -> {atK, sums}   (the helper's half)
+//   rowDistortionsOf({rows: Float32Array | Uint8Array | Int8Array, mean, components}) -> {atK,
+//   sums}
+//     (the helper's half; 8-bit rows as Explorer.heldRows gives them)
 //   rangeReconstruction(explorer, sample, first, last) -> Float64Array
 
 #include <emscripten/bind.h>
@@ -49,7 +51,7 @@ val row_distortions(JsExplorer& self, double begin, double end, double k_arg) {
     const pcarecon::PcaModel& m = self.core.model();
     const int64_t k = checked_k(m, k_arg);
     const int64_t first = whole_number(begin, "first row");
-    const auto rows = self.core.rows(first, whole_number(end, "end row") - first);
+    const auto rows = self.core.held_rows(first, whole_number(end, "end row") - first);
     return distortions_val(pcarecon::row_distortions(rows, m.mean, m.components.topRows(k)));
   });
 }
@@ -71,17 +73,31 @@ val row_distortions_of(val request_arg) {
         const Eigen::VectorXd mean = doubles_in(request["mean"], "mean");
         const Eigen::VectorXd flat = doubles_in(request["components"], "components");
         const val rows_js = request["rows"];
-        if (!rows_js.instanceof (val::global("Float32Array")))
+        const bool uint8 = rows_js.instanceof (val::global("Uint8Array"));
+        const bool int8 = rows_js.instanceof (val::global("Int8Array"));
+        if (!uint8 && !int8 && !rows_js.instanceof (val::global("Float32Array")))
           throw Error("rows must be a Float32Array");
         const int64_t d = mean.size();
         const size_t total = length_of(rows_js);
         if (d < 1 || total % size_t(d) || flat.size() % d)
           throw Error("rows and components must be whole rows of " + std::to_string(d) + " values");
-        pcarecon::RowMatrixF rows(int64_t(total) / d, d);
-        if (total)
-          val(emscripten::typed_memory_view(total, rows.data())).call<void>("set", rows_js);
         const pcarecon::RowMatrixD components =
             Eigen::Map<const pcarecon::RowMatrixD>(flat.data(), flat.size() / d, d);
+        const int64_t n = int64_t(total) / d;
+        if (uint8 || int8) {  // the bytes as they came (Explorer.heldRows), widened per block
+          const std::vector<uint8_t> bytes =
+              copy_in(val::global("Uint8Array")
+                          .new_(rows_js["buffer"], rows_js["byteOffset"], double(total)),
+                      total);
+          const pcarecon::StackRows rows =
+              uint8
+                  ? pcarecon::StackRows::uint8(bytes.data(), n, d)
+                  : pcarecon::StackRows::int8(reinterpret_cast<const int8_t*>(bytes.data()), n, d);
+          return distortions_val(pcarecon::row_distortions(rows, mean, components));
+        }
+        pcarecon::RowMatrixF rows(n, d);
+        if (total)
+          val(emscripten::typed_memory_view(total, rows.data())).call<void>("set", rows_js);
         return distortions_val(pcarecon::row_distortions(rows, mean, components));
       });
 }

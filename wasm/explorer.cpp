@@ -168,7 +168,9 @@ void Explorer::fit(int64_t n_components) {
   }
   PcaOptions options;
   options.n_components = n_components;
-  set_model(fit_pca(stack.rows, options), FitReport{});
+  set_model(
+      stack.held_as_bytes() ? fit_pca(StackRows::of(stack), options) : fit_pca(stack.rows, options),
+      FitReport{});
 }
 
 void Explorer::set_model(PcaModel model, FitReport report) {
@@ -181,7 +183,7 @@ void Explorer::set_model(PcaModel model, FitReport report) {
 void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_rows) {
   const ImageStack& stack = images();
   const int64_t n = total_samples();
-  const int64_t d = stack.rows.cols();
+  const int64_t d = stack.dim();
   if (n_components < 0)
     throw Error("number of components must be 0 (all) or at least 1 (got " +
                 std::to_string(n_components) + ")");
@@ -202,20 +204,27 @@ std::string rows_range_error(int64_t first, int64_t end, int64_t n) {
 }
 }  // namespace
 
-RowMatrixF::ConstRowsBlockXpr Explorer::rows(int64_t first, int64_t count) const {
-  const RowMatrixF& all = images().rows;
+StackRows Explorer::held_rows(int64_t first, int64_t count) const {
+  const StackRows all = StackRows::of(images());
   if (first < 0 || count < 0 || first > all.rows() || count > all.rows() - first)
     throw Error(rows_range_error(first, first + count, all.rows()));
-  return all.middleRows(first, count);
+  return all.middle_rows(first, count);
+}
+
+RowMatrixF Explorer::rows(int64_t first, int64_t count) const {
+  const StackRows some = held_rows(first, count);
+  RowMatrixF out(count, some.cols());
+  if (count > 0) some.centred_block(0, count, Eigen::VectorXf::Zero(some.cols()), out);
+  return out;
 }
 
 void Explorer::accumulate_rows(int64_t begin, int64_t end) {
-  const RowMatrixF& all = images().rows;
+  const StackRows all = StackRows::of(images());
   if (begin < 0 || end < begin || end > all.rows())
     throw Error(rows_range_error(begin, end, all.rows()));
   partial_fit_.reset();
   CovarianceAccumulator accumulator(all.cols());
-  accumulator.add(all.middleRows(begin, end - begin));
+  accumulator.add(all.middle_rows(begin, end - begin));  // 8-bit rows widened a block at a time
   partial_fit_.emplace(std::move(accumulator));
 }
 
@@ -257,10 +266,10 @@ void check_components(int64_t n_components) {
 SolverChoice Explorer::plan_fit(int64_t n_components) const {
   const ImageStack& stack = images();
   check_components(n_components);
-  const int64_t n = total_samples(), d = stack.rows.cols();
+  const int64_t n = total_samples(), d = stack.dim();
   const DType dtype = header().dtype;
   const bool bytes = dtype == DType::UInt8 || dtype == DType::Int8 || dtype == DType::Bool;
-  const double held = static_cast<double>(stack.rows.size()) * sizeof(float);
+  const double held = static_cast<double>(stack.held_bytes());
   constexpr double kMargin = 64.0 * (1 << 20);  // the module's own code, stacks, small buffers
   const double left = std::max(0.0, static_cast<double>(kMemoryLimitBytes) - held - kMargin);
   SolverChoice choice =
@@ -275,7 +284,7 @@ void Explorer::fit_for_view(int64_t n_components) {
   TopKOptions options;
   options.n_components = n_components;
   int passes = 0;
-  PcaModel model = fit_topk(StackRows::of(stack.rows), options, &passes);
+  PcaModel model = fit_topk(StackRows::of(stack), options, &passes);
   set_model(std::move(model), FitReport{SolverKind::Randomized, passes + 1});
 }
 
@@ -288,7 +297,7 @@ void Explorer::begin_split_topk(int64_t n_components, int64_t own_rows) {
   split_topk_.reset();
   TopKOptions options;
   options.n_components = n_components;
-  split_topk_.emplace(StackRows::of(stack.rows).middle_rows(0, own_rows), n, options);
+  split_topk_.emplace(StackRows::of(stack).middle_rows(0, own_rows), n, options);
 }
 
 SplitTopK& Explorer::split_topk() {
@@ -319,14 +328,14 @@ void Explorer::check_sample(int64_t sample_index) const {
 
 Eigen::VectorXf Explorer::image(int64_t sample_index) const {
   check_sample(sample_index);
-  return images_->rows.row(sample_index).transpose();
+  return images_->row(sample_index);
 }
 
 ReconstructionSeries Explorer::series(int64_t sample_index) const {
   const ImageStack& stack = images();
   const PcaModel& m = model();
   check_sample(sample_index);
-  const Eigen::VectorXf x = stack.rows.row(sample_index).transpose();
+  const Eigen::VectorXf x = stack.row(sample_index);
   return reconstruction_series(m, x, double(stack.value_max) - double(stack.value_min), 0);
 }
 

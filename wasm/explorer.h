@@ -69,7 +69,10 @@ class Explorer {
   // it) and hands back their covariance's state; meanwhile accumulate_rows(begin, end) keeps the
   // covariance of the other rows here, until fit_with(n_components, rest) merges rest into it and
   // fits from all of them (fit_from). Loading a new stack drops the pending covariance.
-  RowMatrixF::ConstRowsBlockXpr rows(int64_t first, int64_t count) const;  // throws for bad ranges
+  RowMatrixF rows(int64_t first, int64_t count) const;  // as float32; throws for bad ranges
+  // The same rows as the stack holds them (an 8-bit file's bytes), a view: the copy for the other
+  // worker, a quarter of the float32 one. Throws for bad ranges.
+  StackRows held_rows(int64_t first, int64_t count) const;
   void accumulate_rows(int64_t begin, int64_t end);  // replaces any earlier pending covariance
   int64_t partial_fit_dim() const;  // D of the pending covariance; throws Error when there is none
   void fit_with(int64_t n_components, const AccumulatorState& rest);  // consumes the pending one

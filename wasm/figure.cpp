@@ -194,11 +194,10 @@ void check_figure_inputs(const ImageStack& images, const PcaModel& model,
   const ImageShape shape = images.image;
   if (N <= 0) throw Error("no images to show: the stack is empty");
   if (model.n_components() <= 0) throw Error("the model has no components: fit it first");
-  if (shape.values() != images.rows.cols())
+  if (shape.values() != images.dim())
     throw internal_error("image shape " + std::to_string(shape.height) + "x" +
                          std::to_string(shape.width) + "x" + std::to_string(shape.channels) +
-                         " does not match " + std::to_string(images.rows.cols()) +
-                         " values per sample");
+                         " does not match " + std::to_string(images.dim()) + " values per sample");
   if (model.dim() != shape.values())
     throw Error("the model was fitted on images of " + std::to_string(model.dim()) +
                 " values, but these images have " + std::to_string(shape.values()) +
@@ -355,7 +354,7 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   plan.duration = static_cast<int>(options.frame_duration_ms);
   for (int64_t k = 0; k < plan.K; k += options.step) plan.ks.push_back(k);
   plan.ks.push_back(plan.K);
-  plan.x = images.rows.row(plan.sample).transpose();
+  plan.x = images.row(plan.sample);
   const double data_range = double(images.value_max) - double(images.value_min);
   frame_values(plan);
   set_ranges(plan, images, data_range);

@@ -70,13 +70,35 @@ void FileReading::make_stack(int64_t samples) {
   stack_ = std::move(stack);
 }
 
+// A file held whole: an 8-bit one keeps its bytes (a quarter of float32), others float32.
+void FileReading::make_held_stack(int64_t samples) {
+  const DType dtype = reader_->header().dtype;
+  if (dtype != DType::UInt8 && dtype != DType::Bool && dtype != DType::Int8)
+    return make_stack(samples);
+  auto stack = std::make_unique<ImageStack>();
+  stack->image = reader_->image_shape();
+  stack->type = dtype == DType::Int8 ? RowType::Int8 : RowType::UInt8;
+  stack->bytes.resize(static_cast<size_t>(samples) * static_cast<size_t>(stack->image.values()));
+  stack_ = std::move(stack);
+}
+
 // The reader's sink for a file held whole.
 void FileReading::hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row) {
-  if (!stack_) make_stack(reader_->samples());
-  if (first_row < 0 || rows.cols() != stack_->rows.cols() ||
-      first_row + rows.rows() > stack_->rows.rows())
+  if (!stack_) make_held_stack(reader_->samples());
+  if (first_row < 0 || rows.cols() != stack_->dim() || first_row + rows.rows() > stack_->samples())
     throw internal_error("the reader delivered rows outside the stack");
-  stack_->rows.middleRows(first_row, rows.rows()) = rows;
+  if (!stack_->held_as_bytes()) {
+    stack_->rows.middleRows(first_row, rows.rows()) = rows;
+    return;
+  }
+  // The reader widened 8-bit values to float32 exactly: narrowing them back is exact too.
+  uint8_t* at = stack_->bytes.data() + first_row * rows.cols();
+  if (stack_->type == RowType::UInt8)
+    Eigen::Map<Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        at, rows.rows(), rows.cols()) = rows.cast<uint8_t>();
+  else
+    Eigen::Map<Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
+        reinterpret_cast<int8_t*>(at), rows.rows(), rows.cols()) = rows.cast<int8_t>();
 }
 
 void FileReading::check_header_read() const {
@@ -89,7 +111,7 @@ LoadedFile FileReading::finish() {
   reader_->finish();
   check_header_read();
   if (stream_) return finish_streamed();
-  if (!stack_) make_stack(reader_->samples());  // no rows delivered (the reader refuses these)
+  if (!stack_) make_held_stack(reader_->samples());  // no rows delivered (the reader refuses these)
   if (reader_->rows_delivered() != stack_->samples())
     throw internal_error(std::to_string(reader_->rows_delivered()) + " of " +
                          std::to_string(stack_->samples()) + " samples were read");

@@ -122,6 +122,7 @@ class FileReading {
   void hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void make_stack(int64_t samples);
+  void make_held_stack(int64_t samples);  // make_stack, or bytes for an 8-bit file
   void check_header_read() const;
   LoadedFile finish_streamed();
 

@@ -146,12 +146,14 @@ struct JsRowsShare {
   std::unique_ptr<pcarecon::RowsShare> core;
 };
 
-// new RowsShare(rows: Float32Array | Uint8Array, dim, firstSample): a copy of whole rows.
+// new RowsShare(rows: Float32Array | Uint8Array | Int8Array, dim, firstSample): a copy of whole
+// rows, at their own precision.
 JsRowsShare* make_rows_share(val rows_arg, double dim, double first_sample) {
   JsRowsShare* share = nullptr;  // made only once nothing can fail (a JS error unwinds no frame)
   guarded_void_with("keeping the rows", std::move(rows_arg), [&](const val& rows) {
     const bool floats = rows.instanceof (val::global("Float32Array"));
-    if (!floats && !rows.instanceof (val::global("Uint8Array")))
+    const bool int8 = rows.instanceof (val::global("Int8Array"));
+    if (!floats && !int8 && !rows.instanceof (val::global("Uint8Array")))
       throw Error("rows must be a Float32Array or a Uint8Array (got " + js_type(rows) + ")");
     const int64_t d = whole_number(dim, "row length");
     const size_t count = length_of(rows);
@@ -164,9 +166,12 @@ JsRowsShare* make_rows_share(val rows_arg, double dim, double first_sample) {
           .call<void>("set",
                       val::global("Uint8Array")
                           .new_(rows["buffer"], rows["byteOffset"], static_cast<double>(bytes)));
-    auto core = std::make_unique<pcarecon::RowsShare>(
-        floats ? pcarecon::RowType::Float32 : pcarecon::RowType::UInt8, std::move(data),
-        static_cast<int64_t>(count) / d, d, whole_number(first_sample, "first sample"));
+    auto core =
+        std::make_unique<pcarecon::RowsShare>(floats ? pcarecon::RowType::Float32
+                                              : int8 ? pcarecon::RowType::Int8
+                                                     : pcarecon::RowType::UInt8,
+                                              std::move(data), static_cast<int64_t>(count) / d, d,
+                                              whole_number(first_sample, "first sample"));
     share = new JsRowsShare{std::move(core)};
   });
   return share;

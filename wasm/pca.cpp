@@ -375,30 +375,49 @@ void CovarianceAccumulator::add_block(const Eigen::Ref<const RowMatrixF>& block)
 }
 
 void CovarianceAccumulator::add(const Eigen::Ref<const RowMatrixF>& rows) {
-  if (rows.cols() != dim_) {
-    throw Error("these rows have " + std::to_string(rows.cols()) +
+  check_cols(rows.cols());
+  if (rows.rows() == 0) return;
+  check_finite(rows, count_);  // before anything is added, so a bad chunk leaves no trace
+  add_rows(rows.rows(), [&](int64_t r, int64_t b) { return rows.middleRows(r, b); });
+}
+
+void CovarianceAccumulator::add(const StackRows& rows) {
+  check_cols(rows.cols());
+  if (rows.rows() == 0) return;
+  rows.check_finite(0, rows.rows());
+  // The same blocks as add() of the same values in float32 (x − 0 is x): the same sums, bit for
+  // bit.
+  const Eigen::VectorXf zero = Eigen::VectorXf::Zero(dim_);
+  RowMatrixF block;
+  add_rows(rows.rows(), [&](int64_t r, int64_t b) -> const RowMatrixF& {
+    rows.centred_block(r, b, zero, block);
+    return block;
+  });
+}
+
+void CovarianceAccumulator::check_cols(int64_t cols) const {
+  if (cols != dim_) {
+    throw Error("these rows have " + std::to_string(cols) +
                 " values each, but the earlier ones had " + std::to_string(dim_));
   }
-  const int64_t n = rows.rows();
-  if (n == 0) return;
-  check_finite(rows, count_);  // before anything is added, so a bad chunk leaves no trace
+}
 
+template <class Blocks>
+void CovarianceAccumulator::add_rows(int64_t n, const Blocks& blocks) {
   if (count_ == 0) {  // provisional mean: this first chunk's (whole numbers for whole data)
     Eigen::VectorXd total = Eigen::VectorXd::Zero(dim_);
     bool whole = true;
     for (int64_t r = 0; r < n; r += kBlockRows) {
       const int64_t b = std::min(kBlockRows, n - r);
-      const auto block = rows.middleRows(r, b);
-      total.noalias() += block.cast<double>().colwise().sum().transpose();
+      const auto& block = blocks(r, b);
+      total.noalias() += block.template cast<double>().colwise().sum().transpose();
       whole = whole && (block.array() == block.array().round()).all();
     }
     shift_ = total / static_cast<double>(n);
     if (whole) shift_ = shift_.array().round();  // keeps x − shift whole: the exact integer path
   }
   if (kernel_ == AccumulatorKernel::Auto) integer_shift_ = IntegerScatter::integer_shift(shift_);
-  for (int64_t r = 0; r < n; r += kBlockRows) {
-    add_block(rows.middleRows(r, std::min(kBlockRows, n - r)));
-  }
+  for (int64_t r = 0; r < n; r += kBlockRows) add_block(blocks(r, std::min(kBlockRows, n - r)));
   if (integer_) integer_->flush(scatter_);  // nothing stays pending between calls
   count_ += n;
 }
@@ -449,10 +468,9 @@ PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components)
   return make_model(accumulator.mean(), std::move(components), variance, total_variance, n);
 }
 
-PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options) {
-  const int64_t n = rows.rows();
-  const int64_t d = rows.cols();
-  const int64_t k = resolve_components(options.n_components, n, d);
+namespace {
+// The solver fit_pca runs for these options (checked) and K (resolved).
+PcaSolver solver_for(const PcaOptions& options, int64_t d, int64_t k) {
   if (options.oversampling < 0) {
     throw Error("oversampling must be 0 or more; got " + std::to_string(options.oversampling));
   }
@@ -460,10 +478,30 @@ PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& opt
     throw Error("power_iterations must be 0 or more; got " +
                 std::to_string(options.power_iterations));
   }
-  PcaSolver solver = options.solver;
-  if (solver == PcaSolver::Auto) {
-    solver = (d > kWideDim && 4 * k < d) ? PcaSolver::Randomized : PcaSolver::Covariance;
+  if (options.solver != PcaSolver::Auto) return options.solver;
+  return (d > kWideDim && 4 * k < d) ? PcaSolver::Randomized : PcaSolver::Covariance;
+}
+}  // namespace
+
+PcaModel fit_pca(const StackRows& rows, const PcaOptions& options) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  const int64_t k = resolve_components(options.n_components, n, d);
+  if (n >= d && solver_for(options, d, k) == PcaSolver::Covariance) {
+    CovarianceAccumulator accumulator(d, options.kernel);
+    accumulator.add(rows);
+    return fit_pca(accumulator, k);
   }
+  RowMatrixF all;  // the thin and the randomized paths read the rows together: widened once
+  rows.centred_block(0, n, Eigen::VectorXf::Zero(d), all);
+  return fit_pca(all, options);
+}
+
+PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options) {
+  const int64_t n = rows.rows();
+  const int64_t d = rows.cols();
+  const int64_t k = resolve_components(options.n_components, n, d);
+  const PcaSolver solver = solver_for(options, d, k);
   if (solver == PcaSolver::Randomized) return fit_randomized(rows, k, options);
   if (n < d) return fit_thin(rows, k);
   CovarianceAccumulator accumulator(d, options.kernel);

@@ -13,6 +13,7 @@
 
 #include "image_stack.h"
 #include "scatter_kernel.h"
+#include "stack_rows.h"
 
 namespace pcarecon {
 
@@ -85,6 +86,9 @@ class CovarianceAccumulator {
   // once), so memory stays O(D² + block·D) whatever the chunk size. Throws Error on a column
   // count other than D or a NaN/Inf value (naming the sample and pixel); then nothing is added.
   void add(const Eigen::Ref<const RowMatrixF>& rows);
+  // The same for rows at their own precision (8-bit rows widened a block at a time): the same
+  // result, bit for bit, as add() of the same values as float32.
+  void add(const StackRows& rows);
   int64_t count() const;
   int64_t dim() const;
   Eigen::VectorXd mean() const;        // needs count() >= 1
@@ -95,6 +99,9 @@ class CovarianceAccumulator {
 
  private:
   void add_block(const Eigen::Ref<const RowMatrixF>& block);
+  void check_cols(int64_t cols) const;
+  template <class Blocks>  // blocks(r, b): rows [r, r + b) as float32
+  void add_rows(int64_t n, const Blocks& blocks);
 
   int64_t dim_;
   AccumulatorKernel kernel_;
@@ -136,5 +143,9 @@ PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components)
 //    of X); exact (up to rounding) when K + oversampling >= min(N, D).
 // Same errors as above, plus negative oversampling / power_iterations.
 PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options);
+// The same for rows at their own precision, with the same result bit for bit as the float32 rows
+// of the same values: the covariance path (N ≥ D) widens a block at a time, the others widen the
+// whole stack once (the thin path holds a D×N double copy anyway).
+PcaModel fit_pca(const StackRows& rows, const PcaOptions& options);
 
 }  // namespace pcarecon

@@ -159,6 +159,9 @@ export declare class Explorer {
   // The two-worker fit (web/worker/requests.js): another worker accumulates rows(start, count) with an
   // Accumulator; this one accumulates its own rows, then merges that state and fits (N >= D only).
   rows(start: number, count: number): Float32Array;               // count*D, row-major copy
+  // The same rows as the module holds them, for the other worker: a uint8 or bool file's as a
+  // Uint8Array, an int8 file's as an Int8Array (a quarter of rows()' copy), others as rows().
+  heldRows(start: number, count: number): HeldRows;
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
   fitWith(nComponents: number, rest: AccumulatorState): void;     // rest must hold every other row
   // Streamed mode (files larger than memory). Both settings apply from the next beginFile.
@@ -221,9 +224,12 @@ export interface TopKPass {
   width: number;
 }
 
+// Rows at the precision the module holds them (Explorer.heldRows).
+export type HeldRows = Float32Array | Uint8Array | Int8Array;
+
 // The helper's rows of a split top-K fit (a copy, at their precision) and its part of each pass.
 export declare class RowsShare {
-  constructor(rows: Float32Array | Uint8Array, dim: number, firstSample: number);
+  constructor(rows: HeldRows, dim: number, firstSample: number);
   moments(shift: Float64Array): MomentsState;
   gram(pass: TopKPass): Float64Array;  // Σ (x − mean)(x − mean)ᵀ·basis, D×width column-major
   delete(): void;
@@ -240,7 +246,7 @@ export interface AccumulatorState {
 
 export declare class Accumulator {
   constructor();
-  add(rows: Float32Array, dim: number): void;  // n*D values; copied into the heap a block at a time
+  add(rows: HeldRows, dim: number): void;  // n*D values; copied into the heap (as float32) a block at a time
   state(): AccumulatorState;
   delete(): void;
 }
@@ -270,7 +276,7 @@ export declare function componentsForShares(ratio: Float64Array, shares: number[
 export declare function rowDistortions(explorer: Explorer, begin: number, end: number, k: number): RowDistortions;
 // The mean and the first k components (k×D, row-major): what another worker needs for rowDistortionsOf.
 export declare function modelHead(explorer: Explorer, k: number): { mean: Float64Array; components: Float64Array };
-export declare function rowDistortionsOf(request: { rows: Float32Array; mean: Float64Array; components: Float64Array }): RowDistortions;
+export declare function rowDistortionsOf(request: { rows: HeldRows; mean: Float64Array; components: Float64Array }): RowDistortions;
 // x̂ from components first..last only (1-based, inclusive).
 export declare function rangeReconstruction(explorer: Explorer, sample: number, first: number, last: number): Float64Array;
 

@@ -49,6 +49,19 @@ StackRows StackRows::of(const RowMatrixF& rows, int64_t first_sample) {
   return float32(rows.data(), rows.rows(), rows.cols(), first_sample);
 }
 
+StackRows StackRows::of(const ImageStack& stack) {
+  switch (stack.type) {
+    case RowType::UInt8:
+      return uint8(stack.bytes.data(), stack.samples(), stack.dim());
+    case RowType::Int8:
+      return int8(reinterpret_cast<const int8_t*>(stack.bytes.data()), stack.samples(),
+                  stack.dim());
+    case RowType::Float32:
+      break;
+  }
+  return of(stack.rows);
+}
+
 const uint8_t* StackRows::row_bytes(int64_t row) const {
   return static_cast<const uint8_t*>(data_) + row * cols_ * row_type_bytes(type_);
 }

@@ -11,8 +11,7 @@
 
 namespace pcarecon {
 
-enum class RowType { Float32, UInt8, Int8 };
-
+// RowType: image_stack.h.
 const char* row_type_name(RowType type);  // "float32", "uint8", "int8"
 int64_t row_type_bytes(RowType type);     // 4, 1, 1
 bool row_type_whole(RowType type);        // true for the 8-bit types
@@ -26,11 +25,14 @@ class StackRows {
   static StackRows int8(const int8_t* data, int64_t rows, int64_t cols, int64_t first_sample = 0);
   // A float32 matrix held elsewhere (e.g. an ImageStack's rows); must be contiguous row-major.
   static StackRows of(const RowMatrixF& rows, int64_t first_sample = 0);
+  // A stack's rows as it holds them: its float32 matrix or its bytes.
+  static StackRows of(const ImageStack& stack);
 
   RowType type() const { return type_; }
   int64_t rows() const { return rows_; }
   int64_t cols() const { return cols_; }
   int64_t first_sample() const { return first_sample_; }
+  const void* data() const { return data_; }  // rows()·cols() values of type(), C order
   // Rows [begin, begin + count) as a view (Error when out of range).
   StackRows middle_rows(int64_t begin, int64_t count) const;
 

@@ -42,7 +42,7 @@ MomentsPass::MomentsPass(Eigen::VectorXd shift) : shift_(shift.cast<float>().cas
 }
 
 Eigen::VectorXd MomentsPass::default_shift(const StackRows& rows) {
-  if (row_type_whole(rows.type()) || rows.rows() == 0) return Eigen::VectorXd::Zero(rows.cols());
+  if (rows.rows() == 0) return Eigen::VectorXd::Zero(rows.cols());
   rows.check_finite(0, 1);
   RowMatrixF first;
   rows.centred_block(0, 1, Eigen::VectorXf::Zero(rows.cols()), first);
@@ -62,7 +62,8 @@ void MomentsPass::add(const StackRows& rows) {
   for (int64_t r = 0; r < n; r += block) {
     const int64_t b = std::min(block, n - r);
     rows.centred_block(r, b, shift, work);
-    // x − shift is exact in float32 for 8-bit rows (shift 0); sums are taken in double.
+    // x − shift is exact in float32 for 8-bit rows (a whole-number shift); sums are taken in
+    // double.
     sum_.noalias() += work.cast<double>().colwise().sum().transpose();
     squares_.noalias() += work.cast<double>().array().square().matrix().colwise().sum().transpose();
   }

@@ -30,12 +30,14 @@ struct MomentsState {
 };
 
 // Column sums of (x − shift) and of (x − shift)², and the row count. The shift keeps float data
-// with a large offset exact enough; integer rows use a zero shift (their sums are then exact in
-// double for any N below 10¹¹). Partials merge when their shifts are the same.
+// with a large offset exact enough (for 8-bit rows x − shift stays a whole number of at most 255,
+// so their sums are exact in double for any N below 10¹¹). Partials merge when their shifts are
+// the same.
 class MomentsPass {
  public:
   explicit MomentsPass(Eigen::VectorXd shift);
-  // The shift a pass over these rows should use: zero for 8-bit rows, else the first row.
+  // The shift a pass over these rows should use: the first row, whatever the rows' type, so that
+  // 8-bit rows and the same values as float32 give the same model bit for bit.
   static Eigen::VectorXd default_shift(const StackRows& rows);
   // Checks every value (Error naming the first NaN/Inf: sample and pixel) before adding any.
   void add(const StackRows& rows);

@@ -1,9 +1,12 @@
 // The page's top-K fit in headless Chromium (file://), for tests/bench/topk_bench.py: each file
 // dropped on a fresh page, drop → playing from the page's own timings, which solver ran and its
-// passes, and the peak RSS of the renderer (page + both workers). Prints one JSON line per file.
+// passes, and the peak RSS of the renderer (page + both workers) and of all Chromium's processes,
+// each beside its RSS just before the drop (the budget is on the growth: at most 2× the
+// file's bytes + 200 MB). Prints one JSON line per file.
 //   node tests/bench/topk_page.js FILE...
 'use strict';
 
+const fs = require('node:fs');
 const path = require('node:path');
 const { launchBrowser, openFilePage } = require('../e2e/helpers.js');
 const { chromiumProcesses, statusKb, loadFile } = require('./page.js');
@@ -13,9 +16,20 @@ async function main() {
   try {
     for (const file of process.argv.slice(2)) {
       const p = await openFilePage(browser);
-      let peak = 0;
+      const renderer = () =>
+        Math.max(
+          0,
+          ...chromiumProcesses()
+            .filter((x) => x.type === 'renderer')
+            .map((r) => statusKb(r.pid, 'VmRSS')),
+        );
+      const all = () => chromiumProcesses().reduce((sum, r) => sum + statusKb(r.pid, 'VmRSS'), 0);
+      const before = { renderer: renderer(), all: all() };
+      let peak = before.renderer;
+      let peakAll = before.all;
       const poll = setInterval(() => {
-        for (const r of chromiumProcesses().filter((x) => x.type === 'renderer')) peak = Math.max(peak, statusKb(r.pid, 'VmRSS'));
+        peak = Math.max(peak, renderer());
+        peakAll = Math.max(peakAll, all());
       }, 50);
       try {
         const t = await loadFile(p.page, file, 3600 * 1000);
@@ -28,6 +42,10 @@ async function main() {
           passes: t.passes,
           fitWorkers: t.fitWorkers,
           peakRendererMB: Math.round(peak / 1024),
+          beforeRendererMB: Math.round(before.renderer / 1024),
+          peakAllMB: Math.round(peakAll / 1024),
+          beforeAllMB: Math.round(before.all / 1024),
+          fileMB: Math.round(fs.statSync(file).size / 1e6),
         };
         process.stdout.write(JSON.stringify(out) + '\n');
       } finally {

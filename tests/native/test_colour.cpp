@@ -64,15 +64,17 @@ TEST_CASE("RGB stacks load as rows of H·W·3 values, C and Fortran order alike"
     CHECK(info.image.height == ref.at("image")[0].get<int64_t>());
     CHECK(info.image.width == ref.at("image")[1].get<int64_t>());
     CHECK(info.image.channels == 3);
-    CHECK(explorer.images().rows.cols() == info.image.height * info.image.width * 3);
+    // The rows as float32 (the uint8 file is held as its bytes).
+    const pcarecon::RowMatrixF held = explorer.rows(0, info.samples);
+    CHECK(held.cols() == info.image.height * info.image.width * 3);
     // The column means are scikit-learn's mean_ of X.reshape(N, -1): any reordering of pixels or
     // channels (e.g. a Fortran file read channel-major) would move them.
-    const Eigen::VectorXd mean = explorer.images().rows.cast<double>().colwise().mean().transpose();
+    const Eigen::VectorXd mean = held.cast<double>().colwise().mean().transpose();
     CHECK((mean - vector_of(ref.at("mean"))).cwiseAbs().maxCoeff() < 1e-3);
     // Whole-file reading agrees with the streamed one.
     const pcarecon::ImageStack whole = pcarecon::read_npy_file(kDir + name + ".npy");
     CHECK(whole.image.channels == 3);
-    CHECK(whole.rows == explorer.images().rows);
+    CHECK(whole.rows == held);
   }
 }
 

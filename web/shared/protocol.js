@@ -196,7 +196,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
 
 /**
  * @typedef {{helper: 'warm'}} HelperWarm
- * @typedef {{helper: 'accumulate', id: number, rows: Float32Array | null, dim: number}} HelperAccumulate
+ * @typedef {{helper: 'accumulate', id: number, rows: import('../../wasm/pcarecon').HeldRows | null, dim: number}} HelperAccumulate
  * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, hint: number[]}} PartRequest
  * @typedef {{helper: 'read-part', id: number} & Omit<PartRequest, 'source'> & {source: FileSource}} HelperReadPart
  * @typedef {{helper: 'cancel-part', id: number}} HelperCancelPart
@@ -204,8 +204,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, CANCELLED_MESSAGE, cancelledEr
  * @typedef {{helper: 'part', id: number, part: StreamedPart}} HelperPart
  * @typedef {{helper: 'progress', id: number, done: number}} HelperProgress
  * @typedef {{helper: 'error', id: number, message: string, code: ErrorCodeName, down?: boolean}} HelperError
- * @typedef {{helper: 'share', id: number, rows: Float32Array | Uint8Array | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
+ * @typedef {{helper: 'share', id: number, rows: import('../../wasm/pcarecon').HeldRows | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
- * @typedef {{helper: 'distortions', id: number, rows: Float32Array, mean: Float64Array, components: Float64Array}} HelperDistortions
+ * @typedef {{helper: 'distortions', id: number, rows: import('../../wasm/pcarecon').HeldRows, mean: Float64Array, components: Float64Array}} HelperDistortions
  * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions} HelperMessage
  */

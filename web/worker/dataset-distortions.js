@@ -1,7 +1,8 @@
 // DISTORTIONS: every loaded image's distortion ‖x − x̂ₖ‖² at the figure's k, by the module
 // (rowDistortions over row blocks, so that progress is shown and Cancel is heard between blocks),
 // the rows split with the helper worker like a fit when the stack is large (it gets a copy of its
-// rows and the model's first k components: modelHead / rowDistortionsOf). Answers the worst
+// rows at the stack's precision and the model's first k components: heldRows, modelHead /
+// rowDistortionsOf). Answers the worst
 // images (their indices, distortions and pixels) and the mean distortion over all images for
 // every j = 0..k.
 import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
@@ -36,7 +37,7 @@ export async function distortions(session, { k, worst }, context) {
   let helperPart = null;
   if (helper) {
     split = Math.ceil(n / 2);
-    helperPart = helper.distortions(ex.rows(split, n - split), Module.modelHead(ex, kk));
+    helperPart = helper.distortions(ex.heldRows(split, n - split), Module.modelHead(ex, kk));
     helperPart.catch(() => {}); // awaited below
   }
   const atK = new Float64Array(n);

@@ -5,6 +5,7 @@ import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 import { looksLikeZip } from './npz.js';
 import * as ArchiveLoader from './archive-loader.js';
 import { loadStreamedRest } from './streamed-load.js';
+import { blobChunks } from './blob-chunks.js';
 import { fitTopK } from './split-fit.js';
 
 /** @typedef {import('./worker.js').Session} Session */
@@ -65,21 +66,24 @@ async function loadStack(session, { source: file, chunkBytes, imageShape, member
     for (const [name, bytes] of arrays) ex.setBasisArray(name, bytes);
     ex.expectFileSize(total); // a header that does not fit the file is refused before any allocation
     context.progress(Phase.READING, 0, total);
+    if (context.cancelled()) throw cancelledError();
     let headerSeen = false;
-    for (let offset = 0; offset < total; offset += chunk) {
-      if (context.cancelled()) throw cancelledError();
-      const bytes = new Uint8Array(await source.slice(offset, offset + chunk).arrayBuffer());
+    let offset = 0;
+    // Through one reused buffer (blob-chunks.js): a fresh ArrayBuffer per slice is garbage until
+    // the collector runs, and a whole file of it can pile up beside the stack while it loads.
+    for await (const bytes of blobChunks(source, 0, total, chunk)) {
       if (context.cancelled()) throw cancelledError();
       ex.feed(bytes);
+      offset += bytes.byteLength;
       if (!headerSeen) {
         const pending = ex.headerInfo();
         headerSeen = pending !== null;
         if (pending && pending.streamed) {
-          const at = { offset: offset + bytes.byteLength, pending, chunk };
+          const at = { offset, pending, chunk };
           return await loadStreamedRest(session, ex, source, at, stream, context);
         }
       }
-      context.progress(Phase.READING, offset + bytes.byteLength, total);
+      context.progress(Phase.READING, offset, total);
     }
     if (!fitted) return { info: ex.finishFile() };
     const { basis: _fromFile, ...info } = ex.finishFileWithBasis(); // the fit of these images: not a basis file's
@@ -166,11 +170,12 @@ async function fitExact(session, ex, info) {
     ex.fit(0); // a streamed file: the covariance of all rows was accumulated while streaming
     return { workers: 1, helperWaitMs: 0 };
   }
-  // The helper takes the second half; this worker accumulates the first half meanwhile
-  // (slightly more: it also copies the helper's rows out and merges).
+  // The helper takes the second half (a copy at the stack's precision: a uint8 file's bytes); this
+  // worker accumulates the first half meanwhile (slightly more: it also copies the helper's rows
+  // out and merges).
   const split = Math.ceil(n * SPLIT_SHARE);
   try {
-    const state = helper.accumulate(ex.rows(split, n - split), dim);
+    const state = helper.accumulate(ex.heldRows(split, n - split), dim);
     ex.accumulateRows(0, split);
     const waited = performance.now();
     const rest = await state;

@@ -12,18 +12,6 @@ const SHARE = 0.5; // of the rows, kept here (the helper's half runs while this 
 const MOST_PASSES = 17; // the solver's Gram passes at most, and the moments pass: for progress
 
 /**
- * The helper's rows at their own precision: a uint8 or bool file's whole numbers in 0..255 as
- * bytes (a quarter of the float32 copy in the helper's memory; its kernels widen a block at a
- * time), anything else as float32.
- * @param {Float32Array} rows
- * @param {string} dtype
- * @returns {Float32Array | Uint8Array}
- */
-function shareOf(rows, dtype) {
-  return dtype === '|u1' || dtype === '|b1' ? Uint8Array.from(rows) : rows;
-}
-
-/**
  * K components by the top-K solver, on both workers when the helper is there (else in this one).
  * @param {Session} session
  * @param {Explorer} ex
@@ -47,7 +35,8 @@ export async function fitTopK(session, ex, k, context) {
     return value;
   };
   try {
-    const rows = shareOf(ex.rows(split, n - split), info.dtype);
+    // At the stack's own precision (a uint8 file's bytes: the helper's kernels widen a block at a time)
+    const rows = ex.heldRows(split, n - split);
     const held = helper.splitFit({ helper: 'share', id: 0, rows, dim, firstSample: split }, [rows.buffer]);
     const shift = ex.beginSplitTopK(k, split);
     const restMoments = helper.splitFit({ helper: 'moments', id: 0, shift });

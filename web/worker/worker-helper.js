@@ -82,7 +82,7 @@ function createLink(port, env) {
 
   /**
    * Sends rows (transferred) to the helper; resolves with its accumulator state.
-   * @param {Float32Array} rows
+   * @param {import('../../wasm/pcarecon').HeldRows} rows
    * @param {number} dim
    * @returns {Promise<AccumulatorState>}
    */
@@ -124,7 +124,7 @@ function createLink(port, env) {
   /**
    * Sends rows (transferred) and the model's head (modelHead) to the helper; resolves with their
    * distortions (rowDistortionsOf).
-   * @param {Float32Array} rows
+   * @param {import('../../wasm/pcarecon').HeldRows} rows
    * @param {{mean: Float64Array, components: Float64Array}} head
    * @returns {Promise<import('../../wasm/pcarecon').RowDistortions>}
    */
@@ -192,7 +192,7 @@ async function serveAccumulate(port, env, message) {
   try {
     await env.startModule();
     accumulator = new (env.wasmModule().Accumulator)();
-    accumulator.add(/** @type {Float32Array} */ (message.rows), message.dim);
+    accumulator.add(/** @type {import('../../wasm/pcarecon').HeldRows} */ (message.rows), message.dim);
     message.rows = null;
     const state = accumulator.state();
     port.postMessage({ helper: 'state', id: message.id, state }, [state.shift.buffer, state.sum.buffer, state.scatter.buffer]);
