@@ -3,7 +3,9 @@
 // changing the sample, playback frames/s counted by plotly_animatingframe events, and the peak
 // memory of the renderer process (page + workers). Prints one JSON object.
 //   node tests/bench/page.js [--npy FILE] [--npy256 FILE] [--runs R] [--samples S] [--dist DIR]
-// (--dist: another build of the site, for before/after comparisons.)
+// (--dist: another build of the site, for before/after comparisons.) Or only the change of sample
+// and of k, this build beside another in turns (changeTimes, below):
+//   node tests/bench/page.js --changes 28,256,512 [--other DIR] [--samples S] [--data DIR]
 'use strict';
 
 const fs = require('node:fs');
@@ -97,6 +99,80 @@ async function changeSample(page) {
   return page.evaluate(() => self.pcaExplorer.debug.timings().figure);
 }
 
+// A change of k (the K field, 50 ↔ 49) to the new figure's first frame painted, as changeSample.
+async function changeK(page) {
+  const before = await page.evaluate(() => Number(document.body.dataset.figureVersion || 0));
+  await page.evaluate(() => {
+    const input = document.getElementById('k-input');
+    input.value = String(Number(input.value) === 50 ? 49 : 50);
+    input.dispatchEvent(new Event('change', { bubbles: true }));
+  });
+  await page.waitForFunction(
+    (n) => {
+      const t = self.pcaExplorer.debug.timings().figure;
+      return Number(document.body.dataset.figureVersion || 0) > n && t && t.firstPaintMs > 0;
+    },
+    before,
+    { timeout: 60000, polling: 10 },
+  );
+  return page.evaluate(() => self.pcaExplorer.debug.timings().figure);
+}
+
+// Until the page has made every frame's pictures ahead of play (its work after a change), so
+// that each change starts on an idle page.
+async function settle(page) {
+  await page.waitForFunction(
+    () => {
+      const view = self.pcaExplorer.debug.view();
+      const frames = document.getElementById('figure')._transitionData._frames;
+      const needed = frames.reduce((n, f) => n + f.traces.length, 0);
+      return !view.painter.active || view.painter.pictures.size >= needed;
+    },
+    null,
+    { timeout: 120000, polling: 50 },
+  );
+}
+
+// --changes 28,256,512: the time from a change of sample and of k to the new animation on
+// screen, for this build and (--other DIR) another one, pages open side by side and changed in
+// turns, so that both see the same machine. 28×28 is the built-in dataset; --data DIR holds
+// tiles256-u8.npy and tiles512-u8.npy (tests/bench/make_data.py).
+async function changeTimes(browser, opts) {
+  const builds = { ours: path.resolve(opts.dist || DEFAULT_DIST) };
+  if (opts.other) builds.other = path.resolve(opts.other);
+  const data = path.resolve(opts.data || path.join(DEFAULT_DIST, '..', 'build', 'bench'));
+  const out = {};
+  for (const size of String(opts.changes).split(',').map(Number)) {
+    const pages = {};
+    for (const [name, dir] of Object.entries(builds)) {
+      const p = await openPage(browser, 'file://' + path.join(dir, 'index.html'), { viewport: { width: 1280, height: 900 } });
+      await waitForFigure(p.page);
+      if (size !== 28) await loadFile(p.page, path.join(data, `tiles${size}-u8.npy`), 600000);
+      pages[name] = p;
+    }
+    const runs = Object.fromEntries(Object.keys(builds).map((name) => [name, { sample: [], k: [] }]));
+    // Every page settled before any change: one page's pictures made ahead would slow the other's.
+    const settleAll = async () => {
+      for (const p of Object.values(pages)) await settle(p.page);
+    };
+    for (let s = 0; s < opts.samples; s++) {
+      for (const name of Object.keys(builds)) {
+        const { page } = pages[name];
+        await settleAll();
+        runs[name].sample.push((await changeSample(page)).firstPaintMs);
+        await settleAll();
+        runs[name].k.push((await changeK(page)).firstPaintMs);
+      }
+    }
+    for (const p of Object.values(pages)) await p.close();
+    out[size] = Object.fromEntries(
+      Object.entries(runs).map(([name, r]) => [name, { sampleMs: median(r.sample), kMs: median(r.k), samples: r.sample, ks: r.k }]),
+    );
+    process.stderr.write(`${size}×${size}: ${JSON.stringify(out[size], (k, v) => (typeof v === 'number' ? Math.round(v) : v))}\n`);
+  }
+  return out;
+}
+
 // Plays the whole animation at the fastest speed; frames/s from the plotly_animatingframe events.
 async function playback(page) {
   await page.evaluate(() => {
@@ -141,6 +217,15 @@ async function main() {
   const opts = args();
   const result = { loads: [], samples: [], playback: {}, memory: {} };
   const browser = await launchBrowser();
+  if (opts.changes) {
+    try {
+      const changes = await changeTimes(browser, opts);
+      process.stdout.write(JSON.stringify({ date: new Date().toISOString(), changes }) + '\n');
+    } finally {
+      await browser.close();
+    }
+    return;
+  }
   try {
     const url = 'file://' + path.join(path.resolve(opts.dist || DEFAULT_DIST), 'index.html');
     // Memory: a fresh page, peak RSS (VmHWM) of its renderer across one load of the big file.

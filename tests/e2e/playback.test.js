@@ -37,6 +37,38 @@ async function onScreen(page) {
   }, pictures);
 }
 
+// Adds every text of the figure (titles, tick labels, colour bars, slider) where it stands, and
+// its lines' paths.
+async function withTexts(page, shown) {
+  const more = await page.evaluate(() => ({
+    texts: Array.from(document.querySelectorAll('#figure .main-svg text'), (t) => {
+      const box = t.getBoundingClientRect();
+      return `${t.textContent} @ ${Math.round(box.x)},${Math.round(box.y)}`;
+    }),
+    lines: Array.from(document.querySelectorAll('#figure .scatterlayer path.js-line'), (p) => p.getAttribute('d')),
+  }));
+  return Object.assign({}, shown, more);
+}
+
+// Sample `index` of the built-in dataset and its reconstruction from the first K components, as
+// gray levels on 0..255 (the figure's colour range), by the module under node.
+async function moduleSample(index) {
+  const { startModule, withExplorer } = require('../node/module.js');
+  const Module = await startModule();
+  const bytes = require('node:fs').readFileSync(h.DEFAULT_DATASET);
+  return withExplorer(Module, (ex) => {
+    ex.beginFile(0, 0);
+    ex.feed(bytes);
+    ex.finishFile();
+    ex.fit(0);
+    const figure = JSON.parse(ex.figureJson({ sampleIndex: index, nComponents: K, step: 1, frameDurationMs: 0, binaryArrays: true }));
+    const values = (spec) => new Float32Array(Uint8Array.from(Buffer.from(spec.bdata, 'base64')).buffer);
+    const original = values(figure.data[0].z);
+    const reconstruction = values(figure.frames[K].data[0].z).map((v) => Math.round(Math.max(0, Math.min(255, v))));
+    return { original, reconstruction };
+  });
+}
+
 // Plays from the first frame with the figure's Play button and notes, before every paint, the
 // frame on screen (by its title) and whether plotly replotted (plotly_afterplot).
 async function playCounted(page) {
@@ -147,6 +179,40 @@ describe('playback', () => {
       assert.match(middle.title, /k = 17 of/);
       assert.deepEqual(middle, middleDrawn, 'frame 17 painted as plotly draws it');
       assert.notDeepEqual(middle.pictures.x2y2, painted.pictures.x2y2, 'and it is another picture than frame 50');
+
+      // A change of sample swaps the new figure in (figure-swap.js), not redrawn by Plotly.react:
+      // what it shows is what plotly draws of the new figure, and play plays the new frames only.
+      const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
+      const version = await h.figureVersion(page);
+      await h.startPaintWatch(page);
+      await page.click('#next-sample');
+      await h.waitForFigure(page, version + 1);
+      const swapPaint = await h.stopPaintWatch(page);
+      assert.equal(swapPaint.blank + swapPaint.extra, 0, `one picture per panel while swapping (${JSON.stringify(swapPaint)})`);
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, 'swapped in');
+      const swapped = await withTexts(page, await onScreen(page));
+      assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
+      const stepDurations = await page.evaluate(() =>
+        document.getElementById('figure')._fullLayout.sliders[0].steps.map((step) => step.args[1].frame.duration),
+      );
+      assert.deepEqual(new Set(stepDurations), new Set([0]), "the slider's steps at the speed chosen, as the new figure's");
+      await page.evaluate(() => Plotly.redraw('figure'));
+      assert.deepEqual(swapped, await withTexts(page, await onScreen(page)), 'the swapped figure as plotly draws it');
+      const again = await playCounted(page);
+      assert.deepEqual(
+        again.shown.map((s) => s.index),
+        Array.from({ length: K }, (_, i) => i + 1),
+        "sample 1's frames 1..50 painted in order, none of sample 0's",
+      );
+      // Its last frame, pixel for pixel: the original is sample 1's bytes, the reconstruction the
+      // module's (fitted here in node; the page's two workers sum in another order: within 1).
+      const last = (await onScreen(page)).pictures;
+      const expected = await moduleSample(1);
+      const gray = (p) => p.data.filter((_, i) => i % 4 === 0);
+      assert.deepEqual(gray(last.xy), Array.from(expected.original), 'the original: sample 1');
+      const off = gray(last.x2y2).map((v, i) => Math.abs(v - expected.reconstruction[i]));
+      assert.ok(Math.max(...off) <= 1, `the reconstruction at k = 50: the module's (off by up to ${Math.max(...off)})`);
+
       h.assertStayedLocal(session, name);
     } finally {
       await session.close();

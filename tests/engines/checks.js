@@ -142,6 +142,30 @@ const CHECKS = [
     },
   ],
   [
+    'a change of sample: one picture per image panel while it is shown (a swap where play is painted)',
+    async (session) => {
+      const before = await session.evaluate(() => ({
+        figure: Number(document.body.dataset.figureVersion),
+        swaps: window.pcaExplorer.debug.view().swaps,
+        painted: window.pcaExplorer.debug.view().painter.active,
+      }));
+      await session.evaluate(probes.startPaintWatch);
+      await session.evaluate(() => document.getElementById('next-sample').click());
+      await waitIdleFigure(session, before.figure + 1, 'the next sample');
+      const paint = await session.evaluate(probes.stopPaintWatch);
+      assert.equal(paint.blank + paint.extra, 0, `one picture per panel (${JSON.stringify(paint)})`);
+      const after = await session.evaluate(() => ({
+        title: document.querySelector('#figure .g-gtitle .gtitle').textContent,
+        swaps: window.pcaExplorer.debug.view().swaps,
+      }));
+      assert.match(after.title, /^Sample 1: k = 0 of 50 components/);
+      assert.equal(after.swaps, before.swaps + (before.painted ? 1 : 0), 'swapped in where play is painted');
+      assert.deepEqual((await session.evaluate(probes.figureSnapshot)).panels, PANELS);
+      await session.evaluate(() => document.getElementById('prev-sample').click()); // sample 0 again
+      await waitIdleFigure(session, before.figure + 2, 'sample 0 again');
+    },
+  ],
+  [
     "a .npy written by NumPy, from the file input: scikit-learn's reconstructions",
     async (session, ctx) => {
       await chooseFile(session, ctx.fixture('plain.npy'));

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import { parse, format, KEYS, SPEED } from '../../web/page/url-state.js';
+import { parse, format, KEYS, SPEED, clampView, clampInt } from '../../web/page/url-state.js';
 
 describe('parse', () => {
   test('reads the four fields, with or without the #', () => {
@@ -82,5 +82,41 @@ describe('format', () => {
   test('parse(format(view)) is the view', () => {
     const view = { sampleIndex: 12, nComponents: 784, step: 7, frameDurationMs: 1000 };
     assert.deepEqual(parse(format(view, '#member=m')), { view, rest: [['member', 'm']] });
+  });
+});
+
+describe('clampView', () => {
+  const current = { sampleIndex: 4, nComponents: 20, step: 2 };
+  const limits = { samples: 10, components: 50 };
+
+  test('keeps a view inside the dataset as it is, fields missing taken from the current view', () => {
+    assert.deepEqual(clampView({ sampleIndex: 9, nComponents: 50, step: 5 }, current, limits), {
+      sampleIndex: 9,
+      nComponents: 50,
+      step: 5,
+    });
+    assert.deepEqual(clampView({}, current, limits), current);
+    assert.deepEqual(clampView({ nComponents: 30 }, current, limits), { sampleIndex: 4, nComponents: 30, step: 2 });
+  });
+
+  test('clamps each field to the dataset, and the step to the K it ends up with', () => {
+    assert.deepEqual(clampView({ sampleIndex: 10, nComponents: 51, step: 60 }, current, limits), {
+      sampleIndex: 9,
+      nComponents: 50,
+      step: 50,
+    });
+    assert.deepEqual(clampView({ sampleIndex: -3, nComponents: 0, step: 0 }, current, limits), { sampleIndex: 0, nComponents: 1, step: 1 });
+    assert.deepEqual(clampView({ nComponents: 3 }, { sampleIndex: 0, nComponents: 20, step: 10 }, limits), {
+      sampleIndex: 0,
+      nComponents: 3,
+      step: 3,
+    });
+    assert.deepEqual(clampView({ sampleIndex: 2.6 }, current, limits).sampleIndex, 3, 'rounded');
+  });
+
+  test('clampInt: a value that is not a number gives the lower bound', () => {
+    assert.equal(clampInt('x', 1, 5), 1);
+    assert.equal(clampInt(NaN, 0, 5), 0);
+    assert.equal(clampInt('7', 0, 5), 5);
   });
 });

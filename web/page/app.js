@@ -15,7 +15,8 @@ import * as UrlState from './url-state.js';
 import { StatusPanel } from './status-panel.js';
 import { ControlsPanel } from './controls-panel.js';
 import { NpzChooser } from './npz-chooser.js';
-import { ShapeField, shapeNeededMessage } from './shape-field.js';
+import { ShapeField } from './shape-field.js';
+import { loadFailureMessages } from './load-messages.js';
 import * as Panels from './dataset-panels.js';
 import { bindFileDrop } from './file-drop.js';
 import { bindFigureKeys } from './figure-keys.js';
@@ -372,16 +373,7 @@ function loadDataset(dataset, { restore = false } = {}) {
     } catch (error) {
       currentLoad = null;
       varianceAfterPaint = false; // a later figure draws the chart
-      const what = restore ? 'Could not restore' : 'Could not open';
-      if (error.code === ErrorCode.CANCELLED) {
-        setMessages({ notice: state.dataset ? `Cancelled. Still showing ${state.dataset.name}.` : 'Cancelled.' });
-      } else if (error.fatal) {
-        setMessages({ error: `${what} ${dataset.name}: the computation stopped (${error.message}). A fresh engine was started.` });
-      } else if (error.code === ErrorCode.NEEDS_IMAGE_SHAPE && !restore) {
-        setMessages({ error: `${what} ${dataset.name}: ${shapeNeededMessage(error)}` });
-      } else {
-        setMessages({ error: `${what} ${dataset.name}: ${error.message}` });
-      }
+      setMessages(loadFailureMessages(dataset, error, { restore, showing: state.dataset ? state.dataset.name : null }));
       if (!restore && error.code !== ErrorCode.CANCELLED) shapeFailed(dataset, error);
       dom.body.dataset.errorVersion = String(Number(dom.body.dataset.errorVersion || 0) + 1);
     }
@@ -521,7 +513,7 @@ function cancelChooser() {
 // ---- controls (their keyboard shortcuts: figure-keys.js) -------------------------------------
 function setSample(index) {
   if (!state.dataset) return;
-  const sampleIndex = clampInt(index, 0, state.dataset.info.samples - 1);
+  const sampleIndex = UrlState.clampInt(index, 0, state.dataset.info.samples - 1);
   update(state, { sampleIndex });
   renderControls();
   figure.refresh();
@@ -530,32 +522,26 @@ function setSample(index) {
 
 function setComponents(k) {
   if (!state.dataset) return;
-  const nComponents = clampInt(k, 1, mostComponents(state.dataset));
+  const nComponents = UrlState.clampInt(k, 1, mostComponents(state.dataset));
   if (nComponents > state.dataset.nComponents) {
     refitFor(nComponents);
     return;
   }
-  update(state, { nComponents, step: clampInt(state.step, 1, nComponents) });
+  update(state, { nComponents, step: UrlState.clampInt(state.step, 1, nComponents) });
   renderControls();
   figure.refresh();
 }
 
 function setStep(step) {
-  update(state, { step: clampInt(step, 1, state.nComponents) });
+  update(state, { step: UrlState.clampInt(step, 1, state.nComponents) });
   renderControls();
   figure.refresh();
 }
 
 function setSpeed(ms) {
-  update(state, { frameDurationMs: clampInt(ms, 0, 60000) });
+  update(state, { frameDurationMs: UrlState.clampInt(ms, 0, 60000) });
   renderControls();
   figure.setFrameDuration(state.frameDurationMs);
-}
-
-function clampInt(value, lo, hi) {
-  const n = Math.round(Number(value));
-  if (!Number.isFinite(n)) return lo;
-  return Math.max(lo, Math.min(hi, n));
 }
 
 // ---- the fit's K: the top-K solver fitted only the K asked for ---------------------------------
@@ -599,17 +585,9 @@ function refitFor(k) {
 // otherwise the hash's (a shared link, or the view of the previous file), clamped to this file.
 function initialParams(info, fitted, restore) {
   const wanted = restore ? state : UrlState.parse(location.hash).view;
-  const pick = (value, fallback) => (value === undefined ? fallback : value);
-  const nComponents = clampInt(pick(wanted.nComponents, DEFAULTS.nComponents), 1, fitted);
-  return Object.assign(
-    {
-      sampleIndex: clampInt(pick(wanted.sampleIndex, 0), 0, info.samples - 1),
-      nComponents,
-      step: clampInt(pick(wanted.step, DEFAULTS.step), 1, nComponents),
-      frameDurationMs: state.frameDurationMs,
-    },
-    colourParams(state.colour),
-  );
+  const fallback = { sampleIndex: 0, nComponents: DEFAULTS.nComponents, step: DEFAULTS.step };
+  const view = UrlState.clampView(wanted, fallback, { samples: info.samples, components: fitted });
+  return Object.assign(view, { frameDurationMs: state.frameDurationMs }, colourParams(state.colour));
 }
 
 // Writes the view into the hash with replaceState: no history entry per change, no hashchange
@@ -640,10 +618,8 @@ function applyHash() {
 
 /** @param {ReturnType<typeof UrlState.parse>['view']} wanted */
 function applyHashView(wanted) {
-  const pick = (value, current) => (value === undefined ? current : value);
-  const nComponents = clampInt(pick(wanted.nComponents, state.nComponents), 1, mostComponents(state.dataset));
-  const sampleIndex = clampInt(pick(wanted.sampleIndex, state.sampleIndex), 0, state.dataset.info.samples - 1);
-  const step = clampInt(pick(wanted.step, state.step), 1, nComponents);
+  const limits = { samples: state.dataset.info.samples, components: mostComponents(state.dataset) };
+  const { sampleIndex, nComponents, step } = UrlState.clampView(wanted, state, limits);
   const moved = sampleIndex !== state.sampleIndex;
   if (nComponents > state.dataset.nComponents) {
     // a top-K fit holds fewer components than the link asks for: fit them, as the K control does

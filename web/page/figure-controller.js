@@ -54,7 +54,7 @@ function createFigureController(app) {
   let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
   let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
   let frameLineShown = '';
-  let refreshTimer = 0;
+  let refreshQueued = false;
 
   // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
   async function show({ json, images }, params) {
@@ -76,30 +76,33 @@ function createFigureController(app) {
     renderDistortionText();
   }
 
+  // A change (a click, a key) asks for its figure at once, once this task is done (so changes made
+  // together make one figure); changes made while a figure is on its way make one more figure,
+  // of the latest state, when it is done.
   function refresh() {
     const t0 = performance.now();
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(() => {
-      exclusive(async () => {
-        if (!state.dataset || !holdsCurrent()) return;
-        const params = figureParams(state);
-        const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
-        if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
-        try {
-          const t1 = performance.now();
-          const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
-          const t2 = performance.now();
-          await show(parts, params);
-          timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
-          requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
-          setMessages({ error: null, notice: null });
-        } catch (error) {
-          const cancelled = error.code === ErrorCode.CANCELLED;
-          setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
-          if (!holdsCurrent() || error.fatal || cancelled) scheduleRestore();
-        }
-      });
-    }, 16); // coalesces a burst of changes (typing a number) into one figure, within a frame
+    if (refreshQueued) return; // the job queued reads the state when it starts
+    refreshQueued = true;
+    exclusive(async () => {
+      refreshQueued = false;
+      if (!state.dataset || !holdsCurrent()) return;
+      const params = figureParams(state);
+      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
+      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
+      try {
+        const t1 = performance.now();
+        const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
+        const t2 = performance.now();
+        await show(parts, params);
+        timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
+        requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
+        setMessages({ error: null, notice: null });
+      } catch (error) {
+        const cancelled = error.code === ErrorCode.CANCELLED;
+        setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
+        if (!holdsCurrent() || error.fatal || cancelled) scheduleRestore();
+      }
+    });
   }
 
   // ---- the figure in words (figure-text.js) ----

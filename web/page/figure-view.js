@@ -3,6 +3,7 @@
 // margins and the frame duration -- and never rebuilds frames, so every frame trace keeps the
 // subplot axes the core gave it.
 import { FramePainter } from './frame-painter.js';
+import { axisDomains, planSwap, applySwap } from './figure-swap.js';
 import { required } from './generated.js';
 const PLOT_CONFIG = Object.freeze({
   responsive: true,
@@ -47,6 +48,8 @@ class FigureView {
     // Paints the frames that plotly applies with redraw: false (frame-painter.js); play uses
     // them when it accepts the figure (gray heatmaps), else plotly redraws every frame.
     this.painter = new FramePainter(div);
+    this.swaps = 0; // figures shown by a swap (figure-swap.js) rather than drawn by plotly
+    this.givenDomains = null; // the axes' domains of the layout last given to plotly (figure-swap.js)
   }
 
   get count() {
@@ -68,10 +71,18 @@ class FigureView {
     delete layout.height;
     this.generation++;
     this.stepping = null;
-    let painted = this.painter.accepts(figure);
+    const swappable = this.painter.active && this.eventsAttached;
+    let painted = swappable ? this.painter.acceptsSwap(figure) : this.painter.accepts(figure);
     setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
     const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
-    if (this.div.data && this.eventsAttached) {
+    const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout) : null;
+    this.givenDomains = axisDomains(layout);
+    if (swap) {
+      // Same panels, a new sample, painted: only what changed (figure-swap.js).
+      await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
+      await applySwap(this.div, swap, plotly(), animate);
+      this.swaps++;
+    } else if (this.div.data && this.eventsAttached) {
       // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already
       // drew and recomputes what changed (about half the time of purge + newPlot at 28×28).
       // Any animation under way is stopped first, as newPlot would.
@@ -86,7 +97,7 @@ class FigureView {
       this.attachEvents();
       if (sliders) this.addSliderAfterPaint(this.generation, sliders);
     }
-    if (painted && !this.painter.drawn()) {
+    if (painted && !swap && !this.painter.drawn()) {
       painted = false; // plotly did not draw one pixel per value here: it redraws every frame
       plotly().relayout(this.div, playButtonUpdate(this.div, 'frame.redraw', true));
     }
@@ -243,6 +254,7 @@ class FigureView {
     this.generation++;
     this.stepping = null;
     this.painter.clear();
+    this.givenDomains = null;
     if (this.div.data) plotly().purge(this.div);
     this.eventsAttached = false;
     this.names = [];
@@ -255,7 +267,7 @@ class FigureView {
 // frame when the painter paints them ({duration, redraw}: its frame options).
 /**
  * @param {any} layout
- * @param {{duration: number, redraw: boolean}} frame
+ * @param {{duration?: number, redraw?: boolean}} frame
  */
 function setPlayButton(layout, frame) {
   layout.updatemenus = (layout.updatemenus || []).map((menu) =>

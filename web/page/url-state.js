@@ -152,3 +152,32 @@ function withHashValue(hash, key, value) {
 }
 
 export { hashValue, withHashValue };
+
+// ---- a view clamped to a dataset -----------------------------------------------------------------
+
+/** `value` rounded to an integer in [lo, hi]; lo when it is not a number. @param {any} value @param {number} lo @param {number} hi */
+function clampInt(value, lo, hi) {
+  const n = Math.round(Number(value));
+  if (!Number.isFinite(n)) return lo;
+  return Math.max(lo, Math.min(hi, n));
+}
+
+/**
+ * The view `wanted` asks for (a parsed hash's, or the one on screen), clamped to a dataset of
+ * `samples` images with `components` components at most; a field it lacks takes `current`'s.
+ * The step is clamped to the K it ends up with.
+ * @param {{sampleIndex?: number, nComponents?: number, step?: number}} wanted
+ * @param {{sampleIndex: number, nComponents: number, step: number}} current
+ * @param {{samples: number, components: number}} limits
+ */
+function clampView(wanted, current, { samples, components }) {
+  const pick = (/** @type {number | undefined} */ value, /** @type {number} */ fallback) => (value === undefined ? fallback : value);
+  const nComponents = clampInt(pick(wanted.nComponents, current.nComponents), 1, components);
+  return {
+    sampleIndex: clampInt(pick(wanted.sampleIndex, current.sampleIndex), 0, samples - 1),
+    nComponents,
+    step: clampInt(pick(wanted.step, current.step), 1, nComponents),
+  };
+}
+
+export { clampInt, clampView };

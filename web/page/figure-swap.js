@@ -1,0 +1,143 @@
+// A new sample without plotly's full redraw. Plotly.react of the new figure replots all of
+// it: supplyDefaults and calc of every trace, the slider's 51 labels measured again, menus, colour
+// bars, axes, and every heatmap encoded as a PNG (80-120 ms at 28×28, most of a sample change;
+// 0.15-0.3 s at 256×256). Between two figures of the same dataset and view most of that is
+// unchanged, so a swap applies only what differs, through plotly's own API:
+//   - the frames, replaced by name (Plotly.addFrames);
+//   - the base traces and the figure's title and marker, as one animation frame applied without
+//     plotly's redraw (Plotly.animate, redraw: false: plotly puts the traces into its data and
+//     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
+//     pictures, title and marker from that frame, as it does in play);
+//   - axis ranges (the distortion's), the slider's steps (their frame duration), and the colour
+//     bars of traces whose colour range moved, by one Plotly.update: it redraws the axes and the traces (the pictures too, then), and the
+//     colour bars alone (a colour-bar attribute given again: plotly's 'colorbars' edit), not the
+//     slider's labels, menus or titles.
+// Any other difference (another k, panel size, colour map, theme, trace added or removed) is not
+// a swap: planSwap returns null and the page draws with Plotly.react.
+
+// Trace keys a swap carries in its animation frame: the trace's data, colour range, and where a
+// line's label sits (the mean curve's moves away from the sample's).
+const DATA_KEYS = new Set(['x', 'y', 'z', 'text', 'textposition', 'zmin', 'zmax']);
+// Layout keys a swap carries in its animation frame (painted: frame-painter.js).
+const FRAME_LAYOUT_KEYS = new Set(['title', 'shapes']);
+const AXIS = /^[xy]axis\d*$/;
+// What plotly writes into an axis of the layout it is given: its range, its type (from the data),
+// and its domain where the axis is constrained (a swap keeps the domains as given).
+const AXIS_WRITTEN = ['range', 'autorange', 'type', 'domain'];
+
+const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
+const publicKeys = (object) => Object.keys(object || {}).filter((key) => !key.startsWith('_') && object[key] !== undefined);
+const without = (object, keys) =>
+  Object.fromEntries(
+    publicKeys(object)
+      .filter((key) => !keys.includes(key))
+      .map((key) => [key, object[key]]),
+  );
+
+// The layout keys that differ between the layout on screen (div.layout: what plotly was given and
+// every relayout since, with the axis ranges and constrained domains plotly wrote into it) and the
+// next one, as a Plotly.relayout update; null when one differs in a way a swap does not apply.
+function layoutChanges(onScreen, given, next) {
+  const keys = new Set([...publicKeys(onScreen), ...publicKeys(next)]);
+  /** @type {Record<string, any>} */
+  const relayout = {};
+  for (const key of keys) {
+    const [a, b] = [onScreen[key], next[key]];
+    if (FRAME_LAYOUT_KEYS.has(key) || same(a, b)) continue;
+    if (AXIS.test(key) && a && b) {
+      if (!same(without(a, AXIS_WRITTEN), without(b, AXIS_WRITTEN)) || !same(given[key], b.domain)) return null;
+      if (b.range && !same(a.range, b.range)) relayout[`${key}.range`] = b.range.slice();
+    } else if (key === 'sliders' && a && b && a.length === b.length) {
+      // The steps' frame duration: the speed control changes the Play button's only.
+      for (let i = 0; i < b.length; i++) {
+        if (!same(without(a[i], ['steps', 'active']), without(b[i], ['steps', 'active']))) return null;
+        if (!same(a[i].steps, b[i].steps)) relayout[`sliders[${i}].steps`] = b[i].steps;
+      }
+    } else if (key !== 'updatemenus' || !same(strip(a, 'active'), strip(b, 'active'))) {
+      return null;
+    }
+  }
+  return relayout;
+}
+
+const strip = (/** @type {any[]} */ list, /** @type {string} */ key) => (list || []).map((item) => without(item, [key]));
+
+/**
+ * The axes' domains of a layout given to plotly, as given (plotly writes over them where constrained).
+ * @param {any} layout
+ */
+function axisDomains(layout) {
+  return Object.fromEntries(
+    publicKeys(layout)
+      .filter((key) => AXIS.test(key))
+      .map((key) => [key, layout[key].domain]),
+  );
+}
+
+/**
+ * How to show `figure` (its layout as the page gives it to plotly) in place of the figure on
+ * `div`, or null when that is not a swap. `given`: axisDomains() of the layout last given to plotly.
+ * @param {any} div
+ * @param {Record<string, any>} given
+ * @param {{data: any[], frames: any[]}} figure
+ * @param {any} layout
+ */
+function planSwap(div, given, figure, layout) {
+  const frames = figure.frames || [];
+  const shown = div.data;
+  if (!given || !shown || !div.layout || !frames.length || shown.length !== figure.data.length) return null;
+  const colourBars = [];
+  for (let i = 0; i < shown.length; i++) {
+    const [a, b] = [shown[i], figure.data[i]];
+    if (!same(without(a, [...DATA_KEYS, 'uid']), without(b, [...DATA_KEYS, 'uid']))) return null;
+    if (b.showscale && (a.zmin !== b.zmin || a.zmax !== b.zmax)) colourBars.push(i);
+  }
+  const relayout = layoutChanges(div.layout, given, JSON.parse(JSON.stringify(layout)));
+  if (!relayout) return null;
+  // The same frames by name (a change of sample): a change of k adds or removes frames, the
+  // slider's steps and, where the dataset's mean distortion is shown, a trace that comes later.
+  const order = frames.map((frame) => String(frame.name));
+  if (
+    !same(
+      order,
+      div._transitionData._frames.map((/** @type {any} */ frame) => String(frame.name)),
+    )
+  )
+    return null;
+  const base = {
+    name: order[0],
+    data: figure.data.map((trace) => Object.fromEntries(Object.entries(trace).filter(([key]) => DATA_KEYS.has(key)))),
+    traces: figure.data.map((_, i) => i),
+    layout: { title: layout.title, shapes: layout.shapes },
+  };
+  return { frames, base, relayout, colourBars };
+}
+
+/**
+ * Applies a planned swap, all of it before the next paint (no paint shows half of it): the frames
+ * replaced; the base frame applied (plotly applies a frame in microtasks after Plotly.animate
+ * returns, and says 'plotly_transitioning' once its data and calcdata are the frame's); then, in
+ * the same task, one Plotly.update for the axes, slider and colour bars. `animate` is the view's
+ * Plotly.animate (its rejections caught).
+ * @param {any} div
+ * @param {any} plan
+ * @param {any} Plotly
+ * @param {(div: any, frames: any, options: any) => Promise<any>} animate
+ */
+async function applySwap(div, plan, Plotly, animate) {
+  const still = { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
+  await Plotly.addFrames(div, plan.frames);
+  const restyle = plan.colourBars.length
+    ? { 'colorbar.thickness': plan.colourBars.map((/** @type {number} */ i) => (div._fullData[i].colorbar || {}).thickness) }
+    : null;
+  const relayout = Object.keys(plan.relayout).length ? plan.relayout : null;
+  // The axes' redraw redraws every trace: plotly draws the pictures then, the painter need not.
+  plan.base.picturesDrawnByPlotly = Boolean(relayout);
+  const applied = new Promise((resolve) => div.once('plotly_transitioning', resolve));
+  // Not awaited: the animation ends at the next animation frame, after the paint that shows it.
+  animate(div, [plan.base], still);
+  await applied;
+  if (restyle || relayout) await Plotly.update(div, restyle || {}, relayout || {}, plan.colourBars);
+}
+
+export { axisDomains, planSwap, applySwap };
