@@ -78,6 +78,14 @@ inline Bytes make_npy(const std::string& dict, const std::string& data = "", int
   return to_bytes(out + header + data);
 }
 
+// A C-order .npy (format 1.0) of this dtype descr and shape text (e.g. "(5, 4, 4)"), followed by
+// `bytes` raw bytes of `data`.
+inline Bytes c_order_npy(const std::string& descr, const std::string& shape, const void* data,
+                         size_t bytes) {
+  return make_npy("{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }",
+                  std::string(static_cast<const char*>(data), bytes));
+}
+
 inline std::string raw_floats(std::initializer_list<float> values) {
   std::string s(values.size() * 4, '\0');
   std::memcpy(&s[0], values.begin(), s.size());

@@ -11,27 +11,12 @@
 
 #include "dataset_stats.h"
 #include "explorer.h"
+#include "npy_test_support.h"
 #include "split_topk.h"
 
 using namespace pcarecon;
 
 namespace {
-
-// A C-order .npy (format 1.0) of shape (n, h, w) or (n, h, w, 3) with `data` as its raw bytes.
-std::vector<uint8_t> npy_file(const std::string& descr, const std::string& shape, const void* data,
-                              size_t bytes) {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-  dict += '\n';
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-  out.push_back(uint8_t(dict.size() & 0xff));
-  out.push_back(uint8_t(dict.size() >> 8));
-  out.insert(out.end(), dict.begin(), dict.end());
-  const size_t start = out.size();
-  out.resize(start + bytes);
-  std::memcpy(out.data() + start, data, bytes);
-  return out;
-}
 
 // Seeded images: a few smooth patterns in random amounts plus noise, as whole numbers in
 // [lo, lo + 255] (uint8: lo = 0; int8: lo = −128).
@@ -80,8 +65,8 @@ void load_pair(Pair& pair, const std::string& descr, int64_t n, int64_t h, int64
     widened[i] = static_cast<float>(values[i]);
   }
   const std::string shape = shape_of(n, h, w, channels);
-  load(pair.bytes, npy_file(descr, shape, raw.data(), raw.size()));
-  load(pair.floats, npy_file("<f4", shape, widened.data(), widened.size() * 4));
+  load(pair.bytes, npy_test::c_order_npy(descr, shape, raw.data(), raw.size()));
+  load(pair.floats, npy_test::c_order_npy("<f4", shape, widened.data(), widened.size() * 4));
 }
 
 // Bit for bit: == on doubles (no NaN here), sizes included.
@@ -132,7 +117,7 @@ TEST_CASE("an 8-bit file is held as its bytes, a quarter of float32", "[byte_sta
     for (size_t i = 0; i < raw.size(); ++i)
       raw[i] = uint8_t(std::string(descr) == "|b1" ? i % 2 : i * 37);
     Explorer ex;
-    load(ex, npy_file(descr, shape_of(n, h, w, 1), raw.data(), raw.size()));
+    load(ex, npy_test::c_order_npy(descr, shape_of(n, h, w, 1), raw.data(), raw.size()));
     const ImageStack& stack = ex.images();
     CHECK(stack.held_as_bytes());
     CHECK(stack.rows.size() == 0);  // no float32 copy beside the bytes
@@ -144,7 +129,8 @@ TEST_CASE("an 8-bit file is held as its bytes, a quarter of float32", "[byte_sta
   }
   Explorer floats;
   const std::vector<float> values(size_t(5 * 4 * 4), 1.5f);
-  load(floats, npy_file("<f4", shape_of(5, 4, 4, 1), values.data(), values.size() * 4));
+  load(floats,
+       npy_test::c_order_npy("<f4", shape_of(5, 4, 4, 1), values.data(), values.size() * 4));
   CHECK_FALSE(floats.images().held_as_bytes());
   CHECK(floats.images().held_bytes() == 5 * 16 * 4);
 }

@@ -11,26 +11,17 @@
 #include "error.h"
 #include "error_of.h"
 #include "explorer.h"
+#include "npy_test_support.h"
 
 using nlohmann::json;
 using namespace pcarecon;
 
 namespace {
 
-// A little-endian float32 C-order .npy (format 1.0) of shape (n, h, w), written here.
+// A float32 (or `descr`) C-order .npy of shape (n, h, w).
 std::vector<uint8_t> npy_bytes_shaped(const std::vector<float>& values, const std::string& shape,
                                       const std::string& descr = "<f4") {
-  std::string dict = "{'descr': '" + descr + "', 'fortran_order': False, 'shape': " + shape + ", }";
-  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-  dict += '\n';
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0};
-  out.push_back(uint8_t(dict.size() & 0xff));
-  out.push_back(uint8_t(dict.size() >> 8));
-  out.insert(out.end(), dict.begin(), dict.end());
-  const size_t start = out.size();
-  out.resize(start + values.size() * 4);
-  std::memcpy(out.data() + start, values.data(), values.size() * 4);
-  return out;
+  return npy_test::c_order_npy(descr, shape, values.data(), values.size() * 4);
 }
 
 std::vector<uint8_t> npy_bytes(const std::vector<float>& values, int64_t n, int64_t h, int64_t w,
