@@ -85,9 +85,10 @@ async function loadFile(page, file, timeout = 180000) {
   return page.evaluate(() => self.pcaExplorer.debug.timings().load);
 }
 
-async function changeSample(page) {
+// Runs `change` on the page, then waits for the new figure's first frame painted; its timings.
+async function timeChange(page, change) {
   const before = await page.evaluate(() => Number(document.body.dataset.figureVersion || 0));
-  await page.click('#next-sample');
+  await change();
   await page.waitForFunction(
     (n) => {
       const t = self.pcaExplorer.debug.timings().figure;
@@ -99,23 +100,19 @@ async function changeSample(page) {
   return page.evaluate(() => self.pcaExplorer.debug.timings().figure);
 }
 
+function changeSample(page) {
+  return timeChange(page, () => page.click('#next-sample'));
+}
+
 // A change of k (the K field, 50 ↔ 49) to the new figure's first frame painted, as changeSample.
-async function changeK(page) {
-  const before = await page.evaluate(() => Number(document.body.dataset.figureVersion || 0));
-  await page.evaluate(() => {
-    const input = document.getElementById('k-input');
-    input.value = String(Number(input.value) === 50 ? 49 : 50);
-    input.dispatchEvent(new Event('change', { bubbles: true }));
-  });
-  await page.waitForFunction(
-    (n) => {
-      const t = self.pcaExplorer.debug.timings().figure;
-      return Number(document.body.dataset.figureVersion || 0) > n && t && t.firstPaintMs > 0;
-    },
-    before,
-    { timeout: 60000, polling: 10 },
+function changeK(page) {
+  return timeChange(page, () =>
+    page.evaluate(() => {
+      const input = document.getElementById('k-input');
+      input.value = String(Number(input.value) === 50 ? 49 : 50);
+      input.dispatchEvent(new Event('change', { bubbles: true }));
+    }),
   );
-  return page.evaluate(() => self.pcaExplorer.debug.timings().figure);
 }
 
 // Until the page has made every frame's pictures ahead of play (its work after a change), so
