@@ -103,10 +103,23 @@ function createLink(port, env) {
    * @returns {{promise: Promise<StreamedPart>, cancel: () => void}}
    */
   function readPart(request, onProgress) {
+    const message = { helper: /** @type {const} */ ('read-part'), id: 0, ...request, source: sourceToMessage(request.source) };
+    return askPart(message, [], onProgress);
+  }
+
+  /**
+   * A request the helper serves reading a file (read-part, file-pass): its promise, and a cancel
+   * that stops the helper between two chunks (nothing once it has answered).
+   * @template T
+   * @param {import('../shared/protocol.js').HelperReadPart | import('../shared/protocol.js').HelperFilePass} message
+   * @param {Transferable[]} transfer
+   * @param {(done: number) => void} onProgress
+   * @returns {{promise: Promise<T>, cancel: () => void}}
+   */
+  function askPart(message, transfer, onProgress) {
     warmUp();
     let settled = false;
-    const message = { helper: /** @type {const} */ ('read-part'), id: 0, ...request, source: sourceToMessage(request.source) };
-    const { id, promise } = asks.ask(message, [], onProgress);
+    const { id, promise } = asks.ask(message, transfer, onProgress);
     promise.finally(() => (settled = true)).catch(() => {}); // awaited later, or not at all if this worker failed first
     return {
       promise,
@@ -125,17 +138,8 @@ function createLink(port, env) {
    * @returns {{promise: Promise<Float64Array>, cancel: () => void}}
    */
   function filePass(request, transfer, onProgress) {
-    warmUp();
-    let settled = false;
     const message = { helper: /** @type {const} */ ('file-pass'), id: 0, ...request, source: sourceToMessage(request.source) };
-    const { id, promise } = asks.ask(message, transfer, onProgress);
-    promise.finally(() => (settled = true)).catch(() => {});
-    return {
-      promise,
-      cancel: () => {
-        if (!settled) port.postMessage({ helper: 'cancel-part', id });
-      },
-    };
+    return askPart(message, transfer, onProgress);
   }
 
   /**
@@ -285,16 +289,8 @@ async function serveReadPart(port, env, message, partsCancelled) {
     ex.expectFileSize(source.size);
     ex.feed(new Uint8Array(await source.slice(0, dataOffset).arrayBuffer()));
     ex.readRows(begin, end);
-    const first = dataOffset + begin * sampleBytes;
-    const stop = dataOffset + end * sampleBytes;
-    let offset = first;
-    for await (const bytes of blobChunks(source, first, stop, chunk)) {
-      if (partsCancelled.has(id)) throw cancelledError();
-      ex.feed(bytes);
-      offset += bytes.byteLength;
-      port.postMessage({ helper: 'progress', id, done: offset - first });
-    }
-    if (partsCancelled.has(id)) throw cancelledError();
+    const rows = { id, source, first: dataOffset + begin * sampleBytes, stop: dataOffset + end * sampleBytes, chunk };
+    await feedChunks(port, rows, partsCancelled, (bytes) => ex.feed(bytes));
     const part = ex.finishPart();
     const sums = part.moments ? part.moments : /** @type {AccumulatorState} */ (part.rows);
     const { shift, sum } = sums;
@@ -316,6 +312,25 @@ async function serveReadPart(port, env, message, partsCancelled) {
 }
 
 /**
+ * Bytes [first, stop) of a file to `feed`, a chunk at a time, with the main worker told the bytes
+ * done after each; a cancel of request `id` is seen between two chunks.
+ * @param {HelperPort} port
+ * @param {{id: number, source: Blob, first: number, stop: number, chunk: number}} rows
+ * @param {Set<number>} partsCancelled
+ * @param {(bytes: Uint8Array) => void} feed
+ */
+async function feedChunks(port, { id, source, first, stop, chunk }, partsCancelled, feed) {
+  let offset = first;
+  for await (const bytes of blobChunks(source, first, stop, chunk)) {
+    if (partsCancelled.has(id)) throw cancelledError();
+    feed(bytes);
+    offset += bytes.byteLength;
+    port.postMessage({ helper: 'progress', id, done: offset - first });
+  }
+  if (partsCancelled.has(id)) throw cancelledError();
+}
+
+/**
  * The helper's rows of one pass over a streamed file: read into a FileGramPass, its product sent
  * back (transferred).
  * @param {HelperPort} port
@@ -333,15 +348,9 @@ async function serveFilePass(port, env, message, partsCancelled) {
     started = true;
     const header = new Uint8Array(await source.slice(0, dataOffset).arrayBuffer());
     pass = new (env.wasmModule().FileGramPass)(header, begin, end, message.pass);
-    const first = dataOffset + begin * sampleBytes;
-    let offset = first;
-    for await (const bytes of blobChunks(source, first, dataOffset + end * sampleBytes, chunk)) {
-      if (partsCancelled.has(id)) throw cancelledError();
-      pass.feed(bytes);
-      offset += bytes.byteLength;
-      port.postMessage({ helper: 'progress', id, done: offset - first });
-    }
-    if (partsCancelled.has(id)) throw cancelledError();
+    const rows = { id, source, first: dataOffset + begin * sampleBytes, stop: dataOffset + end * sampleBytes, chunk };
+    const reading = pass;
+    await feedChunks(port, rows, partsCancelled, (bytes) => reading.feed(bytes));
     const product = pass.product();
     port.postMessage({ helper: 'result', id, result: product }, [product.buffer]);
   } catch (error) {
