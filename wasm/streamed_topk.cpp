@@ -32,12 +32,13 @@ double streamed_topk_bytes(int64_t dim, int64_t n_components) {
   const int64_t k = std::max<int64_t>(1, n_components);
   const double width = static_cast<double>(std::min(k + std::max<int64_t>(10, k / 2), dim));
   const double d = static_cast<double>(dim);
-  // At the peak, the solver's step after a pass: the pass (Q in float32, its product), the other
-  // workers' product as it arrives, Q, Z·V, the QR's copy and its thin Q (D×l each, in double
-  // but the first), and the Ritz vectors, a product's temporary and C·u (D×K double each); then a
-  // block of rows as read and as float32.
-  return d * width * (4 + 8 * 6) + d * static_cast<double>(k) * 8 * 3 +
-         static_cast<double>(StackRows::block_rows(dim)) * d * 4 * 2;
+  // At the peak, as the other workers' product is merged: Q, this side's pass (Q in float32, its
+  // product in double), the other workers' product copied in (D×l each), and the last pass' Ritz
+  // vectors (D×K double); then a block of rows as read and as float32. The solver's step after it
+  // holds less (Q, Z, Z·V, Ritz vectors: topk_solver.cpp). The allocator's slack on blocks this
+  // large is a few of them more: a quarter on top.
+  const double peak = d * width * (8 + 4 + 8 + 8) + d * static_cast<double>(k) * 8;
+  return peak * 1.25 + static_cast<double>(StackRows::block_rows(dim)) * d * 4 * 2;
 }
 
 // ---- FileRows ---------------------------------------------------------------------------------
@@ -170,11 +171,16 @@ void StreamedTopK::feed(const uint8_t* bytes, size_t size) {
   pass_->feed(bytes, size);
 }
 
-void StreamedTopK::finish_pass(const Eigen::MatrixXd& rest_product, int64_t rest_rows) {
+void StreamedTopK::merge_rest(const Eigen::Ref<const Eigen::MatrixXd>& rest_product,
+                              int64_t rest_rows) {
   if (!pass_) throw Error("the streamed fit has no pass in progress: begin one first");
-  GramPass& all = pass_->pass();  // merged in place: a copy is D×l more at the peak
-  all.merge_product(rest_product, rest_rows);
-  solver_.submit(all);  // Error unless the pass covered N rows
+  pass_->pass().merge_product(rest_product, rest_rows);  // in place: a copy is D×l more
+}
+
+void StreamedTopK::finish_pass() {
+  if (!pass_) throw Error("the streamed fit has no pass in progress: begin one first");
+  // Its product is taken only once checked: after an Error the pass is as it was.
+  solver_.submit(std::move(pass_->pass()));  // Error unless the pass covered N rows
   pass_.reset();
 }
 

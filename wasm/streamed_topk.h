@@ -91,9 +91,14 @@ class StreamedTopK {
   // This side's rows of the next pass (any range, empty too). Error once done().
   void begin_pass(int64_t begin, int64_t end);
   void feed(const uint8_t* bytes, size_t size);  // Error before begin_pass
-  // The pass over all N rows: this side's (every row fed) and the others' product over
-  // rest_rows rows. Submits it to the solver.
-  void finish_pass(const Eigen::MatrixXd& rest_product, int64_t rest_rows);
+  // The others' product over rest_rows rows of this pass, added to this side's (every row fed).
+  void merge_rest(const Eigen::Ref<const Eigen::MatrixXd>& rest_product, int64_t rest_rows);
+  // The pass over all N rows, this side's and what was merged, submitted to the solver.
+  void finish_pass();
+  void finish_pass(const Eigen::MatrixXd& rest_product, int64_t rest_rows) {
+    merge_rest(rest_product, rest_rows);
+    finish_pass();
+  }
   int passes() const { return solver_.passes() + 1; }  // with the moments pass
   PcaModel model() const;                              // once done()
 

@@ -66,9 +66,11 @@ void streamed_topk_finish_pass(JsExplorer& self, val product_arg, double rest_ro
     pcarecon::StreamedTopK& fit = self.core.streamed_topk();
     const Eigen::Index d = fit.basis().rows(), l = fit.basis().cols();
     const int64_t rest = whole_number(rest_rows, "the other rows");
-    if (rest == 0) return fit.finish_pass(Eigen::MatrixXd::Zero(d, l), 0);
-    const Eigen::VectorXd flat = doubles_in(product, "the helper's product", size_t(d * l));
-    fit.finish_pass(Eigen::Map<const Eigen::MatrixXd>(flat.data(), d, l), rest);
+    if (rest > 0) {  // copied in, merged, and freed before the solver's step
+      const Eigen::VectorXd flat = doubles_in(product, "the helper's product", size_t(d * l));
+      fit.merge_rest(Eigen::Map<const Eigen::MatrixXd>(flat.data(), d, l), rest);
+    }
+    fit.finish_pass();
   });
 }
 

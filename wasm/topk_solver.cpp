@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <utility>
 
 #include "error.h"
 
@@ -21,8 +22,9 @@ constexpr double kResidualFloor = 2e-5;
 std::string str(int64_t v) { return std::to_string(v); }
 
 // An orthonormal basis of the columns of `a` (thin Q of a Householder QR), same shape as `a`.
-Eigen::MatrixXd orthonormal_basis(const Eigen::MatrixXd& a) {
-  Eigen::HouseholderQR<Eigen::MatrixXd> qr(a);
+// The QR is made in place, in `a`: one D×l beside the result, not two.
+Eigen::MatrixXd orthonormal_basis(Eigen::MatrixXd a) {
+  Eigen::HouseholderQR<Eigen::Ref<Eigen::MatrixXd>> qr(a);
   return qr.householderQ() * Eigen::MatrixXd::Identity(a.rows(), a.cols());
 }
 
@@ -149,7 +151,7 @@ void GramPass::merge(const GramPass& other) {
   count_ += other.count_;
 }
 
-void GramPass::merge_product(const Eigen::MatrixXd& product, int64_t count) {
+void GramPass::merge_product(const Eigen::Ref<const Eigen::MatrixXd>& product, int64_t count) {
   if (product.rows() != product_.rows() || product.cols() != product_.cols() || count < 0 ||
       !product.allFinite()) {
     throw Error("cannot merge a product of " + str(product.rows()) + "×" + str(product.cols()) +
@@ -158,6 +160,13 @@ void GramPass::merge_product(const Eigen::MatrixXd& product, int64_t count) {
   }
   product_ += product;
   count_ += count;
+}
+
+Eigen::MatrixXd GramPass::take_product() {
+  basis_.resize(0, 0);
+  work_.resize(0, 0);
+  loadings_.resize(0, 0);
+  return std::move(product_);
 }
 
 // --- TopKSolver --------------------------------------------------------------------------------
@@ -195,7 +204,7 @@ void TopKSolver::set_moments(const MomentsPass& all_rows) {
   has_moments_ = true;
 }
 
-void TopKSolver::submit(const GramPass& all_rows) {
+void TopKSolver::check_pass(const GramPass& all_rows) const {
   if (!has_moments_) throw Error("the top-K solver needs the moments pass before any other");
   if (done_) throw Error("the top-K solver has already converged");
   const Eigen::MatrixXd& z = all_rows.product();
@@ -204,16 +213,34 @@ void TopKSolver::submit(const GramPass& all_rows) {
                 str(z.cols()) + " basis, not the " + str(n_) + " rows and " + str(dim_) + "×" +
                 str(width_) + " basis expected");
   }
-  // Rayleigh–Ritz in span(Q): T = Qᵀ·C·Q, T = V·Θ·Vᵀ; Ritz vectors Q·V, and C·(Q·V) = Z·V.
+}
+
+void TopKSolver::submit(const GramPass& all_rows) {
+  check_pass(all_rows);
+  step(all_rows.product(), nullptr);
+}
+
+void TopKSolver::submit(GramPass&& all_rows) {
+  check_pass(all_rows);
+  Eigen::MatrixXd z = all_rows.take_product();
+  step(z, &z);
+}
+
+void TopKSolver::step(const Eigen::MatrixXd& z, Eigen::MatrixXd* owned) {
+  // Rayleigh–Ritz in span(Q): T = Qᵀ·C·Q, T = V·Θ·Vᵀ; Ritz vectors Q·V, and C·(Q·V) = Z·V. At most
+  // four D×l (or D×K) live at once: Q, Z, Z·V and the Ritz vectors, then the next Q in place of
+  // the first two (the last pass' Ritz vectors are made again here, so they go first).
+  ritz_.resize(0, 0);
   Eigen::MatrixXd t = basis_.transpose() * z;
   t = (0.5 * (t + t.transpose())).eval();
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(t);
   if (eig.info() != Eigen::Success) throw Error("the eigensolver did not converge on this data");
   const Eigen::MatrixXd v = eig.eigenvectors().rowwise().reverse();  // descending
   const Eigen::VectorXd theta = eig.eigenvalues().reverse();
-  ritz_ = basis_ * v.leftCols(k_);
+  Eigen::MatrixXd image = z * v;  // C·(Q·V): the Ritz vectors' images, and the next span
+  if (owned) owned->resize(0, 0);
+  ritz_.noalias() = basis_ * v.leftCols(k_);
   ritz_values_ = theta.head(k_).cwiseMax(0.0);
-  const Eigen::MatrixXd image = z * v.leftCols(k_);
   const double top = std::max(theta(0), 0.0);
   residual_ = 0;
   bool converged = true;
@@ -226,7 +253,10 @@ void TopKSolver::submit(const GramPass& all_rows) {
   ++passes_;
   // With l = D the basis spans everything: the first Rayleigh–Ritz step is exact.
   done_ = converged || width_ == dim_ || passes_ >= options_.max_passes;
-  if (!done_) basis_ = orthonormal_basis(z * v);  // span C·Q, Ritz order
+  if (!done_) {
+    basis_.resize(0, 0);  // the Ritz vectors are made: the old Q goes before the new one comes
+    basis_ = orthonormal_basis(std::move(image));  // span C·Q, Ritz order
+  }
 }
 
 PcaModel TopKSolver::model() const {
@@ -263,7 +293,7 @@ PcaModel fit_topk(const StackRows& rows, const TopKOptions& options, int* passes
   while (!solver.done()) {
     GramPass pass(solver.mean(), solver.basis());
     pass.add(rows);
-    solver.submit(pass);
+    solver.submit(std::move(pass));
   }
   if (passes) *passes = solver.passes();
   return solver.model();

@@ -65,9 +65,12 @@ class GramPass {
   void merge(const GramPass& other);  // Error unless the sizes are the same
   // Another worker's product over `count` rows (its GramPass::product()); Error unless it is D×l
   // and finite, or count < 0.
-  void merge_product(const Eigen::MatrixXd& product, int64_t count);
+  // A Ref: a Map over a product passed in from JavaScript is merged without a copy.
+  void merge_product(const Eigen::Ref<const Eigen::MatrixXd>& product, int64_t count);
   int64_t count() const { return count_; }
   const Eigen::MatrixXd& product() const { return product_; }  // D×l
+  // The product, moved out; the pass' own D×l (Q in float32) is freed with it.
+  Eigen::MatrixXd take_product();
 
  private:
   int64_t count_ = 0;
@@ -101,12 +104,19 @@ class TopKSolver {
   // Rayleigh–Ritz on the pass' product, the convergence test, and the next basis. Error unless
   // the pass covered N rows with the current basis' width, or when called once done().
   void submit(const GramPass& all_rows);
+  // The same, taking the pass' product: its D×l are freed as soon as the step is done with them.
+  // At a wide D each D×l matters (512·512·3 values × 75 columns is 472 MB in double).
+  void submit(GramPass&& all_rows);
   int passes() const { return passes_; }
   int64_t width() const { return width_; }                    // l
   double max_relative_residual() const { return residual_; }  // of the K Ritz pairs, last pass
   PcaModel model() const;  // the K Ritz pairs as a model; needs at least one pass
 
  private:
+  void check_pass(const GramPass& all_rows) const;
+  // Frees *owned (the product z) once it is no longer needed, when given.
+  void step(const Eigen::MatrixXd& z, Eigen::MatrixXd* owned);
+
   int64_t n_;
   int64_t dim_;
   int64_t k_;
