@@ -275,6 +275,35 @@ describe('playback', () => {
         "sample 2's frame 0, then, once the others came, 1..50 painted in order",
       );
       assert.equal(partsPaint.blank + partsPaint.extra, 0, `one picture per panel throughout (${JSON.stringify(partsPaint)})`);
+      // Steps asked for in between (two steps of 3, as keys make them) wait too, then land on k = 6.
+      const stepVersion = await h.figureVersion(page);
+      await page.evaluate(() => {
+        const view = window.pcaExplorer.debug.view();
+        const watch = (window.__stepWatch = { during: null });
+        const observer = new MutationObserver(() => {
+          observer.disconnect();
+          view.step(3);
+          view.step(3);
+          watch.during = { framesToCome: view.framesToCome, index: view.index, frameIndex: document.body.dataset.frameIndex };
+        });
+        observer.observe(document.body, { attributes: true, attributeFilter: ['data-figure-version'] });
+      });
+      await page.click('#next-sample');
+      await page.waitForFunction(
+        () =>
+          !window.pcaExplorer.debug.view().framesToCome &&
+          document.body.dataset.frameIndex === '6' &&
+          document.body.dataset.busy === 'false',
+        null,
+        { timeout: 60000 },
+      );
+      assert.equal(await h.figureVersion(page), stepVersion + 1);
+      assert.deepEqual(
+        await page.evaluate(() => window.__stepWatch.during),
+        { framesToCome: true, index: 0, frameIndex: '0' },
+        'the steps waited',
+      );
+      assert.match((await onScreen(page)).title, /^Sample 3: k = 6 of 50 components/);
       await page.evaluate(() => window.pcaExplorer.debug.setFirstFrameFirstAboveBytes(8 << 20));
 
       h.assertStayedLocal(session, name);
