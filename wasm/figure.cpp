@@ -233,6 +233,8 @@ struct FigurePlan {
   int duration = 100;
   Eigen::VectorXf x;                    // the sample
   std::vector<float> pictures;          // [frame][reconstruction, residual][D] (frame_values)
+  size_t stored_frames = 0;             // frames whose pictures are kept (all, or the first)
+  bool first_frame_only = false;        // frames: the first alone (FigureOptions)
   Eigen::VectorXd distortion;           // K+1: ‖x − x̂ₖ‖² for k = 0..K
   Eigen::VectorXd cumulative_ratio;     // K+1: explained variance of the first k, from 0
   double value_min = 0, value_max = 0;  // values: the data range of the whole stack
@@ -277,7 +279,8 @@ void frame_values(FigurePlan& plan) {
   check_sample_values(model, plan.x);
   const Eigen::VectorXd x = plan.x.cast<double>();
   const Eigen::VectorXd loadings = model.components.topRows(K) * (x - model.mean);
-  plan.pictures.assign(static_cast<size_t>(2 * F * D), 0.f);
+  const int64_t stored = static_cast<int64_t>(plan.stored_frames);
+  plan.pictures.assign(static_cast<size_t>(2 * stored * D), 0.f);
   plan.distortion = Eigen::VectorXd::Zero(K + 1);
   bool nan = false;
   double residual_max = 0;
@@ -289,9 +292,11 @@ void frame_values(FigurePlan& plan) {
       const double residual = x[j] - reconstruction;
       plan.distortion[k] += residual * residual;
       if (f < F && plan.ks[static_cast<size_t>(f)] == k) {
-        float* frame = plan.pictures.data() + 2 * f * D;
-        frame[j] = finite_float(reconstruction);
-        frame[D + j] = finite_float(residual);
+        if (f < stored) {
+          float* frame = plan.pictures.data() + 2 * f * D;
+          frame[j] = finite_float(reconstruction);
+          frame[D + j] = finite_float(residual);
+        }
         residual_max = std::max(residual_max, std::abs(residual));
         nan |= std::isnan(residual);
         ++f;
@@ -355,11 +360,17 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   for (int64_t k = 0; k < plan.K; k += options.step) plan.ks.push_back(k);
   plan.ks.push_back(plan.K);
   plan.x = images.row(plan.sample);
+  plan.colour = options.colour;
+  // Ranges measured on every frame's pictures (clipping, a scale per frame) need them all.
+  const bool ranges_need_all = !plan.shape.colour() && (plan.colour.scale != ScaleMode::fixed ||
+                                                        plan.colour.clip_percent != 0);
+  plan.first_frame_only = options.first_frame_only;
+  plan.stored_frames = plan.first_frame_only && !ranges_need_all ? 1 : plan.ks.size();
   const double data_range = double(images.value_max) - double(images.value_min);
   frame_values(plan);
   set_ranges(plan, images, data_range);
-  plan.colour = options.colour;
   set_colour_ranges(plan);
+  if (plan.first_frame_only) plan.pictures.resize(static_cast<size_t>(2 * plan.shape.values()));
   return plan;
 }
 
@@ -423,6 +434,10 @@ Frames build_frames(const FigurePlan& plan) {
   for (size_t f = 0; f < plan.ks.size(); ++f) {
     const int64_t k = plan.ks[f];
     const std::string name = std::to_string(k);
+    out.slider_steps.push_back({{"label", name},
+                                {"method", "animate"},
+                                {"args", animate_args(json::array({name}), plan.duration)}});
+    if (plan.first_frame_only && f > 0) continue;  // the slider names it; the frame comes later
     json recon = frame_trace(plan, f, 0);
     json residual = frame_trace(plan, f, 1);
     if (out.frames.empty()) {
@@ -436,9 +451,6 @@ Frames build_frames(const FigurePlan& plan) {
                           {"layout",
                            {{"title", {{"text", title_for(plan.sample, k, plan.K, ratio)}}},
                             {"shapes", json::array({marker_shape(plan, k)})}}}});
-    out.slider_steps.push_back({{"label", name},
-                                {"method", "animate"},
-                                {"args", animate_args(json::array({name}), plan.duration)}});
   }
   return out;
 }

@@ -21,6 +21,10 @@ struct FigureOptions {
   bool binary_arrays =
       true;              // {dtype, bdata, shape} arrays; false: plain number lists (plotly.py 5)
   ColourOptions colour;  // gray images' colour maps and ranges (colormaps.h)
+  // Only the first frame (the one a new figure shows): frames holds it alone, the slider still
+  // names every k, and everything else (ranges, distortion, titles) is the whole figure's. A
+  // large figure comes to the page in two parts: this, drawn at once, then the whole one.
+  bool first_frame_only = false;
 };
 
 // Throws Error for an index outside [0, N) or K / step out of range.

@@ -17,6 +17,7 @@ struct JsFigureOptions {
   double step = 1;
   double frame_duration_ms = 100;
   bool binary_arrays = true;
+  bool first_frame_only = false;
 };
 
 // The figure's optional colour options (colormap, residualColormap, scale, clipPercent), with the
@@ -57,13 +58,18 @@ pcarecon::FigureOptions figure_options(const val& options) {
       throw Error(std::string("figure options: ") + name + " must be a number (got " +
                   js_type(field) + ")");
   }
-  // binaryArrays is optional (default true); value_object needs every field present.
+  // binaryArrays and firstFrameOnly are optional (default true and false); value_object needs
+  // every field present.
   val complete = val::global("Object").call<val>("assign", val::object(), options);
-  const val binary = options["binaryArrays"];
-  if (binary.isUndefined())
-    complete.set("binaryArrays", true);
-  else if (!binary.isTrue() && !binary.isFalse())
-    throw Error("figure options: binaryArrays must be true or false (got " + js_type(binary) + ")");
+  for (const auto& [name, fallback] : {std::pair<const char*, bool>{"binaryArrays", true},
+                                       std::pair<const char*, bool>{"firstFrameOnly", false}}) {
+    const val flag = options[name];
+    if (flag.isUndefined())
+      complete.set(name, fallback);
+    else if (!flag.isTrue() && !flag.isFalse())
+      throw Error(std::string("figure options: ") + name + " must be true or false (got " +
+                  js_type(flag) + ")");
+  }
   const JsFigureOptions js = complete.as<JsFigureOptions>();
 
   pcarecon::FigureOptions o;
@@ -72,6 +78,7 @@ pcarecon::FigureOptions figure_options(const val& options) {
   o.step = whole_number(js.step, "step");
   o.frame_duration_ms = whole_number(js.frame_duration_ms, "frame duration");
   o.binary_arrays = js.binary_arrays;
+  o.first_frame_only = js.first_frame_only;
   o.colour = colour_options(options);
   return o;
 }
@@ -103,7 +110,8 @@ void bind_figure_options() {
       .field("nComponents", &JsFigureOptions::n_components)
       .field("step", &JsFigureOptions::step)
       .field("frameDurationMs", &JsFigureOptions::frame_duration_ms)
-      .field("binaryArrays", &JsFigureOptions::binary_arrays);
+      .field("binaryArrays", &JsFigureOptions::binary_arrays)
+      .field("firstFrameOnly", &JsFigureOptions::first_frame_only);
 }
 
 // Adds the figure's functions to the Explorer's class_ (called from EMSCRIPTEN_BINDINGS).

@@ -105,6 +105,9 @@ export interface FigureOptions {
   step: number;            // >= 1
   frameDurationMs: number;
   binaryArrays?: boolean;  // default true: {dtype, bdata, shape}; false: plain lists
+  // default false; true: frames holds the first frame alone (its pictures alone sent), the slider
+  // and everything else as the whole figure's (a large figure's first part, drawn at once)
+  firstFrameOnly?: boolean;
   // Gray images only (colour images keep their colours); an Error names an unknown value.
   colormap?: 'grey' | 'viridis' | 'cividis' | 'magma';      // default 'grey'
   residualColormap?: 'red-blue' | 'purple-orange';          // default 'red-blue'

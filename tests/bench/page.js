@@ -115,12 +115,14 @@ function changeK(page) {
   );
 }
 
-// Until the page has made every frame's pictures ahead of play (its work after a change), so
-// that each change starts on an idle page.
+// Until the page has every frame (a large figure's come after its first: figure-controller.js)
+// and has made every frame's pictures ahead of play (its work after a change), so that each
+// change starts on an idle page.
 async function settle(page) {
   await page.waitForFunction(
     () => {
       const view = self.pcaExplorer.debug.view();
+      if (document.body.dataset.busy === 'true' || view.framesToCome) return false;
       const frames = document.getElementById('figure')._transitionData._frames;
       const needed = frames.reduce((n, f) => n + f.traces.length, 0);
       return !view.painter.active || view.painter.pictures.size >= needed;

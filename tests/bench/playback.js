@@ -273,6 +273,11 @@ async function changeTimes(page) {
       { timeout: 120000, polling: 10 },
     );
     times[what] = await page.evaluate(() => self.pcaExplorer.debug.timings().figure);
+    // and until every frame is there (a large figure's come after its first), so that what
+    // follows starts on the whole figure
+    await page.waitForFunction(() => document.body.dataset.busy !== 'true' && !self.pcaExplorer.debug.view().framesToCome, null, {
+      timeout: 120000,
+    });
   }
   return times;
 }

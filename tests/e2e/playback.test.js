@@ -213,6 +213,99 @@ describe('playback', () => {
       const off = gray(last.x2y2).map((v, i) => Math.abs(v - expected.reconstruction[i]));
       assert.ok(Math.max(...off) <= 1, `the reconstruction at k = 50: the module's (off by up to ${Math.max(...off)})`);
 
+      // A large figure comes in two parts (figure-controller.js; the threshold lowered here to
+      // this figure's size): its first frame and the original, swapped in at once, then its other
+      // frames. Play pressed in between (as the new figure is shown) waits for them, then plays
+      // the new sample's frames in order, each panel with one picture throughout.
+      await page.evaluate(() => window.pcaExplorer.debug.setFirstFrameFirstAboveBytes(0));
+      const partsVersion = await h.figureVersion(page);
+      await page.evaluate(() => {
+        const gd = document.getElementById('figure');
+        const view = window.pcaExplorer.debug.view();
+        const title = () => document.querySelector('#figure .g-gtitle .gtitle').textContent;
+        const watch = (window.__partsWatch = { titles: [], first: null, done: false });
+        let last = title();
+        const observer = new MutationObserver(() => {
+          observer.disconnect();
+          watch.first = { framesToCome: view.framesToCome, frames: gd._transitionData._frames.length, count: view.count, title: title() };
+          const play = Array.from(gd.querySelectorAll('.updatemenu-button')).find((b) => b.textContent === 'Play');
+          play.dispatchEvent(new MouseEvent('click', { bubbles: true }));
+          watch.first.playing = document.body.dataset.playing;
+        });
+        observer.observe(document.body, { attributes: true, attributeFilter: ['data-figure-version'] });
+        const tick = () => {
+          if (title() !== last) watch.titles.push((last = title()));
+          const frames = gd._transitionData._frames;
+          if (
+            watch.first &&
+            !view.framesToCome &&
+            document.body.dataset.playing === 'false' &&
+            last === frames[frames.length - 1].layout.title.text
+          )
+            watch.done = true;
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      });
+      await h.startPaintWatch(page);
+      await page.click('#next-sample');
+      await page.waitForFunction(() => window.__partsWatch.done, null, { timeout: 60000 });
+      const partsPaint = await h.stopPaintWatch(page);
+      const parts = await page.evaluate(() => {
+        const gd = document.getElementById('figure');
+        return {
+          watch: window.__partsWatch,
+          titles: gd._transitionData._frames.map((f) => f.layout.title.text),
+          frames: gd._transitionData._frames.map((f) => f.data.map((t, i) => `${f.traces[i]}:${t.type}:${t.xaxis}${t.yaxis}`).join(' ')),
+          sent: window.pcaExplorer.debug.timings().draw.imageBytes,
+        };
+      });
+      assert.equal(await h.figureVersion(page), partsVersion + 1, 'one figure drawn');
+      assert.deepEqual(
+        parts.watch.first,
+        { framesToCome: true, frames: 1, count: K + 1, title: parts.titles[0], playing: 'true' },
+        "shown with its first frame alone (the slider's 51 steps), play waiting",
+      );
+      assert.equal(parts.sent, 4 * values * 3, 'the first part: the original and the first frame, as float32');
+      assert.match(parts.titles[0], /^Sample 2: k = 0 of 50 components/);
+      assert.deepEqual(parts.frames, Array(K + 1).fill('1:heatmap:x2y2 2:heatmap:x3y3'), 'every frame came, on its axes');
+      assert.deepEqual(
+        parts.watch.titles.map((title) => parts.titles.indexOf(title)),
+        Array.from({ length: K + 1 }, (_, i) => i),
+        "sample 2's frame 0, then, once the others came, 1..50 painted in order",
+      );
+      assert.equal(partsPaint.blank + partsPaint.extra, 0, `one picture per panel throughout (${JSON.stringify(partsPaint)})`);
+      // Steps asked for in between (two steps of 3, as keys make them) wait too, then land on k = 6.
+      const stepVersion = await h.figureVersion(page);
+      await page.evaluate(() => {
+        const view = window.pcaExplorer.debug.view();
+        const watch = (window.__stepWatch = { during: null });
+        const observer = new MutationObserver(() => {
+          observer.disconnect();
+          view.step(3);
+          view.step(3);
+          watch.during = { framesToCome: view.framesToCome, index: view.index, frameIndex: document.body.dataset.frameIndex };
+        });
+        observer.observe(document.body, { attributes: true, attributeFilter: ['data-figure-version'] });
+      });
+      await page.click('#next-sample');
+      await page.waitForFunction(
+        () =>
+          !window.pcaExplorer.debug.view().framesToCome &&
+          document.body.dataset.frameIndex === '6' &&
+          document.body.dataset.busy === 'false',
+        null,
+        { timeout: 60000 },
+      );
+      assert.equal(await h.figureVersion(page), stepVersion + 1);
+      assert.deepEqual(
+        await page.evaluate(() => window.__stepWatch.during),
+        { framesToCome: true, index: 0, frameIndex: '0' },
+        'the steps waited',
+      );
+      assert.match((await onScreen(page)).title, /^Sample 3: k = 6 of 50 components/);
+      await page.evaluate(() => window.pcaExplorer.debug.setFirstFrameFirstAboveBytes(8 << 20));
+
       h.assertStayedLocal(session, name);
     } finally {
       await session.close();

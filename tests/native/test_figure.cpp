@@ -355,6 +355,41 @@ TEST_CASE("figure parts: build_figure's figure with every picture apart, in orde
   CHECK(parts.figure.at("layout") == whole.at("layout"));
 }
 
+TEST_CASE("figure parts, first frame only: the whole figure's first frame, slider and ranges",
+          "[figure]") {
+  const ImageStack stack = random_stack(30, 5, 4, 9, 1.f);
+  const PcaModel model = fit(stack, 7);
+  const int64_t D = stack.image.values();
+  // the default colours (pictures of the first frame alone made) and a clipped scale per frame
+  // (every frame's pictures measured, the first kept)
+  for (const bool clipped : {false, true}) {
+    INFO("clipped " << clipped);
+    FigureOptions options;
+    options.sample_index = 4;
+    options.step = 2;  // k = 0, 2, 4, 6, 7
+    if (clipped) {
+      options.colour.scale = ScaleMode::per_frame;
+      options.colour.clip_percent = 5;
+    }
+    const FigureParts whole = build_figure_parts(stack, model, options);
+    options.first_frame_only = true;
+    const FigureParts first = build_figure_parts(stack, model, options);
+    REQUIRE(first.image_values == D);
+    // frame 0's two pictures, then the original (named 2, as in a one-frame figure)
+    REQUIRE(first.images.size() == size_t(D) * 3);
+    const size_t original = whole.images.size() - size_t(D);
+    for (size_t i = 0; i < size_t(2 * D); ++i) CHECK(first.images[i] == whole.images[i]);
+    for (size_t i = 0; i < size_t(D); ++i)
+      CHECK(first.images[size_t(2 * D) + i] == whole.images[original + i]);
+    REQUIRE(first.figure.at("frames").size() == 1);
+    CHECK(first.figure.at("frames")[0] == whole.figure.at("frames")[0]);
+    CHECK(first.figure.at("layout") == whole.figure.at("layout"));  // every slider step
+    json data = first.figure.at("data");
+    data[0]["z"]["image"] = whole.figure.at("data")[0].at("z").at("image");
+    CHECK(data == whole.figure.at("data"));
+  }
+}
+
 TEST_CASE("the distortion curve covers k = 0..K and falls", "[figure]") {
   const ImageStack stack = random_stack(30, 4, 5, 6);
   const PcaModel model = fit(stack, 10);

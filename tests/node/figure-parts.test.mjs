@@ -66,6 +66,18 @@ for (const [what, shape] of [
         else assert.equal(filled.shape, spec.shape, where);
       }
       assert.notEqual(figure.data[1].z, figure.frames[0].data[0].z, 'a picture named twice gets its own z in each trace');
+
+      // firstFrameOnly (a large figure's first part, page/figure-controller.js): the first frame
+      // alone and its pictures with the original, all else the whole figure's.
+      const first = ex.figureParts(Object.assign({ firstFrameOnly: true }, options));
+      assert.equal(first.images.length, values * 3, "the first frame's two pictures and the original");
+      const firstFigure = fillPictures(JSON.parse(first.json), first.images);
+      assert.deepEqual(withoutZ(firstFigure), Object.assign(withoutZ(figure), { frames: withoutZ(figure).frames.slice(0, 1) }));
+      firstFigure.data.forEach((t, i) => t.z && assert.deepEqual(flatValues(t.z), flatValues(figure.data[i].z), `first part: trace ${i}`));
+      assert.throws(
+        () => ex.figureParts(Object.assign({ firstFrameOnly: 1 }, options)),
+        /firstFrameOnly must be true or false \(got number\)/,
+      );
     });
   });
 }

@@ -3,6 +3,7 @@
 // in the module, the streaming budget). app.js hands over what they look at.
 import { Request } from '../shared/protocol.js';
 import { DEFAULTS } from './state.js';
+import { figureSettings } from './figure-controller.js';
 
 /**
  * @param {{
@@ -34,6 +35,9 @@ function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSet
       // them in one worker. Applies from the next load.
       setStreamAboveBytes: (bytes, { windowBytes = DEFAULTS.streamWindowBytes, split = true, solver = 'auto' } = {}) =>
         Object.assign(streamSettings, { aboveBytes: Number(bytes), windowBytes: Number(windowBytes), split: Boolean(split), solver }),
+      // Figures whose pictures pass `bytes` come in two parts, the first frame first
+      // (figure-controller.js; default 8 MiB); from the next figure asked for.
+      setFirstFrameFirstAboveBytes: (bytes) => (figureSettings.firstFrameFirstAboveBytes = Number(bytes)),
       // A real fault inside the WebAssembly module ('abort' or 'trap'), in the worker's queue.
       faultWorker: (fault) => exclusive(() => client.request(Request.DEBUG_FAULT, { fault }).promise).catch(() => {}),
     }),

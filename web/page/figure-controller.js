@@ -5,6 +5,7 @@
 // over its state, its worker calls, its elements and what follows a drawing.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { fillPictures } from './figure-pictures.js';
+import { sliderFrameNames } from './figure-view.js';
 import { addDistortionMarks } from './variance-shares.js';
 import * as Theme from './theme.js';
 import * as FigureText from './figure-text.js';
@@ -26,6 +27,19 @@ function figureParams(state) {
     },
     colourParams(state.colour),
   );
+}
+
+// A figure whose pictures pass this many bytes (256×256 panels and larger at the default 50
+// components) comes in two parts: its first frame (the one a new figure shows, with the original)
+// drawn as soon as it is there, then the whole figure, whose other frames join it (the module
+// builds and sends every frame's pictures, 27 MB at 256×256, 108 MB at 512×512: 0.2-1 s here).
+// (The tests lower it: debug.setFirstFrameFirstAboveBytes.)
+const figureSettings = { firstFrameFirstAboveBytes: 8 << 20 };
+
+/** The bytes of the pictures of the figure `params` asks for. @param {any} info @param {any} params */
+function pictureBytes(info, params) {
+  const frames = Math.ceil(params.nComponents / params.step) + 1;
+  return 4 * info.height * info.width * info.channels * (2 * frames + 1);
 }
 
 // What follows a drawing, in this order: beforeDraw(figure, params) adds to the figure and returns
@@ -57,7 +71,8 @@ function createFigureController(app) {
   let refreshQueued = false;
 
   // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
-  async function show({ json, images }, params) {
+  // framesToCome: the figure's first part (firstFrameOnly), its other frames added later.
+  async function show({ json, images }, params, framesToCome = false) {
     const t0 = performance.now();
     const figure = fillPictures(JSON.parse(json), images);
     Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
@@ -65,7 +80,7 @@ function createFigureController(app) {
     const t1 = performance.now();
     if (state.dataset) addDistortionMarks(figure, state.dataset.shares); // static traces, after the core's
     const measured = app.beforeDraw(figure, params);
-    await view.draw(figure, { frameDurationMs: params.frameDurationMs });
+    await view.draw(figure, { frameDurationMs: params.frameDurationMs, framesToCome });
     timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
     shownParams = params;
     shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
@@ -91,12 +106,24 @@ function createFigureController(app) {
       if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
       try {
         const t1 = performance.now();
-        const parts = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
+        const inParts = pictureBytes(state.dataset.info, params) > figureSettings.firstFrameFirstAboveBytes;
+        const request = Object.assign({ parts: true, firstFrameOnly: inParts }, params);
+        const parts = await call(Request.FIGURE, request, state.dataset.name);
         const t2 = performance.now();
-        await show(parts, params);
-        timings.figure = Object.assign({ waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 }, timings.draw);
-        requestAnimationFrame(() => (timings.figure.firstPaintMs = performance.now() - t0));
+        await show(parts, params, inParts);
+        const shownAs = view.generation;
+        const measured = (timings.figure = Object.assign(
+          { waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 },
+          timings.draw,
+        ));
+        requestAnimationFrame(() => (measured.firstPaintMs = performance.now() - t0));
         setMessages({ error: null, notice: null });
+        if (inParts) {
+          // the whole figure: its frames after the first join the one on screen
+          const whole = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
+          await view.addFrames(fillPictures(JSON.parse(whole.json), whole.images).frames, shownAs);
+          measured.allFramesMs = performance.now() - t0;
+        }
       } catch (error) {
         const cancelled = error.code === ErrorCode.CANCELLED;
         setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
@@ -113,7 +140,7 @@ function createFigureController(app) {
     return {
       sample: params.sampleIndex,
       K,
-      ks: (figure.frames || []).map((frame) => Number(frame.name)),
+      ks: sliderFrameNames(figure).map(Number), // every frame's, also those still to come
       distortion,
       cumulative: FigureText.cumulativeRatios(ratios || [], K),
     };
@@ -149,4 +176,4 @@ function createFigureController(app) {
   };
 }
 
-export { COLOUR_FIELDS, colourParams, figureParams, createFigureController };
+export { figureSettings, COLOUR_FIELDS, colourParams, figureParams, createFigureController };

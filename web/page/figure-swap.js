@@ -3,7 +3,8 @@
 // bars, axes, and every heatmap encoded as a PNG (80-120 ms at 28×28, most of a sample change;
 // 0.15-0.3 s at 256×256). Between two figures of the same dataset and view most of that is
 // unchanged, so a swap applies only what differs, through plotly's own API:
-//   - the frames, replaced by name (Plotly.addFrames);
+//   - the frames, replaced by name (Plotly.addFrames); those the new figure does not bring yet
+//     (a large figure's first part, figure-view.js) deleted;
 //   - the base traces and the figure's title and marker, as one animation frame applied without
 //     plotly's redraw (Plotly.animate, redraw: false: plotly puts the traces into its data and
 //     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
@@ -76,13 +77,17 @@ function axisDomains(layout) {
 
 /**
  * How to show `figure` (its layout as the page gives it to plotly) in place of the figure on
- * `div`, or null when that is not a swap. `given`: axisDomains() of the layout last given to plotly.
+ * `div`, or null when that is not a swap. `given`: axisDomains() of the layout last given to plotly;
+ * `names`: the new figure's frame names and `shownNames` those of the figure on screen, in order
+ * (all of them, also where a figure's frames after the first are still to come: figure-view.js).
  * @param {any} div
  * @param {Record<string, any>} given
  * @param {{data: any[], frames: any[]}} figure
  * @param {any} layout
+ * @param {string[]} names
+ * @param {string[]} shownNames
  */
-function planSwap(div, given, figure, layout) {
+function planSwap(div, given, figure, layout, names, shownNames) {
   const frames = figure.frames || [];
   const shown = div.data;
   if (!given || !shown || !div.layout || !frames.length || shown.length !== figure.data.length) return null;
@@ -96,16 +101,9 @@ function planSwap(div, given, figure, layout) {
   if (!relayout) return null;
   // The same frames by name (a change of sample): a change of k adds or removes frames, the
   // slider's steps and, where the dataset's mean distortion is shown, a trace that comes later.
-  const order = frames.map((frame) => String(frame.name));
-  if (
-    !same(
-      order,
-      div._transitionData._frames.map((/** @type {any} */ frame) => String(frame.name)),
-    )
-  )
-    return null;
+  if (!same(names, shownNames)) return null;
   const base = {
-    name: order[0],
+    name: String(frames[0].name),
     data: figure.data.map((trace) => Object.fromEntries(Object.entries(trace).filter(([key]) => DATA_KEYS.has(key)))),
     traces: figure.data.map((_, i) => i),
     layout: { title: layout.title, shapes: layout.shapes },
@@ -126,6 +124,15 @@ function planSwap(div, given, figure, layout) {
  */
 async function applySwap(div, plan, Plotly, animate) {
   const still = { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
+  // Frames on screen that the new figure does not bring yet (its first part: figure-view.js)
+  // go, so that no step or play reaches the old sample's pictures.
+  const coming = new Set(plan.frames.map((/** @type {any} */ frame) => String(frame.name)));
+  const stale = div._transitionData._frames.flatMap((/** @type {any} */ frame, /** @type {number} */ i) =>
+    coming.has(String(frame.name)) ? [] : [i],
+  );
+  // One at a time, from the last: plotly 3's deleteFrames sorts a list of indices as text
+  // (10 before 2) and then deletes the wrong ones.
+  for (const index of stale.reverse()) await Plotly.deleteFrames(div, [index]);
   await Plotly.addFrames(div, plan.frames);
   const restyle = plan.colourBars.length
     ? { 'colorbar.thickness': plan.colourBars.map((/** @type {number} */ i) => (div._fullData[i].colorbar || {}).thickness) }

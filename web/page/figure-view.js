@@ -50,6 +50,12 @@ class FigureView {
     this.painter = new FramePainter(div);
     this.swaps = 0; // figures shown by a swap (figure-swap.js) rather than drawn by plotly
     this.givenDomains = null; // the axes' domains of the layout last given to plotly (figure-swap.js)
+    // A large figure comes in two parts (figure-controller.js): drawn with its first frame
+    // alone, its other frames added when they arrive (addFrames). Meanwhile a play or a step
+    // waits for them, so that no frame is shown that is not there.
+    this.framesToCome = false;
+    this.playWanted = false;
+    this.wantedIndex = null; // a step asked for meanwhile
   }
 
   get count() {
@@ -57,9 +63,14 @@ class FigureView {
   }
 
   // Draws a new figure (Explorer.figureParts' JSON with its pictures filled in: figure-pictures.js)
-  // and shows its first frame.
-  async draw(figure, { frameDurationMs }) {
-    this.names = (figure.frames || []).map((frame) => String(frame.name));
+  // and shows its first frame. framesToCome: the figure holds its first frame alone (the slider
+  // names them all); addFrames brings the others.
+  async draw(figure, { frameDurationMs, framesToCome = false }) {
+    const shownNames = this.names;
+    this.names = framesToCome ? sliderFrameNames(figure) : (figure.frames || []).map((frame) => String(frame.name));
+    this.framesToCome = framesToCome;
+    this.playWanted = false;
+    this.wantedIndex = null;
     this.index = 0;
     this.playing = false;
     this.frameDurationMs = frameDurationMs;
@@ -75,7 +86,7 @@ class FigureView {
     let painted = swappable ? this.painter.acceptsSwap(figure) : this.painter.accepts(figure);
     setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
     const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
-    const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout) : null;
+    const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout, this.names, shownNames) : null;
     this.givenDomains = axisDomains(layout);
     if (swap) {
       // Same panels, a new sample, painted: only what changed (figure-swap.js).
@@ -103,6 +114,38 @@ class FigureView {
     }
     if (painted) this.painter.prepareAhead();
     this.report();
+  }
+
+  // The frames of a figure drawn with its first frame alone (draw's framesToCome), unless another
+  // figure came since (`generation`, as draw left it); then a play or step asked for meanwhile.
+  /**
+   * @param {any[]} frames
+   * @param {number} generation
+   */
+  async addFrames(frames, generation) {
+    if (generation !== this.generation || !this.framesToCome) return;
+    const shown = new Set(this.div._transitionData._frames.map((/** @type {any} */ frame) => String(frame.name)));
+    await plotly().addFrames(
+      this.div,
+      frames.filter((frame) => !shown.has(String(frame.name))),
+    );
+    if (generation !== this.generation) return;
+    if (this.painter.active && !this.painter.takeFrames(frames)) {
+      // not expected: the module's frames as the first one; plotly draws every frame then
+      this.painter.clear();
+      await plotly().relayout(this.div, playButtonUpdate(this.div, 'frame.redraw', true));
+    }
+    this.framesToCome = false;
+    if (this.painter.active) this.painter.prepareAhead();
+    // The slider moved meanwhile: its step found no frame then.
+    const slider = ((this.div._fullLayout && this.div._fullLayout.sliders) || [])[0];
+    const sliderIndex = slider && Number.isInteger(slider.active) ? slider.active : this.index;
+    const wanted = this.wantedIndex !== null ? this.wantedIndex : sliderIndex;
+    this.wantedIndex = null;
+    if (this.playWanted) {
+      this.playWanted = false;
+      this.play();
+    } else if (wanted !== this.index) this.goTo(wanted);
   }
 
   // The figure's slider, once the figure drawn without it is painted, at the frame shown then;
@@ -150,12 +193,14 @@ class FigureView {
       const label = event && event.button && event.button.label;
       if (label === 'Play') this.playing = true;
       if (label === 'Pause') this.playing = false;
+      // plotly plays the one frame there: play waits for the others (addFrames)
+      if (this.framesToCome) this.playWanted = this.playing;
       this.report();
     });
     // The end of play (steps end in runSteps, which reports the k they drew: reporting here
     // after a step would announce a k still being drawn).
     div.on('plotly_animated', () => {
-      if (!this.playing) return;
+      if (!this.playing || this.playWanted) return;
       this.playing = false;
       this.report();
     });
@@ -180,6 +225,11 @@ class FigureView {
   // that is still being drawn.
   play() {
     if (!this.count) return;
+    if (this.framesToCome) {
+      this.playWanted = this.playing = true;
+      this.report();
+      return;
+    }
     const atEnd = this.index >= this.count - 1;
     this.stepToken++;
     this.playing = true;
@@ -194,6 +244,7 @@ class FigureView {
   pause() {
     if (!this.count) return;
     this.stepToken++;
+    this.playWanted = false;
     animate(this.div, [null], {
       mode: 'immediate',
       frame: { duration: 0, redraw: false },
@@ -210,7 +261,12 @@ class FigureView {
 
   goTo(index) {
     if (!this.count) return;
-    this.playing = false;
+    this.playing = this.playWanted = false;
+    if (this.framesToCome) {
+      this.wantedIndex = Math.max(0, Math.min(this.count - 1, index));
+      this.report();
+      return;
+    }
     this.index = Math.max(0, Math.min(this.count - 1, index)); // the next step counts from here
     this.stepToken++;
     if (!this.stepping) this.stepping = this.runSteps(this.generation);
@@ -235,7 +291,7 @@ class FigureView {
   }
 
   step(delta) {
-    this.goTo(this.index + delta);
+    this.goTo((this.wantedIndex !== null ? this.wantedIndex : this.index) + delta);
   }
 
   // The speed control: changes the Play button's (and this view's) frame duration in place.
@@ -257,10 +313,20 @@ class FigureView {
     this.givenDomains = null;
     if (this.div.data) plotly().purge(this.div);
     this.eventsAttached = false;
+    this.framesToCome = this.playWanted = false;
+    this.wantedIndex = null;
     this.names = [];
     this.index = 0;
     this.playing = false;
   }
+}
+
+// A figure's frame names in order, from its slider's steps (which name every frame, also those
+// still to come).
+/** @param {any} figure */
+function sliderFrameNames(figure) {
+  const slider = (figure.layout.sliders || [])[0];
+  return slider ? slider.steps.map((/** @type {any} */ step) => String(step.args[0][0])) : [];
 }
 
 // The figure's Play button plays at the page's speed, and without plotly's full redraw of every
@@ -362,4 +428,4 @@ function drawVariance(div, ratio, nComponents) {
   return n ? cumulative[Math.min(n, nComponents) - 1] : 0;
 }
 
-export { FigureView, drawVariance };
+export { FigureView, drawVariance, sliderFrameNames };

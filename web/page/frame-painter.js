@@ -101,6 +101,34 @@ function sameAxes(a, b) {
   return (a.xaxis || 'x') === (b.xaxis || 'x') && (a.yaxis || 'y') === (b.yaxis || 'y');
 }
 
+// Whether the painter paints these frames over these base traces: heatmaps on their base trace's
+// axes, one colour range per trace for the whole animation, one pixel per value, and no other
+// layout change than the title and the marker.
+/**
+ * @param {any[]} base
+ * @param {any[]} frames
+ */
+function paintable(base, frames) {
+  if (!frames.length) return false;
+  for (const frame of frames) {
+    const traces = frame.traces || [];
+    if (!Array.isArray(frame.data) || frame.data.length !== traces.length) return false;
+    for (let i = 0; i < traces.length; i++) {
+      const trace = frame.data[i];
+      const home = base[traces[i]];
+      if (!home || home.type !== 'heatmap' || trace.type !== 'heatmap' || !sameAxes(trace, home)) return false;
+      if (!Array.isArray(trace.z) || !trace.z.length || !trace.z[0].length) return false;
+      // one colour scale per trace for the whole animation, one pixel per value
+      if (trace.zmin !== home.zmin || trace.zmax !== home.zmax || trace.colorscale || trace.reversescale) return false;
+      if (!plainHeatmap(home)) return false;
+    }
+    for (const key of Object.keys(frame.layout || {})) if (!FRAME_LAYOUT_KEYS.includes(key)) return false;
+    const shapes = (frame.layout || {}).shapes;
+    if (shapes && shapes.length !== 1) return false;
+  }
+  return true;
+}
+
 export class FramePainter {
   constructor(div) {
     this.div = div;
@@ -120,23 +148,7 @@ export class FramePainter {
     this.clear();
     const base = figure.data || [];
     const frames = figure.frames || [];
-    if (!frames.length) return false;
-    for (const frame of frames) {
-      const traces = frame.traces || [];
-      if (!Array.isArray(frame.data) || frame.data.length !== traces.length) return false;
-      for (let i = 0; i < traces.length; i++) {
-        const trace = frame.data[i];
-        const home = base[traces[i]];
-        if (!home || home.type !== 'heatmap' || trace.type !== 'heatmap' || !sameAxes(trace, home)) return false;
-        if (!Array.isArray(trace.z) || !trace.z.length || !trace.z[0].length) return false;
-        // one colour scale per trace for the whole animation, one pixel per value
-        if (trace.zmin !== home.zmin || trace.zmax !== home.zmax || trace.colorscale || trace.reversescale) return false;
-        if (!plainHeatmap(home)) return false;
-      }
-      for (const key of Object.keys(frame.layout || {})) if (!FRAME_LAYOUT_KEYS.includes(key)) return false;
-      const shapes = (frame.layout || {}).shapes;
-      if (shapes && shapes.length !== 1) return false;
-    }
+    if (!paintable(base, frames)) return false;
     for (const index of new Set(frames.flatMap((f) => f.traces))) {
       const scale = colourScale(base[index]);
       if (!scale) return false;
@@ -148,6 +160,15 @@ export class FramePainter {
       if (scale) this.scales.set(index, scale);
     });
     this.figure = figure;
+    return true;
+  }
+
+  // Takes the frames of the figure it paints that came after its first (figure-view.js
+  // addFrames), the pictures made so far kept; false if it cannot paint them.
+  /** @param {any[]} frames */
+  takeFrames(frames) {
+    if (!this.figure || !paintable(this.figure.data || [], frames)) return false;
+    this.figure = Object.assign({}, this.figure, { frames });
     return true;
   }
 

@@ -163,7 +163,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{id: number, type: 'fit', nComponents?: number}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
- * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean, colormap?: 'grey' | 'viridis' | 'cividis' | 'magma', residualColormap?: 'red-blue' | 'purple-orange', scale?: 'fixed' | 'frame', clipPercent?: number}} FigureRequest
+ * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean, firstFrameOnly?: boolean, colormap?: 'grey' | 'viridis' | 'cividis' | 'magma', residualColormap?: 'red-blue' | 'purple-orange', scale?: 'fixed' | 'frame', clipPercent?: number}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
  * @typedef {{id: number, type: 'probe-blob', blob: Blob}} ProbeBlobRequest
  * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest

@@ -267,6 +267,7 @@ export async function figure(session, options, context) {
     step: options.step,
     frameDurationMs: options.frameDurationMs,
     binaryArrays: options.binaryArrays !== false, // plain lists for plotly.py (JSON download)
+    firstFrameOnly: options.firstFrameOnly === true, // a large figure's first part (page/figure-controller.js)
     // the gray images' colours; absent: the module's defaults
     colormap: options.colormap,
     residualColormap: options.residualColormap,
