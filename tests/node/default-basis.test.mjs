@@ -150,8 +150,8 @@ test("the first visit's replies made at build time are the worker's for the page
   assert.equal(made.name, 'fashion-mnist-sample.npy');
   const ask = startWorker();
   const loaded = await ask(Request.LOAD, { source: { bytes: bytesOf(dataset.base64) }, fitted: fitted() });
-  assert.deepEqual(made.load, loaded.result);
-  assert.deepEqual(made.fit, (await ask(Request.FIT, { nComponents: K })).result);
+  assert.deepEqual({ info: made.info }, loaded.result);
+  assert.deepEqual(made.fitted, (await ask(Request.FIT, { nComponents: K })).result);
   const summary = (await ask(Request.SUMMARY, { gallery: DEFAULTS.gallery })).result;
   assert.ok(
     made.summary.mean instanceof Float32Array && made.summary.explainedVarianceRatio instanceof Float64Array,
@@ -159,6 +159,7 @@ test("the first visit's replies made at build time are the worker's for the page
   );
   assert.deepEqual(made.summary, summary);
   const figure = (await ask(Request.FIGURE, { parts: true, ...view })).result;
-  assert.equal(made.figure.json, figure.json);
-  assert.deepEqual(made.figure.images, figure.images, 'the pictures, bit for bit');
+  assert.deepEqual(made.params, view);
+  assert.equal(made.parts.json, figure.json);
+  assert.deepEqual(made.parts.images, figure.images, 'the pictures, bit for bit');
 });

@@ -6,7 +6,7 @@
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { required, plotlyLoaded, loadWorkerScripts } from './generated.js';
-import { defaultSource, defaultShape } from './builtin-dataset.js';
+import { defaultSource, sendAhead, attachBuiltIn } from './builtin-dataset.js';
 import { firstVisitReplies } from './first-visit.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
@@ -159,7 +159,7 @@ const exportControls = new ExportControls(
     figureDiv: dom.figure,
     current: () => figure.shown() && Object.assign(figure.shown(), { k: state.frame.k }),
     plainFigureJson: async (shown) => {
-      await attaching; // a first visit's worker holds the figure's dataset once attached
+      await attaching.catch(() => {}); // a first visit's worker holds the figure's dataset from then on
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
@@ -167,7 +167,7 @@ const exportControls = new ExportControls(
     // The HTML and GIF downloads' whole figure (base64 arrays): built again on demand, as the
     // page's own figure travels with its pictures apart.
     figureJson: async (shown) => {
-      await attaching;
+      await attaching.catch(() => {});
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
@@ -295,8 +295,8 @@ async function openFile(file) {
 }
 
 // dataset: a file's {source, name, builtIn, imageShape, member}; a function making one once the
-// worker's scripts are there (the built-in sample: defaultSource); or a first visit's {made, name,
-// builtIn}, drawn from the replies made at build time (first-visit.js) before any worker starts.
+// worker's scripts are there (defaultSource); or a first visit's {made, name, builtIn}: made, the
+// replies made at build time (first-visit.js), drawn before any worker starts.
 function loadDataset(given, { restore = false } = {}) {
   datasetViews.cancelMeasuring(); // the new file need not wait for it
   const t0 = performance.now();
@@ -309,16 +309,11 @@ function loadDataset(given, { restore = false } = {}) {
       if (!given.made) await loadWorkerScripts();
       if (typeof given === 'function') dataset = given();
       timings.load.name = dataset.name;
-      const replies = dataset.made ? madeReplies(dataset.made) : await workerReplies(dataset, restore, mark);
+      const replies = dataset.made || (await workerReplies(dataset, restore, mark));
       if (!replies) return; // a .npz whose array the visitor picks (the chooser is shown)
       const { info, fitted, summary, params, parts } = replies;
-      Object.assign(timings.load, {
-        fitInWorker: fitted.fitMs,
-        fitWorkers: fitted.workers,
-        helperWaitMs: fitted.helperWaitMs,
-        solver: fitted.solver,
-        passes: fitted.passes,
-      });
+      const { fitMs: fitInWorker, workers: fitWorkers, helperWaitMs, solver, passes } = fitted;
+      Object.assign(timings.load, { fitInWorker, fitWorkers, helperWaitMs, solver, passes });
       await plotlyLoaded(); // the first load runs while plotly.js parses (index.html)
       mark('plotly');
       update(state, {
@@ -341,7 +336,14 @@ function loadDataset(given, { restore = false } = {}) {
         varianceAfterPaint = false;
         renderVariance();
       }
-      if (dataset.made) await attachWorker(state.dataset, mark);
+      if (dataset.made) {
+        // Its worker, now that it cannot slow plotly.js down; the page is busy until it holds the sample.
+        setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label: dataset.name });
+        attaching = attachBuiltIn(state.dataset, (type, payload) => call(type, payload, dataset.name), streamSettings);
+        await attaching;
+        workerHolds = 'current';
+        mark('attached');
+      }
       requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
@@ -373,7 +375,8 @@ async function workerReplies(dataset, restore, mark) {
     },
     dataset.name,
   );
-  const ahead = dataset.builtIn && !state.dataset ? sendAhead(dataset.name, restore) : null;
+  const ahead =
+    dataset.builtIn && !state.dataset ? sendAhead(send, dataset.name, (expected, k) => initialParams(expected, k, restore)) : null;
   const loaded = await follow(loading, dataset.name);
   timings.load.streamWorkers = loaded.streamWorkers || 0;
   currentLoad = null;
@@ -402,32 +405,8 @@ async function workerReplies(dataset, restore, mark) {
   return { info, fitted, summary, params, parts, ahead: ahead !== null };
 }
 
-// A first visit's replies, made at build time (first-visit.js), as workerReplies gives them.
-function madeReplies(made) {
-  return { info: made.load.info, fitted: made.fit, summary: made.summary, params: made.params, parts: made.figure, ahead: true };
-}
-
-// A first visit's worker, once its figure is painted (it and its scripts would have slowed
-// plotly.js down): the built-in sample goes to it with its model, as any load of it does (LOAD
-// with `fitted`, FIT), and it then holds what is on screen. The page is busy until then.
+// A first visit's worker being given the sample on screen (attachBuiltIn): the downloads wait for it.
 let attaching = Promise.resolve();
-async function attachWorker(dataset, mark) {
-  setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label: dataset.name });
-  const attached = (async () => {
-    await loadWorkerScripts();
-    const { source, bytes, fitted } = defaultSource();
-    // What a restore after a worker restart reloads (scheduleRestore), on the object the views know.
-    Object.assign(dataset, { source, bytes, fitted });
-    const stream = Object.assign({}, streamSettings);
-    await call(Request.LOAD, { source: { bytes }, chunkBytes: DEFAULTS.chunkBytes, stream, fitted }, dataset.name);
-    workerHolds = 'other';
-    await call(Request.FIT, { nComponents: dataset.nComponents }, dataset.name);
-    workerHolds = 'current';
-    mark('attached');
-  })();
-  attaching = attached.catch(() => {});
-  await attached;
-}
 
 // On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
 // waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
@@ -437,26 +416,6 @@ async function busyUntilPainted(label) {
   setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label });
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
   if (state.busy && state.busy.requestId === NOT_A_REQUEST) setBusy(null);
-}
-
-// The first visit's requests after LOAD, sent at once (the worker serves them in order): the
-// built-in dataset is fitted and its figure built while plotly.js keeps this thread busy parsing
-// (index.html), with no round trip through it. The figure's parameters are those the hash asks
-// for, clamped to the dataset's known size and to the K asked of the fit; loadDataset asks again
-// if the fit's answers clamp them otherwise. Only with nothing on screen: a cancelled LOAD leaves
-// the worker's stack as it was, which these requests must not refit.
-function sendAhead(name, restore) {
-  const { samples, values } = defaultShape();
-  const expected = { samples };
-  const nComponents = initialParams(expected, Infinity, restore).nComponents;
-  const params = initialParams(expected, Math.min(nComponents, samples, values), restore); // a fit has at most min(N, D)
-  const quiet = (request) => (request.promise.catch(() => {}), request); // answered through follow, or dropped
-  return {
-    fit: quiet(send(Request.FIT, { nComponents }, name)),
-    summary: quiet(send(Request.SUMMARY, { gallery: DEFAULTS.gallery }, name)),
-    params,
-    figure: quiet(send(Request.FIGURE, Object.assign({ parts: true }, params), name)),
-  };
 }
 
 function sameParams(a, b) {
@@ -739,5 +698,5 @@ renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 // A first visit with the default view draws from replies made at build time; a link's view (or a
 // page built without them) goes through the worker.
-const made = firstVisitReplies((replies) => initialParams(replies.load.info, replies.summary.nComponents, false));
+const made = firstVisitReplies((raw) => initialParams(raw.load.info, raw.summary.nComponents, false));
 loadDataset(made ? { made, name: made.name, builtIn: true } : defaultSource);

@@ -22,18 +22,29 @@ function decodeTyped(value) {
 }
 
 /**
- * The build-time replies, or null when the page was built without them or the page wants another
- * view of the sample (a link's sample, K, speed or colours: the worker makes that figure).
- * @param {(made: {load: {info: {samples: number}}, summary: {nComponents: number}}) => Record<string, unknown>} paramsFor
+ * The build-time replies as app.js's workerReplies gives the worker's ({info, fitted, summary,
+ * params, parts, ahead}, and the sample's name), or null when the page was built without them or
+ * wants another view of the sample (a link's sample, K, speed or colours: the worker makes that).
+ * @param {(raw: {load: {info: {samples: number}}, summary: {nComponents: number}}) => Record<string, unknown>} paramsFor
  *   the parameters of the first figure the page would ask for (app.js initialParams), given the
  *   sample's size and K from the replies
- * @returns {{name: string, params: any, load: any, fit: any, summary: any, figure: {json: string, images: Float32Array}} | null}
+ * @returns {{name: string, info: any, fitted: any, summary: any, params: any, parts: {json: string, images: Float32Array}, ahead: boolean} | null}
  */
 export function firstVisitReplies(paramsFor) {
-  const made = /** @type {any} */ (generated).PCA_FIRST_VISIT;
-  if (!made) return null;
-  const params = paramsFor(made);
+  const raw = /** @type {any} */ (generated).PCA_FIRST_VISIT;
+  if (!raw) return null;
+  const params = paramsFor(raw);
   const keys = Object.keys(params);
-  const same = keys.length === Object.keys(made.params).length && keys.every((key) => made.params[key] === params[key]);
-  return same ? decodeTyped(made) : null;
+  if (keys.length !== Object.keys(raw.params).length || keys.some((key) => raw.params[key] !== params[key])) return null;
+  const made = decodeTyped(raw);
+  // ahead: the variance chart waits until the figure is painted, as when the worker's replies were sent ahead
+  return {
+    name: made.name,
+    info: made.load.info,
+    fitted: made.fit,
+    summary: made.summary,
+    params: made.params,
+    parts: made.figure,
+    ahead: true,
+  };
 }

@@ -73,13 +73,20 @@ export function loadWorkerScripts() {
   ]).then(() => {});
 }
 
+// Deferred scripts run while document.readyState is already 'interactive', before
+// DOMContentLoaded: whether that has fired is known only by listening from the start.
+const contentLoaded = new Promise((resolve) => {
+  if (typeof document === 'undefined') return; // node (the tests import the page's modules)
+  document.addEventListener('DOMContentLoaded', () => resolve(undefined), { once: true });
+});
+
 /**
- * Resolves once plotly.js has run. index.html loads it after app.js (a visit with a link's view
- * starts the worker while it parses), as the last of the page's classic scripts:
- * DOMContentLoaded follows it.
+ * Resolves once plotly.js has run. index.html loads it deferred, after first-visit.js and app.js
+ * (a visit with a link's view starts the worker while plotly.js parses), as the last of the
+ * page's scripts: DOMContentLoaded follows it.
  * @returns {Promise<void>}
  */
 export function plotlyLoaded() {
-  if (generated.Plotly !== undefined || document.readyState !== 'loading') return Promise.resolve();
-  return new Promise((resolve) => document.addEventListener('DOMContentLoaded', () => resolve(), { once: true }));
+  if (generated.Plotly !== undefined) return Promise.resolve();
+  return contentLoaded.then(() => {});
 }
