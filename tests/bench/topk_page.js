@@ -49,9 +49,7 @@ async function main() {
           passes: t.passes,
           fitWorkers: t.fitWorkers,
           streamWorkers: t.streamWorkers,
-          explainedVariance: await p.page.evaluate(() =>
-            Array.from(self.pcaExplorer.debug.state().dataset.explainedVariance.slice(0, 10)),
-          ),
+          explainedVariance: await p.page.evaluate(() => Array.from(self.pcaExplorer.debug.state().dataset.explainedVariance.slice(0, 10))),
           peakRendererMB: Math.round(peak / 1024),
           beforeRendererMB: Math.round(before.renderer / 1024),
           peakAllMB: Math.round(peakAll / 1024),
