@@ -61,13 +61,23 @@ function firstFigureProbe() {
   });
 }
 
+// The first figure's times, or an error naming the page if it never comes (a broken build would
+// otherwise hold the bench forever).
+function firstFigure(page, url) {
+  let timer;
+  const timeout = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no figure within 120 s: ${url}`)), 120000);
+  });
+  return Promise.race([page.evaluate(() => window.__firstFigure), timeout]).finally(() => clearTimeout(timer));
+}
+
 async function chromiumRun(url) {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     await page.addInitScript(firstFigureProbe);
     await page.goto(url, { waitUntil: 'commit' });
-    return await page.evaluate(() => window.__firstFigure);
+    return await firstFigure(page, url);
   } finally {
     await browser.close();
   }
@@ -80,7 +90,7 @@ async function firefoxRun(url) {
     await page.setViewport({ width: 1280, height: 800 });
     await page.evaluateOnNewDocument(firstFigureProbe);
     await page.goto(url, { waitUntil: 'domcontentloaded' });
-    return await page.evaluate(() => window.__firstFigure);
+    return await firstFigure(page, url);
   } finally {
     await browser.close();
   }

@@ -25,6 +25,19 @@ after(async () => {
   if (sites) await sites.close();
 });
 
+// Before the page's scripts: counts the workers started before the first figure is on screen
+// (a first visit draws from replies made at build time and starts its worker after that).
+function countEarlyWorkers() {
+  window.__workersBeforeFigure = 0;
+  const NativeWorker = window.Worker;
+  window.Worker = class extends NativeWorker {
+    constructor(...args) {
+      if (!(Number(document.body.dataset.figureVersion || 0) >= 1)) window.__workersBeforeFigure += 1;
+      super(...args);
+    }
+  };
+}
+
 function assertPanels(snapshot, when) {
   assert.deepEqual(
     snapshot.panels,
@@ -62,10 +75,13 @@ describe('the default dataset', () => {
   for (const site of [0, 1]) {
     test(`animates on load, plays to the end and reacts to the controls (${site ? 'http' : 'file'})`, async () => {
       const { url, name } = sites.list[site];
-      const session = await h.openPage(browser, url);
+      const session = await h.openPage(browser, url, { initScript: countEarlyWorkers });
       const { page } = session;
       try {
         await h.waitForFigure(page, 1);
+        assert.equal(await page.evaluate(() => window.__workersBeforeFigure), 0, 'no worker before the first figure');
+        const load = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
+        assert.ok(load.attached > load.firstPaint, `the worker was given the sample after the first paint (${JSON.stringify(load)})`);
         // The built-in sample's PCA was computed at build time (scripts/default-basis.mjs).
         assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 0, 'no fit on load');
         assert.equal(await page.getAttribute('body', 'data-fit-count'), '0');

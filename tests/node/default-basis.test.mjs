@@ -3,7 +3,9 @@
 // fitting. It must give what the page's own fit of the sample gives: the same components up to
 // sign, the same variance shares and the same figure's pictures within float tolerance. And the
 // worker must hold it as a fit: no `basis` in the load's info, FIT answers without fitting for the
-// K it holds, and fits for a larger one.
+// K it holds, and fits for a larger one. And the first visit's replies made at build time
+// (dist/first-visit.js), from which the page draws its first figure without a worker, must be what
+// the worker answers now, read back as the page reads them (web/page/first-visit.js).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -12,6 +14,8 @@ import vm from 'node:vm';
 import { createWorkerHandler } from '../../web/worker/worker.js';
 import { Kind, Request } from '../../web/shared/protocol.js';
 import { startModule, ROOT } from './module.js';
+import { firstVisitReplies } from '../../web/page/first-visit.js';
+import { DEFAULTS } from '../../web/page/state.js';
 
 const K = 50; // the page's default
 
@@ -119,4 +123,43 @@ test('a model made before is held as a fit: no basis in the info, FIT fits only 
   assert.deepEqual([again.result.nComponents, again.fitCount], [K, 0], 'a smaller K: the one made before');
   const larger = await ask(Request.FIT, { nComponents: K + 10 });
   assert.deepEqual([larger.result.nComponents, larger.fitCount, larger.result.precomputed], [K + 10, 1, undefined], 'a larger K is fitted');
+});
+
+test("the first visit's replies made at build time are the worker's for the page's default view", async () => {
+  const context = { self: {} };
+  vm.runInNewContext(fs.readFileSync(path.join(ROOT, 'dist', 'first-visit.js'), 'utf8'), context);
+  const view = { sampleIndex: 0, nComponents: K, step: DEFAULTS.step, frameDurationMs: DEFAULTS.frameDurationMs, ...DEFAULTS.colour };
+  globalThis.PCA_FIRST_VISIT = JSON.parse(JSON.stringify(context.self.PCA_FIRST_VISIT)); // this realm's objects, as in a page
+  let made;
+  try {
+    assert.equal(
+      firstVisitReplies(() => ({ ...view, sampleIndex: 1 })),
+      null,
+      "another sample's figure is the worker's to make",
+    );
+    assert.equal(
+      firstVisitReplies(() => ({ ...view, colormap: 'viridis' })),
+      null,
+      'so are other colours',
+    );
+    made = firstVisitReplies((raw) => ({ ...view, nComponents: Math.min(K, raw.summary.nComponents, raw.load.info.samples) }));
+  } finally {
+    delete globalThis.PCA_FIRST_VISIT;
+  }
+  assert.ok(made, 'the default view is drawn from the replies made at build time');
+  assert.equal(made.name, 'fashion-mnist-sample.npy');
+  const ask = startWorker();
+  const loaded = await ask(Request.LOAD, { source: { bytes: bytesOf(dataset.base64) }, fitted: fitted() });
+  assert.deepEqual({ info: made.info }, loaded.result);
+  assert.deepEqual(made.fitted, (await ask(Request.FIT, { nComponents: K })).result);
+  const summary = (await ask(Request.SUMMARY, { gallery: DEFAULTS.gallery })).result;
+  assert.ok(
+    made.summary.mean instanceof Float32Array && made.summary.explainedVarianceRatio instanceof Float64Array,
+    'typed arrays read back',
+  );
+  assert.deepEqual(made.summary, summary);
+  const figure = (await ask(Request.FIGURE, { parts: true, ...view })).result;
+  assert.deepEqual(made.params, view);
+  assert.equal(made.parts.json, figure.json);
+  assert.deepEqual(made.parts.images, figure.images, 'the pictures, bit for bit');
 });

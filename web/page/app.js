@@ -5,8 +5,9 @@
 // from `dom`, show what they are given and report the visitor's actions through callbacks; the
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
 import { Request, ErrorCode } from '../shared/protocol.js';
-import { required, plotlyLoaded } from './generated.js';
-import { defaultSource, defaultShape } from './builtin-dataset.js';
+import { required, plotlyLoaded, loadWorkerScripts } from './generated.js';
+import { defaultSource, sendAhead, attachBuiltIn } from './builtin-dataset.js';
+import { firstVisitReplies } from './first-visit.js';
 import { WorkerClient } from './worker-client.js';
 import { DEFAULTS, createState, update } from './state.js';
 import { FigureView } from './figure-view.js';
@@ -158,6 +159,7 @@ const exportControls = new ExportControls(
     figureDiv: dom.figure,
     current: () => figure.shown() && Object.assign(figure.shown(), { k: state.frame.k }),
     plainFigureJson: async (shown) => {
+      await attaching.catch(() => {}); // a first visit's worker holds the figure's dataset from then on
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs, binaryArrays: false }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
@@ -165,6 +167,7 @@ const exportControls = new ExportControls(
     // The HTML and GIF downloads' whole figure (base64 arrays): built again on demand, as the
     // page's own figure travels with its pictures apart.
     figureJson: async (shown) => {
+      await attaching.catch(() => {});
       const { sampleIndex, nComponents, step, frameDurationMs, datasetName } = shown;
       const params = Object.assign({ sampleIndex, nComponents, step, frameDurationMs }, colourParams(shown));
       return (await call(Request.FIGURE, params, datasetName)).json;
@@ -203,7 +206,8 @@ const viewOptions = createViewOptions({
   refreshFigure: () => figure.refresh(),
 });
 
-const client = new WorkerClient(required('PCA_WORKER_SOURCE'), {
+// Its worker starts on the first request: after a first visit's figure is painted.
+const client = new WorkerClient(() => required('PCA_WORKER_SOURCE'), {
   // A fresh worker holds nothing: reload the dataset on screen (also when the old worker died
   // while idle, with no request to report it).
   onRestart: (reason, { fatal }) => {
@@ -290,61 +294,26 @@ async function openFile(file) {
   await loadDataset({ source: file, name: file.name || 'the file', builtIn: false, imageShape });
 }
 
-function loadDataset(dataset, { restore = false } = {}) {
+// dataset: a file's {source, name, builtIn, imageShape, member}; a function making one once the
+// worker's scripts are there (defaultSource); or a first visit's {made, name, builtIn}: made, the
+// replies made at build time (first-visit.js), drawn before any worker starts.
+function loadDataset(given, { restore = false } = {}) {
   datasetViews.cancelMeasuring(); // the new file need not wait for it
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {
+    let dataset = typeof given === 'function' ? { name: 'the built-in sample', builtIn: true } : given;
     timings.load = { name: dataset.name, queued: performance.now() - t0 };
     if (!restore) setMessages({ error: null, notice: null });
     try {
-      if (!dataset.fitted) client.startHelper(); // for the fit (the built-in sample's is made)
-      currentLoad = {};
-      const loading = send(
-        Request.LOAD,
-        {
-          source: dataset.bytes ? { bytes: dataset.bytes } : dataset.source,
-          chunkBytes: DEFAULTS.chunkBytes,
-          imageShape: dataset.imageShape,
-          member: dataset.member,
-          stream: Object.assign({}, streamSettings),
-          fitted: dataset.fitted, // the built-in sample's model, made at build time
-        },
-        dataset.name,
-      );
-      const ahead = dataset.builtIn && !state.dataset ? sendAhead(dataset.name, restore) : null;
-      const loaded = await follow(loading, dataset.name);
-      timings.load.streamWorkers = loaded.streamWorkers || 0;
-      currentLoad = null;
-      if (loaded.choose) {
-        // A .npz with several stacks of images: nothing was loaded; the visitor picks one.
-        showChooser({ dataset, members: loaded.choose.members, basis: loaded.choose.basis });
-        return;
-      }
-      const { info } = loaded;
-      workerHolds = 'other';
-      mark('read');
-      const fitted = ahead
-        ? await follow(ahead.fit, dataset.name)
-        : await call(Request.FIT, { nComponents: initialParams(info, Infinity, restore).nComponents }, dataset.name);
-      mark('fit');
-      Object.assign(timings.load, {
-        fitInWorker: fitted.fitMs,
-        fitWorkers: fitted.workers,
-        helperWaitMs: fitted.helperWaitMs,
-        solver: fitted.solver,
-        passes: fitted.passes,
-      });
-      const summary = ahead
-        ? await follow(ahead.summary, dataset.name)
-        : await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
-      const params = initialParams(info, summary.nComponents, restore);
-      mark('summary');
-      const parts =
-        ahead && sameParams(ahead.params, params)
-          ? await follow(ahead.figure, dataset.name)
-          : await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
-      mark('figure');
+      if (!given.made) await loadWorkerScripts();
+      if (typeof given === 'function') dataset = given();
+      timings.load.name = dataset.name;
+      const replies = dataset.made || (await workerReplies(dataset, restore, mark));
+      if (!replies) return; // a .npz whose array the visitor picks (the chooser is shown)
+      const { info, fitted, summary, params, parts } = replies;
+      const { fitMs: fitInWorker, workers: fitWorkers, helperWaitMs, solver, passes } = fitted;
+      Object.assign(timings.load, { fitInWorker, fitWorkers, helperWaitMs, solver, passes });
       await plotlyLoaded(); // the first load runs while plotly.js parses (index.html)
       mark('plotly');
       update(state, {
@@ -354,13 +323,12 @@ function loadDataset(dataset, { restore = false } = {}) {
         step: params.step,
         thumbnails: null,
       });
-      workerHolds = 'current';
-      varianceAfterPaint = ahead !== null;
+      workerHolds = dataset.made ? 'none' : 'current';
+      varianceAfterPaint = replies.ahead;
       await figure.show(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
       requestAnimationFrame(() => mark('firstPaint'));
-      requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       renderDataset();
       shapeLoaded();
       if (varianceAfterPaint) {
@@ -368,6 +336,15 @@ function loadDataset(dataset, { restore = false } = {}) {
         varianceAfterPaint = false;
         renderVariance();
       }
+      if (dataset.made) {
+        // Its worker, now that it cannot slow plotly.js down; the page is busy until it holds the sample.
+        setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label: dataset.name });
+        attaching = attachBuiltIn(state.dataset, (type, payload) => call(type, payload, dataset.name), streamSettings);
+        await attaching;
+        workerHolds = 'current';
+        mark('attached');
+      }
+      requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
     } catch (error) {
@@ -381,34 +358,64 @@ function loadDataset(dataset, { restore = false } = {}) {
   });
 }
 
+// The worker's replies for a load: {info, fitted, summary, params, parts, ahead}, or null when a
+// .npz's array is to be chosen. The built-in sample's requests go at once (sendAhead).
+async function workerReplies(dataset, restore, mark) {
+  if (!dataset.fitted) client.startHelper(); // for the fit (the built-in sample's is made)
+  currentLoad = {};
+  const loading = send(
+    Request.LOAD,
+    {
+      source: dataset.bytes ? { bytes: dataset.bytes } : dataset.source,
+      chunkBytes: DEFAULTS.chunkBytes,
+      imageShape: dataset.imageShape,
+      member: dataset.member,
+      stream: Object.assign({}, streamSettings),
+      fitted: dataset.fitted, // the built-in sample's model, made at build time
+    },
+    dataset.name,
+  );
+  const ahead =
+    dataset.builtIn && !state.dataset ? sendAhead(send, dataset.name, (expected, k) => initialParams(expected, k, restore)) : null;
+  const loaded = await follow(loading, dataset.name);
+  timings.load.streamWorkers = loaded.streamWorkers || 0;
+  currentLoad = null;
+  if (loaded.choose) {
+    // A .npz with several stacks of images: nothing was loaded; the visitor picks one.
+    showChooser({ dataset, members: loaded.choose.members, basis: loaded.choose.basis });
+    return null;
+  }
+  const { info } = loaded;
+  workerHolds = 'other';
+  mark('read');
+  const fitted = ahead
+    ? await follow(ahead.fit, dataset.name)
+    : await call(Request.FIT, { nComponents: initialParams(info, Infinity, restore).nComponents }, dataset.name);
+  mark('fit');
+  const summary = ahead
+    ? await follow(ahead.summary, dataset.name)
+    : await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
+  const params = initialParams(info, summary.nComponents, restore);
+  mark('summary');
+  const parts =
+    ahead && sameParams(ahead.params, params)
+      ? await follow(ahead.figure, dataset.name)
+      : await call(Request.FIGURE, Object.assign({ parts: true }, params), dataset.name);
+  mark('figure');
+  return { info, fitted, summary, params, parts, ahead: ahead !== null };
+}
+
+// A first visit's worker being given the sample on screen (attachBuiltIn): the downloads wait for it.
+let attaching = Promise.resolve();
+
 // On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
 // waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
 let varianceAfterPaint = false;
+const NOT_A_REQUEST = 0; // request ids start at 1: Cancel finds nothing to stop
 async function busyUntilPainted(label) {
-  const NOT_A_REQUEST = 0; // request ids start at 1: Cancel finds nothing to stop
   setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label });
   await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
   if (state.busy && state.busy.requestId === NOT_A_REQUEST) setBusy(null);
-}
-
-// The first visit's requests after LOAD, sent at once (the worker serves them in order): the
-// built-in dataset is fitted and its figure built while plotly.js keeps this thread busy parsing
-// (index.html), with no round trip through it. The figure's parameters are those the hash asks
-// for, clamped to the dataset's known size and to the K asked of the fit; loadDataset asks again
-// if the fit's answers clamp them otherwise. Only with nothing on screen: a cancelled LOAD leaves
-// the worker's stack as it was, which these requests must not refit.
-function sendAhead(name, restore) {
-  const { samples, values } = defaultShape();
-  const expected = { samples };
-  const nComponents = initialParams(expected, Infinity, restore).nComponents;
-  const params = initialParams(expected, Math.min(nComponents, samples, values), restore); // a fit has at most min(N, D)
-  const quiet = (request) => (request.promise.catch(() => {}), request); // answered through follow, or dropped
-  return {
-    fit: quiet(send(Request.FIT, { nComponents }, name)),
-    summary: quiet(send(Request.SUMMARY, { gallery: DEFAULTS.gallery }, name)),
-    params,
-    figure: quiet(send(Request.FIGURE, Object.assign({ parts: true }, params), name)),
-  };
 }
 
 function sameParams(a, b) {
@@ -674,7 +681,7 @@ function wire() {
   });
   dom.defaultButton.addEventListener('click', () => {
     showChooser(null);
-    loadDataset(defaultSource());
+    loadDataset(defaultSource);
   });
 
   // A file dropped anywhere opens (file-drop.js); the keys drive the animation (figure-keys.js).
@@ -689,4 +696,7 @@ wire();
 viewOptions.renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
-loadDataset(defaultSource());
+// A first visit with the default view draws from replies made at build time; a link's view (or a
+// page built without them) goes through the worker.
+const made = firstVisitReplies((raw) => initialParams(raw.load.info, raw.summary.nComponents, false));
+loadDataset(made ? { made, name: made.name, builtIn: true } : defaultSource);

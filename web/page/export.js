@@ -17,7 +17,7 @@
 //         One frame at a time, yielding between frames: the page stays responsive, and a progress
 //         bar with Cancel (or Escape) shows how far it is.
 import { ErrorCode, errorCode, codedError } from '../shared/error-codes.js';
-import { generated, required } from './generated.js';
+import { required, loadGenerated } from './generated.js';
 import { bytesOfBase64 } from './base64.js';
 import { webmSupport, encodeWebm, MUXER_SCRIPT } from './webm-export.js';
 
@@ -53,33 +53,8 @@ function standaloneHtml(template, plotlyJs, figure, title) {
   return template.replace(/\{\{(TITLE|PLOTLY_JS|FIGURE_JSON)\}\}/g, (_, name) => fill[name]());
 }
 
-// A classic script that defines self[name] (generated.js), loaded once, on demand, with a <script> tag (works
-// from file:// and under the CSP); a rejected load may be retried.
-const scriptPromises = new Map();
-function loadScript(src, name, what) {
-  if (generated[name]) return Promise.resolve(generated[name]);
-  if (!scriptPromises.has(src)) {
-    const promise = new Promise((resolve, reject) => {
-      const script = document.createElement('script');
-      script.src = src;
-      script.onload = () => {
-        if (generated[name]) resolve(generated[name]);
-        else reject(new Error(`${src} did not define ${what}`));
-      };
-      script.onerror = () => {
-        script.remove();
-        scriptPromises.delete(src);
-        reject(new Error(`could not load ${src}, which holds ${what}`));
-      };
-      document.head.append(script);
-    });
-    scriptPromises.set(src, promise);
-  }
-  return scriptPromises.get(src);
-}
-
 function loadAssets() {
-  return loadScript(ASSETS_SCRIPT, 'PCA_EXPORT_ASSETS', 'plotly.js for the standalone page');
+  return loadGenerated(ASSETS_SCRIPT, 'PCA_EXPORT_ASSETS', 'plotly.js for the standalone page');
 }
 
 // ---- the figure to export ---------------------------------------------------------------------
@@ -242,7 +217,7 @@ function gifDelay(ms) {
  * @param {{frameDurationMs: number, job?: {cancelled?: boolean}, onProgress?: (done: number, total: number) => void}} options
  */
 async function encodeGif(figureJson, div, { frameDurationMs, job = {}, onProgress = () => {} }) {
-  const { GIFEncoder, quantize, applyPalette } = await loadScript(GIFENC_SCRIPT, 'gifenc', 'the GIF encoder');
+  const { GIFEncoder, quantize, applyPalette } = await loadGenerated(GIFENC_SCRIPT, 'gifenc', 'the GIF encoder');
   const { count, width, height, png } = frameImages(figureJson, div);
   const canvas = document.createElement('canvas');
   canvas.width = width;
@@ -281,7 +256,7 @@ async function downloadWebm(figureJson, div, meta, options = {}) {
     height,
     frameDurationMs: meta.frameDurationMs,
     drawFrame: async (i, context, w, h) => drawUrl(await png(i), context, w, h),
-    loadMuxer: () => loadScript(MUXER_SCRIPT, 'webmMuxer', 'the WebM muxer'),
+    loadMuxer: () => loadGenerated(MUXER_SCRIPT, 'webmMuxer', 'the WebM muxer'),
     cancelledError: gifCancelled,
     ...options,
   });

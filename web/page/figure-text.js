@@ -2,7 +2,11 @@
 // (aria-live) as k changes -- "k = 12 of 50: 87.5 % of the variance, distortion 1,234" -- and the
 // distortion curve as a sentence and a table of the frames shown. The numbers are the module's:
 // the figure's distortion line and the fit's explained variance ratios.
-const NUMBER = new Intl.NumberFormat('en', { maximumSignificantDigits: 4 });
+import { significant } from './significant-digits.js';
+
+// Intl.NumberFormat('en', {maximumSignificantDigits: 4}) without Intl (significant-digits.js: its
+// first use cost a first visit 20-150 ms before the figure).
+const NUMBER = { format: (/** @type {number} */ x) => significant(x, 4) };
 
 // One decimal, rounded down, as the figure's title words it (wasm/figure.cpp percent()): a share
 // never reads as more than it is (89.96 % is 89.9, not the 90.0 that "90 % needs more than 50

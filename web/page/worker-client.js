@@ -33,19 +33,23 @@ class WorkerClient {
   // onRestart(reason, {fatal}) runs after a fresh worker replaced one that died (fatal) or was
   // stopped to cancel a synchronous computation; the new worker holds no data.
   // onFitCount(n) runs with the worker's fit counter after every reply.
+  // The worker starts on the first request (or startHelper): a first visit draws its figure
+  // without it, and its source is loaded after that (generated.js loadWorkerScripts).
   /**
-   * @param {string} workerSource
+   * @param {() => string} workerSource the worker's source, asked for when the first worker starts
    * @param {{onRestart?: (reason: string, how: {fatal: boolean}) => void, onFitCount?: (n: number) => void}} [callbacks]
    */
   constructor(workerSource, { onRestart = () => {}, onFitCount = () => {} } = {}) {
-    this.url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
+    this.workerSource = workerSource;
+    /** @type {string | null} */
+    this.url = null; // the Blob URL of the source, made once
     this.onRestart = onRestart;
     this.onFitCount = onFitCount;
     this.nextId = 1;
     /** @type {Map<number, Pending>} */
     this.pending = new Map();
-    /** @type {Worker} */
-    this.worker = /** @type {any} */ (null); // set by spawn()
+    /** @type {Worker | null} */
+    this.worker = null; // set by spawn(), on the first request
     /** @type {Worker | null} */
     this.helper = null;
     this.generation = 0;
@@ -61,19 +65,28 @@ class WorkerClient {
     this.fileReading = /** @type {any} */ (self).PCA_READ_FILES_ON_PAGE === true ? 'page' : null;
     // The helper is started by startHelper(): not during a first visit's parse of plotly.js.
     this.helperWanted = false;
-    this.spawn();
     /** @type {Promise<unknown>} */
-    this.fileReadingKnown =
-      this.fileReading !== null
-        ? Promise.resolve(this.fileReading)
-        : this.request(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) }).promise.then(
-            ({ readable }) => (this.fileReading = readable ? 'worker' : 'page'),
-            () => (this.fileReading = 'page'),
-          );
+    this.fileReadingKnown = Promise.resolve(this.fileReading);
   }
 
+  // The first worker, and the one-byte probe of whether it can read a Blob (its first request).
+  /** @returns {Worker} */
+  started() {
+    if (this.worker) return this.worker;
+    this.url = URL.createObjectURL(new Blob([this.workerSource()], { type: 'text/javascript' }));
+    const worker = this.spawn();
+    if (this.fileReading === null) {
+      this.fileReadingKnown = this.request(Request.PROBE_BLOB, { blob: new Blob([new Uint8Array([1])]) }).promise.then(
+        ({ readable }) => (this.fileReading = readable ? 'worker' : 'page'),
+        () => (this.fileReading = 'page'),
+      );
+    }
+    return worker;
+  }
+
+  /** @returns {Worker} */
   spawn() {
-    const worker = new Worker(this.url);
+    const worker = new Worker(/** @type {string} */ (this.url));
     const generation = ++this.generation;
     this.giveReaderPort(worker);
     worker.onmessage = (event) => {
@@ -95,6 +108,7 @@ class WorkerClient {
     this.worker = worker;
     this.helper = null;
     if (this.helperWanted) this.joinHelper();
+    return worker;
   }
 
   // Starts the helper, from now on and in every fresh worker. The worker uses it from its next
@@ -102,7 +116,9 @@ class WorkerClient {
   // first figure is painted (the built-in sample needs no fit).
   startHelper() {
     this.helperWanted = true;
-    if (!this.helper) this.joinHelper();
+    if (!this.worker)
+      this.started(); // which joins the helper
+    else if (!this.helper) this.joinHelper();
   }
 
   // A second worker from the same source, which the first one uses to split a fit over two
@@ -112,10 +128,10 @@ class WorkerClient {
   joinHelper() {
     try {
       const channel = new MessageChannel();
-      this.helper = new Worker(this.url);
+      this.helper = new Worker(/** @type {string} */ (this.url));
       this.giveReaderPort(this.helper);
       this.helper.postMessage({ helper: 'port', port: channel.port1 }, [channel.port1]);
-      this.worker.postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
+      this.started().postMessage({ helper: 'port', port: channel.port2 }, [channel.port2]);
     } catch (_) {
       this.helper = null; // the worker fits alone
     }
@@ -131,6 +147,7 @@ class WorkerClient {
    * @returns {{id: number, promise: Promise<import('../shared/protocol.js').ResultOf[T]>}}
    */
   request(type, payload, { onProgress = () => {} } = {}) {
+    this.started();
     const id = this.nextId++;
     const promise = new Promise((resolve, reject) => {
       this.pending.set(id, { type, resolve, reject, onProgress, phase: null });
@@ -141,7 +158,7 @@ class WorkerClient {
       if (generation !== this.generation) return; // the worker was replaced: the request was rejected
       const message = { ...payload, id, type };
       if (this.fileReading === 'page' && source instanceof Blob) Object.assign(message, { source: this.describe(source) });
-      this.worker.postMessage(message, transferablesOf(payload));
+      this.started().postMessage(message, transferablesOf(payload));
     };
     if (source instanceof Blob && this.fileReading === null) this.fileReadingKnown.then(send);
     else send();
@@ -219,7 +236,7 @@ class WorkerClient {
     const entry = this.pending.get(id);
     if (!entry) return;
     if (entry.type === Request.LOAD) {
-      this.worker.postMessage({ type: CANCEL, target: id });
+      this.started().postMessage({ type: CANCEL, target: id });
     } else {
       this.restart(CANCELLED_MESSAGE, { fatal: false });
     }
@@ -231,7 +248,7 @@ class WorkerClient {
    * @param {{fatal: boolean}} how
    */
   restart(reason, { fatal }) {
-    this.worker.terminate();
+    this.started().terminate();
     if (this.helper) this.helper.terminate();
     const pending = [...this.pending.values()];
     this.pending.clear();
