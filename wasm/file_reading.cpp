@@ -33,10 +33,13 @@ long double fit_working_bytes(int64_t n, int64_t d, DType dtype, long double lef
   const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
   const SolverChoice choice = choose_solver(n, d, k, bytes ? RowType::UInt8 : RowType::Float32,
                                             static_cast<double>(std::max(left, 0.0L)));
-  const double chosen =
-      choice.kind == SolverKind::Exact ? choice.exact_bytes : choice.randomized_bytes;
-  // When neither fits, what the leaner one needs (the message's number).
-  return chosen <= left ? chosen : std::min(choice.exact_bytes, choice.randomized_bytes);
+  const double chosen = choice.kind == SolverKind::Exact  ? choice.exact_bytes
+                        : choice.kind == SolverKind::Gram ? choice.gram_bytes
+                                                          : choice.randomized_bytes;
+  // When none fits, what the leanest one needs (the message's number).
+  return chosen <= left
+             ? chosen
+             : std::min({choice.exact_bytes, choice.randomized_bytes, choice.gram_bytes});
 }
 
 std::string samples_range(int64_t b, int64_t e) {
