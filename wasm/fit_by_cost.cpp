@@ -50,7 +50,10 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
     choice.exact_work = 2 * n * n * d * kThinQr + kThinPerCube * n * n * n;
     choice.exact_bytes = d * n * 8 + 2 * n * n * 8;  // the centred copy, R and its vectors
   }
-  choice.randomized_work = kTypicalPasses * 2 * n * d * l;
+  // Its basis (D×l float32) and product leave the cache for the widest images: 300×65536 and
+  // 1000×65536 uint8 ran at half the speed per multiply-add of 3000×12288 (wasm, node, one thread).
+  const double basis_out_of_cache = d * l * 4 > 8e6 ? 2.0 : 1.0;
+  choice.randomized_work = kTypicalPasses * 2 * n * d * l * basis_out_of_cache;
   choice.randomized_bytes =
       d * l * 8 * 4 + d * l * 4 * 2 + static_cast<double>(StackRows::block_rows(dim)) * d * 4;
   // Below this the exact answer costs a fraction of a second: take it, whatever K.
@@ -58,7 +61,11 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
   if (n < d) {  // the Gram path: the same exact answer as the thin one, for less work
     const double scatter = row_type_whole(type) ? kIntegerScatter : kFloatScatter;
-    choice.gram_work = n * n * d / 2 * scatter + kEigenPerCube * n * n * n +
+    // Eigen's tridiagonal reduction turns memory-bound once the N×N doubles leave the cache:
+    // 1000×65536 uint8 took 13.7 s in all (G, the eigensolver, the components) in wasm, 3000×12288
+    // 224 s, nearly all of it the 3000×3000 eigensolver (≈ 20·N³), at load 10.
+    const double eigen_per_cube = kEigenPerCube * std::max(1.0, n / 750);
+    choice.gram_work = n * n * d / 2 * scatter + eigen_per_cube * n * n * n +
                        n * d * static_cast<double>(k) + kDoubleScatter * d * k * k;
     choice.gram_bytes = 4 * n * n * 8 + 4 * n * n + 4096 * n + 3 * d * static_cast<double>(k) * 8;
     const bool gram_fits = choice.gram_bytes <= memory_bytes;
