@@ -555,18 +555,19 @@ json play_pause_buttons(int duration) {
                                   {"args", animate_args(json::array({nullptr}), 0)}}})}}});
 }
 
-// The slider starts right of the Play/Pause buttons with room to spare: at 0.14 its "k = 0"
-// label ran into the Pause button in Firefox, whose button font is wider.
+// The slider starts right of the Play/Pause buttons (about 115 px wide, more in Firefox, whose
+// button font is wider) by a padding in pixels: a fraction of the width (0.17) put its left end
+// under Pause in a figure 670 px wide. Its "k = 0" label sits at its right end, away from them.
 json k_slider(json steps) {
   return json::array(
       {{{"active", 0},
-        {"x", 0.17},
-        {"len", 0.83},
+        {"x", 0.0},
+        {"len", 1.0},
         {"xanchor", "left"},
         {"y", 0.0},
         {"yanchor", "top"},
-        {"pad", {{"t", 50}}},
-        {"currentvalue", {{"prefix", "k = "}, {"visible", true}, {"xanchor", "left"}}},
+        {"pad", {{"t", 50}, {"l", 150}}},
+        {"currentvalue", {{"prefix", "k = "}, {"visible", true}, {"xanchor", "right"}}},
         {"transition", {{"duration", 0}}},
         {"steps", std::move(steps)}}});
 }

@@ -2,8 +2,11 @@
 // dropped on a fresh page, drop → playing from the page's own timings, which solver ran and its
 // passes, and the peak RSS of the renderer (page + both workers) and of all Chromium's processes,
 // each beside its RSS just before the drop (the budget is on the growth: at most 2× the
-// file's bytes + 200 MB). Prints one JSON line per file.
+// file's bytes + 200 MB). Prints one JSON line per file, with the top 10 explained variances.
 //   node tests/bench/topk_page.js FILE...
+// PCARECON_STREAM_ABOVE_BYTES=N streams every file whose matrix needs more than N bytes (the
+// page's debug.setStreamAboveBytes): the streamed fit at a D too wide for a real file of that
+// size on this machine (512×512×3).
 'use strict';
 
 const fs = require('node:fs');
@@ -16,6 +19,10 @@ async function main() {
   try {
     for (const file of process.argv.slice(2)) {
       const p = await openFilePage(browser);
+      const streamAbove = process.env.PCARECON_STREAM_ABOVE_BYTES;
+      if (streamAbove) {
+        await p.page.evaluate((bytes) => self.pcaExplorer.debug.setStreamAboveBytes(bytes), Number(streamAbove));
+      }
       const renderer = () =>
         Math.max(
           0,
@@ -41,6 +48,8 @@ async function main() {
           solver: t.solver,
           passes: t.passes,
           fitWorkers: t.fitWorkers,
+          streamWorkers: t.streamWorkers,
+          explainedVariance: await p.page.evaluate(() => Array.from(self.pcaExplorer.debug.state().dataset.explainedVariance.slice(0, 10))),
           peakRendererMB: Math.round(peak / 1024),
           beforeRendererMB: Math.round(before.renderer / 1024),
           peakAllMB: Math.round(peakAll / 1024),

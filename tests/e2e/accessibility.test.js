@@ -199,3 +199,38 @@ describe('keyboard', () => {
     await page.waitForFunction(() => document.body.dataset.playing === 'false');
   });
 });
+
+describe('a narrow window', () => {
+  test('the slider, its "k =" label and the Play/Pause buttons keep clear of each other', async () => {
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: 700, height: 1000 });
+    try {
+      // plotly redraws a responsive figure on the window's resize event, later.
+      await page.waitForFunction(() => /** @type {any} */ (document.getElementById('figure'))._fullLayout.width < 700);
+      const boxes = await page.evaluate(() => {
+        const box = (/** @type {string} */ selector) => {
+          const found = document.querySelector(`#figure ${selector}`);
+          return found && found.getBoundingClientRect().toJSON();
+        };
+        return {
+          buttons: box('.updatemenu-container'),
+          rail: box('.slider-container .slider-rail-rect'),
+          // plotly draws the current value as a text of the slider's group (class slider-label).
+          label:
+            [...document.querySelectorAll('#figure .slider-group > text')]
+              .find((t) => t.textContent.startsWith('k = '))
+              ?.getBoundingClientRect()
+              .toJSON() || null,
+        };
+      });
+      const { buttons, rail, label } = boxes;
+      assert.ok(buttons && rail && label, `all drawn: ${JSON.stringify(boxes)}`);
+      const apart = (/** @type {DOMRect} */ a, /** @type {DOMRect} */ b) =>
+        a.right <= b.left || b.right <= a.left || a.bottom <= b.top || b.bottom <= a.top;
+      assert.ok(apart(buttons, rail), `buttons ${JSON.stringify(buttons)}, rail ${JSON.stringify(rail)}`);
+      assert.ok(apart(buttons, label), `buttons ${JSON.stringify(buttons)}, label ${JSON.stringify(label)}`);
+    } finally {
+      if (size) await page.setViewportSize(size);
+    }
+  });
+});

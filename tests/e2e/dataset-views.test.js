@@ -119,13 +119,22 @@ describe('dataset views', () => {
       assert.ok(diff <= 1e-5 * reference[0], `mean distortion at k = ${j}: ${seen.mean.y[j]} vs ${reference[j]}`);
     }
     assert.equal(seen.sampleCurve.name !== 'mean over all images', true);
-    // Its name at k = 20 sits on the side away from the sample's curve.
-    const sampleHigher = seen.sampleCurve.y[20] > seen.mean.y[20];
-    assert.equal(
-      seen.mean.textposition,
-      sampleHigher ? 'bottom left' : 'top left',
-      `sample ${seen.sampleCurve.y[20]}, mean ${seen.mean.y[20]}`,
-    );
+    // Its name is a key above the distortion plot's right end, outside the plot area, so it
+    // crosses neither curve nor the axis.
+    const key = await page.evaluate(() => {
+      const div = /** @type {any} */ (document.getElementById('figure'));
+      const index = div.layout.annotations.findIndex((/** @type {any} */ a) => a.name === 'mean over all images');
+      const box = (/** @type {Element | null} */ e) => e && e.getBoundingClientRect().toJSON();
+      return {
+        text: index >= 0 ? div.layout.annotations[index].text : null,
+        label: box(div.querySelector(`.annotation[data-index="${index}"] .annotation-text-g`)),
+        plot: box(div.querySelector('.draglayer .x4y4 .nsewdrag')),
+      };
+    });
+    assert.match(key.text || '', new RegExp(`mean of ${expected.rows} images$`));
+    assert.ok(key.label && key.plot, 'the key and the distortion plot are drawn');
+    assert.ok(key.label.bottom <= key.plot.top + 1, `key ${JSON.stringify(key.label)} above plot ${JSON.stringify(key.plot)}`);
+    assert.ok(key.label.right <= key.plot.right + 1 && key.label.left >= key.plot.left, 'the key is over the plot');
     // A click on the worst opens it as the sample.
     const figures = await h.figureVersion(page);
     await page.click(`#worst-images button[data-index="${expected.worst['20'][0]}"]`);

@@ -10,10 +10,12 @@
   fixtures.py reference NPY INDEX K k1,k2,...   prints JSON: for each k, the reconstruction of
                                                 sample INDEX from the first k components (scikit-learn
                                                 PCA(n_components=k, svd_solver='full'); k = 0: the mean),
-                                                flattened row-major, and the data range
+                                                flattened row-major, and the data range (one
+                                                full fit for every k: full_fit)
 
 Run with Debian's /usr/bin/python3 (numpy and scikit-learn).
 """
+import hashlib
 import json
 import os
 import sys
@@ -72,22 +74,50 @@ def write_streamed(outdir):
     np.save(os.path.join(outdir, "streamed.npy"), images)
 
 
-def reference(path, index, n_components, ks):
+def full_fit(path, x_all):
+    """scikit-learn's PCA(svd_solver='full') of x_all with every component: {mean, components,
+    ratio}. PCA(n_components=k) with that solver is the same SVD cut to its first k rows, so one
+    fit answers every k. With PCARECON_REFERENCE_CACHE set (scripts/test does), the fit is kept
+    there under the file's SHA-256, so the suites that check the same file share one SVD."""
     from sklearn.decomposition import PCA
 
+    cache = os.environ.get("PCARECON_REFERENCE_CACHE")
+    if cache:
+        with open(path, "rb") as f:
+            digest = hashlib.sha256(f.read()).hexdigest()
+        cached = os.path.join(cache, f"{digest}.npz")
+        if os.path.exists(cached):
+            with np.load(cached) as fit:
+                return {key: fit[key] for key in fit.files}
+    pca = PCA(svd_solver="full").fit(x_all)
+    fit = {"mean": pca.mean_, "components": pca.components_, "ratio": pca.explained_variance_ratio_}
+    if cache:
+        os.makedirs(cache, exist_ok=True)
+        partial = f"{cached}.{os.getpid()}.npz"
+        np.savez(partial, **fit)
+        os.replace(partial, cached)  # whole or absent, when two suites fit the same file at once
+    return fit
+
+
+def reference(path, index, n_components, ks):
     images = np.load(path, allow_pickle=False)
     x_all = images.reshape(images.shape[0], -1).astype(np.float64)
     x = x_all[index : index + 1]
+    fit = full_fit(path, x_all)
+    rank = fit["components"].shape[0]
+    for k in [*ks, n_components]:
+        if not 0 <= k <= rank:
+            sys.exit(f"reference: k = {k} is outside 0..{rank} for {path}")
     out = {"range": float(x_all.max() - x_all.min()), "original": x[0].tolist(), "k": {}}
     for k in ks:
         if k == 0:
-            recon = x_all.mean(axis=0, keepdims=True)
+            recon = fit["mean"][None, :]
         else:
-            pca = PCA(n_components=k, svd_solver="full").fit(x_all)
-            recon = pca.inverse_transform(pca.transform(x))
+            # PCA(k).inverse_transform(PCA(k).transform(x)), with PCA(k)'s components.
+            components = fit["components"][:k]
+            recon = (x - fit["mean"]) @ components.T @ components + fit["mean"]
         out["k"][str(k)] = recon[0].tolist()
-    full = PCA(n_components=n_components, svd_solver="full").fit(x_all)
-    out["explainedVarianceRatio"] = full.explained_variance_ratio_.tolist()
+    out["explainedVarianceRatio"] = fit["ratio"][:n_components].tolist()
     print(json.dumps(out))
 
 

@@ -10,22 +10,12 @@ const MEAN_COLOUR = '#7f7f7f';
 
 /** @typedef {import('../shared/protocol.js').DistortionsResult} DistortionsResult */
 
-/**
- * @param {DistortionsResult} result
- * @param {ArrayLike<number>} sampleCurve the sample's own distortion, k = 0..K (the figure's trace 3)
- */
-function meanTrace(result, sampleCurve) {
-  // Named at its end, on the side away from the sample's own curve (above it, the name sat on
-  // the sample's line where that ends higher: seen with colour crops).
-  const sampleEnd = sampleCurve ? Number(sampleCurve[result.k]) : NaN;
-  const above = !(sampleEnd > result.meanDistortion[result.k]);
+/** @param {DistortionsResult} result */
+function meanTrace(result) {
   return {
     type: 'scatter',
-    mode: 'lines+text',
+    mode: 'lines',
     name: MEAN_NAME,
-    text: Array.from({ length: result.k + 1 }, (_, j) => (j === result.k ? `mean of ${result.samples} images` : '')),
-    textposition: above ? 'top left' : 'bottom left',
-    textfont: { size: 10, color: MEAN_COLOUR },
     xaxis: 'x4',
     yaxis: 'y4',
     x: Array.from({ length: result.k + 1 }, (_, j) => j),
@@ -33,6 +23,25 @@ function meanTrace(result, sampleCurve) {
     line: { color: MEAN_COLOUR, dash: 'dot', width: 2 },
     hovertemplate: `k = %{x}<br>mean over ${result.samples} images = %{y:.4g}<extra></extra>`,
     showlegend: false,
+  };
+}
+
+// The curve's name, as a key above the plot's right end: outside the plot area it can cross
+// neither curve nor the axis (written at the curve's end, it sat on the sample's line or on the
+// x axis when the mean ended near zero: seen with colour crops).
+/** @param {DistortionsResult} result */
+function meanKey(result) {
+  return {
+    name: MEAN_NAME,
+    text: `\u00b7\u00b7\u00b7 mean of ${result.samples} images`,
+    xref: 'x4 domain',
+    yref: 'y4 domain',
+    x: 1,
+    y: 1,
+    xanchor: 'right',
+    yanchor: 'bottom',
+    showarrow: false,
+    font: { size: 10, color: MEAN_COLOUR },
   };
 }
 
@@ -51,7 +60,8 @@ function yRangeWith(range, result) {
 function addMeanCurve(figure, result) {
   const axis = figure.layout && figure.layout.yaxis4;
   if (!axis || !axis.range) return;
-  figure.data.push(meanTrace(result, figure.data[3] && figure.data[3].y));
+  figure.data.push(meanTrace(result));
+  figure.layout.annotations = [...(figure.layout.annotations || []), meanKey(result)];
   axis.range = yRangeWith(axis.range, result);
 }
 
@@ -65,8 +75,12 @@ async function showMeanCurve(div, result) {
   if (!div.data || div.data.some((/** @type {any} */ t) => t.name === MEAN_NAME)) return;
   const range = div.layout.yaxis4 && div.layout.yaxis4.range;
   if (!range) return;
-  await required('Plotly').addTraces(div, meanTrace(result, div.data[3] && div.data[3].y));
-  await required('Plotly').relayout(div, { 'yaxis4.range': yRangeWith(range, result) });
+  const annotations = (div.layout.annotations || []).filter((/** @type {any} */ a) => a.name !== MEAN_NAME);
+  await required('Plotly').addTraces(div, meanTrace(result));
+  await required('Plotly').relayout(div, {
+    'yaxis4.range': yRangeWith(range, result),
+    annotations: [...annotations, meanKey(result)],
+  });
 }
 
 /**

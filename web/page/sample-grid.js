@@ -134,13 +134,16 @@ function gridFigure(grid, valueRange, frameDurationMs) {
       ],
     },
   ];
+  // As in the figure (wasm/figure.cpp k_slider): a pixel padding keeps the slider clear of
+  // Play/Pause at any width, and its "k =" label sits at its right end.
   layout.sliders = [
     {
-      x: 0.15,
-      len: 0.85,
+      x: 0,
+      len: 1,
+      pad: { l: 150 },
       y: -0.02,
       yanchor: 'top',
-      currentvalue: { prefix: 'k = ' },
+      currentvalue: { prefix: 'k = ', xanchor: 'right' },
       steps: names.map((name) => ({ label: name, method: 'animate', args: [[name], animation(0)] })),
     },
   ];
