@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "error.h"
+#include "gram_fit.h"
 
 namespace pcarecon {
 namespace {
@@ -278,15 +279,23 @@ SolverChoice Explorer::plan_fit(int64_t n_components) const {
   const double left = std::max(0.0, static_cast<double>(kMemoryLimitBytes) - held - kMargin);
   SolverChoice choice =
       choose_solver(n, d, n_components, bytes ? RowType::UInt8 : RowType::Float32, left);
+  if (fit_request_ == SolverRequest::Exact) choice.kind = SolverKind::Exact;
+  if (fit_request_ == SolverRequest::Randomized) choice.kind = SolverKind::Randomized;
+  if (fit_request_ == SolverRequest::Gram && n < d) choice.kind = SolverKind::Gram;
   if (stream_) choice.kind = stream_->info.topk ? SolverKind::Randomized : SolverKind::Exact;
   return choice;
 }
 
 void Explorer::fit_for_view(int64_t n_components) {
-  if (plan_fit(n_components).kind == SolverKind::Exact) return fit(0);
+  const SolverKind kind = plan_fit(n_components).kind;
+  if (kind == SolverKind::Exact) return fit(0);
   if (stream_)
     throw Error("this streamed file is fitted by the top-K solver in passes over the file");
   const ImageStack& stack = images();
+  if (kind == SolverKind::Gram) {  // N < D: K exact components from the N×N Gram matrix
+    set_model(fit_gram(StackRows::of(stack), n_components), FitReport{SolverKind::Gram, 2});
+    return;
+  }
   TopKOptions options;
   options.n_components = n_components;
   int passes = 0;

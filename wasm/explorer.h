@@ -93,7 +93,11 @@ class Explorer {
   // stack leaves (kMemoryLimitBytes − its rows); always exact for a streamed stack (its rows are
   // gone, its covariance is at hand).
   SolverChoice plan_fit(int64_t n_components) const;
-  // One worker: exact fits every component (so a larger K needs no new fit), top-K fits K.
+  // The solver plan_fit names from now on: Auto (by cost), or one asked for (tests, the CLI's
+  // --solver); Gram only where N < D, Exact and Randomized anywhere. A streamed stack keeps its
+  // own.
+  void set_fit_solver(SolverRequest request) { fit_request_ = request; }
+  // One worker: exact fits every component (so a larger K needs no new fit), Gram and top-K fit K.
   void fit_for_view(int64_t n_components);
   // The top-K solver over rows [0, own_rows) here and the rest in a helper (split_topk.h), which
   // gets a copy of rows(own_rows, N − own_rows). Loading a new stack drops it.
@@ -163,6 +167,7 @@ class Explorer {
   uint64_t stream_above_bytes_ = kMemoryLimitBytes;
   uint64_t stream_window_bytes_ = kStreamWindowBytes;
   StreamSolver stream_solver_ = StreamSolver::Auto;
+  SolverRequest fit_request_ = SolverRequest::Auto;
 
   // The loaded stack and its model.
   std::unique_ptr<ImageStack> images_;

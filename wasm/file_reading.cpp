@@ -33,10 +33,13 @@ long double fit_working_bytes(int64_t n, int64_t d, DType dtype, long double lef
   const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
   const SolverChoice choice = choose_solver(n, d, k, bytes ? RowType::UInt8 : RowType::Float32,
                                             static_cast<double>(std::max(left, 0.0L)));
-  const double chosen =
-      choice.kind == SolverKind::Exact ? choice.exact_bytes : choice.randomized_bytes;
-  // When neither fits, what the leaner one needs (the message's number).
-  return chosen <= left ? chosen : std::min(choice.exact_bytes, choice.randomized_bytes);
+  const double chosen = choice.kind == SolverKind::Exact  ? choice.exact_bytes
+                        : choice.kind == SolverKind::Gram ? choice.gram_bytes
+                                                          : choice.randomized_bytes;
+  // When none fits, what the leanest one needs (the message's number).
+  return chosen <= left
+             ? chosen
+             : std::min({choice.exact_bytes, choice.randomized_bytes, choice.gram_bytes});
 }
 
 std::string samples_range(int64_t b, int64_t e) {
@@ -155,12 +158,18 @@ int64_t FileReading::rows_read() const {
 // streamed file.
 bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image) {
   const int64_t n = header.shape[0], d = image.values();
-  const long double bytes = static_cast<long double>(n) * static_cast<long double>(d) * 4;
+  // What holding the file whole takes: an 8-bit file keeps its own bytes (make_held_stack), any
+  // other is widened to float32.
+  const bool eight =
+      header.dtype == DType::UInt8 || header.dtype == DType::Int8 || header.dtype == DType::Bool;
+  const long double values = static_cast<long double>(n) * static_cast<long double>(d);
+  const long double bytes = values * (eight ? 1 : 4);
   const long double limit = static_cast<long double>(kMemoryLimitBytes);
   // Held whole, the rows must leave room for the fit's working memory too: refused (or streamed)
-  // here, never after minutes of reading and fitting.
+  // here, never after minutes of reading and fitting. The reader's own check of a whole file
+  // still counts it as float32 (npy_reader.cpp, check_matrix_limit), so that must pass as well.
   const long double fit_bytes = fit_working_bytes(n, d, header.dtype, limit - bytes);
-  const bool fits = bytes + fit_bytes < limit;
+  const bool fits = bytes + fit_bytes < limit && values * 4 < limit;
   const bool forced_topk = settings_.stream_solver == StreamSolver::TopK;
   if (bytes <= static_cast<long double>(settings_.stream_above_bytes) && fits) return false;
   const long double covariance = static_cast<long double>(d) * static_cast<long double>(d) * 8;
@@ -173,8 +182,6 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
   bool topk = by_topk && (forced_topk || !by_covariance);
   if (by_covariance && by_topk && !forced_topk) {
     // Both can: the cheaper by the same estimate as a stack in memory (8-bit rows or not).
-    const bool eight =
-        header.dtype == DType::UInt8 || header.dtype == DType::Int8 || header.dtype == DType::Bool;
     const int64_t k = std::min<int64_t>(kPlannedComponents, std::min(n, d));
     topk = choose_solver(n, d, k, eight ? RowType::UInt8 : RowType::Float32,
                          static_cast<double>(limit))
@@ -190,9 +197,10 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
     }
     throw Error(ErrorKind::TooLarge,
                 "the " + std::to_string(n) + " images of " + std::to_string(d) + " values need " +
-                    gigabytes(bytes) + " as float32, and fitting them " + gigabytes(fit_bytes) +
-                    " more (" + std::to_string(kPlannedComponents) +
-                    " components), more than the " + gigabytes(limit) + " a page can hold; " + why);
+                    gigabytes(bytes) + (eight ? " as bytes" : " as float32") +
+                    ", and fitting them " + gigabytes(fit_bytes) + " more (" +
+                    std::to_string(kPlannedComponents) + " components), more than the " +
+                    gigabytes(limit) + " a page can hold; " + why);
   }
   Stream& stream = stream_.emplace();  // filled in place: nothing below throws
   stream.info.total_samples = n;

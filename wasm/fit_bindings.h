@@ -52,7 +52,24 @@ val plan_fit(JsExplorer& self, double k) {
     out.set("randomizedWork", c.randomized_work);
     out.set("exactBytes", c.exact_bytes);
     out.set("randomizedBytes", c.randomized_bytes);
+    out.set("gramWork", c.gram_work);  // Infinity for N ≥ D
+    out.set("gramBytes", c.gram_bytes);
     return out;
+  });
+}
+
+void set_fit_solver(JsExplorer& self, std::string solver) {
+  guarded_void("choosing the solver", [&] {
+    if (solver == "auto")
+      self.core.set_fit_solver(pcarecon::SolverRequest::Auto);
+    else if (solver == "exact")
+      self.core.set_fit_solver(pcarecon::SolverRequest::Exact);
+    else if (solver == "randomized")
+      self.core.set_fit_solver(pcarecon::SolverRequest::Randomized);
+    else if (solver == "gram")
+      self.core.set_fit_solver(pcarecon::SolverRequest::Gram);
+    else
+      throw Error("solver '" + solver + "' is not one of auto, exact, randomized, gram");
   });
 }
 
@@ -128,6 +145,7 @@ val finish_split_topk(JsExplorer& self) {
 template <class C>
 void add_fit_functions(C& explorer) {
   explorer.function("planFit", &plan_fit)
+      .function("setFitSolver", &set_fit_solver)
       .function("fitForView", &fit_for_view)
       .function("fitReport", &fit_report)
       .function("beginSplitTopK", &begin_split_topk)

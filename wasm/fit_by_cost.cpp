@@ -1,11 +1,24 @@
 #include "fit_by_cost.h"
 
 #include <algorithm>
+#include <limits>
+#include <string>
+
+#include "error.h"
+#include "gram_fit.h"
 
 namespace pcarecon {
 
 const char* solver_kind_name(SolverKind kind) {
-  return kind == SolverKind::Exact ? "exact" : "randomized";
+  switch (kind) {
+    case SolverKind::Exact:
+      return "exact";
+    case SolverKind::Randomized:
+      return "randomized";
+    case SolverKind::Gram:
+      return "gram";
+  }
+  return "?";
 }
 
 SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components, RowType type,
@@ -15,6 +28,7 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   // eigensolver with vectors costs about 5·D³ of them (wasm, README's Speed section).
   constexpr double kIntegerScatter = 0.4;
   constexpr double kDoubleScatter = 2.0;
+  constexpr double kFloatScatter = 1.0;  // the Gram path's float32 block products
   constexpr double kEigenPerCube = 5.0;
   constexpr double kThinPerCube = 10.0;  // SVD of the N×N triangle
   // The thin path's Householder QR of the D×N doubles runs at a fraction of a float32 product's
@@ -36,13 +50,34 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
     choice.exact_work = 2 * n * n * d * kThinQr + kThinPerCube * n * n * n;
     choice.exact_bytes = d * n * 8 + 2 * n * n * 8;  // the centred copy, R and its vectors
   }
-  choice.randomized_work = kTypicalPasses * 2 * n * d * l;
+  // Its basis (D×l float32) and product leave the cache for the widest images: 300×65536 and
+  // 1000×65536 uint8 ran at half the speed per multiply-add of 3000×12288 (wasm, node, one thread).
+  const double basis_out_of_cache = d * l * 4 > 8e6 ? 2.0 : 1.0;
+  choice.randomized_work = kTypicalPasses * 2 * n * d * l * basis_out_of_cache;
   choice.randomized_bytes =
       d * l * 8 * 4 + d * l * 4 * 2 + static_cast<double>(StackRows::block_rows(dim)) * d * 4;
   // Below this the exact answer costs a fraction of a second: take it, whatever K.
   constexpr double kSmallWork = 2e9;
-  const bool exact_fits = choice.exact_bytes <= memory_bytes;
   const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
+  if (n < d) {  // the Gram path: the same exact answer as the thin one, for less work
+    const double scatter = row_type_whole(type) ? kIntegerScatter : kFloatScatter;
+    // Eigen's tridiagonal reduction turns memory-bound once the N×N doubles leave the cache:
+    // 1000×65536 uint8 took 13.7 s in all (G, the eigensolver, the components) in wasm, 3000×12288
+    // 224 s, nearly all of it the 3000×3000 eigensolver (≈ 20·N³), at load 10.
+    const double eigen_per_cube = kEigenPerCube * std::max(1.0, n / 750);
+    choice.gram_work = n * n * d / 2 * scatter + eigen_per_cube * n * n * n +
+                       n * d * static_cast<double>(k) + kDoubleScatter * d * k * k;
+    choice.gram_bytes = 4 * n * n * 8 + 4 * n * n + 4096 * n + 3 * d * static_cast<double>(k) * 8;
+    const bool gram_fits = choice.gram_bytes <= memory_bytes;
+    const bool randomized_cheaper =
+        choice.randomized_work < choice.gram_work && choice.gram_work > kSmallWork;
+    choice.kind = randomized_fits && (!gram_fits || randomized_cheaper) ? SolverKind::Randomized
+                                                                        : SolverKind::Gram;
+    return choice;
+  }
+  choice.gram_work = std::numeric_limits<double>::infinity();
+  choice.gram_bytes = std::numeric_limits<double>::infinity();
+  const bool exact_fits = choice.exact_bytes <= memory_bytes;
   const bool randomized_cheaper =
       choice.randomized_work < choice.exact_work && choice.exact_work > kSmallWork;
   choice.kind = randomized_fits && (!exact_fits || randomized_cheaper) ? SolverKind::Randomized
@@ -81,7 +116,17 @@ StackFit fit_stack(const StackRows& rows, int64_t n_components, SolverRequest re
   out.estimate = choose_solver(rows.rows(), rows.cols(), n_components, rows.type(), memory_bytes);
   out.solver = request == SolverRequest::Exact        ? SolverKind::Exact
                : request == SolverRequest::Randomized ? SolverKind::Randomized
+               : request == SolverRequest::Gram       ? SolverKind::Gram
                                                       : out.estimate.kind;
+  if (out.solver == SolverKind::Gram) {
+    if (rows.rows() >= rows.cols())
+      throw Error("the Gram solver is for fewer samples than values per image; this stack has " +
+                  std::to_string(rows.rows()) + " samples of " + std::to_string(rows.cols()) +
+                  " values (use exact)");
+    out.model = fit_gram(rows, n_components);
+    out.passes = 2;  // G with the column sums, then the components
+    return out;
+  }
   if (out.solver == SolverKind::Exact) {
     out.model = fit_exact(rows, n_components);
     out.passes = 1;

@@ -54,6 +54,8 @@ void check_samples(int64_t n_samples) {
   }
 }
 
+}  // namespace
+
 // Validates K against (N, D) and resolves 0 to the maximum.
 int64_t resolve_components(int64_t n_components, int64_t n_samples, int64_t dim) {
   check_samples(n_samples);
@@ -99,6 +101,8 @@ PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::Vec
   }
   return model;
 }
+
+namespace {
 
 // Column means (shifted by the first sample, so a large offset costs no precision) and the sum of
 // the per-feature ddof = 1 variances, two passes a block of rows at a time. Checks for NaN/Inf.

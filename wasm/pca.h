@@ -32,6 +32,15 @@ struct PcaModel {
 // Largest K accepted: min(N, D), as scikit-learn.
 int64_t max_components(int64_t n_samples, int64_t dim);
 
+// K checked against (N, D) — Error for N < 2, K < 0 or K > min(N, D) — with 0 resolved to min(N,
+// D).
+int64_t resolve_components(int64_t n_components, int64_t n_samples, int64_t dim);
+
+// A model from the mean, K×D components and their variances (descending): signs made canonical,
+// negative rounding clamped to 0, the derived values filled; Error if anything is not finite.
+PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::VectorXd variance,
+                    double total_variance, int64_t n_samples);
+
 // The sign convention of every fit: each row's largest-magnitude entry (the first one on exact
 // ties) is made positive. Exposed so that tests can bring reference components to the same signs.
 void canonicalize_signs(Eigen::MatrixXd& components);

@@ -187,8 +187,12 @@ export declare class Explorer {
   mergePart(part: StreamedPart): void;
   // The fit the page asks for (web/worker/requests.js): the cheaper solver for K components
   // (fit_by_cost.h) within the memory the stack leaves. fitForView(K) in one worker: the exact
-  // path fits every component, the top-K solver K. fitReport(): which solver ran the last fit.
+  // path fits every component, the Gram path (N < D) and the top-K solver K. fitReport(): which
+  // solver ran the last fit.
   planFit(nComponents: number): FitPlan;
+  // From now on: 'auto' (by cost), or the solver planFit names whatever the cost (tests); 'gram'
+  // only where N < D. A streamed file keeps its own.
+  setFitSolver(solver: 'auto' | 'exact' | 'randomized' | 'gram'): void;
   fitForView(nComponents: number): FitReport;
   fitReport(): FitReport | null;  // null without a fitted model (none, or a basis file's)
   // The top-K solver split over two workers (web/worker/split-fit.js): rows [0, ownRows) here, a
@@ -230,15 +234,17 @@ export declare class FileGramPass {
 }
 
 export interface FitPlan {
-  solver: 'exact' | 'randomized';
+  solver: 'exact' | 'randomized' | 'gram';
   exactWork: number;  // in float32 multiply-adds, each kernel's relative speed folded in
   randomizedWork: number;
   exactBytes: number;  // working memory beside the rows
   randomizedBytes: number;
+  gramWork: number;  // Infinity for N ≥ D
+  gramBytes: number;
 }
 export interface FitReport {
-  solver: 'exact' | 'randomized';
-  passes: number;  // over the rows (exact: 1)
+  solver: 'exact' | 'randomized' | 'gram';
+  passes: number;  // over the rows (exact: 1; gram: 2, G then the components)
   nComponents: number;
 }
 // Σ(x − shift), Σ(x − shift)² over `count` rows: a part of the top-K solver's moments pass.

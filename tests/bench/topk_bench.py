@@ -2,12 +2,13 @@
 of real photographs (scikit-image's samples, random places, mirror images):
   20000 × 64 × 64 × 3 (245 MB) and 3000 × 256 × 256 (197 MB); with --large also the streamed
   100000 × 64 × 64 × 3 (1.2 GB); with --small the sizes of the walk that found issue #10
-  (3000 × 64 × 64 × 3 and 300 × 256 × 256), for a loaded machine.
+  (3000 × 64 × 64 × 3 and 300 × 256 × 256), for a loaded machine; --wide adds 3000 × 256 × 256
+  to --small (N < D both: the Gram path's sizes).
 For each stack: the page (tests/bench/topk_page.js: a file dropped on a fresh page in headless
 Chromium, drop → playing, which solver ran, peak renderer RSS) and scikit-learn PCA(50) on the
 same array as float32 (its default solver, OpenBLAS threads as they are), alternated, medians.
 Prints one JSON object, then a markdown table with the ratios.
-  topk_bench.py OUTDIR RUNS [--small] [--large]
+  topk_bench.py OUTDIR RUNS [--small] [--wide] [--large]
 """
 import json
 import os
@@ -33,12 +34,14 @@ def crops(rng, photos, n, size):
     return out
 
 
-def stacks(outdir, small, large):
+def stacks(outdir, small, large, wide=False):
     rng = np.random.default_rng(2026)
     colour = [data.astronaut(), data.coffee(), data.chelsea(), data.rocket()]
     gray = [(color.rgb2gray(p) * 255).round().astype(np.uint8) for p in colour]
     gray += [data.camera(), data.moon(), data.coins()]
     sizes = [("colour", 3000 if small else 20000, 64), ("gray", 300 if small else 3000, 256)]
+    if small and wide:
+        sizes.append(("gray", 3000, 256))
     if large:
         sizes.append(("colour", 100000, 64))
     out = []
@@ -77,10 +80,10 @@ def run_sklearn(path):
     return time.perf_counter() - start
 
 
-def main(outdir, runs, small, large):
+def main(outdir, runs, small, large, wide=False):
     os.makedirs(outdir, exist_ok=True)
     rows = []
-    for path in stacks(outdir, small, large):
+    for path in stacks(outdir, small, large, wide):
         page, sk = [], []
         for _ in range(runs):
             page.append(run_page(path))
@@ -114,4 +117,4 @@ def main(outdir, runs, small, large):
 
 if __name__ == "__main__":
     flags = sys.argv[3:]
-    main(sys.argv[1], int(sys.argv[2]), "--small" in flags, "--large" in flags)
+    main(sys.argv[1], int(sys.argv[2]), "--small" in flags, "--large" in flags, "--wide" in flags)

@@ -104,9 +104,23 @@ class TopKSolverTest(unittest.TestCase):
     def test_randomized_gray_64(self):
         self.check_against_sklearn("crops_gray_64", "randomized", "randomized")
 
-    def test_auto_picks_randomized_for_wide_colour_crops(self):
-        model = self.check_against_sklearn("crops_colour_64", "auto", "randomized")
-        self.assertGreaterEqual(model["passes"], 3)
+    def test_auto_picks_gram_for_few_wide_colour_crops(self):
+        # 600 crops of 64×64×3 (N < D = 12288): the exact N×N Gram path, scikit-learn's 'full'
+        # answer to rounding.
+        model = self.check_against_sklearn("crops_colour_64", "auto", "gram")
+        self.assertEqual(model["passes"], 2)
+        full = np.array(cases()["crops_colour_64"]["full"]["explained_variance"])
+        np.testing.assert_allclose(model["explained_variance"], full, rtol=1e-10)
+
+    def test_gram_when_asked_and_only_where_n_below_d(self):
+        self.check_against_sklearn("crops_gray_64", "gram", "gram")
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "tall.npy")
+            np.save(path, np.zeros((50, 4, 4), dtype=np.uint8))
+            result = run("fit", path, "--solver", "gram")
+        self.assertEqual(result.returncode, 2, result.stderr)
+        self.assertIn("the Gram solver is for fewer samples than values per image; this stack "
+                      "has 50 samples of 16 values (use exact)", result.stderr)
 
     def test_exact_when_asked(self):
         self.check_against_sklearn("crops_gray_64", "exact", "exact")
@@ -167,7 +181,8 @@ class TopKSolverTest(unittest.TestCase):
         result = run("fit", path, "--solver", "lanczos")
         self.assertEqual(result.returncode, 2)
         self.assertEqual(result.stderr.strip(),
-                         "pcarecon: --solver must be auto, exact or randomized (got 'lanczos')")
+                         "pcarecon: --solver must be auto, exact, randomized or gram (got "
+                         "'lanczos')")
         result = run("info", path, "--solver", "exact")
         self.assertEqual(result.stderr.strip(), "pcarecon: --solver does not apply to info")
 

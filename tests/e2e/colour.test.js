@@ -211,9 +211,10 @@ describe('colour images', () => {
 });
 
 // Crops of real colour photographs (tests/fixtures/topk_cases.py), 600 of 64×64×3 written by
-// NumPy: wide images, fitted by the top-K solver on both workers. The reconstruction on screen at
-// a k where the spectrum has a gap is within 1 grey level RMS of scikit-learn's
-// PCA(50, svd_solver='arpack'); a larger K fits again without reading the file again.
+// NumPy: wide images, fewer than their values (N < D), fitted exactly by the Gram path (an N×N
+// matrix). The reconstruction on screen at a k where the spectrum has a gap is within 0.05 grey
+// level RMS of scikit-learn's PCA(50, svd_solver='arpack'); a larger K fits again without reading
+// the file again.
 const TOPK_SCRIPT = String.raw`
 import json, sys
 import numpy as np
@@ -230,8 +231,8 @@ rebuilt = pca.mean_ + (x[:1] - pca.mean_) @ pca.components_[:k].T @ pca.componen
 print(json.dumps({'k': k, 'reconstruction': rebuilt.ravel().tolist()}))
 `;
 
-describe('wide colour images: the top-K solver in the page', () => {
-  test('300 crops of 64×64×3: top-K on both workers, as scikit-learn arpack; K raised fits again (file)', async () => {
+describe('wide colour images: the exact Gram path in the page', () => {
+  test('300 crops of 64×64×3: the exact Gram path, as scikit-learn arpack; K raised fits again (file)', async () => {
     const npy = require('node:path').join(tmp, 'crops_colour_64.npy');
     const fixturesDir = require('node:path').join(__dirname, '..', 'fixtures');
     const out = require('node:child_process').execFileSync('/usr/bin/python3', ['-c', TOPK_SCRIPT, fixturesDir, npy], {
@@ -244,10 +245,10 @@ describe('wide colour images: the top-K solver in the page', () => {
       await h.waitForFigure(page, 1);
       await drop(page, npy);
       assert.equal(await page.isVisible('#error'), false, await page.textContent('#error'));
-      assert.match(await page.textContent('#dataset-name'), /300 images of 64×64 RGB, .*50 components fitted \(top-K solver, \d+ passes\)/);
+      assert.match(await page.textContent('#dataset-name'), /300 images of 64×64 RGB, .*50 components fitted \(exact, Gram matrix\)/);
       const timings = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
-      assert.equal(timings.solver, 'randomized');
-      assert.equal(timings.fitWorkers, 2, 'every pass split over both workers');
+      assert.equal(timings.solver, 'gram');
+      assert.equal(timings.fitWorkers, 1);
 
       await page.locator('#figure').click({ position: { x: 5, y: 5 } });
       for (let i = 0; i < reference.k; i++) await page.keyboard.press('ArrowRight');
@@ -256,9 +257,9 @@ describe('wide colour images: the top-K solver in the page', () => {
       let sum = 0;
       for (let i = 0; i < shown.length; i++) sum += (shown[i] - reference.reconstruction[i]) ** 2;
       const rms = Math.sqrt(sum / shown.length);
-      assert.ok(rms < 1, `k = ${reference.k}: ${rms} grey levels RMS from scikit-learn arpack`);
+      assert.ok(rms < 0.05, `k = ${reference.k}: ${rms} grey levels RMS from scikit-learn arpack`);
 
-      // K above the 50 fitted: the top-K solver fits 60, the file is not read again.
+      // K above the 50 fitted: the Gram path fits 60, the file is not read again.
       const figures = await h.figureVersion(page);
       await page.fill('#k-input', '60');
       await page.press('#k-input', 'Enter');

@@ -31,6 +31,18 @@ std::vector<uint8_t> counting_npy(int64_t n, int64_t h, int64_t w) {
   return out;
 }
 
+// The same as uint8 (values i mod 251).
+std::vector<uint8_t> counting_npy_u8(int64_t n, int64_t h, int64_t w) {
+  std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + std::to_string(n) +
+                     ", " + std::to_string(h) + ", " + std::to_string(w) + "), }";
+  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
+  dict += '\n';
+  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
+  out.insert(out.end(), dict.begin(), dict.end());
+  for (int64_t i = 0; i < n * h * w; ++i) out.push_back(static_cast<uint8_t>(i % 251));
+  return out;
+}
+
 FileReading::Settings streaming_above(uint64_t bytes, uint64_t window) {
   FileReading::Settings settings;
   settings.stream_above_bytes = bytes;
@@ -76,6 +88,31 @@ TEST_CASE("a file above the streaming budget keeps its first rows and the covari
   CHECK(file.streamed->rows->count() == 40);
   CHECK(file.streamed->info.kept_samples == 3);
   CHECK(file.images->value_max == 159.f);  // the range covers the rows not kept
+}
+
+TEST_CASE("the stream decision counts the bytes a file is held in: an 8-bit file's own",
+          "[file_reading]") {
+  // 40 images of 4×4: 640 values, 640 bytes held as uint8, 2560 as float32; the budget between.
+  const FileReading::Settings budget = streaming_above(1000, 4 * 16 * 4);
+  const std::vector<uint8_t> bytes = counting_npy_u8(40, 4, 4);
+  FileReading whole(std::nullopt, budget);
+  whole.feed(bytes.data(), bytes.size());
+  CHECK_FALSE(whole.streaming());
+  const LoadedFile file = whole.finish();
+  CHECK(file.images->held_as_bytes());
+  CHECK(file.images->samples() == 40);
+  CHECK(file.images->held_bytes() == 640);
+  // The same values as float32 are 2560 bytes: above the budget, streamed.
+  const std::vector<uint8_t> floats = counting_npy(40, 4, 4);
+  FileReading streamed(std::nullopt, budget);
+  streamed.feed(floats.data(), floats.size());
+  CHECK(streamed.streaming());
+  CHECK(streamed.info()->samples == 4);  // the window: 4 rows of 16 float32
+  // And a uint8 file above the budget in its own bytes is streamed too.
+  const std::vector<uint8_t> larger = counting_npy_u8(80, 4, 4);
+  FileReading above(std::nullopt, budget);
+  above.feed(larger.data(), larger.size());
+  CHECK(above.streaming());
 }
 
 TEST_CASE("a streamed file's parts must cover every sample once", "[file_reading]") {

@@ -51,8 +51,14 @@ TEST_CASE("the solver is chosen by cost — exact at Fashion-MNIST's size, top-K
   CHECK(colour.kind == SolverKind::Randomized);
   CHECK(colour.randomized_work * 10 < colour.exact_work);
   CHECK(choose_solver(3000, 256 * 256, 50, RowType::UInt8, memory).kind == SolverKind::Randomized);
-  // All components of a wide stack: no cheaper than the exact path.
-  CHECK(choose_solver(300, 4096, 0, RowType::UInt8, memory).kind == SolverKind::Exact);
+  // All components of a wide stack: no cheaper than the exact answer, by the Gram path (N < D).
+  CHECK(choose_solver(300, 4096, 0, RowType::UInt8, memory).kind == SolverKind::Gram);
+  // Few wide images (issue #10's 300×256×256 crops): the N×N Gram matrix beats 12 passes.
+  const SolverChoice few = choose_solver(300, 256 * 256, 50, RowType::UInt8, memory);
+  CHECK(few.kind == SolverKind::Gram);
+  CHECK(few.gram_work * 4 < few.randomized_work);
+  CHECK(few.gram_work < few.exact_work);  // the thin QR's
+  CHECK(choose_solver(300, 256 * 256, 50, RowType::Float32, memory).kind == SolverKind::Gram);
   // Cheaper but too big: a 6000×6000 covariance in 100 MB is not possible, the top-K solver is.
   const SolverChoice tight = choose_solver(100000, 6000, 50, RowType::UInt8, 1e8);
   CHECK(tight.exact_bytes > 1e8);

@@ -192,6 +192,28 @@ test("NaN in both parts: the helper hands its count over, the file's message cou
   );
 });
 
+test('the budget counts the bytes a file is held in: this uint8 file loads whole, its float32 twin streams', () => {
+  // 784 000 bytes of uint8 (held as such), 3.1 MB as float32: a budget of 1 MB between the two.
+  const bytes = new Uint8Array(fs.readFileSync(FILE));
+  withExplorer((ex) => {
+    ex.setStreamAboveBytes(1000000);
+    ex.beginFile(0, 0);
+    ex.expectFileSize(bytes.length);
+    feedRange(ex, bytes, 0, bytes.length, 65536);
+    const info = ex.finishFile();
+    assert.equal(info.streamed, undefined, 'held whole: its bytes are within the budget');
+    assert.equal(info.samples, N);
+    checkAgainstSklearn(ex);
+    const data = bytes.subarray(128);
+    const floats = npy('<f4', [N, 14, 14], Float32Array.from(data));
+    ex.beginFile(0, 0);
+    ex.expectFileSize(floats.length);
+    feedRange(ex, floats, 0, floats.length, 65536);
+    const twin = ex.finishFile();
+    assert.equal(twin.streamed.totalSamples, N, 'the same values as float32 are above the budget');
+  });
+});
+
 test('readRows and finishPart only for a streamed file; a cancelled stream keeps the stack', () => {
   const bytes = new Uint8Array(fs.readFileSync(FILE));
   withExplorer((ex) => {

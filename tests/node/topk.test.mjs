@@ -1,8 +1,9 @@
 // The page's fit through the worker code (web/worker/worker.js, requests.js, split-fit.js) with
 // the shipped module, on NumPy-written crops of real photographs (tests/fixtures/topk_cases.py):
-// wide images are fitted by the top-K solver with every pass split over the two workers, and agree
-// with scikit-learn's PCA(50, svd_solver='arpack'); narrow ones keep the exact covariance; a larger
-// K fits again without reading the file again.
+// wide images are fitted by the top-K solver (asked for: with N < D the cost picks the Gram path)
+// with every pass split over the two workers, and agree with scikit-learn's PCA(50,
+// svd_solver='arpack'); the Gram path agrees with 'full' to rounding; narrow ones keep the exact
+// covariance; a larger K fits again without reading the file again.
 import { test, before, after, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -67,11 +68,11 @@ function startPair() {
   return main;
 }
 
-async function fitted(worker, name, nComponents) {
+async function fitted(worker, name, nComponents, solver = 'auto') {
   const source = new Blob([fs.readFileSync(path.join(DIR, `${name}.npy`))]);
   const load = await worker.ask(Request.LOAD, { source });
   assert.equal(load.kind, Kind.RESULT, load.message);
-  const fit = await worker.ask(Request.FIT, { nComponents });
+  const fit = await worker.ask(Request.FIT, { nComponents, solver });
   assert.equal(fit.kind, Kind.RESULT, fit.message);
   const summary = await worker.ask(Request.SUMMARY, { gallery: nComponents });
   return { fit: fit.result, summary: summary.result };
@@ -102,7 +103,8 @@ describe('the top-K solver on both workers, against scikit-learn arpack', () => 
   for (const name of ['crops_gray_64', 'crops_colour_64']) {
     test(`${name}: top-K on two workers, variances and reconstructions as arpack's`, async () => {
       const c = CASES[name];
-      const { fit, summary } = await fitted(startPair(), name, c.k);
+      // these wide stacks have N < D: auto would take the Gram path (below)
+      const { fit, summary } = await fitted(startPair(), name, c.k, 'randomized');
       assert.equal(fit.solver, 'randomized');
       assert.equal(fit.workers, 2, 'every pass split over the helper');
       assert.equal(summary.nComponents, c.k);
@@ -125,15 +127,15 @@ describe('the top-K solver on both workers, against scikit-learn arpack', () => 
 
   test('one worker gives the two-worker model; a larger K fits again without reloading', async () => {
     const name = 'crops_gray_64';
-    const alone = await fitted(startWorker(), name, 50);
+    const alone = await fitted(startWorker(), name, 50, 'randomized');
     const pair = startPair();
-    const split = await fitted(pair, name, 50);
+    const split = await fitted(pair, name, 50, 'randomized');
     assert.deepEqual([alone.fit.workers, split.fit.workers], [1, 2]);
     for (let i = 0; i < 50; i++) {
       const rel = Math.abs(alone.summary.explainedVariance[i] - split.summary.explainedVariance[i]) / alone.summary.explainedVariance[0];
       assert.ok(rel < 1e-6, `variance ${i}`);
     }
-    const more = await pair.ask(Request.FIT, { nComponents: 60 });
+    const more = await pair.ask(Request.FIT, { nComponents: 60, solver: 'randomized' });
     assert.equal(more.result.nComponents, 60);
     assert.equal(more.result.solver, 'randomized');
   });
@@ -154,13 +156,39 @@ describe('the top-K solver on both workers, against scikit-learn arpack', () => 
   });
 });
 
+describe('the Gram path for few wide images (N < D), against scikit-learn full', () => {
+  test('crops_gray_128 (300×16384): auto takes the exact Gram path; a larger K fits again', async () => {
+    const name = 'crops_gray_128';
+    const c = CASES[name];
+    const pair = startPair();
+    const { fit, summary } = await fitted(pair, name, c.k);
+    assert.deepEqual([fit.solver, fit.passes, fit.workers, fit.nComponents], ['gram', 2, 1, c.k]);
+    const ev = c.full.explained_variance;
+    for (let i = 0; i < c.k; i++) {
+      const rel = Math.abs(summary.explainedVariance[i] - ev[i]) / ev[i];
+      assert.ok(rel < 1e-9, `variance ${i}: ${summary.explainedVariance[i]} vs ${ev[i]}`);
+    }
+    const npy = fs.readFileSync(path.join(DIR, `${name}.u8`));
+    const images = Float64Array.from(npy.subarray(0, 10 * c.dim));
+    const full = float64s(`${name}.full.f64`);
+    const mean = float64s(`${name}.mean.f64`);
+    for (const k of [5, 10, 20, 40].filter((k) => ev[k - 1] > 1.02 * ev[k])) {
+      const rms = reconstructionRms(images, c.dim, 10, k, Float64Array.from(summary.mean), summary.components, mean, full);
+      assert.ok(rms < 0.01, `k = ${k}: ${rms} grey levels RMS`);
+    }
+    const more = await pair.ask(Request.FIT, { nComponents: 60 });
+    assert.deepEqual([more.result.solver, more.result.nComponents], ['gram', 60]);
+  });
+});
+
 test('a file whose rows fit but whose fit cannot is refused at its header, with the numbers (too_large)', async () => {
   const M = await startModule();
   const ex = new M.Explorer();
   try {
-    // 1000 images of 512×512×3: 3.15 GB as float32, and the top-K solver's 2.4 GB beside them;
-    // in Fortran order, so it cannot be streamed either (in C order it is, in passes).
-    const header = "{'descr': '|u1', 'fortran_order': True, 'shape': (1000, 512, 512, 3), }";
+    // 1200 float32 images of 512×512×3: 3.77 GB, and the leanest fit (the Gram path's 1 GB, the
+    // top-K solver's 2.4 GB) beside them; in Fortran order, so it cannot be streamed either (in C
+    // order it is, in passes). As uint8 it would be held as 0.94 GB of bytes, and fitted.
+    const header = "{'descr': '<f4', 'fortran_order': True, 'shape': (1200, 512, 512, 3), }";
     const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
     const bytes = new Uint8Array(10 + padded.length);
     bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
@@ -172,7 +200,7 @@ test('a file whose rows fit but whose fit cannot is refused at its header, with 
         assert.equal(error.code, 'too_large');
         assert.match(
           error.message,
-          /the 1000 images of 786432 values need 3\.15 GB as float32, and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; a Fortran-order file cannot be streamed either/,
+          /the 1200 images of 786432 values need 3\.77 GB as float32, and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; a Fortran-order file cannot be streamed either/,
         );
         return true;
       },

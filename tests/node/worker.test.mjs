@@ -263,7 +263,7 @@ describe('two workers joined by a channel (the helper)', () => {
     const exact = startWorker();
     await exact.ask(Request.LOAD, { source: blobOf('wide.npy') });
     await exact.ask(Request.FIT, { nComponents: 10 });
-    const want = (await exact.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    const want = (await exact.ask(Request.SUMMARY, { gallery: 12 })).message.result; // and 12 components
     const two = startPair();
     const load = await two.ask(Request.LOAD, { source: blobOf('wide.npy'), chunkBytes: 1 << 16, stream });
     assert.equal(load.message.kind, Kind.RESULT, load.message.message);
@@ -302,6 +302,24 @@ describe('two workers joined by a channel (the helper)', () => {
     assert.equal(cancelled.message.code, ErrorCode.CANCELLED);
     const again = await two.ask(Request.FIT, { nComponents: 10 });
     assert.equal(again.message.result.passes, passes);
+    // K raised above the 10 fitted: the rows are not in memory, so the file is read again, pass
+    // by pass, and the 12 components are the exact fit's (the 12 patterns are apart in variance).
+    const raised = await two.ask(Request.FIT, { nComponents: 12 });
+    assert.equal(raised.message.kind, Kind.RESULT, raised.message.message);
+    assert.deepEqual([raised.message.result.solver, raised.message.result.nComponents], ['randomized', 12]);
+    assert.ok(
+      raised.progress.some((p) => p.phase.startsWith(Phase.PASS + ' ') && p.done === fileBytes),
+      'raising K reads the file again',
+    );
+    const more = (await two.ask(Request.SUMMARY, { gallery: 12 })).message.result;
+    assert.equal(more.nComponents, 12);
+    for (let i = 0; i < 12; i++) {
+      const error = Math.abs(more.explainedVariance[i] - want.explainedVariance[i]) / want.explainedVariance[i];
+      assert.ok(error <= 1e-3, `K = 12, explained variance ${i}: relative error ${error}`);
+      let dot = 0;
+      for (let j = 0; j < 256; j++) dot += more.components[i * 256 + j] * want.components[i * 256 + j];
+      assert.ok(dot > 0.999, `K = 12, component ${i}: cosine ${dot} with the exact one`);
+    }
   });
 
   // The page's side of worker/port-blob.js (as page/worker-client.js serves it): reads of `blob`

@@ -66,6 +66,7 @@ constexpr const char* kUsage =
     "                   first N images (--images N, default 1000)\n"
     "  --solver S       exact: all of the covariance's eigenvectors; randomized: only the K\n"
     "                   leading ones, by randomized subspace iteration (for wide images);\n"
+    "                   gram: the K leading ones exactly, from the N×N Gram matrix (N < D);\n"
     "                   auto (default): the cheaper for this N, D and K (fit says which ran)\n"
     "  --plain-arrays   number lists instead of base64 typed arrays (for plotly.py 5)\n"
     "  --plotly PATH    plotly.js to inline in OUT.html (default:\n"
@@ -75,7 +76,8 @@ pcarecon::SolverRequest parse_solver(const std::string& text) {
   if (text == "auto") return pcarecon::SolverRequest::Auto;
   if (text == "exact") return pcarecon::SolverRequest::Exact;
   if (text == "randomized") return pcarecon::SolverRequest::Randomized;
-  throw Error("--solver must be auto, exact or randomized (got '" + text + "')");
+  if (text == "gram") return pcarecon::SolverRequest::Gram;
+  throw Error("--solver must be auto, exact, randomized or gram (got '" + text + "')");
 }
 
 int64_t parse_int(const std::string& option, const std::string& text) {

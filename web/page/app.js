@@ -558,9 +558,10 @@ function fitOf(fitted) {
 }
 
 // The largest K the visitor can ask for: every component of an exact fit, min(N, D) after the
-// top-K solver (a larger K than it fitted fits again, without reading the file again).
+// top-K solver or the Gram path (a larger K than they fitted fits again, without reading the file
+// again).
 function mostComponents(dataset) {
-  if (dataset.solver !== 'randomized') return dataset.nComponents;
+  if (dataset.solver !== 'randomized' && dataset.solver !== 'gram') return dataset.nComponents;
   const { info } = dataset;
   const n = info.streamed ? info.streamed.totalSamples : info.samples;
   return Math.min(n, info.height * info.width * info.channels);

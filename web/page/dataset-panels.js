@@ -16,10 +16,12 @@ function gigabytes(bytes) {
   return bytes >= 1e9 ? `${(bytes / 1e9).toFixed(1)} GB` : `${(bytes / 1e6).toFixed(1)} MB`;
 }
 
-// Which solver fitted the model: the exact covariance, or the top-K one (only K components).
+// Which solver fitted the model: the exact covariance, the exact Gram matrix (N < D, K
+// components) or the top-K one (only K components).
 function solverNote({ solver, passes, precomputed }) {
   const when = precomputed ? ', at build time' : ''; // the built-in sample's (scripts/default-basis.mjs)
   if (solver === 'randomized') return ` (top-K solver, ${passes} passes${when})`;
+  if (solver === 'gram') return ` (exact, Gram matrix${when})`;
   return solver === 'exact' ? ` (exact${when})` : '';
 }
 

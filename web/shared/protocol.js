@@ -160,7 +160,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{read: number, buffer: ArrayBuffer} | {read: number, error: string}} ReadReply
  * @typedef {{id: number, type: 'load', source: FileSource, chunkBytes?: number, imageShape?: {height: number, width: number}, member?: string | null, stream?: StreamSettings, fitted?: PrecomputedFit}} LoadRequest
  * @typedef {{fit: {nComponents: number, solver: 'exact' | 'randomized', passes: number}, arrays: Partial<Record<Parameters<import('../../wasm/pcarecon').Explorer['setBasisArray']>[0], Uint8Array>>}} PrecomputedFit
- * @typedef {{id: number, type: 'fit', nComponents?: number}} FitRequest
+ * @typedef {{id: number, type: 'fit', nComponents?: number, solver?: 'auto' | 'exact' | 'randomized' | 'gram'}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean, firstFrameOnly?: boolean, colormap?: 'grey' | 'viridis' | 'cividis' | 'magma', residualColormap?: 'red-blue' | 'purple-orange', scale?: 'fixed' | 'frame', clipPercent?: number}} FigureRequest
@@ -180,7 +180,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
 /**
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
- * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized', passes?: number, precomputed?: boolean}} FitResult
+ * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized' | 'gram', passes?: number, precomputed?: boolean}} FitResult
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult

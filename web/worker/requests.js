@@ -131,7 +131,8 @@ function applyStreamSettings(ex, stream) {
 /**
  * The model for the page's K (request.nComponents, default 50), by the cheaper solver for it
  * (Explorer.planFit): the exact path fits every component (a larger K later needs no new fit),
- * through a covariance split over the helper when it is worth it; the top-K solver fits K, every
+ * through a covariance split over the helper when it is worth it; the Gram path (N < D) fits K
+ * exactly in this worker; the top-K solver fits K, every
  * pass split over the helper (split-fit.js). A model from a basis file is used as it is (no fit).
  * @param {Session} session
  * @param {import('../shared/protocol.js').FitRequest} request
@@ -151,12 +152,27 @@ export async function fit(session, request, context) {
   }
   context.progress(Phase.FITTING, 0, 1); // a larger K than made before: fitted here, as for any file
   const started = performance.now();
-  if (ex.planFit(k).solver === 'randomized') {
+  ex.setFitSolver(request.solver || 'auto'); // tests may ask for one
+  const solver = ex.planFit(k).solver;
+  if (solver === 'gram') {
+    // N < D: K exact components from the N×N Gram matrix, in this worker
+    const report = ex.fitForView(k);
+    session.precomputedFit = null;
+    return {
+      nComponents: report.nComponents,
+      fitMs: performance.now() - started,
+      workers: 1,
+      helperWaitMs: 0,
+      solver: 'gram',
+      passes: report.passes,
+    };
+  }
+  if (solver === 'randomized') {
     const streamedTopK = info.streamed && info.streamed.topk; // in passes over the file
     const { report, workers, helperWaitMs } = await (streamedTopK ? fitStreamedTopK : fitTopK)(session, ex, k, context);
     session.precomputedFit = null; // the model is this fit (a failed one leaves the one made before)
     const fitMs = performance.now() - started;
-    return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: 'randomized', passes: report.passes };
+    return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: report.solver, passes: report.passes };
   }
   const { workers, helperWaitMs } = await fitExact(session, ex, info);
   session.precomputedFit = null;

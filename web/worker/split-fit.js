@@ -17,7 +17,7 @@ const MOST_PASSES = 17; // the solver's Gram passes at most, and the moments pas
  * @param {Explorer} ex
  * @param {number} k
  * @param {RequestContext} context
- * @returns {Promise<{report: {solver: string, passes: number, nComponents: number}, workers: number, helperWaitMs: number}>}
+ * @returns {Promise<{report: import('../../wasm/pcarecon').FitReport, workers: number, helperWaitMs: number}>}
  */
 export async function fitTopK(session, ex, k, context) {
   const info = ex.info();

@@ -1,0 +1,210 @@
+// The Gram path (gram_fit.h): G over column blocks, centred, its eigenpairs, and the components
+// as one more blocked product, made orthonormal once more (CholeskyQR) and completed where the
+// data has fewer directions than K.
+
+#include "gram_fit.h"
+
+#include <Eigen/Cholesky>
+#include <Eigen/Eigenvalues>
+#include <Eigen/QR>
+#include <algorithm>
+#include <cmath>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "error.h"
+#include "scatter_kernel.h"
+
+namespace pcarecon {
+
+namespace {
+
+// Columns per block: the integer kernel takes at most 256 rows (here: columns) per add; float32
+// blocks are longer, so the N×N float32 block sum is added into the double G less often (a block's
+// float32 sums over 1024 centred products still round at ≈1e-7 of their scale).
+constexpr int64_t kIntegerBlock = IntegerScatter::kMaxBlockRows;
+constexpr int64_t kFloatBlock = 1024;
+// Eigenvalues of G below this fraction of the largest are rounding, not data: their components
+// are completed instead of divided by √λ. G is exact for 8-bit rows (integers in double), rounded
+// at float32's ≈1e-7 for float32 rows.
+constexpr double kWholeRankTolerance = 1e-11;
+constexpr double kFloatRankTolerance = 1e-6;
+
+// Calls f with the rows' values as a typed pointer.
+template <class F>
+void with_values(const StackRows& rows, F&& f) {
+  switch (rows.type()) {
+    case RowType::Float32:
+      return f(static_cast<const float*>(rows.data()));
+    case RowType::UInt8:
+      return f(static_cast<const uint8_t*>(rows.data()));
+    case RowType::Int8:
+      return f(static_cast<const int8_t*>(rows.data()));
+  }
+}
+
+// Σ over the N rows of columns [begin, begin + b), in double.
+template <class T>
+void column_sums(const T* data, int64_t n, int64_t d, int64_t begin, int64_t b,
+                 Eigen::VectorXd& sums) {
+  sums.setZero(b);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* row = data + i * d + begin;
+    for (int64_t j = 0; j < b; ++j) sums(j) += static_cast<double>(row[j]);
+  }
+}
+
+// Columns [begin, begin + b) of every row minus `shift` (b values), transposed: b×N float32, a
+// column's values side by side (the layout both block kernels read).
+template <class T>
+void transposed_block(const T* data, int64_t n, int64_t d, int64_t begin, int64_t b,
+                      const Eigen::VectorXf& shift, RowMatrixF& out) {
+  out.resize(b, n);
+  for (int64_t i = 0; i < n; ++i) {
+    const T* row = data + i * d + begin;
+    for (int64_t j = 0; j < b; ++j) out(j, i) = static_cast<float>(row[j]) - shift(j);
+  }
+}
+
+// Makes the columns of `v` orthonormal (CholeskyQR: V·L⁻ᵀ with VᵀV = LLᵀ), keeping each column's
+// direction within the span of those before it, as Gram–Schmidt does. V is already orthonormal
+// up to rounding here, so one step is enough. False when VᵀV is not positive definite.
+bool orthonormalize(Eigen::MatrixXd& v) {
+  if (v.cols() == 0) return true;
+  Eigen::MatrixXd s = Eigen::MatrixXd::Zero(v.cols(), v.cols());
+  s.selfadjointView<Eigen::Lower>().rankUpdate(v.transpose());
+  const Eigen::LLT<Eigen::MatrixXd> llt(s.selfadjointView<Eigen::Lower>());
+  if (llt.info() != Eigen::Success) return false;
+  llt.matrixU().solveInPlace<Eigen::OnTheRight>(v);
+  return true;
+}
+
+// Columns [from, end) of `c` made orthonormal to each other and to the columns before them, from
+// a seeded Gaussian start: components of variance 0, which any such direction is.
+void complete_basis(Eigen::MatrixXd& c, int64_t from) {
+  const int64_t extra = c.cols() - from;
+  if (extra <= 0) return;
+  Eigen::MatrixXd z = gaussian_matrix(c.rows(), extra, 0);
+  const auto kept = c.leftCols(from);
+  for (int twice = 0; twice < 2; ++twice) z -= kept * (kept.transpose() * z);
+  Eigen::HouseholderQR<Eigen::MatrixXd> qr(z);
+  c.rightCols(extra) = qr.householderQ() * Eigen::MatrixXd::Identity(c.rows(), extra);
+  for (int twice = 0; twice < 2; ++twice)
+    c.rightCols(extra) -= kept * (kept.transpose() * c.rightCols(extra));
+  c.rightCols(extra).colwise().normalize();
+}
+
+// Xcᵀ·W (D×g) a block of columns at a time: the components before they are made orthonormal.
+Eigen::MatrixXd centred_transpose_times(const StackRows& rows, const Eigen::VectorXd& mean,
+                                        const Eigen::MatrixXf& w) {
+  const int64_t n = rows.rows(), d = rows.cols();
+  Eigen::MatrixXd out(d, w.cols());
+  const Eigen::VectorXf centre = mean.cast<float>();
+  RowMatrixF block;
+  Eigen::MatrixXf product;
+  with_values(rows, [&](const auto* data) {
+    for (int64_t c = 0; c < d; c += kFloatBlock) {
+      const int64_t b = std::min(kFloatBlock, d - c);
+      transposed_block(data, n, d, c, b, centre.segment(c, b), block);
+      product.noalias() = block * w;
+      out.middleRows(c, b) = product.cast<double>();
+    }
+  });
+  return out;
+}
+
+}  // namespace
+
+GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
+  const int64_t n = rows.rows(), d = rows.cols();
+  if (begin < 0 || end < begin || end > d)
+    throw Error("columns " + std::to_string(begin) + " to " + std::to_string(end) +
+                " are not a range of the " + std::to_string(d) + " values of a row");
+  rows.check_finite(0, n);
+  GramPart out;
+  out.gram = Eigen::MatrixXd::Zero(n, n);
+  out.column_sums = Eigen::VectorXd::Zero(end - begin);
+  const bool whole = row_type_whole(rows.type());
+  const int64_t step = whole ? kIntegerBlock : kFloatBlock;
+  std::optional<IntegerScatter> integer;
+  if (whole) integer.emplace(n);
+  const std::vector<int32_t> no_shift(static_cast<size_t>(n), 0);  // shifted per column instead
+  Eigen::VectorXd row_sums(n);  // the kernel's Σ per row of the block, not needed here
+  Eigen::VectorXd sums;
+  RowMatrixF block;
+  Eigen::MatrixXf block_gram;
+  with_values(rows, [&](const auto* data) {
+    for (int64_t c = begin; c < end; c += step) {
+      const int64_t b = std::min(step, end - c);
+      column_sums(data, n, d, c, b, sums);
+      out.column_sums.segment(c - begin, b) = sums;
+      // Each column shifted by its mean (a whole number for whole values, so the block stays
+      // whole and within ±255 for 8-bit rows): G_c is the same for any per-column shift.
+      Eigen::VectorXf shift = (sums / static_cast<double>(n)).cast<float>();
+      if (whole) shift = shift.array().round();
+      transposed_block(data, n, d, c, b, shift, block);
+      if (whole) {
+        row_sums.setZero();
+        if (!integer->add(block, no_shift, row_sums, out.gram))
+          throw Error("the 16-bit Gram kernel refused a block of 8-bit rows at column " +
+                      std::to_string(c));
+      } else {
+        block_gram.setZero(n, n);
+        block_gram.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
+        out.gram.triangularView<Eigen::Lower>() += block_gram.cast<double>();
+      }
+    }
+  });
+  if (integer) integer->flush(out.gram);
+  return out;
+}
+
+PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
+  const int64_t n = rows.rows(), d = rows.cols();
+  const int64_t k = resolve_components(n_components, n, d);
+  GramPart part = gram_of_columns(rows, 0, d);
+  const Eigen::VectorXd mean = part.column_sums / static_cast<double>(n);
+
+  // G_c = H·G·H, H = I − 11ᵀ/N: every row and column minus its mean, plus the overall mean.
+  Eigen::MatrixXd g = part.gram.selfadjointView<Eigen::Lower>();
+  part.gram.resize(0, 0);
+  const Eigen::VectorXd row_means = g.rowwise().mean();
+  const double all_mean = row_means.mean();
+  g.colwise() -= row_means;
+  g.rowwise() -= row_means.transpose();
+  g.array() += all_mean;
+  const double total_variance = std::max(0.0, g.trace()) / static_cast<double>(n - 1);
+
+  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(g, Eigen::ComputeEigenvectors);
+  g.resize(0, 0);
+  if (eigen.info() != Eigen::Success)
+    throw Error("the eigensolver did not converge on this data's " + std::to_string(n) + "×" +
+                std::to_string(n) + " Gram matrix");
+  // Eigen sorts ascending; the model wants descending.
+  const Eigen::VectorXd values = eigen.eigenvalues().reverse().head(k);
+  const double tolerance = row_type_whole(rows.type()) ? kWholeRankTolerance : kFloatRankTolerance;
+  const double floor = std::max(0.0, values(0)) * tolerance;
+  int64_t kept = 0;
+  while (kept < k && values(kept) > floor) ++kept;
+
+  // v = Xcᵀ·u/√λ for the eigenvalues that are data.
+  Eigen::MatrixXf w(n, kept);
+  for (int64_t i = 0; i < kept; ++i)
+    w.col(i) = (eigen.eigenvectors().col(n - 1 - i) / std::sqrt(values(i))).cast<float>();
+  Eigen::MatrixXd components(d, k);
+  components.leftCols(kept) = centred_transpose_times(rows, mean, w);
+  Eigen::MatrixXd leading = components.leftCols(kept);
+  if (!orthonormalize(leading)) {  // only with data at the edge of double range: start afresh
+    kept = 0;
+  } else {
+    components.leftCols(kept) = leading;
+  }
+  complete_basis(components, kept);
+
+  Eigen::VectorXd variance = Eigen::VectorXd::Zero(k);
+  variance.head(kept) = values.head(kept) / static_cast<double>(n - 1);
+  return make_model(mean, components.transpose(), variance, total_variance, n);
+}
+
+}  // namespace pcarecon

@@ -1,0 +1,34 @@
+#pragma once
+// The exact fit of a wide stack (N < D) from its N×N Gram matrix: G = Xc·Xcᵀ, whose eigenpairs
+// (λ, u) give the covariance's: variance λ/(N − 1) and component v = Xcᵀ·u/√λ. G is summed over
+// blocks of columns (pixels), each block widened from the rows' own precision: 8-bit rows in
+// 16-bit integers (scatter_kernel.h, exact), float32 rows as float32 products summed in double.
+// Each block is shifted by its columns' means (rounded for whole numbers), and G is then centred
+// exactly (G_c = H·G·H, H = I − 11ᵀ/N): a per-column shift cancels there, so parts over disjoint
+// columns simply add up. Work ≈ N²·D/2 + the N×N eigensolver + N·D·K for the components, against
+// the thin QR's 2·N²·D in double and the top-K solver's passes (fit_by_cost.h weighs them).
+
+#include <Eigen/Core>
+#include <cstdint>
+
+#include "pca.h"
+#include "stack_rows.h"
+
+namespace pcarecon {
+
+// Σ over columns [begin, end) of all N rows of (x − s)(x − s)ᵀ (N×N, lower triangle filled),
+// s a column's shift, and the columns' sums of x (end − begin values).
+struct GramPart {
+  Eigen::MatrixXd gram;
+  Eigen::VectorXd column_sums;
+};
+
+// Error when the range is not within the rows' columns or a value is not finite (naming it).
+GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end);
+
+// K components (0 = min(N, D)) of the rows by their Gram matrix. Eigenvalues at rounding level
+// (rank-deficient data: duplicate rows, N > rank) give variance 0 and components completed to an
+// orthonormal set, never NaN. Error for N < 2 or K out of range, as fit_pca.
+PcaModel fit_gram(const StackRows& rows, int64_t n_components);
+
+}  // namespace pcarecon
