@@ -698,6 +698,7 @@ viewOptions.renderTheme();
 renderControls();
 applyHash(); // the speed of a shared link at once; the rest once the data is in
 // A first visit with the default view draws from replies made at build time; a link's view (or a
-// page built without them) goes through the worker.
-const made = firstVisitReplies((raw) => initialParams(raw.load.info, raw.summary.nComponents, false));
+// page built without them) goes through the worker. The link's K is compared as asked, not
+// clamped to the K made at build time: a larger one needs a fit.
+const made = firstVisitReplies((raw) => initialParams(raw.load.info, Infinity, false));
 loadDataset(made ? { made, name: made.name, builtIn: true } : defaultSource);
