@@ -214,7 +214,7 @@ TEST_CASE("a header announcing more than the page can hold is refused before its
                     "1677.72 GB (1677721600000 bytes), and this page can hold at most 4.29 GB "
                     "(4294967296 bytes, the memory limit of WebAssembly); it cannot be streamed "
                     "either: the top-K fit of images of 4194304 values (50 components, in passes "
-                    "over the file) needs 21.73 GB of working memory, more than the 4.29 GB a "
+                    "over the file) needs 13.44 GB of working memory, more than the 4.29 GB a "
                     "page can hold");
   CHECK_FALSE(explorer.reading());
   // Within the limit (rows and the fit's working memory) is not refused up front.

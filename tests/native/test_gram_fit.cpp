@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "byte_rows.h"
 #include "error.h"
 #include "fit_by_cost.h"
 #include "gram_fit.h"
@@ -20,29 +21,12 @@ using namespace pcarecon;
 
 namespace {
 
-// N×D uint8 rows: smooth patterns with decaying weights around 120, plus noise, clipped.
+// The rows of byte_rows.h, with this file's noise.
 std::vector<uint8_t> byte_rows(int64_t n, int64_t d, uint64_t seed) {
-  std::mt19937_64 engine(seed);
-  std::normal_distribution<double> normal;
-  std::vector<uint8_t> out(static_cast<size_t>(n * d));
-  for (int64_t i = 0; i < n; ++i) {
-    const double a = normal(engine) * 40, b = normal(engine) * 20, c = normal(engine) * 10;
-    for (int64_t j = 0; j < d; ++j) {
-      const double t = static_cast<double>(j) / static_cast<double>(d);
-      const double v =
-          120 + a * std::sin(6.28 * t) + b * std::cos(12.6 * t) + c * t + 6 * normal(engine);
-      out[static_cast<size_t>(i * d + j)] =
-          static_cast<uint8_t>(std::clamp(std::round(v), 0.0, 255.0));
-    }
-  }
-  return out;
+  return pcarecon_test::byte_rows(n, d, seed, 6);
 }
 
-RowMatrixF widen(const std::vector<uint8_t>& bytes, int64_t n, int64_t d) {
-  return Eigen::Map<const Eigen::Matrix<uint8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
-             bytes.data(), n, d)
-      .cast<float>();
-}
+using pcarecon_test::widen;
 
 // The thin exact path (Householder QR of the centred rows) on the float32 copy.
 PcaModel thin_fit(const RowMatrixF& rows, int64_t k) {

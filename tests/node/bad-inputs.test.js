@@ -190,7 +190,7 @@ describe('memory', () => {
           'too large to load: 100000 images of 2048x2048 pixels as float32 need 1677.72 GB (1677721600000 bytes), ' +
           'and this page can hold at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); ' +
           'it cannot be streamed either: the top-K fit of images of 4194304 values (50 components, in passes ' +
-          'over the file) needs 21.73 GB of working memory, more than the 4.29 GB a page can hold',
+          'over the file) needs 13.44 GB of working memory, more than the 4.29 GB a page can hold',
         code: 'too_large',
       });
     });
