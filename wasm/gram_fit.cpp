@@ -55,16 +55,29 @@ void column_sums(const T* data, int64_t n, int64_t d, int64_t begin, int64_t b,
   }
 }
 
-// Columns [begin, begin + b) of every row minus `shift` (b values), transposed: b×N float32, a
-// column's values side by side (the layout both block kernels read).
+// Columns [begin, begin + b) of every row times `scale`, minus `shift` (b values, scaled),
+// transposed: b×N float32, a column's values side by side (the layout both block kernels read).
 template <class T>
-void transposed_block(const T* data, int64_t n, int64_t d, int64_t begin, int64_t b,
+void transposed_block(const T* data, int64_t n, int64_t d, int64_t begin, int64_t b, float scale,
                       const Eigen::VectorXf& shift, RowMatrixF& out) {
   out.resize(b, n);
   for (int64_t i = 0; i < n; ++i) {
     const T* row = data + i * d + begin;
-    for (int64_t j = 0; j < b; ++j) out(j, i) = static_cast<float>(row[j]) - shift(j);
+    for (int64_t j = 0; j < b; ++j) out(j, i) = static_cast<float>(row[j]) * scale - shift(j);
   }
+}
+
+// GramPart::scale for these rows: 1 but for float32 values beyond 2^±40 (a power of two is exact).
+double product_scale(const StackRows& rows) {
+  if (rows.type() != RowType::Float32) return 1;
+  const float* data = static_cast<const float*>(rows.data());
+  float largest = 0;
+  for (int64_t i = 0, size = rows.rows() * rows.cols(); i < size; ++i)
+    largest = std::max(largest, std::abs(data[i]));
+  if (largest == 0) return 1;
+  const int exponent = std::ilogb(largest);
+  if (exponent <= 40 && exponent >= -40) return 1;
+  return std::ldexp(1.0, std::clamp(20 - exponent, -100, 100));
 }
 
 // Makes the columns of `v` orthonormal (CholeskyQR: V·L⁻ᵀ with VᵀV = LLᵀ), keeping each column's
@@ -97,16 +110,16 @@ void complete_basis(Eigen::MatrixXd& c, int64_t from) {
 
 // Xcᵀ·W (D×g) a block of columns at a time: the components before they are made orthonormal.
 Eigen::MatrixXd centred_transpose_times(const StackRows& rows, const Eigen::VectorXd& mean,
-                                        const Eigen::MatrixXf& w) {
+                                        double scale, const Eigen::MatrixXf& w) {
   const int64_t n = rows.rows(), d = rows.cols();
   Eigen::MatrixXd out(d, w.cols());
-  const Eigen::VectorXf centre = mean.cast<float>();
+  const Eigen::VectorXf centre = (mean * scale).cast<float>();
   RowMatrixF block;
   Eigen::MatrixXf product;
   with_values(rows, [&](const auto* data) {
     for (int64_t c = 0; c < d; c += kFloatBlock) {
       const int64_t b = std::min(kFloatBlock, d - c);
-      transposed_block(data, n, d, c, b, centre.segment(c, b), block);
+      transposed_block(data, n, d, c, b, static_cast<float>(scale), centre.segment(c, b), block);
       product.noalias() = block * w;
       out.middleRows(c, b) = product.cast<double>();
     }
@@ -123,6 +136,7 @@ GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
                 " are not a range of the " + std::to_string(d) + " values of a row");
   rows.check_finite(0, n);
   GramPart out;
+  out.scale = product_scale(rows);
   out.gram = Eigen::MatrixXd::Zero(n, n);
   out.column_sums = Eigen::VectorXd::Zero(end - begin);
   const bool whole = row_type_whole(rows.type());
@@ -141,9 +155,9 @@ GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
       out.column_sums.segment(c - begin, b) = sums;
       // Each column shifted by its mean (a whole number for whole values, so the block stays
       // whole and within ±255 for 8-bit rows): G_c is the same for any per-column shift.
-      Eigen::VectorXf shift = (sums / static_cast<double>(n)).cast<float>();
+      Eigen::VectorXf shift = (sums * (out.scale / static_cast<double>(n))).cast<float>();
       if (whole) shift = shift.array().round();
-      transposed_block(data, n, d, c, b, shift, block);
+      transposed_block(data, n, d, c, b, static_cast<float>(out.scale), shift, block);
       if (whole) {
         row_sums.setZero();
         if (!integer->add(block, no_shift, row_sums, out.gram))
@@ -174,7 +188,9 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
   g.colwise() -= row_means;
   g.rowwise() -= row_means.transpose();
   g.array() += all_mean;
-  const double total_variance = std::max(0.0, g.trace()) / static_cast<double>(n - 1);
+  // G and its eigenvalues are scale² those of the rows; the components are the same.
+  const double unscale = 1 / (part.scale * part.scale);
+  const double total_variance = std::max(0.0, g.trace()) * unscale / static_cast<double>(n - 1);
 
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(g, Eigen::ComputeEigenvectors);
   g.resize(0, 0);
@@ -193,7 +209,7 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
   for (int64_t i = 0; i < kept; ++i)
     w.col(i) = (eigen.eigenvectors().col(n - 1 - i) / std::sqrt(values(i))).cast<float>();
   Eigen::MatrixXd components(d, k);
-  components.leftCols(kept) = centred_transpose_times(rows, mean, w);
+  components.leftCols(kept) = centred_transpose_times(rows, mean, part.scale, w);
   Eigen::MatrixXd leading = components.leftCols(kept);
   if (!orthonormalize(leading)) {  // only with data at the edge of double range: start afresh
     kept = 0;
@@ -203,7 +219,7 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
   complete_basis(components, kept);
 
   Eigen::VectorXd variance = Eigen::VectorXd::Zero(k);
-  variance.head(kept) = values.head(kept) / static_cast<double>(n - 1);
+  variance.head(kept) = values.head(kept) * unscale / static_cast<double>(n - 1);
   return make_model(mean, components.transpose(), variance, total_variance, n);
 }
 

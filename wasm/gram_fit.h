@@ -17,10 +17,14 @@
 namespace pcarecon {
 
 // Σ over columns [begin, end) of all N rows of (x − s)(x − s)ᵀ (N×N, lower triangle filled),
-// s a column's shift, and the columns' sums of x (end − begin values).
+// s a column's shift, and the columns' sums of x (end − begin values). Float32 rows whose largest
+// magnitude is beyond 2^±40 are multiplied by `scale`, a power of two that brings it near 2^20,
+// before their float32 products (at ±3.4e38 they overflowed): gram is then scale²× that sum. The
+// scale is the whole stack's, so that parts over other columns add up.
 struct GramPart {
   Eigen::MatrixXd gram;
   Eigen::VectorXd column_sums;
+  double scale = 1;
 };
 
 // Error when the range is not within the rows' columns or a value is not finite (naming it).

@@ -94,6 +94,31 @@ TEST_CASE("Gram: the exact thin path's answer on 8-bit and float32 rows, N < D")
   CHECK((from_int8.mean.array() + 128 - reference.mean.array()).abs().maxCoeff() < 1e-9);
 }
 
+TEST_CASE("Gram: float32 rows at the ends of float32's range are fitted as the same rows scaled") {
+  // Byte rows times 2^120 reach 3.39e38 (float32's largest is 3.40e38): their products overflowed
+  // float32 and the eigensolver got infinities. Times 2^-120 they would underflow.
+  const int64_t n = 6, d = 50;
+  const std::vector<uint8_t> bytes = byte_rows(n, d, 21);
+  const RowMatrixF floats = widen(bytes, n, d);
+  const PcaModel reference = fit_gram(StackRows::of(floats), 0);
+  for (const int exponent : {120, -120}) {
+    INFO("rows times 2^" << exponent);
+    const RowMatrixF scaled = floats * std::ldexp(1.0f, exponent);
+    const PcaModel model = fit_gram(StackRows::of(scaled), 0);
+    check_finite(model);
+    check_orthonormal(model, 1e-12);
+    const double squared = std::ldexp(1.0, 2 * exponent);
+    PcaModel unscaled = model;
+    unscaled.mean /= std::ldexp(1.0, exponent);
+    unscaled.explained_variance /= squared;
+    unscaled.total_variance /= squared;
+    check_same(unscaled, reference, 1e-6);
+    CHECK((model.explained_variance_ratio - reference.explained_variance_ratio)
+              .cwiseAbs()
+              .maxCoeff() < 1e-6);
+  }
+}
+
 TEST_CASE("Gram: parts over disjoint columns add up to the whole, whatever their shifts") {
   const int64_t n = 30, d = 1500;  // several 256-column blocks, and a part that splits one
   const std::vector<uint8_t> bytes = byte_rows(n, d, 5);
