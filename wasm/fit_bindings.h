@@ -60,16 +60,10 @@ val plan_fit(JsExplorer& self, double k) {
 
 void set_fit_solver(JsExplorer& self, std::string solver) {
   guarded_void("choosing the solver", [&] {
-    if (solver == "auto")
-      self.core.set_fit_solver(pcarecon::SolverRequest::Auto);
-    else if (solver == "exact")
-      self.core.set_fit_solver(pcarecon::SolverRequest::Exact);
-    else if (solver == "randomized")
-      self.core.set_fit_solver(pcarecon::SolverRequest::Randomized);
-    else if (solver == "gram")
-      self.core.set_fit_solver(pcarecon::SolverRequest::Gram);
-    else
+    const auto request = pcarecon::solver_request_named(solver);
+    if (!request)
       throw Error("solver '" + solver + "' is not one of auto, exact, randomized, gram");
+    self.core.set_fit_solver(*request);
   });
 }
 

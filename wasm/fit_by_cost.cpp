@@ -21,6 +21,14 @@ const char* solver_kind_name(SolverKind kind) {
   return "?";
 }
 
+std::optional<SolverRequest> solver_request_named(const std::string& name) {
+  if (name == "auto") return SolverRequest::Auto;
+  if (name == "exact") return SolverRequest::Exact;
+  if (name == "randomized") return SolverRequest::Randomized;
+  if (name == "gram") return SolverRequest::Gram;
+  return std::nullopt;
+}
+
 SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components, RowType type,
                            double memory_bytes) {
   // Relative costs per multiply-add, against a float32 matrix product: the 16-bit scatter kernel

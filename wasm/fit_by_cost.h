@@ -5,6 +5,8 @@
 // of work and memory from N, D, K and the rows' type, and a fit that says which ran.
 
 #include <cstdint>
+#include <optional>
+#include <string>
 
 #include "pca.h"
 #include "stack_rows.h"
@@ -35,6 +37,9 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
                            double memory_bytes);
 
 enum class SolverRequest { Auto, Exact, Randomized, Gram };
+// The request a name stands for ("auto", "exact", "randomized", "gram": the CLI's --solver, the
+// page's FIT), or none for any other text (each caller names its own choices in its message).
+std::optional<SolverRequest> solver_request_named(const std::string& name);
 
 struct StackFit {
   PcaModel model;

@@ -73,10 +73,7 @@ constexpr const char* kUsage =
     "                   " PCARECON_PLOTLY_JS ")\n";
 
 pcarecon::SolverRequest parse_solver(const std::string& text) {
-  if (text == "auto") return pcarecon::SolverRequest::Auto;
-  if (text == "exact") return pcarecon::SolverRequest::Exact;
-  if (text == "randomized") return pcarecon::SolverRequest::Randomized;
-  if (text == "gram") return pcarecon::SolverRequest::Gram;
+  if (const auto request = pcarecon::solver_request_named(text)) return *request;
   throw Error("--solver must be auto, exact, randomized or gram (got '" + text + "')");
 }
 
