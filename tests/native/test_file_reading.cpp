@@ -10,37 +10,28 @@
 #include "error.h"
 #include "error_of.h"
 #include "file_reading.h"
+#include "npy_test_support.h"
 
 using namespace pcarecon;
 
 namespace {
 
+std::string shape_text(int64_t n, int64_t h, int64_t w) {
+  return "(" + std::to_string(n) + ", " + std::to_string(h) + ", " + std::to_string(w) + ")";
+}
+
 // A little-endian float32 C-order .npy (format 1.0) of shape (n, h, w), values 0, 1, 2, ...
 std::vector<uint8_t> counting_npy(int64_t n, int64_t h, int64_t w) {
-  std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + std::to_string(n) +
-                     ", " + std::to_string(h) + ", " + std::to_string(w) + "), }";
-  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-  dict += '\n';
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
-  out.insert(out.end(), dict.begin(), dict.end());
-  for (int64_t i = 0; i < n * h * w; ++i) {
-    const float v = float(i);
-    const auto* p = reinterpret_cast<const uint8_t*>(&v);
-    out.insert(out.end(), p, p + 4);
-  }
-  return out;
+  std::vector<float> values(static_cast<size_t>(n * h * w));
+  for (size_t i = 0; i < values.size(); ++i) values[i] = float(i);
+  return npy_test::c_order_npy("<f4", shape_text(n, h, w), values.data(), values.size() * 4);
 }
 
 // The same as uint8 (values i mod 251).
 std::vector<uint8_t> counting_npy_u8(int64_t n, int64_t h, int64_t w) {
-  std::string dict = "{'descr': '|u1', 'fortran_order': False, 'shape': (" + std::to_string(n) +
-                     ", " + std::to_string(h) + ", " + std::to_string(w) + "), }";
-  while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-  dict += '\n';
-  std::vector<uint8_t> out = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
-  out.insert(out.end(), dict.begin(), dict.end());
-  for (int64_t i = 0; i < n * h * w; ++i) out.push_back(static_cast<uint8_t>(i % 251));
-  return out;
+  std::vector<uint8_t> values(static_cast<size_t>(n * h * w));
+  for (size_t i = 0; i < values.size(); ++i) values[i] = static_cast<uint8_t>(i % 251);
+  return npy_test::c_order_npy("|u1", shape_text(n, h, w), values.data(), values.size());
 }
 
 FileReading::Settings streaming_above(uint64_t bytes, uint64_t window) {
