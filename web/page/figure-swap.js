@@ -130,7 +130,7 @@ async function applySwap(div, plan, Plotly, animate) {
   const stale = div._transitionData._frames.flatMap((/** @type {any} */ frame, /** @type {number} */ i) =>
     coming.has(String(frame.name)) ? [] : [i],
   );
-  // One at a time, from the last: plotly 3's deleteFrames sorts a list of indices as text
+  // One at a time, from the last: plotly.js 4.1's deleteFrames sorts a list of indices as text
   // (10 before 2) and then deletes the wrong ones.
   for (const index of stale.reverse()) await Plotly.deleteFrames(div, [index]);
   await Plotly.addFrames(div, plan.frames);
