@@ -183,6 +183,9 @@ describe('playback', () => {
       // A change of sample swaps the new figure in (figure-swap.js), not redrawn by Plotly.react:
       // what it shows is what plotly draws of the new figure, and play plays the new frames only.
       const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
+      // The next sample's figure was asked for while the page was idle (figures-ahead.js): the
+      // change draws it, and the checks below hold of it.
+      await page.waitForFunction(() => window.pcaExplorer.debug.figuresAhead().pending === 0);
       const version = await h.figureVersion(page);
       await h.startPaintWatch(page);
       await page.click('#next-sample');
@@ -190,6 +193,7 @@ describe('playback', () => {
       const swapPaint = await h.stopPaintWatch(page);
       assert.equal(swapPaint.blank + swapPaint.extra, 0, `one picture per panel while swapping (${JSON.stringify(swapPaint)})`);
       assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, 'swapped in');
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.timings().figure.askedAhead), true, 'its figure asked for ahead');
       const swapped = await withTexts(page, await onScreen(page));
       assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
       const stepDurations = await page.evaluate(() =>

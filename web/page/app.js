@@ -140,6 +140,7 @@ const figure = createFigureController({
   state,
   view,
   call,
+  ask: (type, payload, label) => send(type, payload, label).promise, // no progress bar: figures asked for ahead
   exclusive,
   timings,
   setMessages,
@@ -347,6 +348,7 @@ function loadDataset(given, { restore = false } = {}) {
       requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
+      figure.prepareAhead(); // the next sample's and K's figures, while the visitor looks
     } catch (error) {
       currentLoad = null;
       varianceAfterPaint = false; // a later figure draws the chart
@@ -691,7 +693,7 @@ function wire() {
 }
 
 // For the end-to-end tests, scripts/bench and the curious (debug-surface.js).
-exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive });
+exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive, figuresAhead: figure.ahead });
 
 wire();
 viewOptions.renderTheme();
