@@ -250,10 +250,9 @@ export class FramePainter {
   }
 
   // Paints one frame (plotly's computed frame, as plotly_animatingframe gives it).
-  // (A frame whose pictures plotly draws itself right after -- figure-swap.js -- gets the rest.)
   paint(frame) {
     const name = String(frame.name);
-    (frame.picturesDrawnByPlotly ? [] : frame.traces || []).forEach((index, i) => {
+    (frame.traces || []).forEach((index, i) => {
       if (!this.scales.has(index)) return; // a line trace: plotly redraws it
       const image = this.imageOf(index);
       if (image) image.setAttribute('href', this.picture(name, index, frame.data[i]));
