@@ -5,6 +5,7 @@
 // over its state, its worker calls, its elements and what follows a drawing.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { fillPictures } from './figure-pictures.js';
+import { basePictures } from './frame-painter.js';
 import { sliderFrameNames } from './figure-view.js';
 import { addDistortionMarks } from './variance-shares.js';
 import { FiguresAhead } from './figures-ahead.js';
@@ -91,13 +92,22 @@ function createFigureController(app) {
   let frameLineShown = '';
   let refreshQueued = false;
   // The figures of the views next to the one on screen, asked for while idle (figures-ahead.js).
-  const ahead = new FiguresAhead((request) => app.ask(Request.FIGURE, request, state.dataset.name), exclusive);
+  // Each is decoded as it comes, and its base pictures made, as the painter would at the swap.
+  const ahead = new FiguresAhead(
+    (request) =>
+      app.ask(Request.FIGURE, request, state.dataset.name).then(({ json, images }) => {
+        const figure = fillPictures(JSON.parse(json), images);
+        return { json, images, figure: Object.assign(figure, { picturesAhead: basePictures(figure) }) };
+      }),
+    exclusive,
+  );
 
-  // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
+  // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js), or
+  // also `figure`, them decoded (a figure asked for ahead).
   // framesToCome: the figure's first part (firstFrameOnly), its other frames added later.
-  async function show({ json, images }, params, framesToCome = false) {
+  async function show({ json, images, figure: decoded }, params, framesToCome = false) {
     const t0 = performance.now();
-    const figure = fillPictures(JSON.parse(json), images);
+    const figure = decoded || fillPictures(JSON.parse(json), images);
     Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
     shownCurve = curveOf(figure, params);
     const t1 = performance.now();
@@ -145,7 +155,10 @@ function createFigureController(app) {
         requestAnimationFrame(() => (measured.firstPaintMs = performance.now() - t0));
         setMessages({ error: null, notice: null });
         if (inParts) {
-          // the whole figure: its frames after the first join the one on screen
+          // the whole figure: its frames after the first join the one on screen. Asked for once
+          // the first is painted: the module's work for it (0.3-1 s at 512×512) took the cores
+          // the page's thread needed to get there.
+          await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
           const whole = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
           await view.addFrames(fillPictures(JSON.parse(whole.json), whole.images).frames, shownAs);
           measured.allFramesMs = performance.now() - t0;
