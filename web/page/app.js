@@ -300,6 +300,7 @@ async function openFile(file) {
 // replies made at build time (first-visit.js), drawn before any worker starts.
 function loadDataset(given, { restore = false } = {}) {
   datasetViews.cancelMeasuring(); // the new file need not wait for it
+  figure.cancelAhead(); // nor for the figures of the views next to the one on screen
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {
@@ -571,6 +572,7 @@ function mostComponents(dataset) {
 
 function refitFor(k) {
   const dataset = state.dataset;
+  figure.cancelAhead();
   return exclusive(async () => {
     if (state.dataset !== dataset) return;
     try {

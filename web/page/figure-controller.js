@@ -214,6 +214,8 @@ function createFigureController(app) {
     show,
     refresh,
     prepareAhead,
+    // A new file or fit comes first: the figures not yet asked for ahead are not asked for.
+    cancelAhead: () => ahead.clear(),
     announceFrame,
     // The figure on screen's parameters and dataset name (for the downloads), or null.
     shown: () => shownFigure && Object.assign({}, shownParams, shownFigure),
