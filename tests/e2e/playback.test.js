@@ -202,6 +202,25 @@ describe('playback', () => {
       assert.deepEqual(new Set(stepDurations), new Set([0]), "the slider's steps at the speed chosen, as the new figure's");
       await page.evaluate(() => Plotly.redraw('figure'));
       assert.deepEqual(swapped, await withTexts(page, await onScreen(page)), 'the swapped figure as plotly draws it');
+      // A swap that moves no axis range and no colour bar (the figure on screen, swapped in
+      // again): its line frame makes plotly drop the heatmaps' drawings, which must come back.
+      await h.startPaintWatch(page);
+      const sameSwap = await page.evaluate(async () => {
+        const gd = document.getElementById('figure');
+        const view = window.pcaExplorer.debug.view();
+        const before = view.swaps;
+        const figure = structuredClone({ data: gd.data, layout: gd.layout, frames: gd._transitionData._frames });
+        await view.draw(figure, { frameDurationMs: view.frameDurationMs });
+        return {
+          swapped: view.swaps - before,
+          images: ['xy', 'x2y2', 'x3y3'].map((id) => gd.querySelectorAll(`.subplot.${id} image`).length),
+        };
+      });
+      await h.animationFrames(page, 2);
+      const samePaint = await h.stopPaintWatch(page);
+      assert.deepEqual(sameSwap, { swapped: 1, images: [1, 1, 1] }, 'swapped in, each heatmap drawn');
+      assert.equal(samePaint.blank + samePaint.extra, 0, `one picture per panel (${JSON.stringify(samePaint)})`);
+      assert.deepEqual(await withTexts(page, await onScreen(page)), swapped, 'the same figure on screen');
       const again = await playCounted(page);
       assert.deepEqual(
         again.shown.map((s) => s.index),

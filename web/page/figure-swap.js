@@ -139,7 +139,10 @@ async function applySwap(div, plan, Plotly, animate, paint) {
   const restyle = plan.colourBars.length
     ? { 'colorbar.thickness': plan.colourBars.map((/** @type {number} */ i) => (div._fullData[i].colorbar || {}).thickness) }
     : null;
-  const relayout = Object.keys(plan.relayout).length ? plan.relayout : null;
+  // Given even when it is as on screen: plotly replots a frame's line traces' subplots alone, and
+  // its cartesian plot of some traces removes the heatmaps' drawings from the other subplots
+  // (plotly.js 4.1); the update's redraw of every trace draws them again.
+  const relayout = Object.keys(plan.relayout).length ? plan.relayout : lineRange(div);
   const applied = new Promise((resolve) => div.once('plotly_transitioning', resolve));
   // Not awaited: the animation ends at the next animation frame, after the paint that shows it.
   animate(div, [plan.base], still);
@@ -150,6 +153,17 @@ async function applySwap(div, plan, Plotly, animate, paint) {
       () => Plotly.update(div, restyle || {}, relayout || {}, plan.colourBars),
       () => paint(plan.base),
     );
+}
+
+/**
+ * The y range of the first line trace's axis as a relayout update, as on screen; null without one.
+ * @param {any} div
+ */
+function lineRange(div) {
+  const line = (div._fullData || []).find((/** @type {any} */ trace) => trace.type !== 'heatmap');
+  const name = line && `yaxis${String(line.yaxis).slice(1)}`;
+  const range = name && div.layout[name] && div.layout[name].range;
+  return Array.isArray(range) ? { [`${name}.range`]: range.slice() } : null;
 }
 
 /**
