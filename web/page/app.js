@@ -413,8 +413,11 @@ let attaching = Promise.resolve();
 // index.html starts as html.starting: until the first figure is painted, only the header and the
 // figure's box are laid out and painted (style.css). A first load through the worker (a link's
 // view) shows its progress in the controls: the page is shown at once then.
+const starting = () => document.documentElement.classList.contains('starting');
 function revealPage() {
+  if (!starting()) return;
   document.documentElement.classList.remove('starting');
+  if (state.dataset) renderPanelsBelow(); // drawn once shown: not in the first figure's task
 }
 
 // On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
@@ -463,7 +466,11 @@ function renderDataset() {
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
   viewOptions.renderColour();
-  Panels.renderEigenImages(dom.eigen, dataset);
+  if (!starting()) renderPanelsBelow(); // else once shown (revealPage)
+}
+
+function renderPanelsBelow() {
+  Panels.renderEigenImages(dom.eigen, state.dataset);
   datasetViews.renderWorst();
 }
 
