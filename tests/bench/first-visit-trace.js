@@ -59,27 +59,33 @@ function phaseOf(name, url) {
 const urlOf = (e) =>
   (e.args && e.args.data && (e.args.data.url || e.args.data.fileName || e.args.data.scriptName)) || (e.args && e.args.fileName) || '';
 
-// Complete events of one thread, B/E pairs joined, sorted for nesting.
+// Complete events of one thread, B/E pairs joined, sorted for nesting; cpu: the thread's own
+// time in it (tdur, µs), which a busy machine's waits for a core do not inflate.
 function spans(events) {
   const out = [];
   const open = [];
   for (const e of events) {
-    if (e.ph === 'X') out.push({ name: e.name, ts: e.ts, end: e.ts + (e.dur || 0), url: urlOf(e) });
+    if (e.ph === 'X') out.push({ name: e.name, ts: e.ts, end: e.ts + (e.dur || 0), cpu: e.tdur || 0, url: urlOf(e) });
     else if (e.ph === 'B') open.push(e);
     else if (e.ph === 'E') {
       const b = open.pop();
-      if (b) out.push({ name: b.name, ts: b.ts, end: e.ts, url: urlOf(b) || urlOf(e) });
+      if (b) out.push({ name: b.name, ts: b.ts, end: e.ts, cpu: (e.tts || 0) - (b.tts || 0), url: urlOf(b) || urlOf(e) });
     }
   }
   return out.sort((a, b) => a.ts - b.ts || b.end - a.end);
 }
 
-// Self time per phase of the spans between t0 and t1 (µs in, ms out); what no span covers is idle.
+// Self time per phase of the spans between t0 and t1 (µs in, ms out), wall and CPU ('cpu: '
+// phases; a span across t0 or t1 counts its CPU in proportion); what no span covers is idle.
 function selfTimes(list, t0, t1) {
   const totals = {};
-  const add = (phase, us) => (totals[phase] = (totals[phase] || 0) + us / 1000);
+  const add = (phase, wall, cpu) => {
+    totals[phase] = (totals[phase] || 0) + wall / 1000;
+    totals[`cpu: ${phase}`] = (totals[`cpu: ${phase}`] || 0) + cpu / 1000;
+  };
   const stack = [];
   let covered = 0;
+  let cpuCovered = 0;
   const close = (until) => {
     while (stack.length && stack[stack.length - 1].end <= until) stack.pop();
   };
@@ -90,20 +96,24 @@ function selfTimes(list, t0, t1) {
     close(ts);
     const parent = stack[stack.length - 1];
     const url = s.url || (parent ? parent.url : '');
-    const span = { ts, end, url };
-    if (parent) add(parent.phase, -(end - ts));
-    else covered += end - ts;
-    span.phase = phaseOf(s.name, url);
-    add(span.phase, end - ts);
+    const cpu = s.end > s.ts ? (s.cpu * (end - ts)) / (s.end - s.ts) : 0;
+    const span = { ts, end, url, phase: phaseOf(s.name, url) };
+    if (parent) add(parent.phase, -(end - ts), -cpu);
+    else {
+      covered += end - ts;
+      cpuCovered += cpu;
+    }
+    add(span.phase, end - ts, cpu);
     stack.push(span);
   }
-  add('idle (waiting)', t1 - t0 - covered);
+  totals['idle (waiting)'] = (t1 - t0 - covered) / 1000;
+  totals.cpu = cpuCovered / 1000;
   return totals;
 }
 
 // When (ms from navigation start) the page's HTML starts being parsed, plotly.js starts running,
 // and plotly.js has run (DOMContentLoaded for ours, the bare page's inline script for it).
-function milestones(events, t0) {
+function milestones(events, background, t0) {
   const at = (e) => (e ? (e.ts - t0) / 1000 : 0);
   const plotly = events.find((e) => e.name === 'EvaluateScript' && /plotly/.test(urlOf(e)));
   const after = plotly
@@ -116,6 +126,7 @@ function milestones(events, t0) {
     : null;
   return {
     'at: HTML parsing starts': at(events.find((e) => e.name === 'ParseHTML')),
+    'at: plotly.js compile starts': at(background.find((e) => e.name === 'v8.parseOnBackground' && /plotly/.test(urlOf(e)))),
     'at: plotly.js starts running': at(plotly),
     'at: plotly.js has run': at(after),
   };
@@ -139,16 +150,27 @@ function summarize(trace, painted) {
   }
   const out = { 'first figure painted': painted };
   const mainTid = [...names].find(([, name]) => name === 'CrRendererMain')[0];
-  Object.assign(out, milestones(byThread.get(mainTid) || [], t0));
+  const background = [...byThread].filter(([tid]) => tid !== mainTid).flatMap(([, list]) => list);
+  Object.assign(
+    out,
+    milestones(
+      byThread.get(mainTid) || [],
+      background.sort((a, b) => a.ts - b.ts),
+      t0,
+    ),
+  );
   for (const [tid, list] of byThread) {
     const thread = names.get(tid) || `thread ${tid}`;
     const totals = selfTimes(spans(list), t0, t1);
     const busy = painted - totals['idle (waiting)'];
-    const key = thread === 'CrRendererMain' ? 'busy: main thread' : 'busy: the other threads';
-    out[key] = (out[key] || 0) + busy;
+    const key = thread === 'CrRendererMain' ? 'main thread' : 'the other threads';
+    out[`busy: ${key}`] = (out[`busy: ${key}`] || 0) + busy;
+    out[`cpu: ${key}`] = (out[`cpu: ${key}`] || 0) + totals.cpu;
+    delete totals.cpu;
     if (thread === 'CrRendererMain') Object.assign(out, totals);
     else {
       delete totals['idle (waiting)'];
+      delete totals['cpu: idle (waiting)'];
       for (const [phase, ms] of Object.entries(totals)) {
         if (ms >= 1) out[`${thread} / ${phase}`] = (out[`${thread} / ${phase}`] || 0) + ms;
       }
@@ -194,7 +216,12 @@ async function main() {
     table[phase] = Object.fromEntries(names.map((n) => [n, Math.round(median(results[n].map((r) => r[phase] || 0)))]));
   }
   const big = Object.fromEntries(Object.entries(table).filter(([, v]) => Object.values(v).some((ms) => ms >= 3)));
-  console.log(JSON.stringify({ runs, medianMs: big }, null, 1));
+  const at = Object.fromEntries(
+    phases
+      .filter((p) => /^(at:|first figure)/.test(p))
+      .map((p) => [p, Object.fromEntries(names.map((n) => [n, results[n].map((r) => Math.round(r[p] || 0))]))]),
+  );
+  console.log(JSON.stringify({ runs, medianMs: big, milestonesMs: at }, null, 1));
 }
 
 if (require.main === module) {
