@@ -103,13 +103,15 @@ bool topk_done(JsExplorer& self) {
   return done;
 }
 
-// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}
-val topk_basis(JsExplorer& self) {
-  return guarded_val("fitting the model", [&] {
+// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}; the basis in
+// `spare` when it is a Float64Array of D·l (the helper's last product, sent back: copy_into).
+val topk_basis(JsExplorer& self, val spare_arg) {
+  return guarded_val_with("fitting the model", std::move(spare_arg), [&](const val& spare) {
     const pcarecon::SplitTopK& split = self.core.split_topk();
     val out = val::object();
     out.set("mean", copy_out(split.mean()));
-    out.set("basis", copy_out(split.basis().data(), static_cast<size_t>(split.basis().size())));
+    out.set("basis",
+            copy_into(spare, split.basis().data(), static_cast<size_t>(split.basis().size())));
     out.set("width", static_cast<double>(split.basis().cols()));
     return out;
   });
@@ -197,7 +199,8 @@ val rows_share_moments(JsRowsShare& self, val shift_arg) {
 }
 
 // gram({mean: Float64Array of D, basis: Float64Array of D·width, width}) -> Float64Array of
-// D·width (column-major), as Explorer.topkBasis() gives and topkMergePass() takes.
+// D·width (column-major), as Explorer.topkBasis() gives and topkMergePass() takes: the pass's own
+// basis array, overwritten (copy_into), so that the same buffer goes back and forth.
 val rows_share_gram(JsRowsShare& self, val pass_arg) {
   return guarded_val_with("fitting the model", std::move(pass_arg), [&](const val& pass) {
     const int64_t d = self.core->rows().cols();
@@ -207,7 +210,7 @@ val rows_share_gram(JsRowsShare& self, val pass_arg) {
     const Eigen::MatrixXd product =
         self.core->gram(doubles_in(pass["mean"], "mean", static_cast<size_t>(d)),
                         Eigen::Map<const Eigen::MatrixXd>(flat.data(), d, l));
-    return copy_out(product.data(), static_cast<size_t>(product.size()));
+    return copy_into(pass["basis"], product.data(), static_cast<size_t>(product.size()));
   });
 }
 

@@ -202,7 +202,9 @@ export declare class Explorer {
   topkOwnMoments(): void;
   topkMergeMoments(rest: MomentsState): void;
   topkDone(): boolean;
-  topkBasis(): TopKPass;  // for the next pass, here and in the helper
+  // For the next pass, here and in the helper; its basis in `spare` when that is a Float64Array of
+  // D·width (the helper's last product), so that one buffer goes back and forth.
+  topkBasis(spare: Float64Array | null): TopKPass;
   topkOwnPass(): void;
   topkMergePass(restProduct: Float64Array, restRows: number): void;
   finishSplitTopK(): FitReport;
@@ -215,7 +217,7 @@ export declare class Explorer {
   setStreamSolver(solver: 'auto' | 'covariance' | 'topk'): void;
   beginStreamedTopK(nComponents: number): void;
   streamedTopKDone(): boolean;
-  streamedTopKBasis(): TopKPass;  // for the next pass, here and in the helper
+  streamedTopKBasis(spare: Float64Array | null): TopKPass;  // as topkBasis
   streamedTopKBeginPass(begin: number, end: number): void;
   streamedTopKFeed(bytes: Uint8Array): void;
   streamedTopKFinishPass(restProduct: Float64Array | null, restRows: number): void;
@@ -229,7 +231,7 @@ export declare class Explorer {
 export declare class FileGramPass {
   constructor(header: Uint8Array, begin: number, end: number, pass: TopKPass);
   feed(bytes: Uint8Array): void;
-  product(): Float64Array;
+  product(into: Float64Array | null): Float64Array;  // in `into` when it has D·width values
   delete(): void;
 }
 
@@ -268,7 +270,8 @@ export type HeldRows = Float32Array | Uint8Array | Int8Array;
 export declare class RowsShare {
   constructor(rows: HeldRows, dim: number, firstSample: number);
   moments(shift: Float64Array): MomentsState;
-  gram(pass: TopKPass): Float64Array;  // Σ (x − mean)(x − mean)ᵀ·basis, D×width column-major
+  // Σ (x − mean)(x − mean)ᵀ·basis, D×width column-major, written over pass.basis (returned)
+  gram(pass: TopKPass): Float64Array;
   delete(): void;
 }
 

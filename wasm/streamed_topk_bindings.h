@@ -34,13 +34,14 @@ bool streamed_topk_done(JsExplorer& self) {
   return done;
 }
 
-// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}, as topkBasis.
-val streamed_topk_basis(JsExplorer& self) {
-  return guarded_val("fitting the model", [&] {
+// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}, as topkBasis
+// (the basis in `spare` when it is a Float64Array of D·l).
+val streamed_topk_basis(JsExplorer& self, val spare_arg) {
+  return guarded_val_with("fitting the model", std::move(spare_arg), [&](const val& spare) {
     const pcarecon::StreamedTopK& fit = self.core.streamed_topk();
     val out = val::object();
     out.set("mean", copy_out(fit.mean()));
-    out.set("basis", copy_out(fit.basis().data(), static_cast<size_t>(fit.basis().size())));
+    out.set("basis", copy_into(spare, fit.basis().data(), static_cast<size_t>(fit.basis().size())));
     out.set("width", static_cast<double>(fit.basis().cols()));
     return out;
   });
@@ -131,11 +132,12 @@ void file_gram_pass_feed(JsFileGramPass& self, val chunk) {
   });
 }
 
-// Float64Array of D·width (column-major), as Explorer.streamedTopKFinishPass takes.
-val file_gram_pass_product(JsFileGramPass& self) {
-  return guarded_val("fitting the model", [&] {
+// Float64Array of D·width (column-major), as Explorer.streamedTopKFinishPass takes: in `into`
+// when it is a Float64Array of D·width (the pass's basis array, sent back), else a new one.
+val file_gram_pass_product(JsFileGramPass& self, val into_arg) {
+  return guarded_val_with("fitting the model", std::move(into_arg), [&](const val& into) {
     const Eigen::MatrixXd& product = self.core->pass().product();
-    return copy_out(product.data(), static_cast<size_t>(product.size()));
+    return copy_into(into, product.data(), static_cast<size_t>(product.size()));
   });
 }
 

@@ -125,6 +125,17 @@ test('a model made before is held as a fit: no basis in the info, FIT fits only 
   assert.deepEqual([larger.result.nComponents, larger.fitCount, larger.result.precomputed], [K + 10, 1, undefined], 'a larger K is fitted');
 });
 
+test('a model made before is held with its stack, whatever the stream threshold (a lowered one, as the tests set)', async () => {
+  const ask = startWorker();
+  const stream = { aboveBytes: 1024 }; // far below the sample's 784 kB: any other file would be streamed
+  const loaded = await ask(Request.LOAD, { source: { bytes: bytesOf(dataset.base64) }, fitted: fitted(), stream });
+  assert.equal(loaded.result.info.streamed, undefined, 'the stack is held, not streamed');
+  const fit = await ask(Request.FIT, { nComponents: K });
+  assert.deepEqual([fit.result.precomputed, fit.fitCount], [true, 0], 'the model made before, no fit');
+  const figure = await ask(Request.FIGURE, { sampleIndex: 3, nComponents: K, step: 1, frameDurationMs: 100, parts: true });
+  assert.ok(figure.result.images.length > 0, 'its figure is drawn');
+});
+
 test("the first visit's replies made at build time are the worker's for the page's default view", async () => {
   const context = { self: {} };
   vm.runInNewContext(fs.readFileSync(path.join(ROOT, 'dist', 'first-visit.js'), 'utf8'), context);

@@ -64,7 +64,9 @@ async function loadStack(session, source, { chunkBytes, imageShape, member, stre
     });
   }
   const total = source.size;
-  applyStreamSettings(ex, stream);
+  // A model made before (the built-in sample's) goes with its stack held: a streamed file is fitted
+  // in passes over it, which would not use the model.
+  applyStreamSettings(ex, fitted ? { ...stream, aboveBytes: Number.MAX_SAFE_INTEGER } : stream);
   ex.beginFile(...imageShapeHint(imageShape));
   try {
     const arrays = /** @type {[Parameters<Explorer['setBasisArray']>[0], Uint8Array][]} */ (Object.entries(fitted ? fitted.arrays : {}));

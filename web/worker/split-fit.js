@@ -43,12 +43,17 @@ export async function fitTopK(session, ex, k, context) {
     ex.topkOwnMoments();
     await waitFor(held);
     ex.topkMergeMoments(await waitFor(restMoments));
+    // One D×l buffer goes back and forth: the basis out, the helper's product (written over it) back,
+    // the next basis into it.
+    /** @type {Float64Array | null} */
+    let spare = null;
     for (let pass = 1; !ex.topkDone(); pass++) {
       context.progress(Phase.FITTING, pass, MOST_PASSES);
-      const basis = ex.topkBasis();
+      const basis = ex.topkBasis(spare);
       const rest = helper.splitFit({ helper: 'gram', id: 0, pass: basis }, [basis.mean.buffer, basis.basis.buffer]);
       ex.topkOwnPass();
-      ex.topkMergePass(await waitFor(rest), n - split);
+      spare = await waitFor(rest);
+      ex.topkMergePass(spare, n - split);
     }
     return { report: ex.finishSplitTopK(), workers: 2, helperWaitMs };
   } catch (error) {

@@ -37,6 +37,8 @@ export async function fitStreamedTopK(session, ex, k, context) {
   let helperWaitMs = 0;
   /** @type {Uint8Array | null} */
   let header = null; // the file's first bytes, for a pass over the helper's rows read here
+  /** @type {Float64Array | null} */
+  let spare = null; // the helper's last product: the next basis goes out in it (copy_into)
   for (let pass = 2; !ex.streamedTopKDone(); pass++) {
     let ownDone = 0;
     let helperDone = 0;
@@ -45,7 +47,7 @@ export async function fitStreamedTopK(session, ex, k, context) {
     const own = helper ? split : n;
     let part = null;
     if (helper) {
-      const basis = ex.streamedTopKBasis();
+      const basis = ex.streamedTopKBasis(spare);
       const request = { source, dataOffset, begin: split, end: n, sampleBytes, chunk: CHUNK, pass: basis };
       part = helper.filePass(request, [basis.mean.buffer, basis.basis.buffer], (done) => {
         helperDone = done;
@@ -80,6 +82,7 @@ export async function fitStreamedTopK(session, ex, k, context) {
       }
       helperWaitMs += performance.now() - waited;
       ex.streamedTopKFinishPass(product, n - split);
+      spare = product; // the next basis goes out in it
     } finally {
       if (part) part.cancel(); // stops the helper when this worker stopped first (no-op after)
     }
@@ -115,7 +118,7 @@ async function feedRows(source, start, stop, context, feed) {
  * @param {(done: number) => void} onProgress
  */
 async function restHere(session, ex, source, header, { split, n, dataOffset, sampleBytes }, context, onProgress) {
-  const pass = new (session.wasmModule().FileGramPass)(header, split, n, ex.streamedTopKBasis());
+  const pass = new (session.wasmModule().FileGramPass)(header, split, n, ex.streamedTopKBasis(null));
   try {
     let done = 0;
     await feedRows(source, dataOffset + split * sampleBytes, dataOffset + n * sampleBytes, context, (bytes) => {
@@ -123,7 +126,7 @@ async function restHere(session, ex, source, header, { split, n, dataOffset, sam
       done += bytes.byteLength;
       onProgress(done);
     });
-    return pass.product();
+    return pass.product(null);
   } finally {
     pass.delete();
   }

@@ -351,7 +351,7 @@ async function serveFilePass(port, env, message, partsCancelled) {
     const rows = { id, source, first: dataOffset + begin * sampleBytes, stop: dataOffset + end * sampleBytes, chunk };
     const reading = pass;
     await feedChunks(port, rows, partsCancelled, (bytes) => reading.feed(bytes));
-    const product = pass.product();
+    const product = pass.product(message.pass.basis); // written over the basis it came with, sent back
     port.postMessage({ helper: 'result', id, result: product }, [product.buffer]);
   } catch (error) {
     const down = !started || env.isFatal(error);
