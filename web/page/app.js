@@ -333,8 +333,9 @@ function loadDataset(given, { restore = false } = {}) {
       requestAnimationFrame(() => mark('firstPaint'));
       renderDataset();
       shapeLoaded();
+      if (varianceAfterPaint) await busyUntilPainted(dataset.name);
+      revealPage(); // after a first visit's figure is painted, before the chart in a panel it hides
       if (varianceAfterPaint) {
-        await busyUntilPainted(dataset.name);
         varianceAfterPaint = false;
         renderVariance();
       }
@@ -352,6 +353,7 @@ function loadDataset(given, { restore = false } = {}) {
       figure.prepareAhead(); // the next sample's and K's figures, while the visitor looks
     } catch (error) {
       currentLoad = null;
+      revealPage(); // the message is in the controls
       varianceAfterPaint = false; // a later figure draws the chart
       setMessages(loadFailureMessages(dataset, error, { restore, showing: state.dataset ? state.dataset.name : null }));
       if (!restore && error.code !== ErrorCode.CANCELLED) shapeFailed(dataset, error);
@@ -411,6 +413,16 @@ async function workerReplies(dataset, restore, mark) {
 // A first visit's worker being given the sample on screen (attachBuiltIn): the downloads wait for it.
 let attaching = Promise.resolve();
 
+// index.html starts as html.starting: until the first figure is painted, only the header and the
+// figure's box are laid out and painted (style.css). A first load through the worker (a link's
+// view) shows its progress in the controls: the page is shown at once then.
+const starting = () => document.documentElement.classList.contains('starting');
+function revealPage() {
+  if (!starting()) return;
+  document.documentElement.classList.remove('starting');
+  if (state.dataset) renderPanelsBelow(); // drawn once shown: not in the first figure's task
+}
+
 // On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
 // waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
 let varianceAfterPaint = false;
@@ -457,7 +469,11 @@ function renderDataset() {
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
   viewOptions.renderColour();
-  Panels.renderEigenImages(dom.eigen, dataset);
+  if (!starting()) renderPanelsBelow(); // else once shown (revealPage)
+}
+
+function renderPanelsBelow() {
+  Panels.renderEigenImages(dom.eigen, state.dataset);
   datasetViews.renderWorst();
 }
 
@@ -705,4 +721,5 @@ applyHash(); // the speed of a shared link at once; the rest once the data is in
 // page built without them) goes through the worker. The link's K is compared as asked, not
 // clamped to the K made at build time: a larger one needs a fit.
 const made = firstVisitReplies((raw) => initialParams(raw.load.info, Infinity, false));
+if (!made) revealPage();
 loadDataset(made ? { made, name: made.name, builtIn: true } : defaultSource);
