@@ -279,9 +279,8 @@ SolverChoice Explorer::plan_fit(int64_t n_components) const {
   const double left = std::max(0.0, static_cast<double>(kMemoryLimitBytes) - held - kMargin);
   SolverChoice choice =
       choose_solver(n, d, n_components, bytes ? RowType::UInt8 : RowType::Float32, left);
-  if (fit_request_ == SolverRequest::Exact) choice.kind = SolverKind::Exact;
-  if (fit_request_ == SolverRequest::Randomized) choice.kind = SolverKind::Randomized;
-  if (fit_request_ == SolverRequest::Gram && n < d) choice.kind = SolverKind::Gram;
+  const SolverKind asked = requested_solver(fit_request_, choice.kind);
+  if (asked != SolverKind::Gram || n < d) choice.kind = asked;  // Gram only where N < D
   if (stream_) choice.kind = stream_->info.topk ? SolverKind::Randomized : SolverKind::Exact;
   return choice;
 }

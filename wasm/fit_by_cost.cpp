@@ -125,14 +125,25 @@ PcaModel fit_exact(const StackRows& rows, int64_t n_components) {
 
 }  // namespace
 
+SolverKind requested_solver(SolverRequest request, SolverKind chosen) {
+  switch (request) {
+    case SolverRequest::Exact:
+      return SolverKind::Exact;
+    case SolverRequest::Randomized:
+      return SolverKind::Randomized;
+    case SolverRequest::Gram:
+      return SolverKind::Gram;
+    case SolverRequest::Auto:
+      break;
+  }
+  return chosen;
+}
+
 StackFit fit_stack(const StackRows& rows, int64_t n_components, SolverRequest request,
                    double memory_bytes, const TopKOptions& topk) {
   StackFit out;
   out.estimate = choose_solver(rows.rows(), rows.cols(), n_components, rows.type(), memory_bytes);
-  out.solver = request == SolverRequest::Exact        ? SolverKind::Exact
-               : request == SolverRequest::Randomized ? SolverKind::Randomized
-               : request == SolverRequest::Gram       ? SolverKind::Gram
-                                                      : out.estimate.kind;
+  out.solver = requested_solver(request, out.estimate.kind);
   if (out.solver == SolverKind::Gram) {
     if (rows.rows() >= rows.cols())
       throw Error("the Gram solver is for fewer samples than values per image; this stack has " +

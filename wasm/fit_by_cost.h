@@ -40,6 +40,8 @@ enum class SolverRequest { Auto, Exact, Randomized, Gram };
 // The request a name stands for ("auto", "exact", "randomized", "gram": the CLI's --solver, the
 // page's FIT), or none for any other text (each caller names its own choices in its message).
 std::optional<SolverRequest> solver_request_named(const std::string& name);
+// The solver a request names, or `chosen` (the cost model's) for Auto.
+SolverKind requested_solver(SolverRequest request, SolverKind chosen);
 
 struct StackFit {
   PcaModel model;

@@ -4,8 +4,9 @@
 // heatmap; the target is our page in at most 1.25× its time. Both pages are timed the same way:
 // performance.now() (from navigation start) when body's data-figure-version is first set, seen by
 // a MutationObserver installed before the page's scripts, then one animation frame (painted).
-//   node tests/bench/first-visit.js [--runs R] [--firefox-runs R] [--dist DIR] [--other DIR]
-// (--other: another build of the site timed in the same rotation, e.g. before/after a change.)
+//   node tests/bench/first-visit.js [--runs R] [--firefox-runs R] [--dist DIR] [--other DIR[,DIR…]]
+// (--other: other builds of the site timed in the same rotation, e.g. before/after a change; each
+// named by its directory.)
 // Prints one JSON object: per engine, the runs and medians in ms and the ratio ours / bare.
 //   node tests/bench/first-visit.js --report FILE   prints that JSON as a markdown table
 'use strict';
@@ -22,7 +23,7 @@ function args() {
   const out = { runs: 7, 'firefox-runs': 3, dist: path.join(ROOT, 'dist'), other: null };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) out[argv[i].replace(/^--/, '')] = argv[i + 1];
-  const other = out.other ? path.resolve(out.other) : null;
+  const other = out.other ? out.other.split(',').map((dir) => path.resolve(dir)) : [];
   return { runs: Number(out.runs), firefoxRuns: Number(out['firefox-runs']), dist: path.resolve(out.dist), other };
 }
 
@@ -127,7 +128,9 @@ function report(file) {
     if (!r) continue;
     const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
     console.log(`| ${engine} (${r.runs.ours.length} runs each) | ${s(r.medianMs.ours)} | ${s(r.medianMs.bare)} | ${r.ratio.toFixed(2)}× |`);
-    if (r.medianMs.other) console.log(`| ${engine}, the other build | ${s(r.medianMs.other)} | | ${r.ratios.other.toFixed(2)}× |`);
+    for (const name of Object.keys(r.medianMs).filter((n) => n !== 'ours' && n !== 'bare')) {
+      console.log(`| ${engine}, ${name} | ${s(r.medianMs[name])} | | ${r.ratios[name].toFixed(2)}× |`);
+    }
   }
 }
 
@@ -138,14 +141,18 @@ async function main() {
   }
   const { runs, firefoxRuns, dist, other } = args();
   const pages = { ours: pathToFileURL(path.join(dist, 'index.html')).href, bare: writeBarePage(dist) };
-  if (other) pages.other = pathToFileURL(path.join(other, 'index.html')).href;
+  for (const dir of other) pages[path.basename(dir)] = pathToFileURL(path.join(dir, 'index.html')).href;
   const out = { target: 1.25, chromium: await compare(chromiumRun, runs, pages) };
   if (firefoxRuns > 0) out.firefox = await compare(firefoxRun, firefoxRuns, pages);
   fs.rmSync(path.join(dist, 'bare-plotly.html'));
   console.log(JSON.stringify(out, null, 1));
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+module.exports = { writeBarePage, firstFigureProbe, median };
+
+if (require.main === module) {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -123,6 +123,8 @@ async function settle(page) {
     () => {
       const view = self.pcaExplorer.debug.view();
       if (document.body.dataset.busy === 'true' || view.framesToCome) return false;
+      const ahead = self.pcaExplorer.debug.figuresAhead ? self.pcaExplorer.debug.figuresAhead() : { pending: 0 };
+      if (ahead.pending) return false; // the next views' figures, asked for while idle
       const frames = document.getElementById('figure')._transitionData._frames;
       const needed = frames.reduce((n, f) => n + f.traces.length, 0);
       return !view.painter.active || view.painter.pictures.size >= needed;

@@ -26,8 +26,10 @@ after(async () => {
 });
 
 // Before the page's scripts: counts the workers started before the first figure is on screen
-// (a first visit draws from replies made at build time and starts its worker after that).
-function countEarlyWorkers() {
+// (a first visit draws from replies made at build time and starts its worker after that), and
+// notes, when that figure is drawn, whether the page still holds back its controls and panels
+// (html.starting: they appear once it is painted) and where the figure is.
+function watchFirstFigure() {
   window.__workersBeforeFigure = 0;
   const NativeWorker = window.Worker;
   window.Worker = class extends NativeWorker {
@@ -36,6 +38,31 @@ function countEarlyWorkers() {
       super(...args);
     }
   };
+  new MutationObserver((_, observer) => {
+    if (!(Number(document.body.dataset.figureVersion || 0) >= 1)) return;
+    observer.disconnect();
+    const figure = document.getElementById('figure');
+    window.__atFirstFigure = {
+      starting: document.documentElement.classList.contains('starting'),
+      box: figure.getBoundingClientRect().toJSON(),
+      width: figure.querySelector('.main-svg').getAttribute('width'),
+    };
+  }).observe(document, { attributes: true, subtree: true, attributeFilter: ['data-figure-version'] });
+}
+
+// The controls and panels appear after the first figure, without moving or resizing it.
+async function assertShownAfterFigure(page) {
+  const first = await page.evaluate(() => window.__atFirstFigure);
+  assert.ok(first.starting, 'the controls and panels wait until the first figure is painted (html.starting)');
+  await page.waitForFunction(() => !document.documentElement.classList.contains('starting'), null, { timeout: 10000 });
+  const now = await page.evaluate(() => {
+    const figure = document.getElementById('figure');
+    return { box: figure.getBoundingClientRect().toJSON(), width: figure.querySelector('.main-svg').getAttribute('width') };
+  });
+  assert.deepEqual(now, { box: first.box, width: first.width }, 'the figure keeps its place and width when the rest appears');
+  for (const selector of ['#play-button', '#file-input + label', '#variance-chart .main-svg', '.bottom a']) {
+    assert.ok(await page.isVisible(selector), `${selector} is shown after the first figure`);
+  }
 }
 
 function assertPanels(snapshot, when) {
@@ -75,11 +102,12 @@ describe('the default dataset', () => {
   for (const site of [0, 1]) {
     test(`animates on load, plays to the end and reacts to the controls (${site ? 'http' : 'file'})`, async () => {
       const { url, name } = sites.list[site];
-      const session = await h.openPage(browser, url, { initScript: countEarlyWorkers });
+      const session = await h.openPage(browser, url, { initScript: watchFirstFigure });
       const { page } = session;
       try {
         await h.waitForFigure(page, 1);
         assert.equal(await page.evaluate(() => window.__workersBeforeFigure), 0, 'no worker before the first figure');
+        await assertShownAfterFigure(page);
         const load = await page.evaluate(() => window.pcaExplorer.debug.timings().load);
         assert.ok(load.attached > load.firstPaint, `the worker was given the sample after the first paint (${JSON.stringify(load)})`);
         // The built-in sample's PCA was computed at build time (scripts/default-basis.mjs).

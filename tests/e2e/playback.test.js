@@ -183,6 +183,9 @@ describe('playback', () => {
       // A change of sample swaps the new figure in (figure-swap.js), not redrawn by Plotly.react:
       // what it shows is what plotly draws of the new figure, and play plays the new frames only.
       const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
+      // The next sample's figure was asked for while the page was idle (figures-ahead.js): the
+      // change draws it, and the checks below hold of it.
+      await page.waitForFunction(() => window.pcaExplorer.debug.figuresAhead().pending === 0);
       const version = await h.figureVersion(page);
       await h.startPaintWatch(page);
       await page.click('#next-sample');
@@ -190,6 +193,7 @@ describe('playback', () => {
       const swapPaint = await h.stopPaintWatch(page);
       assert.equal(swapPaint.blank + swapPaint.extra, 0, `one picture per panel while swapping (${JSON.stringify(swapPaint)})`);
       assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, 'swapped in');
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.timings().figure.askedAhead), true, 'its figure asked for ahead');
       const swapped = await withTexts(page, await onScreen(page));
       assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
       const stepDurations = await page.evaluate(() =>
@@ -198,6 +202,25 @@ describe('playback', () => {
       assert.deepEqual(new Set(stepDurations), new Set([0]), "the slider's steps at the speed chosen, as the new figure's");
       await page.evaluate(() => Plotly.redraw('figure'));
       assert.deepEqual(swapped, await withTexts(page, await onScreen(page)), 'the swapped figure as plotly draws it');
+      // A swap that moves no axis range and no colour bar (the figure on screen, swapped in
+      // again): its line frame makes plotly drop the heatmaps' drawings, which must come back.
+      await h.startPaintWatch(page);
+      const sameSwap = await page.evaluate(async () => {
+        const gd = document.getElementById('figure');
+        const view = window.pcaExplorer.debug.view();
+        const before = view.swaps;
+        const figure = structuredClone({ data: gd.data, layout: gd.layout, frames: gd._transitionData._frames });
+        await view.draw(figure, { frameDurationMs: view.frameDurationMs });
+        return {
+          swapped: view.swaps - before,
+          images: ['xy', 'x2y2', 'x3y3'].map((id) => gd.querySelectorAll(`.subplot.${id} image`).length),
+        };
+      });
+      await h.animationFrames(page, 2);
+      const samePaint = await h.stopPaintWatch(page);
+      assert.deepEqual(sameSwap, { swapped: 1, images: [1, 1, 1] }, 'swapped in, each heatmap drawn');
+      assert.equal(samePaint.blank + samePaint.extra, 0, `one picture per panel (${JSON.stringify(samePaint)})`);
+      assert.deepEqual(await withTexts(page, await onScreen(page)), swapped, 'the same figure on screen');
       const again = await playCounted(page);
       assert.deepEqual(
         again.shown.map((s) => s.index),

@@ -140,6 +140,7 @@ const figure = createFigureController({
   state,
   view,
   call,
+  ask: (type, payload, label) => send(type, payload, label).promise, // no progress bar: figures asked for ahead
   exclusive,
   timings,
   setMessages,
@@ -299,6 +300,7 @@ async function openFile(file) {
 // replies made at build time (first-visit.js), drawn before any worker starts.
 function loadDataset(given, { restore = false } = {}) {
   datasetViews.cancelMeasuring(); // the new file need not wait for it
+  figure.cancelAhead(); // nor for the figures of the views next to the one on screen
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {
@@ -331,8 +333,9 @@ function loadDataset(given, { restore = false } = {}) {
       requestAnimationFrame(() => mark('firstPaint'));
       renderDataset();
       shapeLoaded();
+      if (varianceAfterPaint) await busyUntilPainted(dataset.name);
+      revealPage(); // after a first visit's figure is painted, before the chart in a panel it hides
       if (varianceAfterPaint) {
-        await busyUntilPainted(dataset.name);
         varianceAfterPaint = false;
         renderVariance();
       }
@@ -347,8 +350,10 @@ function loadDataset(given, { restore = false } = {}) {
       requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
+      figure.prepareAhead(); // the next sample's and K's figures, while the visitor looks
     } catch (error) {
       currentLoad = null;
+      revealPage(); // the message is in the controls
       varianceAfterPaint = false; // a later figure draws the chart
       setMessages(loadFailureMessages(dataset, error, { restore, showing: state.dataset ? state.dataset.name : null }));
       if (!restore && error.code !== ErrorCode.CANCELLED) shapeFailed(dataset, error);
@@ -408,6 +413,16 @@ async function workerReplies(dataset, restore, mark) {
 // A first visit's worker being given the sample on screen (attachBuiltIn): the downloads wait for it.
 let attaching = Promise.resolve();
 
+// index.html starts as html.starting: until the first figure is painted, only the header and the
+// figure's box are laid out and painted (style.css). A first load through the worker (a link's
+// view) shows its progress in the controls: the page is shown at once then.
+const starting = () => document.documentElement.classList.contains('starting');
+function revealPage() {
+  if (!starting()) return;
+  document.documentElement.classList.remove('starting');
+  if (state.dataset) renderPanelsBelow(); // drawn once shown: not in the first figure's task
+}
+
 // On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
 // waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
 let varianceAfterPaint = false;
@@ -454,7 +469,11 @@ function renderDataset() {
   controls.setLimits(info.samples, mostComponents(dataset));
   renderControls();
   viewOptions.renderColour();
-  Panels.renderEigenImages(dom.eigen, dataset);
+  if (!starting()) renderPanelsBelow(); // else once shown (revealPage)
+}
+
+function renderPanelsBelow() {
+  Panels.renderEigenImages(dom.eigen, state.dataset);
   datasetViews.renderWorst();
 }
 
@@ -569,6 +588,7 @@ function mostComponents(dataset) {
 
 function refitFor(k) {
   const dataset = state.dataset;
+  figure.cancelAhead();
   return exclusive(async () => {
     if (state.dataset !== dataset) return;
     try {
@@ -691,7 +711,7 @@ function wire() {
 }
 
 // For the end-to-end tests, scripts/bench and the curious (debug-surface.js).
-exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive });
+exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive, figuresAhead: figure.ahead });
 
 wire();
 viewOptions.renderTheme();
@@ -701,4 +721,5 @@ applyHash(); // the speed of a shared link at once; the rest once the data is in
 // page built without them) goes through the worker. The link's K is compared as asked, not
 // clamped to the K made at build time: a larger one needs a fit.
 const made = firstVisitReplies((raw) => initialParams(raw.load.info, Infinity, false));
+if (!made) revealPage();
 loadDataset(made ? { made, name: made.name, builtIn: true } : defaultSource);

@@ -14,9 +14,10 @@ import { figureSettings } from './figure-controller.js';
  *   timings: any,
  *   streamSettings: {aboveBytes: number, windowBytes: number, split: boolean, solver?: string},
  *   exclusive: (job: () => Promise<any>) => Promise<any>,
+ *   figuresAhead: () => {pending: number, made: number, used: number},
  * }} app
  */
-function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSettings, exclusive }) {
+function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSettings, exclusive, figuresAhead }) {
   /** @type {any} */ (self).pcaExplorer = Object.freeze({
     debug: Object.freeze({
       fitCount: () => state.fitCount,
@@ -27,6 +28,8 @@ function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSet
       simulateWorkerCrash: () => client.restart('simulated crash', { fatal: true }),
       // The phases of the last load and figure refresh in ms (scripts/bench).
       timings: () => JSON.parse(JSON.stringify(timings)),
+      // The figures of the neighbouring views asked for ahead (figures-ahead.js): {pending, made, used}.
+      figuresAhead: () => figuresAhead(),
       // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
       // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
       fileReading: () => client.fileReading,

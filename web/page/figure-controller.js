@@ -5,8 +5,10 @@
 // over its state, its worker calls, its elements and what follows a drawing.
 import { Request, ErrorCode } from '../shared/protocol.js';
 import { fillPictures } from './figure-pictures.js';
+import { basePictures } from './frame-painter.js';
 import { sliderFrameNames } from './figure-view.js';
 import { addDistortionMarks } from './variance-shares.js';
+import { FiguresAhead } from './figures-ahead.js';
 import * as Theme from './theme.js';
 import * as FigureText from './figure-text.js';
 
@@ -42,6 +44,25 @@ function pictureBytes(info, params) {
   return 4 * info.height * info.width * info.channels * (2 * frames + 1);
 }
 
+// The views next to `params` whose figures are asked for ahead (figures-ahead.js): the next and
+// previous sample, K − 1 and K + 1 (within the components fitted: a larger K would fit again).
+/** @param {any} dataset @param {any} params */
+function neighbours(dataset, params) {
+  const out = [];
+  for (const sampleIndex of [params.sampleIndex + 1, params.sampleIndex - 1])
+    if (sampleIndex >= 0 && sampleIndex < dataset.info.samples) out.push(Object.assign({}, params, { sampleIndex }));
+  for (const nComponents of [params.nComponents - 1, params.nComponents + 1])
+    if (nComponents >= 1 && nComponents <= dataset.nComponents)
+      out.push(Object.assign({}, params, { nComponents, step: Math.min(params.step, nComponents) }));
+  return out;
+}
+
+/** The FIGURE request of `params`: its pictures apart, the first frame first when they are large. @param {any} info @param {any} params */
+function figureRequest(info, params) {
+  const inParts = pictureBytes(info, params) > figureSettings.firstFrameFirstAboveBytes;
+  return Object.assign({ parts: true, firstFrameOnly: inParts }, params);
+}
+
 // What follows a drawing, in this order: beforeDraw(figure, params) adds to the figure and returns
 // what afterDraw will need; onShown() once the figure on screen is known (before data-figure-version
 // moves); afterDraw(params, measured) after it.
@@ -51,6 +72,7 @@ function pictureBytes(info, params) {
  *   state: any,
  *   view: any,
  *   call: (type: string, payload: any, label: string) => Promise<any>,
+ *   ask: (type: string, payload: any, label: string) => Promise<any>,
  *   exclusive: (job: () => Promise<void>) => Promise<void>,
  *   timings: {figure: any, draw: any},
  *   setMessages: (messages: {error?: string | null, notice?: string | null}) => void,
@@ -69,12 +91,23 @@ function createFigureController(app) {
   let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
   let frameLineShown = '';
   let refreshQueued = false;
+  // The figures of the views next to the one on screen, asked for while idle (figures-ahead.js).
+  // Each is decoded as it comes, and its base pictures made, as the painter would at the swap.
+  const ahead = new FiguresAhead(
+    (request) =>
+      app.ask(Request.FIGURE, request, state.dataset.name).then(({ json, images }) => {
+        const figure = fillPictures(JSON.parse(json), images);
+        return { json, images, figure: Object.assign(figure, { picturesAhead: basePictures(figure) }) };
+      }),
+    exclusive,
+  );
 
-  // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js).
+  // {json, images}: the worker's figure with its pictures apart (page/figure-pictures.js), or
+  // also `figure`, them decoded (a figure asked for ahead).
   // framesToCome: the figure's first part (firstFrameOnly), its other frames added later.
-  async function show({ json, images }, params, framesToCome = false) {
+  async function show({ json, images, figure: decoded }, params, framesToCome = false) {
     const t0 = performance.now();
-    const figure = fillPictures(JSON.parse(json), images);
+    const figure = decoded || fillPictures(JSON.parse(json), images);
     Theme.themeLayout(figure.layout, Theme.effectiveTheme(state.theme));
     shownCurve = curveOf(figure, params);
     const t1 = performance.now();
@@ -106,30 +139,46 @@ function createFigureController(app) {
       if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
       try {
         const t1 = performance.now();
-        const inParts = pictureBytes(state.dataset.info, params) > figureSettings.firstFrameFirstAboveBytes;
-        const request = Object.assign({ parts: true, firstFrameOnly: inParts }, params);
-        const parts = await call(Request.FIGURE, request, state.dataset.name);
+        const dataset = state.dataset;
+        const request = figureRequest(dataset.info, params);
+        const inParts = request.firstFrameOnly;
+        const early = ahead.take(dataset, request);
+        const ask = () => call(Request.FIGURE, request, dataset.name);
+        const parts = await (early ? early.catch(ask) : ask());
         const t2 = performance.now();
         await show(parts, params, inParts);
         const shownAs = view.generation;
         const measured = (timings.figure = Object.assign(
-          { waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0 },
+          { waitMs: t1 - t0, figureMs: t2 - t1, totalMs: performance.now() - t0, askedAhead: Boolean(early) },
           timings.draw,
         ));
         requestAnimationFrame(() => (measured.firstPaintMs = performance.now() - t0));
         setMessages({ error: null, notice: null });
         if (inParts) {
-          // the whole figure: its frames after the first join the one on screen
+          // the whole figure: its frames after the first join the one on screen. Asked for once
+          // the first is painted: the module's work for it (0.3-1 s at 512×512) took the cores
+          // the page's thread needed to get there.
+          await new Promise((painted) => requestAnimationFrame(() => setTimeout(painted)));
           const whole = await call(Request.FIGURE, Object.assign({ parts: true }, params), state.dataset.name);
           await view.addFrames(fillPictures(JSON.parse(whole.json), whole.images).frames, shownAs);
           measured.allFramesMs = performance.now() - t0;
         }
+        if (view.generation === shownAs) prepareAhead();
       } catch (error) {
         const cancelled = error.code === ErrorCode.CANCELLED;
         setMessages({ error: cancelled ? null : `Could not draw the figure: ${error.message}`, notice: cancelled ? 'Cancelled.' : null });
         if (!holdsCurrent() || error.fatal || cancelled) scheduleRestore();
       }
     });
+  }
+
+  // The figures of the views next to the one on screen, asked for in the page's queue of worker
+  // jobs; each only while this figure is still the one on screen and no change is waiting.
+  function prepareAhead() {
+    const [dataset, params] = [state.dataset, shownParams];
+    if (!dataset || !params) return;
+    const requests = neighbours(dataset, params).map((next) => figureRequest(dataset.info, next));
+    ahead.prepare(dataset, requests, () => !refreshQueued && state.dataset === dataset && holdsCurrent() && shownParams === params);
   }
 
   // ---- the figure in words (figure-text.js) ----
@@ -164,14 +213,20 @@ function createFigureController(app) {
   return {
     show,
     refresh,
+    prepareAhead,
+    // A new file or fit comes first: the figures not yet asked for ahead are not asked for.
+    cancelAhead: () => ahead.clear(),
     announceFrame,
     // The figure on screen's parameters and dataset name (for the downloads), or null.
     shown: () => shownFigure && Object.assign({}, shownParams, shownFigure),
     shownK: () => (shownParams ? shownParams.nComponents : null),
+    // The figures asked for ahead: {pending, made, used} (the tests and benchmarks).
+    ahead: () => ({ pending: ahead.pending, made: ahead.made, used: ahead.used }),
     // Play's speed changes without a new figure.
     setFrameDuration(/** @type {number} */ ms) {
       view.setFrameDuration(ms);
       if (shownParams) shownParams.frameDurationMs = ms;
+      prepareAhead(); // the figures asked for ahead carry the speed too
     },
   };
 }

@@ -10,9 +10,10 @@
 //     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
 //     pictures, title and marker from that frame, as it does in play);
 //   - axis ranges (the distortion's), the slider's steps (their frame duration), and the colour
-//     bars of traces whose colour range moved, by one Plotly.update: it redraws the axes and the traces (the pictures too, then), and the
-//     colour bars alone (a colour-bar attribute given again: plotly's 'colorbars' edit), not the
-//     slider's labels, menus or titles.
+//     bars of traces whose colour range moved, by one Plotly.update: it redraws the axes and the
+//     traces, and the colour bars alone (a colour-bar attribute given again: plotly's 'colorbars'
+//     edit), not the slider's labels, menus or titles. Its heatmaps it leaves as the painter
+//     painted them (withHeatmapsAsPainted, below).
 // Any other difference (another k, panel size, colour map, theme, trace added or removed) is not
 // a swap: planSwap returns null and the page draws with Plotly.react.
 
@@ -121,8 +122,9 @@ function planSwap(div, given, figure, layout, names, shownNames) {
  * @param {any} plan
  * @param {any} Plotly
  * @param {(div: any, frames: any, options: any) => Promise<any>} animate
+ * @param {(frame: any) => void} paint the painter's paint (frame-painter.js)
  */
-async function applySwap(div, plan, Plotly, animate) {
+async function applySwap(div, plan, Plotly, animate, paint) {
   const still = { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } };
   // Frames on screen that the new figure does not bring yet (its first part: figure-view.js)
   // go, so that no step or play reaches the old sample's pictures.
@@ -137,14 +139,71 @@ async function applySwap(div, plan, Plotly, animate) {
   const restyle = plan.colourBars.length
     ? { 'colorbar.thickness': plan.colourBars.map((/** @type {number} */ i) => (div._fullData[i].colorbar || {}).thickness) }
     : null;
-  const relayout = Object.keys(plan.relayout).length ? plan.relayout : null;
-  // The axes' redraw redraws every trace: plotly draws the pictures then, the painter need not.
-  plan.base.picturesDrawnByPlotly = Boolean(relayout);
+  // Given even when it is as on screen: plotly replots a frame's line traces' subplots alone, and
+  // its cartesian plot of some traces removes the heatmaps' drawings from the other subplots
+  // (plotly.js 4.1); the update's redraw of every trace draws them again.
+  const relayout = Object.keys(plan.relayout).length ? plan.relayout : lineRange(div);
   const applied = new Promise((resolve) => div.once('plotly_transitioning', resolve));
   // Not awaited: the animation ends at the next animation frame, after the paint that shows it.
   animate(div, [plan.base], still);
   await applied;
-  if (restyle || relayout) await Plotly.update(div, restyle || {}, relayout || {}, plan.colourBars);
+  if (restyle || relayout)
+    await withHeatmapsAsPainted(
+      div,
+      () => Plotly.update(div, restyle || {}, relayout || {}, plan.colourBars),
+      () => paint(plan.base),
+    );
+}
+
+/**
+ * The y range of the first line trace's axis as a relayout update, as on screen; null without one.
+ * @param {any} div
+ */
+function lineRange(div) {
+  const line = (div._fullData || []).find((/** @type {any} */ trace) => trace.type !== 'heatmap');
+  const name = line && `yaxis${String(line.yaxis).slice(1)}`;
+  const range = name && div.layout[name] && div.layout[name].range;
+  return Array.isArray(range) ? { [`${name}.range`]: range.slice() } : null;
+}
+
+/**
+ * Runs `update` (a Plotly.update of `div`) with plotly's heatmap pixels left out for `div`, then
+ * puts the painter's pictures back. Any axis range given to plotly redraws every trace
+ * (relayout's drawData): at 512×512 panels the three heatmaps' pixel loops and PNG encodings were
+ * 150 of a relayout's 165 ms, to draw the very pixels the painter paints from the same base frame
+ * (its pictures are checked pixel for pixel against plotly's: tests/e2e/playback.test.js). plotly
+ * still draws each heatmap -- its group, its <image> where its axes put it, its style -- but of
+ * one value (plotly.js 4.1's heatmap module `plot`, the `_module` of a `_fullData` trace, is
+ * wrapped for this call only and given each trace's calcdata with z = its first value: the image
+ * spans the trace's bin edges whatever z holds); `paint` then sets the pictures, before the next
+ * paint (the same task). Other figures (the variance chart) draw as ever.
+ * @param {any} div
+ * @param {() => Promise<any>} update
+ * @param {() => void} paint
+ */
+async function withHeatmapsAsPainted(div, update, paint) {
+  const heatmap = (div._fullData || []).find((/** @type {any} */ trace) => trace.type === 'heatmap');
+  const module = heatmap && heatmap._module;
+  if (!module || typeof module.plot !== 'function') return update();
+  const plot = module.plot;
+  const onePixel = (/** @type {any[]} */ cd) => {
+    const z = cd[0].z;
+    return Array.isArray(z) && z.length && z[0].length ? [Object.assign({}, cd[0], { z: [[z[0][0]]] })].concat(cd.slice(1)) : cd;
+  };
+  module.plot = function (
+    /** @type {any} */ gd,
+    /** @type {any} */ plotinfo,
+    /** @type {any[][]} */ cdModule,
+    /** @type {any[]} */ ...rest
+  ) {
+    return plot.call(this, gd, plotinfo, gd === div ? cdModule.map(onePixel) : cdModule, ...rest);
+  };
+  try {
+    await update();
+  } finally {
+    module.plot = plot;
+  }
+  paint();
 }
 
 export { axisDomains, planSwap, applySwap };

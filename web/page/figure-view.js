@@ -91,7 +91,7 @@ class FigureView {
     if (swap) {
       // Same panels, a new sample, painted: only what changed (figure-swap.js).
       await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
-      await applySwap(this.div, swap, plotly(), animate);
+      await applySwap(this.div, swap, plotly(), animate, (frame) => this.painter.paint(frame));
       this.swaps++;
     } else if (this.div.data && this.eventsAttached) {
       // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already

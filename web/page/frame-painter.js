@@ -97,6 +97,21 @@ function plainHeatmap(trace) {
   return Array.isArray(trace.z) && !(trace.reversescale || trace.zsmooth || trace.xgap || trace.ygap || trace.x || trace.y);
 }
 
+// The pictures of a figure's base heatmaps, as the painter paints them when the figure is swapped
+// in (figure-swap.js: its base traces are applied as a frame named as its first), made ahead of
+// that (figures-ahead.js): `${frame name}/${trace index}` → data: URL, as FramePainter.pictures.
+/** @param {any} figure */
+export function basePictures(figure) {
+  const pictures = new Map();
+  const first = (figure.frames || [])[0];
+  if (!first) return pictures;
+  (figure.data || []).forEach((/** @type {any} */ trace, /** @type {number} */ index) => {
+    const scale = trace.type === 'heatmap' && plainHeatmap(trace) && trace.z.length && colourScale(trace);
+    if (scale) pictures.set(`${first.name}/${index}`, bmpDataUrl(trace.z, scale));
+  });
+  return pictures;
+}
+
 function sameAxes(a, b) {
   return (a.xaxis || 'x') === (b.xaxis || 'x') && (a.yaxis || 'y') === (b.yaxis || 'y');
 }
@@ -160,6 +175,8 @@ export class FramePainter {
       if (scale) this.scales.set(index, scale);
     });
     this.figure = figure;
+    // Its base pictures, where they were made ahead (basePictures).
+    for (const [key, url] of figure.picturesAhead || []) this.pictures.set(key, url);
     return true;
   }
 
@@ -197,7 +214,8 @@ export class FramePainter {
   }
 
   // Makes the pictures of the frames not yet made, a few milliseconds at a time while the page
-  // is otherwise idle, so that play only looks them up.
+  // is otherwise idle, so that play only looks them up; from after the next paint, which shows
+  // the figure just drawn (its slices before it only delayed it).
   prepareAhead() {
     const generation = this.generation;
     const frames = (this.figure && this.figure.frames) || [];
@@ -210,7 +228,7 @@ export class FramePainter {
       }
       if (f < frames.length) setTimeout(slice, 4);
     };
-    setTimeout(slice, 0);
+    requestAnimationFrame(() => setTimeout(slice, 0));
   }
 
   // After plotly drew the figure itself (any full draw): where it put the marker, and whether
@@ -250,10 +268,9 @@ export class FramePainter {
   }
 
   // Paints one frame (plotly's computed frame, as plotly_animatingframe gives it).
-  // (A frame whose pictures plotly draws itself right after -- figure-swap.js -- gets the rest.)
   paint(frame) {
     const name = String(frame.name);
-    (frame.picturesDrawnByPlotly ? [] : frame.traces || []).forEach((index, i) => {
+    (frame.traces || []).forEach((index, i) => {
       if (!this.scales.has(index)) return; // a line trace: plotly redraws it
       const image = this.imageOf(index);
       if (image) image.setAttribute('href', this.picture(name, index, frame.data[i]));
