@@ -21,6 +21,17 @@ val report_val(const pcarecon::Explorer& ex) {
   return out;
 }
 
+// A top-K pass for the helper: {mean: Float64Array of D, basis: Float64Array of D·l
+// (column-major), width: l}; the basis in `spare` when it is a Float64Array of D·l (the helper's
+// last product, sent back: copy_into).
+val pass_val(const Eigen::VectorXd& mean, const Eigen::MatrixXd& basis, const val& spare) {
+  val out = val::object();
+  out.set("mean", copy_out(mean));
+  out.set("basis", copy_into(spare, basis.data(), static_cast<size_t>(basis.size())));
+  out.set("width", static_cast<double>(basis.cols()));
+  return out;
+}
+
 // {count, shift, sum, squares} (Float64Arrays of D) both ways.
 val moments_val(const pcarecon::MomentsState& s) {
   val out = val::object();
@@ -103,17 +114,11 @@ bool topk_done(JsExplorer& self) {
   return done;
 }
 
-// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}; the basis in
-// `spare` when it is a Float64Array of D·l (the helper's last product, sent back: copy_into).
+// For the next pass, here and in the helper (pass_val).
 val topk_basis(JsExplorer& self, val spare_arg) {
   return guarded_val_with("fitting the model", std::move(spare_arg), [&](const val& spare) {
     const pcarecon::SplitTopK& split = self.core.split_topk();
-    val out = val::object();
-    out.set("mean", copy_out(split.mean()));
-    out.set("basis",
-            copy_into(spare, split.basis().data(), static_cast<size_t>(split.basis().size())));
-    out.set("width", static_cast<double>(split.basis().cols()));
-    return out;
+    return pass_val(split.mean(), split.basis(), spare);
   });
 }
 

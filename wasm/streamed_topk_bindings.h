@@ -34,16 +34,11 @@ bool streamed_topk_done(JsExplorer& self) {
   return done;
 }
 
-// {mean: Float64Array of D, basis: Float64Array of D·l (column-major), width: l}, as topkBasis
-// (the basis in `spare` when it is a Float64Array of D·l).
+// As topkBasis (pass_val, fit_bindings.h).
 val streamed_topk_basis(JsExplorer& self, val spare_arg) {
   return guarded_val_with("fitting the model", std::move(spare_arg), [&](const val& spare) {
     const pcarecon::StreamedTopK& fit = self.core.streamed_topk();
-    val out = val::object();
-    out.set("mean", copy_out(fit.mean()));
-    out.set("basis", copy_into(spare, fit.basis().data(), static_cast<size_t>(fit.basis().size())));
-    out.set("width", static_cast<double>(fit.basis().cols()));
-    return out;
+    return pass_val(fit.mean(), fit.basis(), spare);
   });
 }
 
