@@ -1,6 +1,6 @@
 // The page's controller: state transitions, worker calls and wiring. DOM lookups happen once, in
-// `dom` below; the UI state lives in the one object made by state.js; every computation goes to
-// the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
+// `dom` (page-elements.js); the UI state lives in the one object made by state.js; every
+// computation goes to the worker through worker-client.js. The UI pieces (status-panel, controls-panel, npz-chooser,
 // shape-field, dataset-panels, file-drop, figure-keys, figure-view, export) get their elements
 // from `dom`, show what they are given and report the visitor's actions through callbacks; the
 // figure on screen has its own controller (figure-controller.js), given its elements the same way.
@@ -27,86 +27,7 @@ import { exposeDebugSurface } from './debug-surface.js';
 import { createThumbnailStrip } from './thumbnail-strip.js';
 import * as Theme from './theme.js';
 import { colourParams, figureParams, createFigureController } from './figure-controller.js';
-
-// ---- DOM lookups: the one place ----------------------------------------------------------
-/** @type {(id: string) => any} */
-const byId = (id) => {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`page element #${id} is missing`);
-  return element;
-};
-// Each piece gets its group of elements as it is.
-const dom = {
-  body: document.body,
-  heading: { name: byId('dataset-name'), streamedNote: byId('streamed-note') },
-  dropZone: byId('drop-zone'),
-  fileInput: byId('file-input'),
-  defaultButton: byId('default-button'),
-  themeSwitch: byId('theme-switch'),
-  figure: byId('figure'),
-  frameStatus: byId('frame-status'),
-  playButton: byId('play-button'),
-  distortionText: { summary: byId('distortion-summary'), table: byId('distortion-table').tBodies[0] },
-  variance: { chart: byId('variance-chart'), summary: byId('variance-summary'), shares: byId('variance-shares') },
-  eigen: { gallery: byId('eigen-gallery'), legendGray: byId('eigen-legend-gray'), legendRgb: byId('eigen-legend-rgb') },
-  status: {
-    box: byId('busy'),
-    progress: byId('progress'),
-    label: byId('progress-label'),
-    cancel: byId('cancel-button'),
-    error: byId('error'),
-    notice: byId('notice'),
-  },
-  controls: {
-    prev: byId('prev-sample'),
-    next: byId('next-sample'),
-    sample: byId('sample-input'),
-    sampleCount: byId('sample-count'),
-    thumbs: byId('thumbs'),
-    k: byId('k-input'),
-    kMax: byId('k-max'),
-    step: byId('step-input'),
-    speed: byId('speed-input'),
-    speedOutput: byId('speed-output'),
-  },
-  exports: {
-    html: byId('export-html'),
-    json: byId('export-json'),
-    png: byId('export-png'),
-    gif: byId('export-gif'),
-    webm: byId('export-webm'),
-    gifProgress: {
-      box: byId('gif-progress'),
-      bar: byId('gif-progress-bar'),
-      label: byId('gif-progress-label'),
-      cancel: byId('gif-cancel'),
-    },
-  },
-  shape: { details: byId('shape-details'), form: byId('shape-form'), height: byId('shape-height'), width: byId('shape-width') },
-  worst: { title: byId('worst-title'), list: byId('worst-images') },
-  grid: { input: byId('grid-input'), div: byId('sample-grid') },
-  range: {
-    first: byId('range-first'),
-    last: byId('range-last'),
-    figure: byId('range-figure'),
-    canvas: byId('range-canvas'),
-    caption: byId('range-caption'),
-  },
-  colour: {
-    colormap: byId('colormap-select'),
-    residual: byId('residual-select'),
-    scale: byId('scale-select'),
-    clip: byId('clip-select'),
-    note: byId('colour-note'),
-  },
-  chooser: {
-    form: byId('npz-chooser'),
-    list: byId('npz-chooser-list'),
-    hint: byId('npz-chooser-hint'),
-    load: byId('npz-chooser-load'),
-    cancel: byId('npz-chooser-cancel'),
-  },
-};
+import { dom } from './page-elements.js';
 
 // ---- state, view, worker ------------------------------------------------------------------
 const state = createState();
