@@ -196,6 +196,14 @@ describe('playback', () => {
       assert.equal(await page.evaluate(() => window.pcaExplorer.debug.timings().figure.askedAhead), true, 'its figure asked for ahead');
       const swapped = await withTexts(page, await onScreen(page));
       assert.match(swapped.title, /^Sample 1: k = 0 of 50 components/);
+      assert.deepEqual(
+        await page.evaluate(() => {
+          const gd = document.getElementById('figure');
+          return [gd.layout.sliders[0].active, gd._fullLayout.sliders[0].active, document.body.dataset.frameIndex];
+        }),
+        [0, 0, '0'],
+        'the slider at the frame shown (it was at 17)',
+      );
       const stepDurations = await page.evaluate(() =>
         document.getElementById('figure')._fullLayout.sliders[0].steps.map((step) => step.args[1].frame.duration),
       );

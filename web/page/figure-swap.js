@@ -9,10 +9,10 @@
 //     plotly's redraw (Plotly.animate, redraw: false: plotly puts the traces into its data and
 //     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
 //     pictures, title and marker from that frame, as it does in play);
-//   - axis ranges (the distortion's), the slider's steps (their frame duration), and the colour
-//     bars of traces whose colour range moved, by one Plotly.update: it redraws the axes and the
-//     traces, and the colour bars alone (a colour-bar attribute given again: plotly's 'colorbars'
-//     edit), not the slider's labels, menus or titles. Its heatmaps it leaves as the painter
+//   - axis ranges (the distortion's), the slider's steps (their frame duration) and position,
+//     and the colour bars of traces whose colour range moved, by one Plotly.update: it redraws
+//     the axes and the traces, and the colour bars alone (a colour-bar attribute given again:
+//     plotly's 'colorbars' edit), not the slider's labels, menus or titles. Its heatmaps it leaves as the painter
 //     painted them (withHeatmapsAsPainted, below).
 // Any other difference (another k, panel size, colour map, theme, trace added or removed) is not
 // a swap: planSwap returns null and the page draws with Plotly.react.
@@ -54,6 +54,9 @@ function layoutChanges(onScreen, given, next) {
       for (let i = 0; i < b.length; i++) {
         if (!same(without(a[i], ['steps', 'active']), without(b[i], ['steps', 'active']))) return null;
         if (!same(a[i].steps, b[i].steps)) relayout[`sliders[${i}].steps`] = b[i].steps;
+        // The new figure shows its first frame (the base frame): its slider there too, not where
+        // the old one was left (a step or play moves it, the base frame applied does not).
+        if ((a[i].active || 0) !== (b[i].active || 0)) relayout[`sliders[${i}].active`] = b[i].active || 0;
       }
     } else if (key !== 'updatemenus' || !same(strip(a, 'active'), strip(b, 'active'))) {
       return null;
