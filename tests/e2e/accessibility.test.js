@@ -131,6 +131,13 @@ describe('the figure in words', () => {
     await page.waitForFunction(() => /^k = 50 of 50: /.test(document.getElementById('frame-status').textContent));
     assert.equal(await page.textContent('#frame-status'), await expected());
     assert.match(await page.textContent('#frame-status'), /^k = 50 of 50: \d+\.\d % of the variance, distortion [\d,.]+$/);
+    // While it plays, the line says so once (not a stale k, not one announcement per frame).
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.body.dataset.playing === 'true');
+    assert.equal(await page.textContent('#frame-status'), "Playing k = 0 to 50; pause to read a frame's values.");
+    await page.keyboard.press('Space');
+    await page.waitForFunction(() => document.body.dataset.playing === 'false');
+    assert.equal(await page.textContent('#frame-status'), await expected());
   });
 
   test('the distortion curve as a sentence and a table of the frames', async () => {

@@ -203,8 +203,10 @@ function createFigureController(app) {
 
   // Said once k stops moving (a step, the end of play, a new figure): not at every frame of play.
   function announceFrame() {
-    if (!shownCurve || state.frame.playing || !state.frame.count) return;
-    const line = FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
+    if (!shownCurve || !state.frame.count) return;
+    const line = state.frame.playing
+      ? FigureText.playingLine(shownCurve)
+      : FigureText.frameLine(Object.assign({ k: state.frame.k }, shownCurve));
     if (line === frameLineShown) return;
     frameLineShown = line;
     dom.frameStatus.textContent = line;

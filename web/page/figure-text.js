@@ -36,6 +36,15 @@ function frameLine({ k, K, cumulative, distortion }) {
 }
 
 /**
+ * The line while the animation plays: said once, since a line per frame would be read out over
+ * and over (the line is aria-live), and a paused frame's values would be wrong on screen.
+ * @param {{K: number}} curve
+ */
+function playingLine({ K }) {
+  return `Playing k = 0 to ${K}; pause to read a frame's values.`;
+}
+
+/**
  * The distortion curve in one sentence: where it starts and ends, and by which k it has fallen
  * by half and by 90 %.
  * @param {{sample: number, K: number, distortion: ArrayLike<number>}} curve
@@ -81,4 +90,4 @@ function fillDistortionTable(body, { ks, cumulative, distortion }) {
   body.replaceChildren(...rows);
 }
 
-export { cumulativeRatios, frameLine, distortionSentence, fillDistortionTable, percent };
+export { cumulativeRatios, frameLine, playingLine, distortionSentence, fillDistortionTable, percent };
