@@ -86,6 +86,40 @@ describe('dataset views', () => {
     const { snapshot } = await h.playWatched(page, 50, () => {});
     assert.equal(snapshot.k, 50);
     assert.deepEqual((await marks(page)).figure, seen.figure, 'marks after play');
+    // K between two marks: the one past K keeps its trace, empty (nothing drawn), so the figure's
+    // traces are the same at every K and a change of K is a swap (figure-swap.js); back at
+    // K = 50 it is drawn again.
+    const drawnMarks = () =>
+      page.evaluate(() =>
+        Array.from(document.querySelectorAll('#figure .scatterlayer text'), (t) => t.textContent).filter((t) => /: k = /.test(t)),
+      );
+    for (const K of [k['0.99'] - 1, 50]) {
+      const version = await h.figureVersion(page);
+      const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
+      await page.fill('#k-input', String(K));
+      await page.press('#k-input', 'Enter');
+      await h.waitForFigure(page, version + 1);
+      const shown = await marks(page);
+      assert.equal(shown.traces, seen.traces, `K = ${K}: the same traces`);
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, `K = ${K}: swapped in`);
+      const past = K < k['0.99'];
+      assert.deepEqual(
+        shown.figure,
+        [seen.figure[0], seen.figure[1], past ? ['99 % of the variance', 'x4', 'y4', [null, null]] : seen.figure[2]],
+        `K = ${K}: the 99 % mark ${past ? 'empty' : 'at its k'}`,
+      );
+      assert.deepEqual(
+        await drawnMarks(),
+        ['90 %', '95 %', ...(past ? [] : ['99 %'])].map((name, i) => `${name}: k = ${k[['0.9', '0.95', '0.99'][i]]}`),
+        `K = ${K}: the marks drawn`,
+      );
+      // Every text of the figure (the k axis's ticks: one per component at a small K) as plotly
+      // draws the swapped figure from its own state.
+      const texts = () => page.evaluate(() => Array.from(document.querySelectorAll('#figure .main-svg text'), (t) => t.textContent).sort()); // (a redraw orders the layers' texts otherwise)
+      const swappedTexts = await texts();
+      await page.evaluate(() => window.Plotly.redraw('figure'));
+      assert.deepEqual(swappedTexts, await texts(), `K = ${K}: the texts as plotly draws them`);
+    }
     h.assertStayedLocal(session, 'faces.npy');
   });
 

@@ -342,4 +342,94 @@ describe('playback', () => {
       await session.close();
     }
   });
+
+  // A change of K swaps the new figure in too (figure-swap.js): a frame fewer or more, the
+  // slider's steps and the distortion axis with them. What it shows is what a page opened at that
+  // K draws, and play plays the new figure's frames, in order.
+  test('a change of K swaps the figure in: as drawn afresh at that K, its frames played in order', async () => {
+    const { url, name } = sites.list[0];
+    // At the display rate (speed=0), so that the two plays below are quick.
+    const session = await h.openPage(browser, `${url}#speed=0`);
+    const { page } = session;
+    const setK = async (k) => {
+      await page.waitForFunction(() => window.pcaExplorer.debug.figuresAhead().pending === 0);
+      const version = await h.figureVersion(page);
+      const swaps = await page.evaluate(() => window.pcaExplorer.debug.view().swaps);
+      const measured = await page.evaluate(() => Number(document.body.dataset.distortionsVersion || 0));
+      await h.startPaintWatch(page);
+      await page.evaluate((value) => {
+        const input = document.getElementById('k-input');
+        input.value = String(value);
+        input.dispatchEvent(new Event('change', { bubbles: true }));
+      }, k);
+      await h.waitForFigure(page, version + 1);
+      await h.animationFrames(page, 2);
+      const paint = await h.stopPaintWatch(page);
+      assert.equal(paint.blank + paint.extra, 0, `K = ${k}: one picture per panel while swapping (${JSON.stringify(paint)})`);
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.view().swaps), swaps + 1, `K = ${k}: swapped in`);
+      assert.equal(await page.evaluate(() => window.pcaExplorer.debug.timings().figure.askedAhead), true, `K = ${k}: asked for ahead`);
+      // The dataset's distortions at the new K (the worst images; the mean curve the figure drew
+      // from the one measured at K = 50).
+      await page.waitForFunction((v) => Number(document.body.dataset.distortionsVersion || 0) > v, measured, { timeout: 60000 });
+      return page.evaluate(() => {
+        const gd = document.getElementById('figure');
+        return {
+          frames: gd._transitionData._frames.map(
+            (f) => `${f.name} ${f.data.map((t, i) => `${f.traces[i]}:${t.type}:${t.xaxis}${t.yaxis}`).join(' ')}`,
+          ),
+          steps: gd._fullLayout.sliders[0].steps.map((step) => step.label),
+          slider: [
+            gd.layout.sliders[0].active,
+            gd._fullLayout.sliders[0].active,
+            document.body.dataset.frameIndex,
+            document.body.dataset.frameK,
+          ],
+        };
+      });
+    };
+    const fresh = async (k) => {
+      const other = await h.openPage(browser, `${url}#k=${k}&speed=0`);
+      try {
+        await h.waitForFigure(other.page, 1);
+        await other.page.waitForFunction(() => Number(document.body.dataset.distortionsVersion || 0) > 0, null, { timeout: 60000 });
+        await h.animationFrames(other.page, 2);
+        return await withTexts(other.page, await onScreen(other.page));
+      } finally {
+        await other.close();
+      }
+    };
+    try {
+      await h.waitForFigure(page, 1);
+      await page.waitForFunction(() => Number(document.body.dataset.distortionsVersion || 0) > 0, null, { timeout: 60000 });
+      await page.evaluate(() => window.pcaExplorer.debug.view().goTo(17));
+      await page.waitForFunction(() => document.body.dataset.frameIndex === '17');
+      for (const k of [K - 1, K]) {
+        const swapped = await setK(k);
+        assert.deepEqual(
+          swapped.frames,
+          Array.from({ length: k + 1 }, (_, i) => `${i} 1:heatmap:x2y2 2:heatmap:x3y3`),
+          `K = ${k}: frames 0..${k}, on their axes`,
+        );
+        assert.deepEqual(
+          swapped.steps,
+          Array.from({ length: k + 1 }, (_, i) => String(i)),
+          `K = ${k}: a slider step per frame`,
+        );
+        assert.deepEqual(swapped.slider, [0, 0, '0', '0'], `K = ${k}: the slider and the page at the first frame`);
+        const shown = await withTexts(page, await onScreen(page));
+        assert.match(shown.title, new RegExp(`^Sample 0: k = 0 of ${k} components`));
+        assert.deepEqual(shown, await fresh(k), `K = ${k}: as a page opened at K = ${k} draws it`);
+        const played = await playCounted(page);
+        assert.deepEqual(
+          played.shown.map((s) => s.index),
+          Array.from({ length: k }, (_, i) => i + 1),
+          `K = ${k}: frames 1..${k} painted in order`,
+        );
+        assert.match((await onScreen(page)).title, new RegExp(`k = ${k} of ${k} components`));
+      }
+      h.assertStayedLocal(session, name);
+    } finally {
+      await session.close();
+    }
+  });
 });

@@ -417,12 +417,25 @@ function renderFrame() {
 let varianceShown = { dataset: null, nComponents: -1 };
 function renderVariance() {
   if (!state.dataset || (varianceShown.dataset === state.dataset && varianceShown.nComponents === state.nComponents)) return;
-  varianceShown = { dataset: state.dataset, nComponents: state.nComponents };
-  Panels.renderVariance(dom.variance, state.dataset, state.nComponents);
-  const theme = Theme.effectiveTheme(state.theme);
-  const chart = dom.variance.chart;
-  if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+  // A change of K on the same dataset: the chart (its K mark and range: 50-80 ms of plotly at any
+  // panel size) is drawn once the new figure is painted, not before it.
+  const drawChart = varianceShown.dataset === state.dataset ? afterPaint : undefined;
+  const shown = (varianceShown = { dataset: state.dataset, nComponents: state.nComponents });
+  Panels.renderVariance(dom.variance, state.dataset, state.nComponents, (draw) => {
+    const chartDraw = () => {
+      if (varianceShown !== shown) return; // another K or dataset came meanwhile: its own draw follows
+      draw();
+      const theme = Theme.effectiveTheme(state.theme);
+      const chart = dom.variance.chart;
+      if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+    };
+    if (drawChart) drawChart(chartDraw);
+    else chartDraw();
+  });
 }
+
+/** Runs `job` once the next paint is done. @param {() => void} job */
+const afterPaint = (job) => requestAnimationFrame(() => setTimeout(job));
 
 function setBusy(busy) {
   update(state, { busy });

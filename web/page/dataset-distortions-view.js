@@ -53,7 +53,20 @@ function yRangeWith(range, result) {
 }
 
 /**
- * Into a figure about to be drawn (parsed JSON), when the result is for its k.
+ * The mean curve of `result` up to k (at most its own): the mean distortion at j components does
+ * not depend on the k it was measured at (the same first j components), so a curve measured at a
+ * larger k holds every smaller k's.
+ * @param {DistortionsResult} result
+ * @param {number} k
+ * @returns {DistortionsResult}
+ */
+function meanUpTo(result, k) {
+  const kk = Math.max(0, Math.min(result.k, k));
+  return kk === result.k ? result : Object.assign({}, result, { k: kk, meanDistortion: result.meanDistortion.slice(0, kk + 1) });
+}
+
+/**
+ * Into a figure about to be drawn (parsed JSON): the mean curve measured, up to the figure's k.
  * @param {any} figure
  * @param {DistortionsResult} result
  */
@@ -67,14 +80,22 @@ function addMeanCurve(figure, result) {
 
 /**
  * Onto the figure on screen (the result arrived after it was drawn): a trace appended, so the
- * frames' traces (1 and 2) keep their indices.
+ * frames' traces (1 and 2) keep their indices; or, where the figure holds a shorter curve (drawn
+ * from one measured at a smaller k), that trace's points.
  * @param {any} div
  * @param {DistortionsResult} result
  */
 async function showMeanCurve(div, result) {
-  if (!div.data || div.data.some((/** @type {any} */ t) => t.name === MEAN_NAME)) return;
+  if (!div.data) return;
   const range = div.layout.yaxis4 && div.layout.yaxis4.range;
   if (!range) return;
+  const shown = div.data.findIndex((/** @type {any} */ t) => t.name === MEAN_NAME);
+  if (shown >= 0) {
+    if (div.data[shown].x.length >= result.k + 1) return;
+    const { x, y } = meanTrace(result);
+    await required('Plotly').update(div, { x: [x], y: [y] }, { 'yaxis4.range': yRangeWith(range, result) }, [shown]);
+    return;
+  }
   const annotations = (div.layout.annotations || []).filter((/** @type {any} */ a) => a.name !== MEAN_NAME);
   await required('Plotly').addTraces(div, meanTrace(result));
   await required('Plotly').relayout(div, {
@@ -107,4 +128,4 @@ function renderWorst({ title, list }, result, valueRange, onPick) {
   list.replaceChildren(...buttons);
 }
 
-export { addMeanCurve, showMeanCurve, renderWorst, MEAN_NAME };
+export { meanUpTo, addMeanCurve, showMeanCurve, renderWorst, MEAN_NAME };

@@ -45,9 +45,19 @@ function renderHeading({ name, streamedNote }, dataset) {
     : '';
 }
 
-// elements: {chart, summary, shares}; nComponents: the K shown.
-function renderVariance({ chart, summary, shares }, dataset, nComponents) {
-  const cumulative = drawVariance(chart, dataset.explainedVarianceRatio, nComponents);
+// elements: {chart, summary, shares}; nComponents: the K shown. The texts are set at once; the
+// chart is drawn by `drawChart(draw)` (at once by default; after a change of K, once the figure is
+// painted: app.js).
+/**
+ * @param {{chart: any, summary: HTMLElement, shares?: HTMLElement}} elements
+ * @param {any} dataset
+ * @param {number} nComponents
+ * @param {(draw: () => void) => void} [drawChart]
+ */
+function renderVariance({ chart, summary, shares }, dataset, nComponents, drawChart = (draw) => draw()) {
+  const ratio = dataset.explainedVarianceRatio;
+  let cumulative = 0;
+  for (let i = 0; i < Math.min(ratio.length, nComponents); i++) cumulative += ratio[i];
   // No variance at all: ratios are 0, not NaN, and the page says why.
   const noVariance = !(dataset.totalVariance > 0);
   summary.dataset.noVariance = String(noVariance);
@@ -69,7 +79,10 @@ function renderVariance({ chart, summary, shares }, dataset, nComponents) {
     shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
     shares.hidden = !shares.textContent;
   }
-  markVarianceChart(chart, noVariance ? [] : dataset.shares);
+  drawChart(() => {
+    drawVariance(chart, ratio, nComponents);
+    markVarianceChart(chart, noVariance ? [] : dataset.shares);
+  });
 }
 
 // elements: {gallery, legendGray, legendRgb}: the mean, then the components the dataset holds.

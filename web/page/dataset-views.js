@@ -36,6 +36,7 @@ function replaceHash(hash) {
  */
 function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest }) {
   let distortions = null; // {dataset, result} of the last DISTORTIONS answered
+  let longestMean = null; // {dataset, result}: the DISTORTIONS answered at the largest k (its mean curve holds every smaller k's)
   let measuring = false; // a DISTORTIONS request is in flight (state.busy is it)
   // What the range and the grid on screen were drawn from ({dataset, key}): both are asked for
   // after the hash is applied and again after the figure it changed is drawn, and after every
@@ -66,6 +67,7 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
         .finally(() => (measuring = false));
       if (!result || state.dataset !== dataset) return;
       distortions = { dataset, result };
+      if (!longestMean || longestMean.dataset !== dataset || longestMean.result.k <= result.k) longestMean = { dataset, result };
       renderWorst();
       if (shownK() === result.k) await DatasetDistortions.showMeanCurve(dom.figure, result);
       bump(dom.body, 'distortionsVersion');
@@ -143,11 +145,13 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
       scheduleRange();
       scheduleGrid();
     },
-    /** Into a figure about to be drawn: the mean curve when its k was measured; returns whether it was. */
+    /** Into a figure about to be drawn: the mean curve as far as it is known (up to its k; all of
+     * it when a k as large was measured: then a change of K keeps the figure's traces, and is a
+     * swap, figure-swap.js); returns whether its k was measured (the worst images at it). */
     beforeDraw(/** @type {any} */ figure, /** @type {{nComponents: number}} */ params) {
-      const measured = distortionsFor(params);
-      if (measured) DatasetDistortions.addMeanCurve(figure, measured);
-      return Boolean(measured);
+      const longest = longestMean && state.dataset && longestMean.dataset === state.dataset ? longestMean.result : null;
+      if (longest) DatasetDistortions.addMeanCurve(figure, DatasetDistortions.meanUpTo(longest, params.nComponents));
+      return Boolean(distortionsFor(params));
     },
     /** After a figure is on screen: what it lacks is asked for. */
     afterDraw(/** @type {{nComponents: number}} */ params, /** @type {boolean} */ measured) {

@@ -1,21 +1,22 @@
-// A new sample without plotly's full redraw. Plotly.react of the new figure replots all of
+// A new sample or K without plotly's full redraw. Plotly.react of the new figure replots all of
 // it: supplyDefaults and calc of every trace, the slider's 51 labels measured again, menus, colour
 // bars, axes, and every heatmap encoded as a PNG (80-120 ms at 28×28, most of a sample change;
 // 0.15-0.3 s at 256×256). Between two figures of the same dataset and view most of that is
 // unchanged, so a swap applies only what differs, through plotly's own API:
-//   - the frames, replaced by name (Plotly.addFrames); those the new figure does not bring yet
-//     (a large figure's first part, figure-view.js) deleted;
+//   - the frames, replaced by name (Plotly.addFrames); those the new figure does not bring (a
+//     frame fewer at a smaller K; a large figure's first part, figure-view.js) deleted;
 //   - the base traces and the figure's title and marker, as one animation frame applied without
 //     plotly's redraw (Plotly.animate, redraw: false: plotly puts the traces into its data and
 //     recomputes calcdata, redraws the line traces itself, and the frame painter paints the
 //     pictures, title and marker from that frame, as it does in play);
-//   - axis ranges (the distortion's), the slider's steps (their frame duration) and position,
-//     and the colour bars of traces whose colour range moved, by one Plotly.update: it redraws
-//     the axes and the traces, and the colour bars alone (a colour-bar attribute given again:
-//     plotly's 'colorbars' edit), not the slider's labels, menus or titles. Its heatmaps it leaves as the painter
-//     painted them (withHeatmapsAsPainted, below).
-// Any other difference (another k, panel size, colour map, theme, trace added or removed) is not
-// a swap: planSwap returns null and the page draws with Plotly.react.
+//   - axis ranges (the distortion's), the slider's steps (a step per frame, their frame
+//     duration) and position, and the colour bars of traces whose colour range moved, by one
+//     Plotly.update: it redraws the axes and the traces, the slider, and the colour bars alone (a
+//     colour-bar attribute given again: plotly's 'colorbars' edit), not menus or titles. Its
+//     heatmaps it leaves as the painter painted them (withHeatmapsAsPainted, below).
+// Any other difference (panel size, colour map, theme, trace added or removed) is not a swap:
+// planSwap returns null and the page draws with Plotly.react. (The dataset's marks and mean curve
+// keep their traces at every K for this: variance-shares.js, dataset-views.js.)
 
 // Trace keys a swap carries in its animation frame: the trace's data, colour range, and where a
 // line's label sits (the mean curve's moves away from the sample's).
@@ -26,6 +27,9 @@ const AXIS = /^[xy]axis\d*$/;
 // What plotly writes into an axis of the layout it is given: its range, its type (from the data),
 // and its domain where the axis is constrained (a swap keeps the domains as given).
 const AXIS_WRITTEN = ['range', 'autorange', 'type', 'domain'];
+// Axis keys a swap sets by the update when they differ (the core gives the distortion's k axis a
+// tick per component at a small K).
+const AXIS_TICKS = ['dtick', 'tick0', 'tickmode', 'nticks'];
 
 const same = (a, b) => JSON.stringify(a) === JSON.stringify(b);
 const publicKeys = (object) => Object.keys(object || {}).filter((key) => !key.startsWith('_') && object[key] !== undefined);
@@ -47,8 +51,11 @@ function layoutChanges(onScreen, given, next) {
     const [a, b] = [onScreen[key], next[key]];
     if (FRAME_LAYOUT_KEYS.has(key) || same(a, b)) continue;
     if (AXIS.test(key) && a && b) {
-      if (!same(without(a, AXIS_WRITTEN), without(b, AXIS_WRITTEN)) || !same(given[key], b.domain)) return null;
+      const fixed = [...AXIS_WRITTEN, ...AXIS_TICKS];
+      if (!same(without(a, fixed), without(b, fixed)) || !same(given[key], b.domain)) return null;
       if (b.range && !same(a.range, b.range)) relayout[`${key}.range`] = b.range.slice();
+      // null: plotly's default again (the key is not in the new figure)
+      for (const tick of AXIS_TICKS) if (!same(a[tick], b[tick])) relayout[`${key}.${tick}`] = b[tick] === undefined ? null : b[tick];
     } else if (key === 'sliders' && a && b && a.length === b.length) {
       // The steps' frame duration: the speed control changes the Play button's only.
       for (let i = 0; i < b.length; i++) {
@@ -81,17 +88,15 @@ function axisDomains(layout) {
 
 /**
  * How to show `figure` (its layout as the page gives it to plotly) in place of the figure on
- * `div`, or null when that is not a swap. `given`: axisDomains() of the layout last given to plotly;
- * `names`: the new figure's frame names and `shownNames` those of the figure on screen, in order
- * (all of them, also where a figure's frames after the first are still to come: figure-view.js).
+ * `div`, or null when that is not a swap. `given`: axisDomains() of the layout last given to plotly.
+ * The frames may differ by name (a change of k adds or removes some, and the slider's steps with
+ * them): applySwap deletes those the new figure does not bring.
  * @param {any} div
  * @param {Record<string, any>} given
  * @param {{data: any[], frames: any[]}} figure
  * @param {any} layout
- * @param {string[]} names
- * @param {string[]} shownNames
  */
-function planSwap(div, given, figure, layout, names, shownNames) {
+function planSwap(div, given, figure, layout) {
   const frames = figure.frames || [];
   const shown = div.data;
   if (!given || !shown || !div.layout || !frames.length || shown.length !== figure.data.length) return null;
@@ -103,9 +108,6 @@ function planSwap(div, given, figure, layout, names, shownNames) {
   }
   const relayout = layoutChanges(div.layout, given, JSON.parse(JSON.stringify(layout)));
   if (!relayout) return null;
-  // The same frames by name (a change of sample): a change of k adds or removes frames, the
-  // slider's steps and, where the dataset's mean distortion is shown, a trace that comes later.
-  if (!same(names, shownNames)) return null;
   const base = {
     name: String(frames[0].name),
     data: figure.data.map((trace) => Object.fromEntries(Object.entries(trace).filter(([key]) => DATA_KEYS.has(key)))),

@@ -66,7 +66,6 @@ class FigureView {
   // and shows its first frame. framesToCome: the figure holds its first frame alone (the slider
   // names them all); addFrames brings the others.
   async draw(figure, { frameDurationMs, framesToCome = false }) {
-    const shownNames = this.names;
     this.names = framesToCome ? sliderFrameNames(figure) : (figure.frames || []).map((frame) => String(frame.name));
     this.framesToCome = framesToCome;
     this.playWanted = false;
@@ -86,15 +85,15 @@ class FigureView {
     let painted = swappable ? this.painter.acceptsSwap(figure) : this.painter.accepts(figure);
     setPlayButton(layout, { duration: frameDurationMs, redraw: !painted });
     const spec = { data: figure.data, layout, frames: figure.frames, config: PLOT_CONFIG };
-    const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout, this.names, shownNames) : null;
+    const swap = painted && swappable ? planSwap(this.div, this.givenDomains, figure, layout) : null;
     this.givenDomains = axisDomains(layout);
     if (swap) {
-      // Same panels, a new sample, painted: only what changed (figure-swap.js).
+      // Same panels, a new sample or K, painted: only what changed (figure-swap.js).
       await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });
       await applySwap(this.div, swap, plotly(), animate, (frame) => this.painter.paint(frame));
       this.swaps++;
     } else if (this.div.data && this.eventsAttached) {
-      // Same panels, new sample or k: Plotly.react keeps the axes, menus and slider it already
+      // Same panels, another view (or a figure not painted): Plotly.react keeps the axes, menus and slider it already
       // drew and recomputes what changed (about half the time of purge + newPlot at 28×28).
       // Any animation under way is stopped first, as newPlot would.
       await animate(this.div, [null], { mode: 'immediate', frame: { duration: 0, redraw: false }, transition: { duration: 0 } });

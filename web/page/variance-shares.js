@@ -61,7 +61,9 @@ function markVarianceChart(chart, shares) {
 /**
  * Static traces on the distortion plot (axes x4/y4), one vertical line per share reached within
  * the k shown, appended after the core's traces: frames name the traces they change (1 and 2),
- * so these keep still during play.
+ * so these keep still during play. A share reached past the k shown keeps its trace, empty (no
+ * point, nothing drawn), so that the figure has the same traces at every K: a change of K is then
+ * a swap of their data (figure-swap.js), not a new plot.
  * @param {any} figure the parsed figure, before it is drawn
  * @param {ShareK[] | undefined} shares
  */
@@ -71,16 +73,17 @@ function addDistortionMarks(figure, shares) {
   const yRange = layout.yaxis4 && layout.yaxis4.range;
   if (!xRange || !yRange) return;
   (shares || []).forEach(({ share, k }, i) => {
-    if (k === null || k > xRange[1]) return;
+    if (k === null) return;
+    const shown = k <= xRange[1];
     figure.data.push({
       type: 'scatter',
       mode: 'lines+text',
       name: `${label(share)} of the variance`,
       xaxis: 'x4',
       yaxis: 'y4',
-      x: [k, k],
-      y: [yRange[0], yRange[1] * (0.97 - 0.09 * i)],
-      text: ['', `${label(share)}: k = ${k}`],
+      x: shown ? [k, k] : [null, null],
+      y: shown ? [yRange[0], yRange[1] * (0.97 - 0.09 * i)] : [null, null],
+      text: shown ? ['', `${label(share)}: k = ${k}`] : ['', ''],
       textposition: 'middle right',
       textfont: { size: 10, color: MARK_COLOURS[i % MARK_COLOURS.length] },
       line: { color: MARK_COLOURS[i % MARK_COLOURS.length], dash: 'dash', width: 1 },
