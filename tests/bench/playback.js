@@ -161,6 +161,11 @@ async function titlesOf(page) {
   });
 }
 
+// Before every play, stock or ours, the machine is left a second: a page just loaded or closed
+// (the stock page's figure script is 147 MB at 512×512) still has the browser's work behind it,
+// which otherwise ran into the next play, whichever side it was.
+const SETTLE_MS = 1000;
+
 async function playStock(browser, url, { frameMs = STOCK_FRAME_MS, repeats = 2, redraw = true } = {}) {
   const session = await openPage(browser, url, { viewport: { width: 1280, height: 900 } });
   const { page } = session;
@@ -171,6 +176,7 @@ async function playStock(browser, url, { frameMs = STOCK_FRAME_MS, repeats = 2, 
     await page.evaluate(() =>
       Plotly.animate('figure', ['0'], { mode: 'immediate', frame: { duration: 0, redraw: true }, transition: { duration: 0 } }),
     );
+    await page.waitForTimeout(SETTLE_MS);
     const run = await page.evaluate(watchPaints, {
       titles,
       startExpr: `Plotly.animate('figure', null, { mode: 'immediate', frame: { duration: ${frameMs}, redraw: ${redraw} }, transition: { duration: 0 } });`,
@@ -207,6 +213,7 @@ async function playOurs(page) {
   const titles = await titlesOf(page);
   await page.evaluate(() => self.pcaExplorer.debug.view().goTo(0));
   await page.waitForFunction(() => document.body.dataset.frameIndex === '0' && document.body.dataset.playing === 'false');
+  await page.waitForTimeout(SETTLE_MS);
   const run = await page.evaluate(watchPaints, {
     titles,
     startExpr: 'self.pcaExplorer.debug.view().play();',
