@@ -190,6 +190,49 @@ describe('cancel', () => {
   });
 });
 
+describe('a new file while the last one is measured', () => {
+  // The page measures every image of the dataset on screen after its figure (DISTORTIONS, seconds
+  // on a large stack); a file dropped meanwhile stops that (a fresh worker: the measuring is a
+  // synchronous computation), and the fresh worker's restore of the old dataset must not come
+  // back over the new file. The worker is held "busy" here by keeping its DISTORTIONS request
+  // back (the page waits for its answer as for a slow worker), so the drop lands mid-measure.
+  test('the dropped file stays on screen, the old dataset is not restored over it (file)', async () => {
+    const holdDistortions = () => {
+      const post = Worker.prototype.postMessage;
+      Worker.prototype.postMessage = function (message, ...rest) {
+        const w = /** @type {any} */ (window);
+        if (message && message.type === 'distortions' && w.__holdDistortions) {
+          w.__heldDistortions = true;
+          return undefined;
+        }
+        return post.call(this, message, ...rest);
+      };
+      /** @type {any} */ (window).__holdDistortions = true;
+    };
+    const session = await h.openPage(browser, sites.list[0].url, { initScript: holdDistortions });
+    const { page } = session;
+    try {
+      // (not h.waitForFigure: it waits for an idle page too)
+      await page.waitForFunction(() => /** @type {any} */ (window).__heldDistortions === true, null, { timeout: 30000 });
+      assert.equal(await page.getAttribute('body', 'data-busy'), 'true', 'the page waits for the measuring');
+      const datasets = await h.datasetVersion(page);
+      const measured = await page.evaluate(() => Number(document.body.dataset.distortionsVersion || 0));
+      await h.dropFile(page, fixture('plain.npy'));
+      await page.evaluate(() => /** @type {any} */ (window.__holdDistortions = false));
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, datasets, { timeout: 30000 });
+      // plain.npy's own measuring comes after anything queued before it (a restore included).
+      await page.waitForFunction((v) => Number(document.body.dataset.distortionsVersion || 0) > v, measured, { timeout: 30000 });
+      await page.waitForFunction(() => document.body.dataset.busy !== 'true');
+      assert.match(await page.textContent('#dataset-name'), /^plain\.npy: /);
+      assert.equal(await h.datasetVersion(page), datasets + 1, 'one dataset loaded: the dropped file, nothing after it');
+      assert.equal(await page.isVisible('#error'), false);
+      assert.deepEqual(session.forbiddenRequests(), []);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('both workers', () => {
   test("a fit split over the two workers gives scikit-learn's reconstructions (http)", async () => {
     const split = h.writeLargeFixture(tmp, 'split');

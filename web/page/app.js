@@ -219,12 +219,16 @@ async function openFile(file) {
 // dataset: a file's {source, name, builtIn, imageShape, member}; a function making one once the
 // worker's scripts are there (defaultSource); or a first visit's {made, name, builtIn}: made, the
 // replies made at build time (first-visit.js), drawn before any worker starts.
-function loadDataset(given, { restore = false } = {}) {
+// restoreOf: a restore's dataset (state.dataset when the restore was asked for).
+function loadDataset(given, { restore = false, restoreOf = null } = {}) {
   datasetViews.cancelMeasuring(); // the new file need not wait for it
   figure.cancelAhead(); // nor for the figures of the views next to the one on screen
   const t0 = performance.now();
   const mark = (phase) => (timings.load[phase] = performance.now() - t0);
   return exclusive(async () => {
+    // Another file came after the restore was asked for (a new file's cancel can restart the
+    // worker, which asks for one) and is on screen, held: restoring would put the old one back.
+    if (restore && (state.dataset !== restoreOf || workerHolds === 'current')) return;
     let dataset = typeof given === 'function' ? { name: 'the built-in sample', builtIn: true } : given;
     timings.load = { name: dataset.name, queued: performance.now() - t0 };
     if (!restore) setMessages({ error: null, notice: null });
@@ -374,7 +378,7 @@ function scheduleRestore() {
       imageShape: dataset.imageShape,
       member: dataset.member,
     };
-    loadDataset(again, { restore: true }).finally(() => {
+    loadDataset(again, { restore: true, restoreOf: dataset }).finally(() => {
       restoring = false;
     });
   }, 0);
