@@ -233,6 +233,47 @@ describe('a new file while the last one is measured', () => {
   });
 });
 
+describe('a change of view while the dataset is measured', () => {
+  // After a figure the page measures every image at its k (DISTORTIONS: seconds on a large stack
+  // at a large K). A change of sample asked for meanwhile is drawn first: the measuring stops at
+  // its next block (the worker keeps its data: no reload, no refit) and is asked for again after.
+  test('a new sample is drawn before the measuring ends, which is asked for again after it (http)', async () => {
+    const big = h.writeLargeFixture(tmp, 'big'); // 1500 images of 64×64
+    const session = await h.openPage(browser, `${sites.list[1].url}#k=600`);
+    const { page } = session;
+    try {
+      await h.waitForFigure(page, 1);
+      const datasets = await h.datasetVersion(page);
+      await h.pickFile(page, big);
+      await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, datasets, { timeout: 120000 });
+      await page.waitForFunction(() => /^Measuring every image/.test(document.getElementById('progress-label').textContent), null, {
+        timeout: 60000,
+        polling: 10,
+      });
+      const before = await page.evaluate(() => {
+        const body = document.body.dataset;
+        const seen = /** @type {any} */ (window.__order = []);
+        new MutationObserver((records) => {
+          for (const r of records) seen.push(r.attributeName);
+        }).observe(document.body, { attributes: true, attributeFilter: ['data-figure-version', 'data-distortions-version'] });
+        return { fits: body.fitCount, datasets: Number(body.datasetVersion), measured: Number(body.distortionsVersion || 0) };
+      });
+      await page.click('#next-sample');
+      await page.waitForFunction((v) => Number(document.body.dataset.distortionsVersion || 0) > v, before.measured, { timeout: 120000 });
+      const order = await page.evaluate(() => /** @type {any} */ (window).__order.filter((a, i, all) => all.indexOf(a) === i));
+      assert.deepEqual(order, ['data-figure-version', 'data-distortions-version'], 'the new sample first, then the measuring');
+      assert.match((await h.figureSnapshot(page)).title, /^Sample 1: /);
+      assert.equal(await page.textContent('#worst-title'), 'Worst reconstructed at k = 600');
+      assert.equal(await page.getAttribute('body', 'data-fit-count'), before.fits, 'no refit');
+      assert.equal(await h.datasetVersion(page), before.datasets, 'no reload: the worker kept its data');
+      assert.equal(await page.isVisible('#error'), false);
+      assert.deepEqual(session.consoleErrors, []);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
 describe('both workers', () => {
   test("a fit split over the two workers gives scikit-learn's reconstructions (http)", async () => {
     const split = h.writeLargeFixture(tmp, 'split');

@@ -67,6 +67,7 @@ const figure = createFigureController({
   setMessages,
   holdsCurrent: () => workerHolds === 'current',
   scheduleRestore,
+  yieldWorker: () => datasetViews.pauseMeasuring(),
   beforeDraw: (drawn, params) => datasetViews.beforeDraw(drawn, params),
   onShown: () => exportControls.refresh(),
   afterDraw: (params, measured) => {
@@ -191,6 +192,7 @@ const datasetViews = createDatasetViews({
   holdsCurrent: () => workerHolds === 'current',
   shownK: () => figure.shownK(),
   cancelRequest: (id) => client.cancel(id),
+  stopRequest: (id) => client.stopSoon(id),
 });
 
 // The strip of thumbnails under the controls (thumbnail-strip.js).

@@ -32,9 +32,10 @@ function replaceHash(hash) {
  *   holdsCurrent: () => boolean,
  *   shownK: () => number | null,
  *   cancelRequest: (id: number) => void,
+ *   stopRequest: (id: number) => void,
  * }} app
  */
-function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest }) {
+function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest, stopRequest }) {
   let distortions = null; // {dataset, result} of the last DISTORTIONS answered
   let longestMean = null; // {dataset, result}: the DISTORTIONS answered at the largest k (its mean curve holds every smaller k's)
   let measuring = false; // a DISTORTIONS request is in flight (state.busy is it)
@@ -163,6 +164,11 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
     /** A new file comes first: the measuring of the one on screen (which can take seconds) stops. */
     cancelMeasuring() {
       if (measuring && state.busy) cancelRequest(state.busy.requestId);
+    },
+    /** A new figure asked for (a sample, K, colours) comes first too: the measuring stops at its
+     * next block, the worker keeping its data, and is asked for again after that figure. */
+    pauseMeasuring() {
+      if (measuring && state.busy) stopRequest(state.busy.requestId);
     },
   };
 }

@@ -78,6 +78,7 @@ function figureRequest(info, params) {
  *   setMessages: (messages: {error?: string | null, notice?: string | null}) => void,
  *   holdsCurrent: () => boolean,
  *   scheduleRestore: () => void,
+ *   yieldWorker: () => void,
  *   beforeDraw: (figure: any, params: any) => any,
  *   onShown: () => void,
  *   afterDraw: (params: any, measured: any) => void,
@@ -127,16 +128,20 @@ function createFigureController(app) {
   // A change (a click, a key) asks for its figure at once, once this task is done (so changes made
   // together make one figure); changes made while a figure is on its way make one more figure,
   // of the latest state, when it is done.
+  const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
+  const isShown = (/** @type {any} */ params) => Boolean(shownParams) && drawnBy.every((key) => shownParams[key] === params[key]);
   function refresh() {
     const t0 = performance.now();
     if (refreshQueued) return; // the job queued reads the state when it starts
     refreshQueued = true;
+    // Another figure than the one on screen: the work in the background (the dataset's measuring)
+    // stops for it (it is asked for again after the figure is drawn).
+    if (shownParams && !isShown(figureParams(state))) app.yieldWorker();
     exclusive(async () => {
       refreshQueued = false;
       if (!state.dataset || !holdsCurrent()) return;
       const params = figureParams(state);
-      const drawnBy = ['sampleIndex', 'nComponents', 'step', ...COLOUR_FIELDS];
-      if (shownParams && drawnBy.every((key) => shownParams[key] === params[key])) return;
+      if (isShown(params)) return;
       try {
         const t1 = performance.now();
         const dataset = state.dataset;

@@ -242,6 +242,14 @@ class WorkerClient {
     }
   }
 
+  // Asks the worker to stop request `id` at its next check between blocks (DISTORTIONS, like a
+  // LOAD, looks for it): the request rejects with code 'cancelled' and the worker keeps its data.
+  // (Its helper finishes the part it was given; later requests to it wait for that.)
+  /** @param {number} id */
+  stopSoon(id) {
+    if (this.pending.has(id)) this.started().postMessage({ type: CANCEL, target: id });
+  }
+
   // Terminates the worker, rejects everything pending, starts a fresh worker.
   /**
    * @param {string} reason
