@@ -12,16 +12,23 @@ const MARK_COLOURS = Object.freeze(['#2ca02c', '#ff7f0e', '#9467bd']); // one pe
 const label = (share) => `${Math.round(share * 100)} %`;
 
 /**
- * "90 % of the variance: k = 4 · 95 % of the variance: k = 5 · 99 % needs more than 50 components"
+ * "90 % of the variance: k = 4 · 95 % and 99 % need more than 50 components": the shares reached,
+ * each with its k, then those not reached, together (said once, not once per share).
  * @param {ShareK[] | undefined} shares
  * @param {number} computed the number of components known
  */
 function sharesText(shares, computed) {
-  return (shares || [])
-    .map(({ share, k }) =>
-      k === null ? `${label(share)} needs more than ${computed} components` : `${label(share)} of the variance: k = ${k}`,
-    )
-    .join(' · ');
+  const all = shares || [];
+  const reached = all.filter(({ k }) => k !== null).map(({ share, k }) => `${label(share)} of the variance: k = ${k}`);
+  const beyond = all.filter(({ k }) => k === null).map(({ share }) => label(share));
+  const components = `more than ${computed} component${computed === 1 ? '' : 's'}`;
+  const needed =
+    beyond.length === 0
+      ? []
+      : beyond.length === 1
+        ? [`${beyond[0]} needs ${components}`]
+        : [`${beyond.slice(0, -1).join(', ')} and ${beyond[beyond.length - 1]} need ${components}`];
+  return [...reached, ...needed].join(' · ');
 }
 
 /**
