@@ -274,7 +274,7 @@ function loadDataset(given, { restore = false, restoreOf = null } = {}) {
         workerHolds = 'current';
         mark('attached');
       }
-      requestAnimationFrame(() => setTimeout(() => client.startHelper())); // for what comes next, once painted
+      afterPaint(() => client.startHelper()); // for what comes next, once painted
       await thumbnails.show();
       dom.body.dataset.datasetVersion = String(Number(dom.body.dataset.datasetVersion || 0) + 1);
       figure.prepareAhead(); // the next sample's and K's figures, while the visitor looks
@@ -356,7 +356,7 @@ let varianceAfterPaint = false;
 const NOT_A_REQUEST = 0; // request ids start at 1: Cancel finds nothing to stop
 async function busyUntilPainted(label) {
   setBusy({ requestId: NOT_A_REQUEST, phase: null, done: 0, total: 0, label });
-  await new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve)));
+  await new Promise((resolve) => afterPaint(() => resolve(undefined)));
   if (state.busy && state.busy.requestId === NOT_A_REQUEST) setBusy(null);
 }
 
@@ -425,23 +425,24 @@ function renderVariance() {
   if (!state.dataset || (varianceShown.dataset === state.dataset && varianceShown.nComponents === state.nComponents)) return;
   // A change of K on the same dataset: the chart (its K mark and range: 50-80 ms of plotly at any
   // panel size) is drawn once the new figure is painted, not before it.
-  const drawChart = varianceShown.dataset === state.dataset ? afterPaint : undefined;
+  const later = varianceShown.dataset === state.dataset;
   const shown = (varianceShown = { dataset: state.dataset, nComponents: state.nComponents });
   Panels.renderVariance(dom.variance, state.dataset, state.nComponents, (draw) => {
-    const chartDraw = () => {
+    const drawChart = () => {
       if (varianceShown !== shown) return; // another K or dataset came meanwhile: its own draw follows
       draw();
-      const theme = Theme.effectiveTheme(state.theme);
       const chart = dom.variance.chart;
-      if (theme === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, theme));
+      if (Theme.effectiveTheme(state.theme) === 'dark') required('Plotly').relayout(chart, Theme.figureThemeUpdate(chart.layout, 'dark'));
     };
-    if (drawChart) drawChart(chartDraw);
-    else chartDraw();
+    if (later) afterPaint(drawChart);
+    else drawChart();
   });
 }
 
 /** Runs `job` once the next paint is done. @param {() => void} job */
-const afterPaint = (job) => requestAnimationFrame(() => setTimeout(job));
+function afterPaint(job) {
+  requestAnimationFrame(() => setTimeout(job));
+}
 
 function setBusy(busy) {
   update(state, { busy });

@@ -5,7 +5,7 @@
 import { drawVariance } from './figure-view.js';
 import { makeCanvas, drawValues, drawSigned, minMax } from './canvas-images.js';
 import { sharesText, markVarianceChart } from './variance-shares.js';
-import { percent } from './figure-text.js';
+import { percent, cumulativeRatios } from './figure-text.js';
 
 // 7650000 -> "7 650 000" (no-break spaces, so a number never wraps).
 function groupDigits(n) {
@@ -56,8 +56,7 @@ function renderHeading({ name, streamedNote }, dataset) {
  */
 function renderVariance({ chart, summary, shares }, dataset, nComponents, drawChart = (draw) => draw()) {
   const ratio = dataset.explainedVarianceRatio;
-  let cumulative = 0;
-  for (let i = 0; i < Math.min(ratio.length, nComponents); i++) cumulative += ratio[i];
+  const cumulative = cumulativeRatios(ratio, nComponents)[nComponents];
   // No variance at all: ratios are 0, not NaN, and the page says why.
   const noVariance = !(dataset.totalVariance > 0);
   summary.dataset.noVariance = String(noVariance);

@@ -424,7 +424,6 @@ function drawVariance(div, ratio, nComponents) {
     ],
   };
   plotly().react(div, data, layout, { responsive: true, displayModeBar: false });
-  return n ? cumulative[Math.min(n, nComponents) - 1] : 0;
 }
 
 export { FigureView, drawVariance, sliderFrameNames };

@@ -236,7 +236,7 @@ class WorkerClient {
     const entry = this.pending.get(id);
     if (!entry) return;
     if (entry.type === Request.LOAD) {
-      this.started().postMessage({ type: CANCEL, target: id });
+      this.stopSoon(id);
     } else {
       this.restart(CANCELLED_MESSAGE, { fatal: false });
     }
