@@ -157,10 +157,14 @@ describe('playback', () => {
         return {
           calc: [rows(gd.calcdata[1][0].z), rows(gd.calcdata[2][0].z)],
           frame: [rows(last.data[0].z), rows(last.data[1].z)],
+          ownRows: [0, 1, 2].map((i) => gd.calcdata[i][0].z === gd.data[i].z),
           markerK: gd._fullLayout.shapes[0].xanchor,
         };
       });
       assert.deepEqual(state.calc, state.frame, "plotly's calcdata holds the frame painted (hover reads it)");
+      // ... as the pictures' own rows: plotly's calc did not copy them value by value on every
+      // frame (heatmap-calc.js); the pixels below show that plotly draws them as ever.
+      assert.deepEqual(state.ownRows, [true, true, true], "each heatmap's calcdata z is its picture's rows");
       assert.equal(state.markerK, K);
       await page.evaluate(() => Plotly.redraw('figure'));
       const drawn = await onScreen(page);

@@ -5,6 +5,7 @@
 import { FramePainter } from './frame-painter.js';
 import { axisDomains, planSwap, applySwap } from './figure-swap.js';
 import { required } from './generated.js';
+import { skipCleaningOfPictures } from './heatmap-calc.js';
 const PLOT_CONFIG = Object.freeze({
   responsive: true,
   displaylogo: false,
@@ -107,6 +108,8 @@ class FigureView {
       this.attachEvents();
       if (sliders) this.addSliderAfterPaint(this.generation, sliders);
     }
+    // The frames applied from now on skip the cleaning of their pictures (heatmap-calc.js).
+    skipCleaningOfPictures(this.div);
     if (painted && !swap && !this.painter.drawn()) {
       painted = false; // plotly did not draw one pixel per value here: it redraws every frame
       plotly().relayout(this.div, playButtonUpdate(this.div, 'frame.redraw', true));
