@@ -181,33 +181,7 @@ async function hoverPanel(page, id, fx = 0.6, fy = 0.6) {
 // (an <image> href is a data: or blob: URL of the rendered picture), as {width, height, data}
 // summaries: how many pixels have red != green, how many distinct colours, and the RGBA bytes.
 async function renderedPictures(page) {
-  return page.evaluate(async () => {
-    const out = {};
-    for (const id of ['xy', 'x2y2', 'x3y3']) {
-      const element = document.querySelector(`#figure .cartesianlayer .subplot.${id} image`);
-      if (!element) {
-        out[id] = null;
-        continue;
-      }
-      const picture = new Image();
-      picture.src = element.getAttribute('href') || element.getAttribute('xlink:href');
-      await picture.decode();
-      const canvas = document.createElement('canvas');
-      canvas.width = picture.naturalWidth;
-      canvas.height = picture.naturalHeight;
-      const context = canvas.getContext('2d');
-      context.drawImage(picture, 0, 0);
-      const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
-      let redNotGreen = 0;
-      const colours = new Set();
-      for (let i = 0; i < data.length; i += 4) {
-        if (data[i] !== data[i + 1]) redNotGreen++;
-        colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-      }
-      out[id] = { width: canvas.width, height: canvas.height, redNotGreen, colours: colours.size, data: Array.from(data) };
-    }
-    return out;
-  });
+  return page.evaluate(probes.picturePixels);
 }
 
 function tempDir(prefix) {

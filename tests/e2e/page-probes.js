@@ -60,6 +60,37 @@ function figureSnapshot() {
   };
 }
 
+// The pixels shown in each image panel: its <image> element's picture (a data: or blob: URL)
+// drawn on a canvas, as {width, height, data} with counts of the pixels whose red differs from
+// their green and of the colours (a gray picture has none of the first).
+async function picturePixels() {
+  const out = {};
+  for (const id of ['xy', 'x2y2', 'x3y3']) {
+    const element = document.querySelector(`#figure .cartesianlayer .subplot.${id} image`);
+    if (!element) {
+      out[id] = null;
+      continue;
+    }
+    const picture = new Image();
+    picture.src = element.getAttribute('href') || element.getAttribute('xlink:href');
+    await picture.decode();
+    const canvas = document.createElement('canvas');
+    canvas.width = picture.naturalWidth;
+    canvas.height = picture.naturalHeight;
+    const context = canvas.getContext('2d');
+    context.drawImage(picture, 0, 0);
+    const data = context.getImageData(0, 0, canvas.width, canvas.height).data;
+    let redNotGreen = 0;
+    const colours = new Set();
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i] !== data[i + 1]) redNotGreen++;
+      colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+    }
+    out[id] = { width: canvas.width, height: canvas.height, redNotGreen, colours: colours.size, data: Array.from(data) };
+  }
+  return out;
+}
+
 // Watches every animation frame (what the browser is about to paint) until stopPaintWatch:
 // frames seen, frames where an image panel had no picture (a blink) or two, and the k values shown.
 function startPaintWatch() {
@@ -94,4 +125,13 @@ function buttonCentre(text) {
   return { x: Math.round(box.left + box.width / 2), y: Math.round(box.top + box.height / 2) };
 }
 
-module.exports = { allowedUrl, cspListener, networkEvidence, figureSnapshot, startPaintWatch, stopPaintWatch, buttonCentre };
+module.exports = {
+  allowedUrl,
+  cspListener,
+  networkEvidence,
+  figureSnapshot,
+  picturePixels,
+  startPaintWatch,
+  stopPaintWatch,
+  buttonCentre,
+};

@@ -138,6 +138,17 @@ const CHECKS = [
         'k only grows while playing',
       );
       assert.deepEqual((await session.evaluate(probes.figureSnapshot)).panels, PANELS);
+      // The last frame's pictures as shown (where play is painted, the frame painter's BMPs:
+      // frame-painter.js, bmp-picture.js), then as plotly draws them itself: the same pixels.
+      const painted = await session.evaluate(() => window.pcaExplorer.debug.view().painter.active);
+      const shown = await session.evaluate(probes.picturePixels);
+      await session.evaluate(() => window.Plotly.redraw('figure'));
+      const drawn = await session.evaluate(probes.picturePixels);
+      for (const id of ['xy', 'x2y2', 'x3y3']) {
+        const differ = shown[id].data.filter((v, i) => v !== drawn[id].data[i]).length;
+        assert.equal(differ, 0, `${id}: ${differ} bytes differ from plotly's drawing (painted: ${painted})`);
+        assert.deepEqual([shown[id].width, shown[id].height], [drawn[id].width, drawn[id].height]);
+      }
       await setComponents(session, 50); // the default again, for the files that follow
     },
   ],

@@ -7,12 +7,14 @@
 //   - each frame trace's picture, into the <image> plotly drew for that trace (so into the
 //     subplot of the trace's own axes): the pixels plotly's heatmap would draw ('fast' path:
 //     one pixel per value, the trace's colour scale as d3's clamped piecewise-linear scale, each
-//     channel rounded), as an uncompressed BMP data: URL made once per frame and trace, ahead of
-//     play when the page is idle;
+//     channel rounded), as an uncompressed BMP data: URL (bmp-picture.js) made once per frame and
+//     trace, ahead of play when the page is idle;
 //   - the figure title, and the current-k marker (a layout shape), moved by the pixels between
 //     its anchor in the frame and the anchor plotly last drew it at.
 // A figure it cannot paint exactly (colour image traces, a frame trace on other axes than its base
 // trace, other layout changes) is refused (accepts() false), and the page keeps `redraw: true`.
+import { bmpDataUrl } from './bmp-picture.js';
+
 const FRAME_LAYOUT_KEYS = ['title', 'shapes'];
 
 function parseColour(text) {
@@ -58,38 +60,6 @@ export function colourScale(trace) {
       out[at + 2] = Math.round(red[j] * u + red[j + 1] * t);
     }
   };
-}
-
-// rows (H arrays of W values) → a 24-bit top-down BMP as a data: URL. A data: URL is shown by
-// the next paint (no asynchronous load), and BMP needs no compression pass.
-export function bmpDataUrl(rows, fillRow) {
-  const height = rows.length;
-  const width = rows[0].length;
-  const stride = (width * 3 + 3) & ~3;
-  const size = 54 + stride * height;
-  const bytes = new Uint8Array(size);
-  const view = new DataView(bytes.buffer);
-  bytes[0] = 0x42; // 'B'
-  bytes[1] = 0x4d; // 'M'
-  view.setUint32(2, size, true);
-  view.setUint32(10, 54, true); // pixel data offset
-  view.setUint32(14, 40, true); // BITMAPINFOHEADER
-  view.setInt32(18, width, true);
-  view.setInt32(22, -height, true); // negative: first row at the top
-  view.setUint16(26, 1, true); // planes
-  view.setUint16(28, 24, true); // bits per pixel
-  view.setUint32(34, stride * height, true);
-  for (let r = 0; r < height; r++) fillRow(rows[r], bytes, 54 + r * stride);
-  return `data:image/bmp;base64,${base64(bytes)}`;
-}
-
-// Uint8Array.prototype.toBase64 where the browser has it (Chromium 140, Firefox 133), else btoa.
-function base64(bytes) {
-  const native = /** @type {any} */ (bytes).toBase64;
-  if (typeof native === 'function') return native.call(bytes);
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(binary);
 }
 
 // One pixel per value, the colour scale as given: what the painter draws as plotly does.
