@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -61,6 +62,9 @@ FileReading::FileReading(std::optional<ImageShape> hint, const Settings& setting
   reader_->set_stream_check([this](const NpyHeader& header, const ImageShape& image) {
     return decide_stream(header, image);
   });
+  reader_->set_byte_sink([this](const uint8_t* samples, int64_t count, int64_t first_row) {
+    return !stream_ && hold_bytes(samples, count, first_row);
+  });
 }
 
 void FileReading::expect_file_size(uint64_t bytes) { reader_->expect_total_size(bytes); }
@@ -103,6 +107,18 @@ void FileReading::hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t fi
   else
     Eigen::Map<Eigen::Matrix<int8_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>>(
         reinterpret_cast<int8_t*>(at), rows.rows(), rows.cols()) = rows.cast<int8_t>();
+}
+
+// The reader's byte sink for a file held whole: an 8-bit file's samples copied as they are
+// (what hold_rows makes of them after their float32 detour); false for a stack of float32.
+bool FileReading::hold_bytes(const uint8_t* samples, int64_t count, int64_t first_row) {
+  if (!stack_) make_held_stack(reader_->samples());
+  if (!stack_->held_as_bytes()) return false;
+  const int64_t d = stack_->dim();
+  if (first_row < 0 || count < 0 || first_row + count > stack_->samples())
+    throw internal_error("the reader delivered samples outside the stack");
+  std::memcpy(stack_->bytes.data() + first_row * d, samples, static_cast<size_t>(count * d));
+  return true;
 }
 
 void FileReading::check_header_read() const {

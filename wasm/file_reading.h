@@ -140,6 +140,7 @@ class FileReading {
   std::string why_not_streamed(const NpyHeader& header, const ImageShape& image) const;
   void add_moments(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void hold_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
+  bool hold_bytes(const uint8_t* samples, int64_t count, int64_t first_row);
   void stream_rows(const Eigen::Ref<const RowMatrixF>& rows, int64_t first_row);
   void make_stack(int64_t samples);
   void make_held_stack(int64_t samples);  // make_stack, or bytes for an 8-bit file

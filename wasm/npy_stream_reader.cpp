@@ -19,6 +19,7 @@ using namespace npy_detail;
 struct NpyStreamReader::State {
   RowSink sink;
   StreamCheck stream_check;
+  ByteSink byte_sink;  // cleared once it declines
   std::optional<ImageShape> hint;
   uint64_t max_matrix_bytes = 0;           // 0: no limit but the address space
   std::optional<uint64_t> expected_total;  // the file's size, when the caller knows it
@@ -135,7 +136,46 @@ struct NpyStreamReader::State {
     rows_delivered += rows;
   }
 
+  // Offers whole C-order samples of an 8-bit integer file to the byte sink; false when it
+  // declines them (or there is none), and they are to be converted.
+  bool deliver_bytes(const uint8_t* src, int64_t rows) {
+    const DType dtype = header->dtype;
+    if (!byte_sink || header->fortran_order || (dtype != DType::UInt8 && dtype != DType::Int8))
+      return false;
+    if (!byte_sink(src, rows, rows_delivered)) {
+      byte_sink = nullptr;
+      return false;
+    }
+    const size_t count = static_cast<size_t>(rows * d);
+    int lo = 255, hi = -128;  // covers both types' ranges
+    if (dtype == DType::UInt8) {
+      uint8_t l = 255, h = 0;
+      for (size_t i = 0; i < count; ++i) {
+        l = std::min(l, src[i]);
+        h = std::max(h, src[i]);
+      }
+      lo = l;
+      hi = h;
+    } else {
+      const auto* v = reinterpret_cast<const int8_t*>(src);
+      int8_t l = 127, h = -128;
+      for (size_t i = 0; i < count; ++i) {
+        l = std::min(l, v[i]);
+        h = std::max(h, v[i]);
+      }
+      lo = l;
+      hi = h;
+    }
+    if (count > 0) {
+      vmin = std::min(vmin, static_cast<float>(lo));
+      vmax = std::max(vmax, static_cast<float>(hi));
+    }
+    rows_delivered += rows;
+    return true;
+  }
+
   void convert_rows(const uint8_t* src, int64_t rows) {
+    if (deliver_bytes(src, rows)) return;
     allocate();
     overflow_count += convert.contiguous(src, static_cast<size_t>(rows * d), stage.data(), 1);
     deliver(rows);
@@ -288,6 +328,8 @@ NpyStreamReader::NpyStreamReader(RowSink sink, std::optional<ImageShape> hint,
 void NpyStreamReader::set_stream_check(StreamCheck check) {
   state_->stream_check = std::move(check);
 }
+
+void NpyStreamReader::set_byte_sink(ByteSink sink) { state_->byte_sink = std::move(sink); }
 
 namespace {
 // Runs one step of the reader; after a failure the reader stays failed with the same error.

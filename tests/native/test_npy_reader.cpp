@@ -404,6 +404,73 @@ TEST_CASE("the stream reader keeps its first error and passes on the sink's", "[
   CHECK_THROWS_WITH(empty.finish(), "not a .npy file: the file is empty");
 }
 
+TEST_CASE("8-bit C-order samples go to the byte sink as they are, in chunks of any size", "[npy]") {
+  const int64_t n = 37, h = 5, w = 3, d = h * w;
+  for (const std::string descr : {"|u1", "|i1"}) {
+    INFO(descr);
+    Bytes raw(size_t(n * d));
+    for (size_t i = 0; i < raw.size(); ++i) raw[i] = uint8_t(17 + i * 29 % 200);
+    const std::string shape =
+        "(" + std::to_string(n) + ", " + std::to_string(h) + ", " + std::to_string(w) + ")";
+    const Bytes file = npy_test::c_order_npy(descr, shape, raw.data(), raw.size());
+    // The float32 path's range, for reference.
+    const ImageStack floats = pcarecon::read_npy(file.data(), file.size());
+    for (unsigned seed = 1; seed <= 4; ++seed) {
+      std::mt19937 rng(seed);
+      std::uniform_int_distribution<size_t> size(1, 200);
+      Bytes taken(raw.size(), 0);
+      int64_t next = 0, converted = 0;
+      NpyStreamReader reader(
+          [&](const Eigen::Ref<const RowMatrixF>& rows, int64_t) { converted += rows.rows(); });
+      reader.set_byte_sink([&](const uint8_t* samples, int64_t count, int64_t first_row) {
+        CHECK(first_row == next);  // whole, consecutive samples
+        CHECK(count >= 1);
+        std::memcpy(taken.data() + first_row * d, samples, size_t(count * d));
+        next = first_row + count;
+        return true;
+      });
+      for (size_t at = 0; at < file.size();) {
+        const size_t chunk = std::min(size(rng), file.size() - at);
+        reader.feed(file.data() + at, chunk);
+        at += chunk;
+      }
+      reader.finish();
+      CHECK(taken == raw);
+      CHECK(converted == 0);
+      CHECK(reader.rows_delivered() == n);
+      CHECK(reader.value_min() == floats.value_min);
+      CHECK(reader.value_max() == floats.value_max);
+    }
+    // A sink that declines is asked once; every sample then goes through the conversion.
+    int offers = 0;
+    int64_t converted = 0;
+    NpyStreamReader reader(
+        [&](const Eigen::Ref<const RowMatrixF>& rows, int64_t) { converted += rows.rows(); });
+    reader.set_byte_sink([&](const uint8_t*, int64_t, int64_t) {
+      ++offers;
+      return false;
+    });
+    reader.feed(file.data(), file.size());
+    reader.finish();
+    CHECK(offers == 1);
+    CHECK(converted == n);
+    CHECK(reader.rows_delivered() == n);
+    CHECK(reader.value_min() == floats.value_min);
+    CHECK(reader.value_max() == floats.value_max);
+  }
+  // Other dtypes never reach it.
+  const std::vector<float> values(size_t(4 * 9), 2.5f);
+  const Bytes f4 = npy_test::c_order_npy("<f4", "(4, 3, 3)", values.data(), values.size() * 4);
+  NpyStreamReader reader(nullptr);
+  reader.set_byte_sink([](const uint8_t*, int64_t, int64_t) -> bool {
+    FAIL("a float32 file's samples were offered as bytes");
+    return true;
+  });
+  reader.feed(f4.data(), f4.size());
+  reader.finish();
+  CHECK(reader.rows_delivered() == 4);
+}
+
 TEST_CASE("mutated files give a result or an Error, never a crash", "[npy]") {
   // Run under ASan/UBSan this also shows every byte is bounds-checked.
   std::mt19937 rng(2024);
