@@ -237,6 +237,41 @@ describe('two workers joined by a channel (the helper)', () => {
     }
   });
 
+  test('WARM_UP: a small fit of their own in both workers; the loaded stack, its model and fit count stay', async () => {
+    const main = startWorker();
+    const helper = startWorker();
+    const [one, two] = fakeChannel();
+    const toHelper = [];
+    const post = two.postMessage;
+    two.postMessage = (data) => {
+      toHelper.push(data);
+      post(data);
+    };
+    helper.send({ helper: 'port', port: one });
+    main.send({ helper: 'port', port: two });
+    // before any file: it works too
+    const early = await main.ask(Request.WARM_UP);
+    assert.equal(early.message.kind, Kind.RESULT, early.message.message);
+    assert.ok(early.message.result.ms > 0);
+    await main.ask(Request.LOAD, { source: blobOf('images.npy'), chunkBytes: 1 << 16 });
+    const fitted = await main.ask(Request.FIT);
+    const before = (await main.ask(Request.SUMMARY, { gallery: 2 })).message.result;
+    const warmed = await main.ask(Request.WARM_UP);
+    assert.equal(warmed.message.kind, Kind.RESULT, warmed.message.message);
+    assert.equal(warmed.message.fitCount, fitted.message.fitCount, 'the scratch fit is not counted as a fit of the stack');
+    const after = (await main.ask(Request.SUMMARY, { gallery: 2 })).message.result;
+    assert.deepEqual([after.info, after.nComponents], [before.info, before.nComponents]);
+    assert.deepEqual(Array.from(after.explainedVariance), Array.from(before.explainedVariance), 'the same model');
+    assert.deepEqual(Array.from(after.mean), Array.from(before.mean));
+    // The helper was told once to run its part (an accumulator's covariance), and still serves a split fit.
+    assert.deepEqual(
+      toHelper.filter((m) => m.helper === 'warm').map((m) => m.kernels),
+      [true],
+    );
+    await main.ask(Request.LOAD, { source: blobOf('big.npy'), chunkBytes: 4 << 20 });
+    assert.equal((await main.ask(Request.FIT)).message.result.workers, 2);
+  });
+
   test('a streamed file read in two parts (the helper reads the second) gives the one-worker model', async () => {
     const stream = { aboveBytes: 1 << 20, windowBytes: 1 << 18 };
     const one = startWorker();

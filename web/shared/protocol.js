@@ -79,6 +79,9 @@ const Request = Object.freeze({
   // height, width, channels, originals: Float32Array(n·D), reconstructions: Float32Array(frames·n·D)
   // (frame f, sample s at (f·n + s)·D)}: the grid of samples (worker/grid-request.js).
   GRID: 'grid',
+  // {} -> {ms}: a small fit of made-up images in a scratch Explorer, and the helper's part of one,
+  // so that the browser has optimised the fit's code before a visitor's first file (worker/warm-up.js).
+  WARM_UP: 'warm-up',
 });
 
 // Cooperative cancel of a LOAD between two chunks: {type: CANCEL, target: id}.
@@ -169,7 +172,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{id: number, type: 'distortions', k: number, worst: number}} DistortionsRequest
  * @typedef {{id: number, type: 'range', sampleIndex: number, first: number, last: number}} RangeRequest
  * @typedef {{id: number, type: 'grid', samples: number[], nComponents: number, step: number}} GridRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest} RequestMessage
+ * @typedef {{id: number, type: 'warm-up'}} WarmUpRequest
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest | WarmUpRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -187,7 +191,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{samples: number[], ks: Int32Array, height: number, width: number, channels: number, originals: Float32Array, reconstructions: Float32Array}} GridResult
  * @typedef {{sampleIndex: number, first: number, last: number, height: number, width: number, channels: number, pixels: Float32Array}} RangeResult
  * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult}} ResultOf
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult, 'warm-up': {ms: number}}} ResultOf
  */
 
 /**
@@ -206,7 +210,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
 // distortions), error (down: the helper cannot work at all).
 
 /**
- * @typedef {{helper: 'warm'}} HelperWarm
+ * @typedef {{helper: 'warm', kernels?: boolean}} HelperWarm
  * @typedef {{helper: 'accumulate', id: number, rows: import('../../wasm/pcarecon').HeldRows | null, dim: number}} HelperAccumulate
  * @typedef {{source: Blob, dataOffset: number, begin: number, end: number, sampleBytes: number, chunk: number, hint: number[], solver?: 'auto' | 'covariance' | 'topk'}} PartRequest
  * @typedef {{helper: 'read-part', id: number} & Omit<PartRequest, 'source'> & {source: FileSource}} HelperReadPart

@@ -15,6 +15,7 @@ import { ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 import { errorCode, codedError } from '../shared/error-codes.js';
 import { blobChunks } from './blob-chunks.js';
 import { sourceToMessage } from './port-blob.js';
+import { warmUpAccumulator } from './warm-up.js';
 
 /** @typedef {import('../shared/protocol.js').HelperMessage} HelperMessage */
 /** @typedef {import('../shared/protocol.js').PartRequest} PartRequest */
@@ -37,7 +38,8 @@ function createLink(port, env) {
   // Explorer, and a cancelled part's clean-up (cancelFile), if it ran after the next part had
   // begun its file, would discard that part's file instead.
   let partsDone = Promise.resolve();
-  let warm = false;
+  let warm = false; // the helper was told to start its module
+  let kernelsWarm = false; // ... and to run its warm-up (warm-up.js)
   // In the helper: the rows of a split top-K fit, and its requests, served one after another.
   const split = { share: /** @type {any} */ (null), done: Promise.resolve() };
 
@@ -46,7 +48,10 @@ function createLink(port, env) {
     const message = event.data;
     switch (message.helper) {
       case 'warm':
-        env.startModule().catch(() => {});
+        env
+          .startModule()
+          .then(() => message.kernels && warmUpAccumulator(env.wasmModule()))
+          .catch(() => {});
         return;
       case 'accumulate':
         serveAccumulate(port, env, message);
@@ -77,12 +82,13 @@ function createLink(port, env) {
     }
   };
 
-  // Tells the helper to start its module (e.g. while this worker reads the file).
-  function warmUp() {
-    if (!warm) {
-      warm = true;
-      port.postMessage({ helper: 'warm' });
-    }
+  // Tells the helper to start its module (e.g. while this worker reads the file), and with
+  // kernels, to run its warm-up once (WARM_UP).
+  function warmUp({ kernels = false } = {}) {
+    if (warm && (!kernels || kernelsWarm)) return;
+    warm = true;
+    kernelsWarm = kernelsWarm || kernels;
+    port.postMessage({ helper: 'warm', kernels });
   }
 
   /**

@@ -11,6 +11,7 @@ import { createReader, sourceFrom } from './port-blob.js';
 import { distortions } from './dataset-distortions.js';
 import { rangeImage } from './range-request.js';
 import { gridFrames } from './grid-request.js';
+import { warmUp } from './warm-up.js';
 
 /** @typedef {import('../../wasm/pcarecon').PcaReconModule} PcaReconModule */
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
@@ -33,7 +34,7 @@ import { gridFrames } from './grid-request.js';
  *   startModule: () => Promise<Explorer>,
  *   wasmModule: () => PcaReconModule,
  *   isFatal: (error: unknown) => boolean,
- *   startHelper: () => HelperLink | null,
+ *   startHelper: (options?: {kernels?: boolean}) => HelperLink | null,
  *   sourceFrom: (source: import('../shared/protocol.js').FileSource) => Blob,
  *   streamedSource: Blob | null,
  *   precomputedFit: import('../shared/protocol.js').PrecomputedFit['fit'] | null,
@@ -87,9 +88,10 @@ function createSession(state, createModule) {
       return state.wasmModule;
     },
     isFatal: (error) => state.fatal !== null || error instanceof WebAssembly.RuntimeError,
-    // The link to the helper, told to start its module (while this worker reads the file); null if none.
-    startHelper() {
-      if (state.helper) state.helper.warmUp();
+    // The link to the helper, told to start its module (while this worker reads the file; with
+    // kernels, and its warm-up: warm-up.js); null if none.
+    startHelper(options) {
+      if (state.helper) state.helper.warmUp(options);
       return state.helper;
     },
     // A file as this worker reads it: itself, or through the page (port-blob.js).
@@ -201,6 +203,8 @@ function handle(session, message, context) {
       return rangeImage(session, message);
     case Request.GRID:
       return gridFrames(session, message);
+    case Request.WARM_UP:
+      return warmUp(session);
     default:
       return Promise.reject(new Error(`unknown request type '${/** @type {{type: unknown}} */ (message).type}'`));
   }
