@@ -158,12 +158,16 @@ function exclusive(job) {
 // Once per page, after its first dataset, behind the figures asked for ahead: the workers' small
 // fit of their own (worker/warm-up.js), so that a visitor's first file is fitted by code the
 // browser has optimised (a first drop fitted ~0.5 s slower than later ones: README). No progress
-// bar: the visitor did not ask for it.
+// bar: the visitor did not ask for it. Sent, not waited for, in the page's queue: a file dropped
+// meanwhile shows its progress bar at once, and the worker reads it right after (WebKit's warm-up
+// took about 0.5 s).
 let warmUpAsked = false;
 function warmUpOnce() {
   if (warmUpAsked) return;
   warmUpAsked = true;
-  exclusive(() => send(Request.WARM_UP, {}, 'warm-up').promise.catch(() => {}));
+  exclusive(async () => {
+    send(Request.WARM_UP, {}, 'warm-up').promise.catch(() => {});
+  });
 }
 
 // Sends one request, showing its phase in the progress bar while it runs.
