@@ -17,6 +17,7 @@
 // Any other difference (panel size, colour map, theme, trace added or removed) is not a swap:
 // planSwap returns null and the page draws with Plotly.react. (The dataset's marks and mean curve
 // keep their traces at every K for this: variance-shares.js, dataset-views.js.)
+import { heatmapModule } from './heatmap-calc.js';
 
 // Trace keys a swap carries in its animation frame: the trace's data, colour range, and where a
 // line's label sits (the mean curve's moves away from the sample's).
@@ -187,8 +188,7 @@ function lineRange(div) {
  * @param {() => void} paint
  */
 async function withHeatmapsAsPainted(div, update, paint) {
-  const heatmap = (div._fullData || []).find((/** @type {any} */ trace) => trace.type === 'heatmap');
-  const module = heatmap && heatmap._module;
+  const module = heatmapModule(div);
   if (!module || typeof module.plot !== 'function') return update();
   const plot = module.plot;
   const onePixel = (/** @type {any[]} */ cd) => {

@@ -66,14 +66,23 @@ function takesStandIn(gd, trace) {
 }
 
 /**
+ * plotly.js 4.1's heatmap module (the `_module` of a heatmap in `div._fullData`, shared by every
+ * plot on the page), whose functions the page wraps here and in figure-swap.js; null without one.
+ * @param {any} div
+ */
+export function heatmapModule(div) {
+  const heatmap = (div._fullData || []).find((/** @type {any} */ trace) => trace.type === 'heatmap');
+  return (heatmap && heatmap._module) || null;
+}
+
+/**
  * Lets the heatmaps of `div` (drawn by plotly) take the stand-in: wraps the calc of plotly's
  * heatmap module (the `_module` of a heatmap in `div._fullData`, shared by every plot on the page)
  * once; it acts for the plots given here alone.
  * @param {any} div
  */
 export function skipCleaningOfPictures(div) {
-  const heatmap = (div._fullData || []).find((/** @type {any} */ trace) => trace.type === 'heatmap');
-  const module = heatmap && heatmap._module;
+  const module = heatmapModule(div);
   if (!module || typeof module.calc !== 'function') return;
   plots.add(div);
   if (module[WRAPPED]) return;
