@@ -81,7 +81,8 @@ class Explorer {
   const PcaModel& model() const;  // throws Error when not fitted
   int64_t fit_count() const { return fit_count_; }
 
-  nlohmann::json figure(const FigureOptions& options) const;  // throws Error when not fitted
+  nlohmann::json figure(const FigureOptions& options) const;     // throws Error when not fitted
+  FigureParts figure_parts(const FigureOptions& options) const;  // the same, pictures apart
 
   // ---- The fit the page asks for: the cheaper solver for its K (fit_by_cost.h) ----------------
   // Which solver ran the last fit (fit, fit_from, fit_with: exact, one pass) and its passes.
@@ -180,6 +181,10 @@ class Explorer {
   std::optional<SplitTopK> split_topk_;               // begin_split_topk, until finished
   std::unique_ptr<StreamedTopK> streamed_topk_;       // begin_streamed_topk, until finished
   std::optional<FitReport> report_;                   // of model_, when it was fitted
+  // model_'s component_rows (frame_values.h), made by the first figure of a model: every figure
+  // walks them (reset wherever model_ changes).
+  mutable std::optional<RowMatrixF> figure_rows_;
+  const RowMatrixF& figure_rows() const;
   void set_model(PcaModel model, FitReport report);
 };
 

@@ -11,6 +11,7 @@
 #include "base64.h"
 #include "display_range.h"
 #include "error.h"
+#include "frame_values.h"
 #include "reconstruction.h"
 
 namespace pcarecon {
@@ -22,13 +23,6 @@ using nlohmann::json;
 constexpr double kTopRowBottom = 0.45, kTopRowTop = 0.94;
 constexpr double kBottomRowBottom = 0.0, kBottomRowTop = 0.32;
 constexpr double kPanelX[3][2] = {{0.0, 0.26}, {0.345, 0.605}, {0.69, 0.95}};
-
-// A float32 that is always finite: reconstructions of finite data can only leave the float range
-// by rounding, so they are clamped to it (a NaN stays NaN: callers look for it).
-float finite_float(double v) {
-  constexpr double kMax = std::numeric_limits<float>::max();
-  return static_cast<float>(std::clamp(v, -kMax, kMax));
-}
 
 // finite_float of each value. The loop cannot throw (NaNs are looked for first): in the wasm
 // build, a call that may throw inside a loop goes through JavaScript on every value.
@@ -268,48 +262,21 @@ void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
   plan.distortion_max = distortion_max > 0 ? distortion_max : 1.0;
 }
 
-// Every frame's reconstruction x̂ₖ = mean + Σᵢ<ₖ aᵢvᵢ and residual x − x̂ₖ (as finite float32),
-// the distortion at every k = 0..K and the largest |residual| of a frame, in one pass over the
-// pixels: a pixel's weights in the K components are contiguous in the model's column-major
-// K×D matrix, where a component's row is strided (walking k a row at a time took a cache miss
-// per value: seconds at 256×256 and more).
-void frame_values(FigurePlan& plan) {
+// Every frame's pictures, the distortion at every k and the largest residual (frame_values.h),
+// and the explained variance of the first k.
+void fill_frame_values(FigurePlan& plan, const RowMatrixF* rows) {
   const PcaModel& model = plan.model;
-  const int64_t D = model.dim(), K = plan.K, F = static_cast<int64_t>(plan.ks.size());
   check_sample_values(model, plan.x);
-  const Eigen::VectorXd x = plan.x.cast<double>();
-  const Eigen::VectorXd loadings = model.components.topRows(K) * (x - model.mean);
-  const int64_t stored = static_cast<int64_t>(plan.stored_frames);
-  plan.pictures.assign(static_cast<size_t>(2 * stored * D), 0.f);
-  plan.distortion = Eigen::VectorXd::Zero(K + 1);
-  bool nan = false;
-  double residual_max = 0;
-  for (int64_t j = 0; j < D; ++j) {
-    const auto weights = model.components.col(j);
-    double reconstruction = model.mean[j];
-    int64_t f = 0;
-    for (int64_t k = 0;; ++k) {
-      const double residual = x[j] - reconstruction;
-      plan.distortion[k] += residual * residual;
-      if (f < F && plan.ks[static_cast<size_t>(f)] == k) {
-        if (f < stored) {
-          float* frame = plan.pictures.data() + 2 * f * D;
-          frame[j] = finite_float(reconstruction);
-          frame[D + j] = finite_float(residual);
-        }
-        residual_max = std::max(residual_max, std::abs(residual));
-        nan |= std::isnan(residual);
-        ++f;
-      }
-      if (k == K) break;
-      reconstruction += loadings[k] * weights[k];
-    }
-  }
-  if (nan) throw internal_error("a NaN reached the figure");
-  plan.residual_max = residual_max;
-  plan.cumulative_ratio.resize(K + 1);
+  // Made here when the caller keeps none (the Explorer keeps its model's).
+  const RowMatrixF own = rows ? RowMatrixF() : component_rows(model);
+  FrameValues values = frame_values(model, rows ? *rows : own, plan.x.cast<double>(), plan.K,
+                                    plan.ks, static_cast<int64_t>(plan.stored_frames));
+  plan.pictures = std::move(values.pictures);
+  plan.distortion = std::move(values.distortion);
+  plan.residual_max = values.residual_max;
+  plan.cumulative_ratio.resize(plan.K + 1);
   plan.cumulative_ratio[0] = 0;
-  for (int64_t k = 0; k < K; ++k)
+  for (int64_t k = 0; k < plan.K; ++k)
     plan.cumulative_ratio[k + 1] = plan.cumulative_ratio[k] + model.explained_variance_ratio[k];
 }
 
@@ -351,7 +318,7 @@ void set_colour_ranges(FigurePlan& plan) {
 }
 
 FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
-                       const FigureOptions& options) {
+                       const FigureOptions& options, const RowMatrixF* rows) {
   FigurePlan plan(model, images.image);
   plan.sample = options.sample_index;
   plan.K = options.n_components == 0 ? model.n_components() : options.n_components;
@@ -367,7 +334,7 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   plan.first_frame_only = options.first_frame_only;
   plan.stored_frames = plan.first_frame_only && !ranges_need_all ? 1 : plan.ks.size();
   const double data_range = double(images.value_max) - double(images.value_min);
-  frame_values(plan);
+  fill_frame_values(plan, rows);
   set_ranges(plan, images, data_range);
   set_colour_ranges(plan);
   if (plan.first_frame_only) plan.pictures.resize(static_cast<size_t>(2 * plan.shape.values()));
@@ -624,15 +591,15 @@ json assemble_figure(const FigurePlan& plan) {
 }  // namespace
 
 nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options) {
+                            const FigureOptions& options, const RowMatrixF* rows) {
   check_figure_inputs(images, model, options);
-  return assemble_figure(plan_figure(images, model, options));
+  return assemble_figure(plan_figure(images, model, options, rows));
 }
 
 FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
-                               const FigureOptions& options) {
+                               const FigureOptions& options, const RowMatrixF* rows) {
   check_figure_inputs(images, model, options);
-  FigurePlan plan = plan_figure(images, model, options);
+  FigurePlan plan = plan_figure(images, model, options, rows);
   FigureParts parts;
   parts.image_values = images.image.values();
   // two pictures per frame (the first frame's are the base traces' too), then the original

@@ -27,9 +27,10 @@ struct FigureOptions {
   bool first_frame_only = false;
 };
 
-// Throws Error for an index outside [0, N) or K / step out of range.
+// Throws Error for an index outside [0, N) or K / step out of range. rows: the model's
+// component_rows (frame_values.h) when the caller keeps them, else they are made for this figure.
 nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options);
+                            const FigureOptions& options, const RowMatrixF* rows = nullptr);
 
 // The same figure with its pictures apart, so that large panels need not travel as tens of MB
 // of base64 in JSON: every picture's z is {"dtype": "f4", "shape": "H,W" (or "H,W,3"),
@@ -42,6 +43,6 @@ struct FigureParts {
   int64_t image_values = 0;  // floats per picture
 };
 FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
-                               const FigureOptions& options);
+                               const FigureOptions& options, const RowMatrixF* rows = nullptr);
 
 }  // namespace pcarecon

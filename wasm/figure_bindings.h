@@ -93,8 +93,7 @@ std::string figure_json(JsExplorer& self, val options_arg) {
 // pictures as one Float32Array, so that large panels travel as binary (transferred), not JSON.
 val figure_parts(JsExplorer& self, val options_arg) {
   return guarded_val_with("building the figure", std::move(options_arg), [&](const val& options) {
-    const pcarecon::FigureParts parts = pcarecon::build_figure_parts(
-        self.core.images(), self.core.model(), figure_options(options));
+    const pcarecon::FigureParts parts = self.core.figure_parts(figure_options(options));
     val out = val::object();
     out.set("json", parts.figure.dump());
     out.set("images", copy_out(parts.images.data(), parts.images.size()));

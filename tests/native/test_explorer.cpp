@@ -151,6 +151,32 @@ TEST_CASE("the fit counter proves that a new sample does not refit", "[explorer]
   CHECK(explorer.model().n_components() == 15);  // a refused fit keeps the model
 }
 
+// The Explorer keeps its model's components as float32 rows for its figures (frame_values.h):
+// they must follow every new model, or a figure would read another model's components (or past
+// the end of fewer of them).
+TEST_CASE("the figures follow every new model, as figures built without kept rows", "[explorer]") {
+  Explorer explorer;
+  const auto same_as_built = [&](int64_t sample, int64_t k) {
+    FigureOptions options;
+    options.sample_index = sample;
+    options.n_components = k;
+    const json kept = explorer.figure(options);
+    CHECK(kept == build_figure(explorer.images(), explorer.model(), options));
+    const FigureParts parts = explorer.figure_parts(options);
+    const FigureParts built = build_figure_parts(explorer.images(), explorer.model(), options);
+    CHECK(parts.figure == built.figure);
+    CHECK(parts.images == built.images);
+  };
+  load(explorer, npy_bytes(random_values(15 * 4 * 4, 9), 15, 4, 4), 333);
+  explorer.fit(3);
+  same_as_built(2, 3);
+  explorer.fit(9);  // more components than the rows kept for the first model
+  same_as_built(4, 9);
+  load(explorer, npy_bytes(random_values(12 * 5 * 3, 10), 12, 5, 3), 333);  // another D
+  explorer.fit(0);
+  same_as_built(11, 12);
+}
+
 TEST_CASE("per-sample views: reconstruction, distortion, components", "[explorer]") {
   Explorer explorer;
   const std::vector<float> values = random_values(9 * 2 * 3, 7);

@@ -1,0 +1,43 @@
+#pragma once
+// One sample's reconstructions x̂ₖ = mean + Σᵢ<ₖ aᵢvᵢ and residuals x − x̂ₖ at the k a figure
+// shows, and its distortion ‖x − x̂ₖ‖² at every k = 0..K: the numbers behind every frame of a
+// figure (figure.cpp), computed from the components laid out a component per row, in float32
+// (component_rows: made once per model, Explorer keeps them).
+
+#include <Eigen/Core>
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <vector>
+
+#include "image_stack.h"
+#include "pca.h"
+
+namespace pcarecon {
+
+// A float32 that is always finite: reconstructions of finite data can only leave the float range
+// by rounding, so they are clamped to it (a NaN stays NaN: callers look for it).
+inline float finite_float(double v) {
+  constexpr double kMax = std::numeric_limits<float>::max();
+  return static_cast<float>(std::clamp(v, -kMax, kMax));
+}
+
+// The model's components as float32, one contiguous row per component (the model's double K×D
+// matrix is column-major, where a component's values are strided): half its bytes, and the
+// layout frame_values walks a component at a time.
+RowMatrixF component_rows(const PcaModel& model);
+
+struct FrameValues {
+  // [frame][reconstruction, residual][D] of the first `stored` frames, finite float32
+  std::vector<float> pictures;
+  Eigen::VectorXd distortion;  // K+1: ‖x − x̂ₖ‖² for k = 0..K
+  double residual_max = 0;     // the largest |residual| of every frame in ks (stored or not)
+};
+
+// x: the sample (D, finite); ks: the k of each frame, ascending, within 0..K; rows:
+// component_rows(model) (at least K rows); loadings are taken from the model in double.
+// Throws internal_error if a NaN comes out.
+FrameValues frame_values(const PcaModel& model, const RowMatrixF& rows, const Eigen::VectorXd& x,
+                         int64_t K, const std::vector<int64_t>& ks, int64_t stored);
+
+}  // namespace pcarecon
