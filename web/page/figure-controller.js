@@ -46,15 +46,20 @@ function pictureBytes(info, params) {
 
 // The views next to `params` whose figures are asked for ahead (figures-ahead.js): the next and
 // previous sample, K − 1 and K + 1 (within the components fitted: a larger K would fit again).
-/** @param {any} dataset @param {any} params */
-function neighbours(dataset, params) {
-  const out = [];
+// Those along the change that led to `params` come first (`before`: the parameters shown
+// before): a key held down on the K field asks for K after K, and each waits for the figures the
+// worker is making ahead (50-60 ms each at 512×512 panels).
+/** @param {any} dataset @param {any} params @param {any} before */
+function neighbours(dataset, params, before) {
+  const samples = [];
   for (const sampleIndex of [params.sampleIndex + 1, params.sampleIndex - 1])
-    if (sampleIndex >= 0 && sampleIndex < dataset.info.samples) out.push(Object.assign({}, params, { sampleIndex }));
+    if (sampleIndex >= 0 && sampleIndex < dataset.info.samples) samples.push(Object.assign({}, params, { sampleIndex }));
+  const ks = [];
   for (const nComponents of [params.nComponents - 1, params.nComponents + 1])
     if (nComponents >= 1 && nComponents <= dataset.nComponents)
-      out.push(Object.assign({}, params, { nComponents, step: Math.min(params.step, nComponents) }));
-  return out;
+      ks.push(Object.assign({}, params, { nComponents, step: Math.min(params.step, nComponents) }));
+  const kFirst = Boolean(before) && before.nComponents !== params.nComponents && before.sampleIndex === params.sampleIndex;
+  return kFirst ? ks.concat(samples) : samples.concat(ks);
 }
 
 /** The FIGURE request of `params`: its pictures apart, the first frame first when they are large. @param {any} info @param {any} params */
@@ -88,6 +93,7 @@ function createFigureController(app) {
   const { dom, state, view, call, exclusive, timings, setMessages, holdsCurrent, scheduleRestore } = app;
   let figureVersion = 0; // incremented after every figure drawn (tests wait on data-figure-version)
   let shownParams = null; // the parameters of the figure on screen
+  let paramsBefore = null; // those of the figure on screen before it
   let shownFigure = null; // {datasetName} of the figure on screen, for the downloads
   let shownCurve = null; // {sample, K, ks, distortion, cumulative} of the figure on screen
   let frameLineShown = '';
@@ -95,11 +101,11 @@ function createFigureController(app) {
   // The figures of the views next to the one on screen, asked for while idle (figures-ahead.js).
   // Each is decoded as it comes, and its base pictures made, as the painter would at the swap.
   const ahead = new FiguresAhead(
-    (request) =>
-      app.ask(Request.FIGURE, request, state.dataset.name).then(({ json, images }) => {
-        const figure = fillPictures(JSON.parse(json), images);
-        return { json, images, figure: Object.assign(figure, { picturesAhead: basePictures(figure) }) };
-      }),
+    (request) => app.ask(Request.FIGURE, request, state.dataset.name),
+    ({ json, images }) => {
+      const figure = fillPictures(JSON.parse(json), images);
+      return { json, images, figure: Object.assign(figure, { picturesAhead: basePictures(figure) }) };
+    },
     exclusive,
   );
 
@@ -116,6 +122,7 @@ function createFigureController(app) {
     const measured = app.beforeDraw(figure, params);
     await view.draw(figure, { frameDurationMs: params.frameDurationMs, framesToCome });
     timings.draw = { parseMs: t1 - t0, plotMs: performance.now() - t1, jsonBytes: json.length, imageBytes: images.byteLength };
+    paramsBefore = shownParams;
     shownParams = params;
     shownFigure = { datasetName: state.dataset ? state.dataset.name : 'data' };
     app.onShown();
@@ -182,7 +189,7 @@ function createFigureController(app) {
   function prepareAhead() {
     const [dataset, params] = [state.dataset, shownParams];
     if (!dataset || !params) return;
-    const requests = neighbours(dataset, params).map((next) => figureRequest(dataset.info, next));
+    const requests = neighbours(dataset, params, paramsBefore).map((next) => figureRequest(dataset.info, next));
     ahead.prepare(dataset, requests, () => !refreshQueued && state.dataset === dataset && holdsCurrent() && shownParams === params);
   }
 
@@ -238,4 +245,4 @@ function createFigureController(app) {
   };
 }
 
-export { figureSettings, COLOUR_FIELDS, colourParams, figureParams, createFigureController };
+export { figureSettings, COLOUR_FIELDS, colourParams, figureParams, neighbours, createFigureController };

@@ -17,12 +17,17 @@ const keyOf = (request) =>
 class FiguresAhead {
   /**
    * ask(request): the worker's reply to a FIGURE request, without the progress bar (the visitor
-   * did not ask for it). exclusive: the page's queue of worker jobs (one at a time, in order).
+   * did not ask for it). decode(reply): what is kept of it (its pictures decoded, made ready to
+   * paint: main-thread work, done in a task of its own after the reply, so that a change waiting
+   * in the queue sends its request to the worker first). exclusive: the page's queue of worker
+   * jobs (one at a time, in order).
    * @param {(request: any) => Promise<any>} ask
+   * @param {(reply: any) => any} decode
    * @param {(job: () => Promise<void>) => Promise<void>} exclusive
    */
-  constructor(ask, exclusive) {
+  constructor(ask, decode, exclusive) {
     this.ask = ask;
+    this.decode = decode;
     this.exclusive = exclusive;
     this.dataset = null; // the dataset (state.dataset: one per file and fit) the replies are of
     /** @type {Map<string, Promise<any>>} */
@@ -67,10 +72,13 @@ class FiguresAhead {
       this.exclusive(async () => {
         try {
           if (this.dataset !== dataset || this.replies.has(key) || !wanted()) return;
-          const reply = this.ask(request);
+          const answer = this.ask(request);
+          const reply = answer.then((raw) => new Promise((decoded) => setTimeout(() => decoded(Promise.resolve(raw).then(this.decode)))));
           this.replies.set(key, reply);
           this.made++;
-          await reply.catch(() => this.replies.delete(key)); // the page asks again when it needs it
+          // the page asks again when it needs it
+          reply.catch(() => this.replies.get(key) === reply && this.replies.delete(key));
+          await answer.catch(() => {}); // the worker is free: the queue goes on
         } finally {
           this.pending--;
         }
