@@ -118,7 +118,7 @@ void Explorer::replace_stack(LoadedFile file) {
   split_topk_.reset();
   streamed_topk_.reset();
   model_.reset();
-  figure_rows_.reset();
+  figure_memo_.reset();
   report_.reset();
   basis_.reset();
 }
@@ -182,7 +182,7 @@ void Explorer::fit(int64_t n_components) {
 
 void Explorer::set_model(PcaModel model, FitReport report) {
   model_ = std::move(model);
-  figure_rows_.reset();
+  figure_memo_.reset();
   report_ = report;
   basis_.reset();
   ++fit_count_;
@@ -258,17 +258,20 @@ const PcaModel& Explorer::model() const {
 
 nlohmann::json Explorer::figure(const FigureOptions& options) const {
   const ImageStack& stack = images();
-  return build_figure(stack, model(), options, &figure_rows());
+  return build_figure(stack, model(), options, &figure_memo());
 }
 
 FigureParts Explorer::figure_parts(const FigureOptions& options) const {
   const ImageStack& stack = images();
-  return build_figure_parts(stack, model(), options, &figure_rows());
+  return build_figure_parts(stack, model(), options, &figure_memo());
 }
 
-const RowMatrixF& Explorer::figure_rows() const {
-  if (!figure_rows_) figure_rows_ = component_rows(model());
-  return *figure_rows_;
+FigureMemo& Explorer::figure_memo() const {
+  if (!figure_memo_) {
+    figure_memo_.emplace();
+    figure_memo_->rows = component_rows(model());
+  }
+  return *figure_memo_;
 }
 
 // ---- The fit the page asks for ---------------------------------------------------------------
@@ -475,7 +478,7 @@ void Explorer::finish_file_with_basis() {
     finish_file();
     BasisModel built = model_from_basis(arrays, *images_);
     model_ = std::move(built.model);
-    figure_rows_.reset();
+    figure_memo_.reset();
     report_.reset();
     basis_ = BasisSource{built.variance_from_file, built.ratio_from_file};
   } catch (...) {

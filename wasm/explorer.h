@@ -181,10 +181,10 @@ class Explorer {
   std::optional<SplitTopK> split_topk_;               // begin_split_topk, until finished
   std::unique_ptr<StreamedTopK> streamed_topk_;       // begin_streamed_topk, until finished
   std::optional<FitReport> report_;                   // of model_, when it was fitted
-  // model_'s component_rows (frame_values.h), made by the first figure of a model: every figure
-  // walks them (reset wherever model_ changes).
-  mutable std::optional<RowMatrixF> figure_rows_;
-  const RowMatrixF& figure_rows() const;
+  // What model_'s figures keep between them (frame_values.h), made by its first figure (reset
+  // wherever model_ changes).
+  mutable std::optional<FigureMemo> figure_memo_;
+  FigureMemo& figure_memo() const;
   void set_model(PcaModel model, FitReport report);
 };
 

@@ -264,15 +264,18 @@ void set_ranges(FigurePlan& plan, const ImageStack& images, double data_range) {
 
 // Every frame's pictures, the distortion at every k and the largest residual (frame_values.h),
 // and the explained variance of the first k.
-void fill_frame_values(FigurePlan& plan, const RowMatrixF* rows) {
+void fill_frame_values(FigurePlan& plan, FigureMemo* memo) {
   const PcaModel& model = plan.model;
   check_sample_values(model, plan.x);
-  // Made here when the caller keeps none (the Explorer keeps its model's).
-  const RowMatrixF own = rows ? RowMatrixF() : component_rows(model);
-  FrameValues values = frame_values(model, rows ? *rows : own, plan.x.cast<double>(), plan.K,
-                                    plan.ks, static_cast<int64_t>(plan.stored_frames));
+  FigureMemo own;  // when the caller keeps none (the Explorer keeps one per model)
+  if (!memo) {
+    own.rows = component_rows(model);
+    memo = &own;
+  }
+  FrameValues values = memo_frame_values(*memo, model, plan.sample, plan.x.cast<double>(), plan.K,
+                                         plan.ks, static_cast<int64_t>(plan.stored_frames));
   plan.pictures = std::move(values.pictures);
-  plan.distortion = std::move(values.distortion);
+  plan.distortion = values.distortion.head(plan.K + 1);
   plan.residual_max = values.residual_max;
   plan.cumulative_ratio.resize(plan.K + 1);
   plan.cumulative_ratio[0] = 0;
@@ -318,7 +321,7 @@ void set_colour_ranges(FigurePlan& plan) {
 }
 
 FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
-                       const FigureOptions& options, const RowMatrixF* rows) {
+                       const FigureOptions& options, FigureMemo* memo) {
   FigurePlan plan(model, images.image);
   plan.sample = options.sample_index;
   plan.K = options.n_components == 0 ? model.n_components() : options.n_components;
@@ -334,7 +337,7 @@ FigurePlan plan_figure(const ImageStack& images, const PcaModel& model,
   plan.first_frame_only = options.first_frame_only;
   plan.stored_frames = plan.first_frame_only && !ranges_need_all ? 1 : plan.ks.size();
   const double data_range = double(images.value_max) - double(images.value_min);
-  fill_frame_values(plan, rows);
+  fill_frame_values(plan, memo);
   set_ranges(plan, images, data_range);
   set_colour_ranges(plan);
   if (plan.first_frame_only) plan.pictures.resize(static_cast<size_t>(2 * plan.shape.values()));
@@ -591,15 +594,15 @@ json assemble_figure(const FigurePlan& plan) {
 }  // namespace
 
 nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options, const RowMatrixF* rows) {
+                            const FigureOptions& options, FigureMemo* memo) {
   check_figure_inputs(images, model, options);
-  return assemble_figure(plan_figure(images, model, options, rows));
+  return assemble_figure(plan_figure(images, model, options, memo));
 }
 
 FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
-                               const FigureOptions& options, const RowMatrixF* rows) {
+                               const FigureOptions& options, FigureMemo* memo) {
   check_figure_inputs(images, model, options);
-  FigurePlan plan = plan_figure(images, model, options, rows);
+  FigurePlan plan = plan_figure(images, model, options, memo);
   FigureParts parts;
   parts.image_values = images.image.values();
   // two pictures per frame (the first frame's are the base traces' too), then the original

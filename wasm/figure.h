@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "colormaps.h"
+#include "frame_values.h"
 #include "image_stack.h"
 #include "pca.h"
 
@@ -27,10 +28,10 @@ struct FigureOptions {
   bool first_frame_only = false;
 };
 
-// Throws Error for an index outside [0, N) or K / step out of range. rows: the model's
-// component_rows (frame_values.h) when the caller keeps them, else they are made for this figure.
+// Throws Error for an index outside [0, N) or K / step out of range. memo: what the caller keeps
+// between the figures of this model (frame_values.h), else it is made for this figure.
 nlohmann::json build_figure(const ImageStack& images, const PcaModel& model,
-                            const FigureOptions& options, const RowMatrixF* rows = nullptr);
+                            const FigureOptions& options, FigureMemo* memo = nullptr);
 
 // The same figure with its pictures apart, so that large panels need not travel as tens of MB
 // of base64 in JSON: every picture's z is {"dtype": "f4", "shape": "H,W" (or "H,W,3"),
@@ -43,6 +44,6 @@ struct FigureParts {
   int64_t image_values = 0;  // floats per picture
 };
 FigureParts build_figure_parts(const ImageStack& images, const PcaModel& model,
-                               const FigureOptions& options, const RowMatrixF* rows = nullptr);
+                               const FigureOptions& options, FigureMemo* memo = nullptr);
 
 }  // namespace pcarecon

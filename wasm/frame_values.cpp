@@ -14,6 +14,22 @@ constexpr int64_t kBlock = 1024;
 // Columns per tile of component_rows: a tile's K×64 doubles are read from one contiguous run.
 constexpr int64_t kTile = 64;
 
+// A frame's pictures, the reconstruction x − r and the residual r, D floats apart.
+template <class Residual, class Sample>
+void store_pictures(const Residual& r, const Sample& x, float* frame, int64_t D) {
+  for (int64_t i = 0; i < r.size(); ++i) {
+    frame[i] = finite_float(x[i] - r[i]);
+    frame[D + i] = finite_float(r[i]);
+  }
+}
+
+// The largest of `largest` at the frames' k.
+double largest_of_frames(const Eigen::VectorXd& largest, const std::vector<int64_t>& ks) {
+  double out = 0;
+  for (const int64_t k : ks) out = std::max(out, largest[k]);
+  return out;
+}
+
 }  // namespace
 
 RowMatrixF component_rows(const PcaModel& model) {
@@ -53,6 +69,7 @@ FrameValues frame_values(const PcaModel& model, const RowMatrixF& rows, const Ei
   FrameValues out;
   out.pictures.assign(static_cast<size_t>(2 * stored * D), 0.f);
   out.distortion = Eigen::VectorXd::Zero(K + 1);
+  out.largest = Eigen::VectorXd::Zero(K + 1);
   Eigen::ArrayXd residual(kBlock);
   for (int64_t j0 = 0; j0 < D; j0 += kBlock) {
     const int64_t b = std::min(kBlock, D - j0);
@@ -61,15 +78,10 @@ FrameValues frame_values(const PcaModel& model, const RowMatrixF& rows, const Ei
     int64_t f = 0;
     for (int64_t k = 0;; ++k) {
       out.distortion[k] += r.square().sum();
+      out.largest[k] = std::max(out.largest[k], r.abs().maxCoeff());
       if (f < F && ks[static_cast<size_t>(f)] == k) {
-        if (f < stored) {
-          float* frame = out.pictures.data() + 2 * f * D + j0;
-          for (int64_t i = 0; i < b; ++i) {
-            frame[i] = finite_float(x[j0 + i] - r[i]);
-            frame[D + i] = finite_float(r[i]);
-          }
-        }
-        out.residual_max = std::max(out.residual_max, r.abs().maxCoeff());
+        if (f < stored)
+          store_pictures(r, x.segment(j0, b), out.pictures.data() + 2 * f * D + j0, D);
         ++f;
       }
       if (k == K) break;
@@ -78,6 +90,31 @@ FrameValues frame_values(const PcaModel& model, const RowMatrixF& rows, const Ei
   }
   // A NaN anywhere stays in its residual up to k = K, and makes that distortion NaN.
   if (std::isnan(out.distortion[K])) throw internal_error("a NaN reached the figure");
+  out.residual_max = largest_of_frames(out.largest, ks);
+  return out;
+}
+
+FrameValues memo_frame_values(FigureMemo& memo, const PcaModel& model, int64_t sample,
+                              const Eigen::VectorXd& x, int64_t K, const std::vector<int64_t>& ks,
+                              int64_t stored) {
+  auto walked = std::find_if(memo.walks.begin(), memo.walks.end(),
+                             [&](const FigureMemo::Walk& walk) { return walk.sample == sample; });
+  if (stored <= 1 && walked != memo.walks.end() && walked->distortion.size() > K) {
+    FrameValues out;
+    out.distortion = walked->distortion.head(K + 1);
+    out.largest = walked->largest.head(K + 1);
+    out.residual_max = largest_of_frames(out.largest, ks);
+    const int64_t D = model.dim();
+    out.pictures.assign(static_cast<size_t>(2 * stored * D), 0.f);
+    // frame 0 is k = 0, whose residual is x − mean (as the walk makes it)
+    if (stored == 1) store_pictures((x - model.mean).array(), x, out.pictures.data(), D);
+    return out;
+  }
+  FrameValues out =
+      frame_values(model, memo.rows, x, std::min(K + 1, model.n_components()), ks, stored);
+  if (walked != memo.walks.end()) memo.walks.erase(walked);
+  if (memo.walks.size() >= FigureMemo::kWalks) memo.walks.erase(memo.walks.begin());
+  memo.walks.push_back(FigureMemo::Walk{sample, out.distortion, out.largest});
   return out;
 }
 

@@ -156,10 +156,11 @@ TEST_CASE("the fit counter proves that a new sample does not refit", "[explorer]
 // the end of fewer of them).
 TEST_CASE("the figures follow every new model, as figures built without kept rows", "[explorer]") {
   Explorer explorer;
-  const auto same_as_built = [&](int64_t sample, int64_t k) {
+  const auto same_as_built = [&](int64_t sample, int64_t k, bool first_frame_only = false) {
     FigureOptions options;
     options.sample_index = sample;
     options.n_components = k;
+    options.first_frame_only = first_frame_only;
     const json kept = explorer.figure(options);
     CHECK(kept == build_figure(explorer.images(), explorer.model(), options));
     const FigureParts parts = explorer.figure_parts(options);
@@ -172,6 +173,14 @@ TEST_CASE("the figures follow every new model, as figures built without kept row
   same_as_built(2, 3);
   explorer.fit(9);  // more components than the rows kept for the first model
   same_as_built(4, 9);
+  // First parts (the first frame alone) of the sample walked last come from what the Explorer
+  // kept of its walk (to K + 1), within it; others are walked.
+  same_as_built(4, 6);
+  for (const int64_t k : {5, 7, 4, 8, 9, 1}) same_as_built(4, k, true);
+  same_as_built(5, 6, true);
+  same_as_built(4, 2, true);  // sample 4's walk still kept after sample 5's
+  for (int64_t sample = 0; sample < 12; ++sample) same_as_built(sample, 3, true);
+  for (int64_t sample = 0; sample < 12; ++sample) same_as_built(sample, 2, true);
   load(explorer, npy_bytes(random_values(12 * 5 * 3, 10), 12, 5, 3), 333);  // another D
   explorer.fit(0);
   same_as_built(11, 12);

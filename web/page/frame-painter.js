@@ -82,6 +82,21 @@ export function basePictures(figure) {
   return pictures;
 }
 
+// Whether two heatmaps show the same picture: the same values (rows of numbers) and colours.
+/** @param {any} a @param {any} b */
+function samePicture(a, b) {
+  if (!a || !b || a.type !== b.type || a.zmin !== b.zmin || a.zmax !== b.zmax) return false;
+  if (JSON.stringify(a.colorscale) !== JSON.stringify(b.colorscale) || a.reversescale !== b.reversescale) return false;
+  if (!Array.isArray(a.z) || !Array.isArray(b.z) || a.z.length !== b.z.length) return false;
+  for (let r = 0; r < a.z.length; r++) {
+    const [x, y] = [a.z[r], b.z[r]];
+    if (x === y) continue;
+    if (!x || !y || x.length !== y.length) return false;
+    for (let c = 0; c < x.length; c++) if (x[c] !== y[c]) return false;
+  }
+  return true;
+}
+
 function sameAxes(a, b) {
   return (a.xaxis || 'x') === (b.xaxis || 'x') && (a.yaxis || 'y') === (b.yaxis || 'y');
 }
@@ -130,6 +145,7 @@ export class FramePainter {
 
   // Takes a figure (decoded, as given to plotly) and says whether its frames can be painted.
   accepts(figure) {
+    const before = { figure: this.figure, pictures: this.pictures };
     this.clear();
     const base = figure.data || [];
     const frames = figure.frames || [];
@@ -145,8 +161,10 @@ export class FramePainter {
       if (scale) this.scales.set(index, scale);
     });
     this.figure = figure;
-    // Its base pictures, where they were made ahead (basePictures).
+    // Its base pictures, where they were made ahead (basePictures), or where the figure before
+    // had the same (a change of K keeps the sample's pictures at k = 0).
     for (const [key, url] of figure.picturesAhead || []) this.pictures.set(key, url);
+    this.keepBasePictures(before.figure, before.pictures);
     return true;
   }
 
@@ -167,6 +185,18 @@ export class FramePainter {
     if (!this.accepts(figure)) return false;
     this.markerBase = markerBase;
     return true;
+  }
+
+  // The pictures of `figure`'s base traces (as painted under its first frame's name) that this
+  // figure's base traces repeat: same values, same colours.
+  /** @param {any} figure @param {Map<string, string>} pictures */
+  keepBasePictures(figure, pictures) {
+    const [first, old] = [(this.figure.frames || [])[0], figure && (figure.frames || [])[0]];
+    if (!first || !old) return;
+    this.figure.data.forEach((/** @type {any} */ trace, /** @type {number} */ index) => {
+      const [key, url] = [`${first.name}/${index}`, pictures.get(`${old.name}/${index}`)];
+      if (url && !this.pictures.has(key) && this.scales.has(index) && samePicture(trace, figure.data[index])) this.pictures.set(key, url);
+    });
   }
 
   get active() {
