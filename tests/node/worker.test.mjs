@@ -237,6 +237,37 @@ describe('two workers joined by a channel (the helper)', () => {
     }
   });
 
+  test('DISTORTIONS asked to stop while the helper measures its rows ends at once, cancelled; the next one is served', async () => {
+    const main = startWorker();
+    const helper = startWorker();
+    const [one, two] = fakeChannel();
+    // The helper's first request to measure is held (a helper busy for long), the next passes.
+    let held = 0;
+    const post = two.postMessage;
+    two.postMessage = (data) => {
+      if (data.helper === 'distortions' && held++ === 0) return;
+      post(data);
+    };
+    helper.send({ helper: 'port', port: one });
+    main.send({ helper: 'port', port: two });
+    await main.ask(Request.LOAD, { source: blobOf('big.npy'), chunkBytes: 4 << 20 });
+    await main.ask(Request.FIT);
+    const id = main.nextId();
+    main.send({ type: Request.DISTORTIONS, id, k: 10, worst: 4 });
+    // once its own half is measured: it waits for the helper's
+    const ownHalfDone = () =>
+      main.replies.some(
+        ({ message: m }) => m.id === id && m.kind === Kind.PROGRESS && m.phase === Phase.MEASURING && m.total > 0 && m.done === m.total,
+      );
+    while (!held || !ownHalfDone()) await new Promise((resolve) => setTimeout(resolve, 5));
+    main.send({ type: CANCEL, target: id });
+    const { message } = await main.reply(id);
+    assert.equal(message.code, ErrorCode.CANCELLED, message.message);
+    const next = (await main.ask(Request.DISTORTIONS, { k: 10, worst: 4 })).message;
+    assert.equal(next.kind, Kind.RESULT, next.message);
+    assert.deepEqual([next.result.workers, next.result.samples], [2, 70000]);
+  });
+
   test('WARM_UP: a small fit of their own in both workers; the loaded stack, its model and fit count stay', async () => {
     const main = startWorker();
     const helper = startWorker();

@@ -5,7 +5,7 @@
 // rowDistortionsOf). Answers the worst
 // images (their indices, distortions and pixels) and the mean distortion over all images for
 // every j = 0..k.
-import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
+import { Phase, ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -18,6 +18,39 @@ const WORST_MAX = 16;
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
+ * `promise`, or a CANCELLED error as soon as the request is asked to stop (checked every few ms:
+ * the helper's part of the rows can take 0.1-0.3 s at 512×512 panels, which a change of view
+ * would wait for). The helper finishes its part meanwhile; its answer is dropped.
+ * @template T
+ * @param {Promise<T>} promise
+ * @param {RequestContext} context
+ * @returns {Promise<T>}
+ */
+function unlessCancelled(promise, context) {
+  return new Promise((resolve, reject) => {
+    let done = false;
+    const check = () => {
+      if (done) return;
+      if (context.cancelled()) {
+        done = true;
+        reject(cancelledError());
+      } else setTimeout(check, 4);
+    };
+    promise.then(
+      (value) => {
+        done = true;
+        resolve(value);
+      },
+      (error) => {
+        done = true;
+        reject(error);
+      },
+    );
+    check();
+  });
+}
+
+/**
  * @param {Session} session
  * @param {import('../shared/protocol.js').DistortionsRequest} request
  * @param {RequestContext} context
@@ -26,6 +59,10 @@ const breathe = () => new Promise((resolve) => setTimeout(resolve, 0));
 export async function distortions(session, { k, worst }, context) {
   const ex = await session.startModule();
   const Module = session.wasmModule();
+  // A change of view may have asked it to stop already: before the copies for the helper below
+  // (at 512×512 panels, k = 50, the model's first k components alone are 105 MB).
+  await breathe();
+  if (context.cancelled()) throw cancelledError();
   const info = ex.info();
   const n = info.samples; // the images held (of a streamed file: those kept for display)
   const dim = info.height * info.width * info.channels;
@@ -61,10 +98,10 @@ export async function distortions(session, { k, worst }, context) {
   let workers = 1;
   if (helperPart) {
     try {
-      add(await helperPart, split);
+      add(await unlessCancelled(helperPart, context), split);
       workers = 2;
     } catch (error) {
-      if (session.isFatal(error)) throw error;
+      if (session.isFatal(error) || /** @type {any} */ (error).code === ErrorCode.CANCELLED) throw error;
       console.warn('[pcarecon] the helper could not measure its rows, measuring them here:', errorMessage(error));
       await measure(split, n);
     }
