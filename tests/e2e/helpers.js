@@ -31,16 +31,17 @@ const CHROMIUM_ARGS = [
   '--disable-sync',
 ];
 
-// Debian's Chromium, headless, as every Chromium test and benchmark starts it.
-function launchChromium() {
-  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS });
+// Debian's Chromium, headless, as every Chromium test and benchmark starts it (a benchmark may
+// add arguments: tests/bench/playback.js --uncapped).
+function launchChromium(extraArgs = []) {
+  return chromium.launch({ executablePath: '/usr/bin/chromium', headless: true, args: CHROMIUM_ARGS.concat(extraArgs) });
 }
 
-function launchBrowser() {
+function launchBrowser(extraArgs = []) {
   if (!fs.existsSync(path.join(DIST, 'index.html'))) {
     throw new Error('dist/index.html is missing: run scripts/build web first');
   }
-  return launchChromium();
+  return launchChromium(extraArgs);
 }
 
 // Serves dist/ on 127.0.0.1 with a free port, in process (sirv, as scripts/serve.mjs does).
