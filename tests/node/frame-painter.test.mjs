@@ -3,7 +3,7 @@
 // the others anew.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FramePainter } from '../../web/page/frame-painter.js';
+import { FramePainter, basePictures } from '../../web/page/frame-painter.js';
 
 const GRAY = [
   [0, 'rgb(0, 0, 0)'],
@@ -71,4 +71,15 @@ test('pictures made ahead for the new figure come first', () => {
   });
   painter.accepts(next);
   assert.equal(painter.pictures.get('0/0'), 'data:image/bmp;base64,AHEAD');
+});
+
+test("a figure's base pictures made ahead, one per task: as the painter makes them", async () => {
+  const next = figure({ original: (r, c) => r - c, residualMax: 5, k: 2 });
+  const ahead = basePictures(next);
+  assert.equal(ahead.size, 0, 'none made in the task that asked');
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  const painter = new FramePainter({});
+  assert.equal(painter.accepts(figure({ original: (r, c) => r - c, residualMax: 5, k: 2 })), true);
+  assert.deepEqual([...ahead.keys()].sort(), ['0/0', '0/1', '0/2']);
+  for (const index of [0, 1, 2]) assert.equal(ahead.get(`0/${index}`), painter.picture('0', index, next.data[index]));
 });

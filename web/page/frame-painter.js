@@ -70,15 +70,26 @@ function plainHeatmap(trace) {
 // The pictures of a figure's base heatmaps, as the painter paints them when the figure is swapped
 // in (figure-swap.js: its base traces are applied as a frame named as its first), made ahead of
 // that (figures-ahead.js): `${frame name}/${trace index}` → data: URL, as FramePainter.pictures.
-/** @param {any} figure */
+// Made one per task (5-8 ms each at 512×512 panels), so that the page's thread takes a reply or
+// a click between them; the map fills as they are made (those not made yet when the figure is
+// shown, the painter makes).
+/** @param {any} figure @returns {Map<string, string>} */
 export function basePictures(figure) {
   const pictures = new Map();
   const first = (figure.frames || [])[0];
   if (!first) return pictures;
+  const todo = [];
   (figure.data || []).forEach((/** @type {any} */ trace, /** @type {number} */ index) => {
     const scale = trace.type === 'heatmap' && plainHeatmap(trace) && trace.z.length && colourScale(trace);
-    if (scale) pictures.set(`${first.name}/${index}`, bmpDataUrl(trace.z, scale));
+    if (scale) todo.push(() => pictures.set(`${first.name}/${index}`, bmpDataUrl(trace.z, scale)));
   });
+  const next = () => {
+    const make = todo.shift();
+    if (!make) return;
+    make();
+    setTimeout(next);
+  };
+  setTimeout(next);
   return pictures;
 }
 
