@@ -174,9 +174,13 @@ describe('cancel', () => {
       assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');
 
       // A worker that dies is reported and replaced, and the dataset on screen is reloaded.
+      await page.waitForFunction(() => window.pcaExplorer.debug.warmUps() > 0, null, { timeout: 30000 });
+      const warmUps = await page.evaluate(() => window.pcaExplorer.debug.warmUps());
       const datasets = await h.datasetVersion(page);
       await page.evaluate(() => window.pcaExplorer.debug.simulateWorkerCrash());
       await page.waitForFunction((v) => Number(document.body.dataset.datasetVersion || 0) > v, datasets, { timeout: 60000 });
+      // The fresh worker is warmed up too (worker/warm-up.js), once, after the dataset it shows.
+      await page.waitForFunction((n) => window.pcaExplorer.debug.warmUps() === n + 1, warmUps, { timeout: 30000 });
       assert.match(await page.textContent('#error'), /The computation stopped \(simulated crash\)/);
       assert.equal(await page.inputValue('#sample-input'), '2');
       assert.equal(await page.getAttribute('body', 'data-fit-count'), '1');

@@ -160,12 +160,17 @@ function exclusive(job) {
 // browser has optimised (a first drop fitted ~0.5 s slower than later ones: README). No progress
 // bar: the visitor did not ask for it. Sent, not waited for, in the page's queue: a file dropped
 // meanwhile shows its progress bar at once, and the worker reads it right after (WebKit's warm-up
-// took about 0.5 s).
-let warmUpAsked = false;
+// took about 0.5 s). Once per worker: a fresh one (a restart: a new file's Cancel, a fault) is
+// warmed up again after the dataset it shows next.
+let warmedUp = -1; // the worker (client.generation) asked to warm up, or about to be
+let warmUps = 0; // WARM_UP requests sent (the tests)
 function warmUpOnce() {
-  if (warmUpAsked) return;
-  warmUpAsked = true;
+  if (warmedUp === client.generation) return;
+  warmedUp = client.generation;
   exclusive(async () => {
+    // the worker it was asked for (a restart meanwhile: the next dataset asks for the new one)
+    if (warmedUp !== client.generation) return;
+    warmUps++;
     send(Request.WARM_UP, {}, 'warm-up').promise.catch(() => {});
   });
 }
@@ -668,7 +673,17 @@ function wire() {
 }
 
 // For the end-to-end tests, scripts/bench and the curious (debug-surface.js).
-exposeDebugSurface({ state, figureDiv: dom.figure, view, client, timings, streamSettings, exclusive, figuresAhead: figure.ahead });
+exposeDebugSurface({
+  state,
+  figureDiv: dom.figure,
+  view,
+  client,
+  timings,
+  streamSettings,
+  exclusive,
+  figuresAhead: figure.ahead,
+  warmUps: () => warmUps,
+});
 
 wire();
 viewOptions.renderTheme();

@@ -15,9 +15,10 @@ import { figureSettings } from './figure-controller.js';
  *   streamSettings: {aboveBytes: number, windowBytes: number, split: boolean, solver?: string},
  *   exclusive: (job: () => Promise<any>) => Promise<any>,
  *   figuresAhead: () => {pending: number, made: number, used: number},
+ *   warmUps: () => number,
  * }} app
  */
-function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSettings, exclusive, figuresAhead }) {
+function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSettings, exclusive, figuresAhead, warmUps }) {
   /** @type {any} */ (self).pcaExplorer = Object.freeze({
     debug: Object.freeze({
       fitCount: () => state.fitCount,
@@ -30,6 +31,8 @@ function exposeDebugSurface({ state, figureDiv, view, client, timings, streamSet
       timings: () => JSON.parse(JSON.stringify(timings)),
       // The figures of the neighbouring views asked for ahead (figures-ahead.js): {pending, made, used}.
       figuresAhead: () => figuresAhead(),
+      // The WARM_UP requests sent (app.js: one per worker, after the dataset it shows first).
+      warmUps: () => warmUps(),
       // Who reads the visitor's files: 'worker', 'page' (where a worker cannot read a Blob:
       // WebKit from file://, or forced by self.PCA_READ_FILES_ON_PAGE), null before the probe.
       fileReading: () => client.fileReading,
