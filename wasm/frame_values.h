@@ -36,8 +36,8 @@ struct FrameValues {
 };
 
 // x: the sample (D, finite); ks: the k of each frame, ascending, within 0..K; rows:
-// component_rows(model) (at least K rows); loadings are taken from the model in double.
-// Throws internal_error if a NaN comes out.
+// component_rows(model) (at least K rows), which the loadings ⟨vₖ, x − mean⟩ are also taken from
+// (summed in double). Throws internal_error if a NaN comes out.
 FrameValues frame_values(const PcaModel& model, const RowMatrixF& rows, const Eigen::VectorXd& x,
                          int64_t K, const std::vector<int64_t>& ks, int64_t stored);
 
