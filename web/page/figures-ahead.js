@@ -14,6 +14,9 @@ const keyOf = (request) =>
       .map((key) => [key, request[key]]),
   );
 
+/** A promise of the page's next task (after the current one and its microtasks). */
+const nextTask = () => new Promise((resolve) => setTimeout(resolve));
+
 class FiguresAhead {
   /**
    * ask(request): the worker's reply to a FIGURE request, without the progress bar (the visitor
@@ -73,7 +76,7 @@ class FiguresAhead {
         try {
           if (this.dataset !== dataset || this.replies.has(key) || !wanted()) return;
           const answer = this.ask(request);
-          const reply = answer.then((raw) => new Promise((decoded) => setTimeout(() => decoded(Promise.resolve(raw).then(this.decode)))));
+          const reply = answer.then((raw) => nextTask().then(() => this.decode(raw)));
           this.replies.set(key, reply);
           this.made++;
           // the page asks again when it needs it

@@ -6,6 +6,7 @@
 // images (their indices, distortions and pixels) and the mean distortion over all images for
 // every j = 0..k.
 import { Phase, ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
+import { untilCancelled } from './streamed-load.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -16,39 +17,6 @@ const WORST_MAX = 16;
 
 /** Lets the worker's event loop run (a CANCEL message arrives only then). */
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0));
-
-/**
- * `promise`, or a CANCELLED error as soon as the request is asked to stop (checked every few ms:
- * the helper's part of the rows can take 0.1-0.3 s at 512×512 panels, which a change of view
- * would wait for). The helper finishes its part meanwhile; its answer is dropped.
- * @template T
- * @param {Promise<T>} promise
- * @param {RequestContext} context
- * @returns {Promise<T>}
- */
-function unlessCancelled(promise, context) {
-  return new Promise((resolve, reject) => {
-    let done = false;
-    const check = () => {
-      if (done) return;
-      if (context.cancelled()) {
-        done = true;
-        reject(cancelledError());
-      } else setTimeout(check, 4);
-    };
-    promise.then(
-      (value) => {
-        done = true;
-        resolve(value);
-      },
-      (error) => {
-        done = true;
-        reject(error);
-      },
-    );
-    check();
-  });
-}
 
 /**
  * @param {Session} session
@@ -98,7 +66,9 @@ export async function distortions(session, { k, worst }, context) {
   let workers = 1;
   if (helperPart) {
     try {
-      add(await unlessCancelled(helperPart, context), split);
+      // (the helper's part can take 0.1-0.3 s at 512×512 panels, which a change of view would wait
+      // for: its answer is dropped)
+      add(await untilCancelled(helperPart, context), split);
       workers = 2;
     } catch (error) {
       if (session.isFatal(error) || /** @type {any} */ (error).code === ErrorCode.CANCELLED) throw error;
