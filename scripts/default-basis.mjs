@@ -43,7 +43,9 @@ export async function defaultBasis(modulePath, npy, nComponents) {
       arrays: {
         components: npyFloat32(model.components, [k, d]),
         mean: npyFloat32(model.mean, [d]),
-        explained_variance: npyFloat32(model.explainedVariance, [k]),
+        // every eigenvalue when the fit found them (exact): the variance chart shows them all
+        explained_variance:
+          model.spectrum.length > k ? npyFloat32(model.spectrum, [model.spectrum.length]) : npyFloat32(model.explainedVariance, [k]),
         explained_variance_ratio: npyFloat32(model.explainedVarianceRatio, [k]),
       },
       fit: { nComponents: k, solver: report.solver, passes: report.passes },

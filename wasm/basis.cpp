@@ -189,12 +189,22 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
                                                         !arrays.explained_variance);
   if (arrays.explained_variance) {
     check_finite(*arrays.explained_variance, "explained_variance");
-    m.explained_variance = vector_of(*arrays.explained_variance, "explained_variance", k,
-                                     "one per component, K = " + std::to_string(k));
-    for (Eigen::Index i = 0; i < k; ++i)
-      if (m.explained_variance[i] < 0)
+    // More values than components (up to one per pixel): every eigenvalue, the first K the
+    // components' (a PCA fitted with all components and stored with only the first K of them,
+    // as the page's built-in sample is): the variance chart shows them all.
+    const int64_t given = arrays.explained_variance->rows() == 1
+                              ? std::clamp<int64_t>(arrays.explained_variance->cols(), k, d)
+                              : k;
+    const Eigen::VectorXd values =
+        vector_of(*arrays.explained_variance, "explained_variance", given,
+                  given > k ? "one per eigenvalue, at most one per pixel"
+                            : "one per component, K = " + std::to_string(k));
+    for (Eigen::Index i = 0; i < values.size(); ++i)
+      if (values[i] < 0)
         throw Error("the basis' explained_variance must not be negative: value " +
-                    number(m.explained_variance[i]) + " at index " + std::to_string(i));
+                    number(values[i]) + " at index " + std::to_string(i));
+    m.explained_variance = values.head(k);
+    if (given > k) m.spectrum = values;
     out.variance_from_file = true;
   } else {
     m.explained_variance = estimated;
@@ -202,7 +212,10 @@ BasisModel model_from_basis(const BasisArrays& arrays, const ImageStack& images)
   // The images may be a sample of the data the basis came from: their total variance is then an
   // estimate, and may fall below what the file's variances explain. Never below that sum, so the
   // ratios stay a share (at most 100% in all).
-  m.total_variance = out.variance_from_file ? std::max(total, m.explained_variance.sum()) : total;
+  m.total_variance =
+      out.variance_from_file
+          ? std::max(total, m.spectrum.size() > 0 ? m.spectrum.sum() : m.explained_variance.sum())
+          : total;
   if (arrays.explained_variance_ratio) {
     check_finite(*arrays.explained_variance_ratio, "explained_variance_ratio");
     m.explained_variance_ratio =

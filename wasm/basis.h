@@ -1,7 +1,8 @@
 #pragma once
 // "Bring your own basis": a PCA computed elsewhere (scikit-learn IncrementalPCA, Spark MLlib,
 // Dask-ML, ...) and stored in a .npz with the arrays `components` (K×D, one component per row),
-// `mean` (D) and optionally `explained_variance` (K) and `explained_variance_ratio` (K). The page
+// `mean` (D) and optionally `explained_variance` (K, or every eigenvalue: K to D values, the first
+// K the components') and `explained_variance_ratio` (K). The page
 // uses it instead of fitting: the model below feeds the same reconstructions, figure, variance
 // chart and eigen-images as a fitted one.
 
@@ -20,7 +21,7 @@ namespace pcarecon {
 struct BasisArrays {
   std::optional<RowMatrixF> components;  // K×D
   std::optional<RowMatrixF> mean;        // 1×D (any 1-D or 2-D shape with one row is accepted)
-  std::optional<RowMatrixF> explained_variance;        // 1×K
+  std::optional<RowMatrixF> explained_variance;        // 1×K, or 1×(K…D): every eigenvalue
   std::optional<RowMatrixF> explained_variance_ratio;  // 1×K
 
   // name: "components", "mean", "explained_variance" or "explained_variance_ratio" (else Error).

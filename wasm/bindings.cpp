@@ -255,6 +255,7 @@ val variance_fields(const pcarecon::PcaModel& m) {
   out.set("explainedVarianceRatio", copy_out(m.explained_variance_ratio));
   out.set("singularValues", copy_out(m.singular_values));
   out.set("totalVariance", m.total_variance);
+  out.set("spectrum", copy_out(m.spectrum));
   return out;
 }
 

@@ -118,6 +118,7 @@ void Explorer::replace_stack(LoadedFile file) {
   split_topk_.reset();
   streamed_topk_.reset();
   model_.reset();
+  exact_fit_.reset();
   figure_memo_.reset();
   report_.reset();
   basis_.reset();
@@ -170,18 +171,22 @@ void Explorer::fit(int64_t n_components) {
                   std::to_string(n) + " < " + std::to_string(d) + ")");
     if (!stream_->rows)
       throw Error("this streamed file is fitted by the top-K solver in passes over the file");
-    set_model(fit_pca(*stream_->rows, n_components), FitReport{});
+    ExactFit exact = exact_fit(*stream_->rows);
+    PcaModel model = exact.model(n_components);
+    set_model(std::move(model), FitReport{}, std::move(exact));
     return;
   }
   PcaOptions options;
   options.n_components = n_components;
-  set_model(
-      stack.held_as_bytes() ? fit_pca(StackRows::of(stack), options) : fit_pca(stack.rows, options),
-      FitReport{});
+  std::optional<ExactFit> exact;
+  PcaModel model = stack.held_as_bytes() ? fit_pca(StackRows::of(stack), options, &exact)
+                                         : fit_pca(stack.rows, options, &exact);
+  set_model(std::move(model), FitReport{}, std::move(exact));
 }
 
-void Explorer::set_model(PcaModel model, FitReport report) {
+void Explorer::set_model(PcaModel model, FitReport report, std::optional<ExactFit> exact) {
   model_ = std::move(model);
+  exact_fit_ = std::move(exact);
   figure_memo_.reset();
   report_ = report;
   basis_.reset();
@@ -202,7 +207,21 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
     throw Error("the covariance holds " + std::to_string(all_rows.count()) + " rows of " +
                 std::to_string(all_rows.dim()) + " values; the images are " + std::to_string(n) +
                 " rows of " + std::to_string(d));
-  set_model(fit_pca(all_rows, n_components), FitReport{});
+  ExactFit exact = exact_fit(all_rows);
+  PcaModel model = exact.model(n_components);
+  set_model(std::move(model), FitReport{}, std::move(exact));
+}
+
+bool Explorer::extend_fit(int64_t n_components) {
+  if (!exact_fit_ || !model_) return false;
+  const int64_t most = max_components(exact_fit_->n_samples, exact_fit_->spectrum->dim());
+  if (n_components < 1 || n_components > most) {
+    throw Error("cannot fit " + std::to_string(n_components) +
+                " components: this data has at most " + std::to_string(most));
+  }
+  ExactFit exact = *exact_fit_;  // shares the decomposition
+  set_model(exact.model(n_components), FitReport{}, std::move(exact));
+  return true;
 }
 
 namespace {
@@ -303,7 +322,7 @@ SolverChoice Explorer::plan_fit(int64_t n_components) const {
 
 void Explorer::fit_for_view(int64_t n_components) {
   const SolverKind kind = plan_fit(n_components).kind;
-  if (kind == SolverKind::Exact) return fit(0);
+  if (kind == SolverKind::Exact) return fit(n_components);
   if (stream_)
     throw Error("this streamed file is fitted by the top-K solver in passes over the file");
   const ImageStack& stack = images();
@@ -478,6 +497,7 @@ void Explorer::finish_file_with_basis() {
     finish_file();
     BasisModel built = model_from_basis(arrays, *images_);
     model_ = std::move(built.model);
+    exact_fit_.reset();
     figure_memo_.reset();
     report_.reset();
     basis_ = BasisSource{built.variance_from_file, built.ratio_from_file};

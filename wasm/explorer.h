@@ -98,7 +98,8 @@ class Explorer {
   // --solver); Gram only where N < D, Exact and Randomized anywhere. A streamed stack keeps its
   // own.
   void set_fit_solver(SolverRequest request) { fit_request_ = request; }
-  // One worker: exact fits every component (so a larger K needs no new fit), Gram and top-K fit K.
+  // One worker, K components: exact keeps its decomposition (a larger K: extend_fit), Gram and
+  // top-K fit again.
   void fit_for_view(int64_t n_components);
   // The top-K solver over rows [0, own_rows) here and the rest in a helper (split_topk.h), which
   // gets a copy of rows(own_rows, N − own_rows). Loading a new stack drops it.
@@ -106,6 +107,10 @@ class Explorer {
   SplitTopK& split_topk();   // throws Error when no split fit is in progress
   void finish_split_topk();  // its model becomes the model (Error before it has converged)
   std::optional<FitReport> fit_report() const { return model_ ? report_ : std::nullopt; }
+  // After an exact fit from a covariance (fit_from, fit_with, a streamed file's fit), the model of
+  // K components from the same decomposition, in O(D²·K) (no pass over the rows): true when done;
+  // false when the model did not come from one (nothing changes then).
+  bool extend_fit(int64_t n_components);
 
   // ---- Streamed mode: files larger than memory ----------------------------------------------
   // A file whose float32 matrix needs more than stream_above_bytes() (or the whole memory limit)
@@ -185,7 +190,9 @@ class Explorer {
   // wherever model_ changes).
   mutable std::optional<FigureMemo> figure_memo_;
   FigureMemo& figure_memo() const;
-  void set_model(PcaModel model, FitReport report);
+  // The last exact fit's decomposition, while its model is the model: extend_fit reads it.
+  std::optional<ExactFit> exact_fit_;
+  void set_model(PcaModel model, FitReport report, std::optional<ExactFit> exact = std::nullopt);
 };
 
 }  // namespace pcarecon

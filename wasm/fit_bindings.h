@@ -143,12 +143,21 @@ val finish_split_topk(JsExplorer& self) {
   });
 }
 
+bool extend_fit(JsExplorer& self, double n_components) {
+  bool done = false;
+  guarded_void("fitting the model", [&] {
+    done = self.core.extend_fit(whole_number(n_components, "number of components"));
+  });
+  return done;
+}
+
 template <class C>
 void add_fit_functions(C& explorer) {
   explorer.function("planFit", &plan_fit)
       .function("setFitSolver", &set_fit_solver)
       .function("fitForView", &fit_for_view)
       .function("fitReport", &fit_report)
+      .function("extendFit", &extend_fit)
       .function("beginSplitTopK", &begin_split_topk)
       .function("topkOwnMoments", &topk_own_moments)
       .function("topkMergeMoments", &topk_merge_moments)

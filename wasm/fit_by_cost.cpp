@@ -33,11 +33,16 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
                            double memory_bytes) {
   // Relative costs per multiply-add, against a float32 matrix product: the 16-bit scatter kernel
   // runs about 2.5× faster, a double rank update about half as fast, and Eigen's symmetric
-  // eigensolver with vectors costs about 5·D³ of them (wasm, README's Speed section).
+  // eigensolver with every vector costs about 5·D³ of them (wasm, README's Speed section). With
+  // K ≤ D/4 vectors (symmetric_spectrum.h: the reduction, all eigenvalues, K vectors by inverse
+  // iteration) about 1.5·D³: 5× less than every vector natively at D = 784…2000; in wasm the
+  // 784×784 covariance took 0.1 s against 0.35 s, and the Gram path of 3000×256×256 uint8 crops
+  // 25 s in one thread where the top-K solver takes about 80.
   constexpr double kIntegerScatter = 0.4;
   constexpr double kDoubleScatter = 2.0;
   constexpr double kFloatScatter = 1.0;  // the Gram path's float32 block products
-  constexpr double kEigenPerCube = 5.0;
+  constexpr double kEigenAllVectors = 5.0;
+  constexpr double kEigenTopVectors = 1.5;
   constexpr double kThinPerCube = 10.0;  // SVD of the N×N triangle
   // The thin path's Householder QR of the D×N doubles runs at a fraction of a float32 product's
   // speed: 300×65536 took 337 s in wasm on a loaded machine where the top-K solver's 9 passes over
@@ -47,12 +52,16 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   const double n = static_cast<double>(n_samples);
   const double d = static_cast<double>(dim);
   const int64_t k = n_components > 0 ? n_components : std::min(n_samples, dim);
+  // The eigensolver's cost per cube of its size (D, or N for the Gram matrix).
+  auto eigen_per_cube = [k](int64_t size) {
+    return 4 * k <= size ? kEigenTopVectors : kEigenAllVectors;
+  };
   const double l = static_cast<double>(std::min(k + std::max<int64_t>(10, k / 2), dim));
 
   SolverChoice choice;
   if (n >= d) {
     const double scatter = row_type_whole(type) ? kIntegerScatter : kDoubleScatter;
-    choice.exact_work = n * d * d / 2 * scatter + kEigenPerCube * d * d * d;
+    choice.exact_work = n * d * d / 2 * scatter + eigen_per_cube(dim) * d * d * d;
     choice.exact_bytes = 3 * d * d * 8;  // scatter, the solver's copy, its eigenvectors
   } else {
     choice.exact_work = 2 * n * n * d * kThinQr + kThinPerCube * n * n * n;
@@ -69,11 +78,11 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
   if (n < d) {  // the Gram path: the same exact answer as the thin one, for less work
     const double scatter = row_type_whole(type) ? kIntegerScatter : kFloatScatter;
-    // Eigen's tridiagonal reduction turns memory-bound once the N×N doubles leave the cache:
-    // 1000×65536 uint8 took 13.7 s in all (G, the eigensolver, the components) in wasm, 3000×12288
-    // 224 s, nearly all of it the 3000×3000 eigensolver (≈ 20·N³), at load 10.
-    const double eigen_per_cube = kEigenPerCube * std::max(1.0, n / 750);
-    choice.gram_work = n * n * d / 2 * scatter + eigen_per_cube * n * n * n +
+    // Eigen's tridiagonal reduction turns memory-bound once the N×N doubles leave the cache: with
+    // every vector, 1000×65536 uint8 took 13.7 s in all (G, the eigensolver, the components) in
+    // wasm, 3000×12288 224 s, nearly all of it the 3000×3000 eigensolver (≈ 20·N³), at load 10.
+    const double eigen = eigen_per_cube(n_samples) * std::max(1.0, n / 750);
+    choice.gram_work = n * n * d / 2 * scatter + eigen * n * n * n +
                        n * d * static_cast<double>(k) + kDoubleScatter * d * k * k;
     choice.gram_bytes = 4 * n * n * 8 + 4 * n * n + 4096 * n + 3 * d * static_cast<double>(k) * 8;
     const bool gram_fits = choice.gram_bytes <= memory_bytes;

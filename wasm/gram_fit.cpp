@@ -15,6 +15,7 @@
 
 #include "error.h"
 #include "scatter_kernel.h"
+#include "symmetric_spectrum.h"
 
 namespace pcarecon {
 
@@ -192,22 +193,19 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
   const double unscale = 1 / (part.scale * part.scale);
   const double total_variance = std::max(0.0, g.trace()) * unscale / static_cast<double>(n - 1);
 
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eigen(g, Eigen::ComputeEigenvectors);
+  // Every eigenvalue, vectors for the K kept only (symmetric_spectrum.h).
+  const SymmetricSpectrum spectrum(g);
   g.resize(0, 0);
-  if (eigen.info() != Eigen::Success)
-    throw Error("the eigensolver did not converge on this data's " + std::to_string(n) + "×" +
-                std::to_string(n) + " Gram matrix");
-  // Eigen sorts ascending; the model wants descending.
-  const Eigen::VectorXd values = eigen.eigenvalues().reverse().head(k);
+  const Eigen::VectorXd values = spectrum.eigenvalues().head(k);
   const double tolerance = row_type_whole(rows.type()) ? kWholeRankTolerance : kFloatRankTolerance;
   const double floor = std::max(0.0, values(0)) * tolerance;
   int64_t kept = 0;
   while (kept < k && values(kept) > floor) ++kept;
 
   // v = Xcᵀ·u/√λ for the eigenvalues that are data.
+  const Eigen::MatrixXd u = spectrum.top_vectors(kept);
   Eigen::MatrixXf w(n, kept);
-  for (int64_t i = 0; i < kept; ++i)
-    w.col(i) = (eigen.eigenvectors().col(n - 1 - i) / std::sqrt(values(i))).cast<float>();
+  for (int64_t i = 0; i < kept; ++i) w.col(i) = (u.col(i) / std::sqrt(values(i))).cast<float>();
   Eigen::MatrixXd components(d, k);
   components.leftCols(kept) = centred_transpose_times(rows, mean, part.scale, w);
   Eigen::MatrixXd leading = components.leftCols(kept);
@@ -220,7 +218,11 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
 
   Eigen::VectorXd variance = Eigen::VectorXd::Zero(k);
   variance.head(kept) = values.head(kept) * unscale / static_cast<double>(n - 1);
-  return make_model(mean, components.transpose(), variance, total_variance, n);
+  // The whole spectrum for the variance chart: G's eigenvalues are the covariance's nonzero ones.
+  const Eigen::VectorXd all =
+      (spectrum.eigenvalues().array() > floor).select(spectrum.eigenvalues(), 0.0) * unscale /
+      static_cast<double>(n - 1);
+  return make_model(mean, components.transpose(), variance, total_variance, n, all);
 }
 
 }  // namespace pcarecon

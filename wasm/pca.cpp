@@ -75,8 +75,9 @@ int64_t resolve_components(int64_t n_components, int64_t n_samples, int64_t dim)
 
 // Builds the model from mean, K×D components and their variances; fixes signs and derived values.
 PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::VectorXd variance,
-                    double total_variance, int64_t n_samples) {
+                    double total_variance, int64_t n_samples, Eigen::VectorXd spectrum) {
   PcaModel model;
+  model.spectrum = spectrum.cwiseMax(0.0);
   model.n_samples = n_samples;
   model.mean = std::move(mean);
   model.components = std::move(components);
@@ -93,7 +94,8 @@ PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::Vec
   const bool finite = model.mean.allFinite() && model.components.allFinite() &&
                       model.explained_variance.allFinite() &&
                       model.explained_variance_ratio.allFinite() &&
-                      model.singular_values.allFinite() && std::isfinite(model.total_variance);
+                      model.singular_values.allFinite() && model.spectrum.allFinite() &&
+                      std::isfinite(model.total_variance);
   if (!finite) {
     throw Error(
         "PCA produced a non-finite result: the data's values are too large for double "
@@ -449,27 +451,27 @@ Eigen::MatrixXd CovarianceAccumulator::covariance() const {
 // --- fitting ---------------------------------------------------------------------------------
 
 PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components) {
-  const int64_t n = accumulator.count();
-  const int64_t d = accumulator.dim();
-  const int64_t k = resolve_components(n_components, n, d);
+  const int64_t k = resolve_components(n_components, accumulator.count(), accumulator.dim());
+  return exact_fit(accumulator).model(k);
+}
 
-  Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> solver;
-  double total_variance = 0;
+ExactFit exact_fit(const CovarianceAccumulator& accumulator) {
+  resolve_components(0, accumulator.count(), accumulator.dim());  // checks N >= 2
+  ExactFit fit;
   {
     const Eigen::MatrixXd covariance = accumulator.covariance();
-    total_variance = covariance.diagonal().cwiseMax(0.0).sum();
-    solver.compute(covariance, Eigen::ComputeEigenvectors);
+    fit.total_variance = covariance.diagonal().cwiseMax(0.0).sum();
+    fit.spectrum = std::make_shared<const SymmetricSpectrum>(covariance);
   }
-  if (solver.info() != Eigen::Success) throw Error("the eigensolver did not converge on this data");
+  fit.mean = accumulator.mean();
+  fit.n_samples = accumulator.count();
+  return fit;
+}
 
-  // Eigen sorts ascending; the model wants descending.
-  Eigen::MatrixXd components(k, d);
-  Eigen::VectorXd variance(k);
-  for (int64_t i = 0; i < k; ++i) {
-    components.row(i) = solver.eigenvectors().col(d - 1 - i).transpose();
-    variance(i) = solver.eigenvalues()(d - 1 - i);
-  }
-  return make_model(accumulator.mean(), std::move(components), variance, total_variance, n);
+PcaModel ExactFit::model(int64_t n_components) const {
+  const int64_t k = resolve_components(n_components, n_samples, spectrum->dim());
+  return make_model(mean, spectrum->top_vectors(k).transpose(), spectrum->eigenvalues().head(k),
+                    total_variance, n_samples, spectrum->eigenvalues());
 }
 
 namespace {
@@ -487,30 +489,44 @@ PcaSolver solver_for(const PcaOptions& options, int64_t d, int64_t k) {
 }
 }  // namespace
 
-PcaModel fit_pca(const StackRows& rows, const PcaOptions& options) {
+namespace {
+// The covariance path's model, its decomposition handed to `exact` when asked for.
+PcaModel covariance_model(const CovarianceAccumulator& accumulator, int64_t k,
+                          std::optional<ExactFit>* exact) {
+  ExactFit fit = exact_fit(accumulator);
+  PcaModel model = fit.model(k);
+  if (exact) *exact = std::move(fit);
+  return model;
+}
+}  // namespace
+
+PcaModel fit_pca(const StackRows& rows, const PcaOptions& options, std::optional<ExactFit>* exact) {
   const int64_t n = rows.rows();
   const int64_t d = rows.cols();
   const int64_t k = resolve_components(options.n_components, n, d);
+  if (exact) exact->reset();
   if (n >= d && solver_for(options, d, k) == PcaSolver::Covariance) {
     CovarianceAccumulator accumulator(d, options.kernel);
     accumulator.add(rows);
-    return fit_pca(accumulator, k);
+    return covariance_model(accumulator, k, exact);
   }
   RowMatrixF all;  // the thin and the randomized paths read the rows together: widened once
   rows.centred_block(0, n, Eigen::VectorXf::Zero(d), all);
   return fit_pca(all, options);
 }
 
-PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options) {
+PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options,
+                 std::optional<ExactFit>* exact) {
   const int64_t n = rows.rows();
   const int64_t d = rows.cols();
   const int64_t k = resolve_components(options.n_components, n, d);
+  if (exact) exact->reset();
   const PcaSolver solver = solver_for(options, d, k);
   if (solver == PcaSolver::Randomized) return fit_randomized(rows, k, options);
   if (n < d) return fit_thin(rows, k);
   CovarianceAccumulator accumulator(d, options.kernel);
   accumulator.add(rows);
-  return fit_pca(accumulator, k);
+  return covariance_model(accumulator, k, exact);
 }
 
 }  // namespace pcarecon

@@ -8,12 +8,14 @@
 
 #include <Eigen/Core>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
 #include "image_stack.h"
 #include "scatter_kernel.h"
 #include "stack_rows.h"
+#include "symmetric_spectrum.h"
 
 namespace pcarecon {
 
@@ -24,6 +26,9 @@ struct PcaModel {
   Eigen::VectorXd explained_variance_ratio;  // K
   Eigen::VectorXd singular_values;           // K
   double total_variance = 0;                 // sum of all per-feature variances (ddof = 1)
+  // Every eigenvalue of the covariance, descending, when the solver found them all (the exact
+  // covariance path: the variance chart shows the whole spectrum); empty otherwise.
+  Eigen::VectorXd spectrum;
   int64_t n_samples = 0;
   int64_t n_components() const { return components.rows(); }
   int64_t dim() const { return mean.size(); }
@@ -39,7 +44,7 @@ int64_t resolve_components(int64_t n_components, int64_t n_samples, int64_t dim)
 // A model from the mean, K×D components and their variances (descending): signs made canonical,
 // negative rounding clamped to 0, the derived values filled; Error if anything is not finite.
 PcaModel make_model(Eigen::VectorXd mean, Eigen::MatrixXd components, Eigen::VectorXd variance,
-                    double total_variance, int64_t n_samples);
+                    double total_variance, int64_t n_samples, Eigen::VectorXd spectrum = {});
 
 // The sign convention of every fit: each row's largest-magnitude entry (the first one on exact
 // ties) is made positive. Exposed so that tests can bring reference components to the same signs.
@@ -139,8 +144,19 @@ struct PcaOptions {
 };
 
 // From an accumulator (the streamed path). K = 0 means min(N, D). Throws Error for K < 0,
-// K > min(N, D) or N < 2.
+// K > min(N, D) or N < 2. Every eigenvalue (the model's spectrum), eigenvectors for K only.
 PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components);
+
+// The same, keeping what more components need: the covariance's eigen-decomposition, its mean,
+// total variance and count. more_components(k) makes the model of any k ≤ D from it, in O(D²·k).
+struct ExactFit {
+  std::shared_ptr<const SymmetricSpectrum> spectrum;
+  Eigen::VectorXd mean;
+  double total_variance = 0;
+  int64_t n_samples = 0;
+  PcaModel model(int64_t n_components) const;
+};
+ExactFit exact_fit(const CovarianceAccumulator& accumulator);
 // From data in memory (N×D, row-major, used in place); chooses the solver per options:
 //  - Auto: Randomized when D > 4096 and 4·K < D, else Covariance.
 //  - Covariance: exact. When N >= D, the D×D covariance + symmetric eigensolver as above; when
@@ -151,10 +167,14 @@ PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components)
 //    with QR re-orthonormalisation, on the centred data a block of rows at a time (no centred copy
 //    of X); exact (up to rounding) when K + oversampling >= min(N, D).
 // Same errors as above, plus negative oversampling / power_iterations.
-PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options);
+// `exact`, when given, receives the decomposition of a fit that took the covariance path (N ≥ D):
+// more components from it later (ExactFit::model); it is left empty after any other path.
+PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& options,
+                 std::optional<ExactFit>* exact = nullptr);
 // The same for rows at their own precision, with the same result bit for bit as the float32 rows
 // of the same values: the covariance path (N ≥ D) widens a block at a time, the others widen the
 // whole stack once (the thin path holds a D×N double copy anyway).
-PcaModel fit_pca(const StackRows& rows, const PcaOptions& options);
+PcaModel fit_pca(const StackRows& rows, const PcaOptions& options,
+                 std::optional<ExactFit>* exact = nullptr);
 
 }  // namespace pcarecon

@@ -126,6 +126,7 @@ export interface PcaResult {
   explainedVarianceRatio: Float64Array;
   singularValues: Float64Array;
   totalVariance: number;
+  spectrum: Float64Array;             // every eigenvalue, descending, when the fit found them all (exact); else empty
 }
 
 export declare class Explorer {
@@ -171,6 +172,7 @@ export declare class Explorer {
   heldRows(start: number, count: number): HeldRows;
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
   fitWith(nComponents: number, rest: AccumulatorState): void;     // rest must hold every other row
+  extendFit(nComponents: number): boolean; // after an exact fit: K components from its decomposition (false: none kept)
   // Streamed mode (files larger than memory). Both settings apply from the next beginFile.
   // A streamed file's fit() uses the covariance of all its rows (N >= D). A file that cannot be
   // streamed (Fortran order, N < D, a D×D covariance over 512 MB) is held whole when it fits
@@ -347,3 +349,4 @@ export interface PcaReconModule {
 }
 
 export default function createPcaRecon(overrides?: ModuleOptions): Promise<PcaReconModule>;
+

@@ -113,7 +113,7 @@ describe('the default dataset', () => {
         // The built-in sample's PCA was computed at build time (scripts/default-basis.mjs).
         assert.equal(await page.evaluate(() => window.pcaExplorer.debug.fitCount()), 0, 'no fit on load');
         assert.equal(await page.getAttribute('body', 'data-fit-count'), '0');
-        assert.match(await page.textContent('#dataset-name'), /50 components fitted \(top-K solver, \d+ passes, at build time\)/);
+        assert.match(await page.textContent('#dataset-name'), /50 components fitted \(exact, at build time\)/);
         assert.match(await page.textContent('#dataset-name'), /fashion-mnist-sample\.npy.*1000 images of 28×28/);
 
         let snapshot = await h.figureSnapshot(page);
@@ -217,7 +217,7 @@ describe('the default dataset', () => {
         assert.equal(await page.getAttribute('body', 'data-fit-count'), '0');
 
         // The rest of the page: explained variance and eigen-images.
-        assert.match(await page.textContent('#variance-summary'), /The first 20 of 50 components explain \d+\.\d% of the variance/);
+        assert.match(await page.textContent('#variance-summary'), /The first 20 of 784 components explain \d+\.\d% of the variance/);
         assert.equal(await page.locator('#eigen-gallery canvas').count(), 9, 'mean + 8 components');
         assert.equal(await page.locator('#thumbs canvas').count(), 24);
 

@@ -210,10 +210,14 @@ TEST_CASE("a bad basis is refused with its values and changes nothing", "[basis]
   const Bytes negative = npy_f8({2.0, -0.5}, "(2,)");
   CHECK(with(components, mean, &negative, nullptr) ==
         "the basis' explained_variance must not be negative: value -0.5 at index 1");
-  const Bytes three = npy_f8({2.0, 1.0, 0.5}, "(3,)");
-  CHECK(with(components, mean, &three, nullptr) ==
+  const Bytes one = npy_f8({2.0}, "(1,)");
+  CHECK(with(components, mean, &one, nullptr) ==
         "the basis' explained_variance must hold 2 values (one per component, K = 2), got an "
-        "array of shape (3,)");
+        "array of shape (1,)");
+  const Bytes too_many = npy_f8(std::vector<double>(64, 1.0), "(64,)");
+  CHECK(with(components, mean, &too_many, nullptr) ==
+        "the basis' explained_variance must hold 63 values (one per eigenvalue, at most one per "
+        "pixel), got an array of shape (64,)");
   const Bytes big_ratio = npy_f8({0.5, 1.5}, "(2,)");
   CHECK(with(components, mean, nullptr, &big_ratio) ==
         "the basis' explained_variance_ratio must be between 0 and 1: value 1.5 at index 1");
@@ -298,4 +302,28 @@ TEST_CASE("variances from the file larger than the images' own still give shares
   CHECK(m.explained_variance_ratio[0] == Approx(0.75));
   CHECK(m.explained_variance_ratio[1] == Approx(0.25));
   CHECK(m.explained_variance[0] == 3e6);
+}
+
+TEST_CASE("explained_variance with every eigenvalue: the components' first, all kept for the chart",
+          "[basis]") {
+  std::vector<double> e(2 * 63, 0.0);
+  e[0] = 1;
+  e[63 + 1] = 1;
+  const Bytes components = npy_f8(e, "(2, 63)");
+  const Bytes mean = npy_f8(std::vector<double>(63, 10.0), "(63,)");
+  const Bytes all = npy_f8({3e6, 1e6, 5e5, 5e5}, "(4,)");
+  Explorer ex;
+  begin_with_images(ex, "basis_pca");
+  ex.set_basis_array("components", components.data(), components.size());
+  ex.set_basis_array("mean", mean.data(), mean.size());
+  ex.set_basis_array("explained_variance", all.data(), all.size());
+  ex.finish_file_with_basis();
+  const PcaModel& m = ex.model();
+  REQUIRE(m.n_components() == 2);
+  CHECK(m.explained_variance.size() == 2);
+  CHECK(m.explained_variance[1] == 1e6);
+  REQUIRE(m.spectrum.size() == 4);
+  CHECK(m.spectrum[3] == 5e5);
+  CHECK(m.total_variance == Approx(5e6));  // at least what every eigenvalue explains
+  CHECK(m.explained_variance_ratio[0] == Approx(0.6));
 }

@@ -79,6 +79,13 @@ TEST_CASE("Gram: the exact thin path's answer on 8-bit and float32 rows, N < D")
   const PcaModel from_bytes = fit_gram(StackRows::uint8(bytes.data(), n, d), 12);
   check_same(from_bytes, reference, 1e-10);
   check_orthonormal(from_bytes, 1e-12);
+  // The whole spectrum (the variance chart's): N values, the K fitted first, summing to the total
+  // variance (centred: one is zero).
+  REQUIRE(from_bytes.spectrum.size() == n);
+  CHECK((from_bytes.spectrum.head(12) - from_bytes.explained_variance).cwiseAbs().maxCoeff() <=
+        1e-12 * from_bytes.explained_variance(0));
+  CHECK(from_bytes.spectrum.sum() == Approx(from_bytes.total_variance).epsilon(1e-10));
+  CHECK(from_bytes.spectrum(n - 1) == 0.0);
 
   const PcaModel from_floats = fit_gram(StackRows::of(floats), 12);
   check_same(from_floats, reference, 1e-6);

@@ -157,6 +157,18 @@ TEST_CASE("fit_pca matches scikit-learn on seeded and structured data", "[pca]")
     check_orthonormal(model);
     check_signs(model);
   }
+  SECTION("a quarter of the components: by inverse iteration, with every eigenvalue kept") {
+    const int64_t few = std::max<int64_t>(1, k / 4);
+    const PcaModel model = fit_chunked(c.data, 37, few);
+    REQUIRE(model.n_components() == few);
+    check_against_sklearn(model, c.expected, 1e-5, 1e-4, few);
+    check_orthonormal(model);
+    check_signs(model);
+    const Eigen::VectorXd variance = to_vector(c.expected.at("explained_variance"));
+    REQUIRE(model.spectrum.size() == model.dim());
+    CHECK((model.spectrum.head(variance.size()) - variance).cwiseAbs().maxCoeff() <=
+          1e-5 * variance(0));
+  }
   SECTION("randomized solver with enough columns to be exact") {
     PcaOptions options = options_with(k, PcaSolver::Randomized);
     const PcaModel model = fit_pca(c.data, options);

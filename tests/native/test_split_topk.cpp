@@ -143,11 +143,17 @@ TEST_CASE("Explorer: the page's fit is Gram or top-K for wide images, exact for 
   CHECK(ex.model().explained_variance.sum() <= exact.sum() * (1 + 1e-12));
   CHECK(ex.model().explained_variance.isApprox(split.explained_variance, 1e-12));
   CHECK(ex.fit_report()->passes >= 2);
-  // Narrow images: the exact covariance, every component (a larger K needs no new fit).
+  // Narrow images: the exact covariance, K components and every eigenvalue; a larger K comes
+  // from its decomposition (extend_fit), no new pass over the rows.
   Explorer narrow;
   load_npy(narrow, bytes_like(400, 64, 6), 8, 8);
   narrow.fit_for_view(10);
   CHECK(narrow.fit_report()->solver == SolverKind::Exact);
-  CHECK(narrow.model().n_components() == 64);
+  CHECK(narrow.model().n_components() == 10);
+  CHECK(narrow.model().spectrum.size() == 64);
+  const int64_t fits = narrow.fit_count();
+  CHECK(narrow.extend_fit(30));
+  CHECK(narrow.model().n_components() == 30);
+  CHECK(narrow.fit_count() == fits + 1);
   CHECK_THAT(error_of([&] { ex.split_topk(); }), Catch::Contains("no split fit is in progress"));
 }

@@ -72,6 +72,49 @@ test('a fit split over two accumulators equals the plain fit', () => {
   assert.equal(M.liveExplorerCount(), 0);
 });
 
+test('a split fit of K components keeps every eigenvalue, and more components come from it', () => {
+  // D = 64: K = 6 is below a quarter of D, so its vectors come by inverse iteration.
+  const bytes = npyBytes(2000, 8, 8, 5);
+  const plain = loaded(bytes);
+  const split = loaded(bytes);
+  const fresh = loaded(bytes);
+  const accumulator = new M.Accumulator();
+  try {
+    plain.fit(0);
+    accumulator.add(split.rows(900, 1100), 64);
+    split.accumulateRows(0, 900);
+    split.fitWith(6, accumulator.state());
+    const all = plain.model();
+    const variance = split.variance();
+    assert.equal(variance.nComponents, 6);
+    assert.equal(variance.spectrum.length, 64, 'every eigenvalue, for the variance chart');
+    for (let i = 0; i < 64; i++) assert.ok(Math.abs(variance.spectrum[i] - all.explainedVariance[i]) <= 1e-9 * all.explainedVariance[0]);
+    const near = (model, k) => {
+      assert.equal(model.nComponents, k);
+      for (let i = 0; i < k * 64; i++) assert.ok(Math.abs(model.components[i] - all.components[i]) <= 1e-7, `component value ${i}`);
+    };
+    near(split.model(), 6);
+    assert.equal(split.extendFit(20), true);
+    near(split.model(), 20);
+    assert.equal(split.fitReport().solver, 'exact');
+    assert.equal(split.extendFit(64), true);
+    near(split.model(), 64);
+    assert.throws(() => split.extendFit(65), /cannot fit 65 components: this data has at most 64/);
+    assert.equal(fresh.extendFit(10), false, 'no exact fit was made');
+    fresh.fitForView(10); // the whole fit of one worker: exact, every component
+    fresh.beginFile(0, 0);
+    fresh.feed(bytes);
+    fresh.finishFile();
+    assert.equal(fresh.extendFit(10), false, 'a new file drops the decomposition');
+  } finally {
+    plain.delete();
+    split.delete();
+    fresh.delete();
+    accumulator.delete();
+  }
+  assert.equal(M.liveExplorerCount(), 0);
+});
+
 test('split-fit calls refuse inconsistent input with the core message', () => {
   const ex = loaded(npyBytes(100, 4, 4, 3));
   const accumulator = new M.Accumulator();

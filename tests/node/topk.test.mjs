@@ -140,7 +140,7 @@ describe('the top-K solver on both workers, against scikit-learn arpack', () => 
     assert.equal(more.result.solver, 'randomized');
   });
 
-  test('narrow images (many samples, D = 64) keep the exact covariance, every component', async () => {
+  test('narrow images (many samples, D = 64) keep the exact covariance; a larger K needs no pass over the rows', async () => {
     const worker = startPair();
     const n = 20000;
     const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, 8, 8), }`;
@@ -150,9 +150,18 @@ describe('the top-K solver on both workers, against scikit-learn arpack', () => 
     bytes.set(Buffer.from(padded, 'latin1'), 10);
     for (let i = 10 + padded.length, s = 7; i < bytes.length; i++) bytes[i] = (s = (s * 1103515245 + 12345) >>> 0) >>> 24;
     assert.equal((await worker.ask(Request.LOAD, { source: new Blob([bytes]) })).kind, Kind.RESULT);
-    const fit = (await worker.ask(Request.FIT, { nComponents: 50 })).result;
-    assert.equal(fit.solver, 'exact');
-    assert.equal(fit.nComponents, 64, 'every component: a larger K needs no new fit');
+    const fit = (await worker.ask(Request.FIT, { nComponents: 10 })).result;
+    assert.deepEqual([fit.solver, fit.nComponents, fit.passes], ['exact', 10, 1]);
+    const summary = (await worker.ask(Request.SUMMARY, { gallery: 0 })).result;
+    assert.equal(summary.explainedVarianceRatio.length, 64, 'every eigenvalue, for the chart');
+    const ratioSum = summary.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(ratioSum - 1) < 1e-9, `the whole spectrum's ratios sum to ${ratioSum}`);
+    // A larger K: from the exact fit's eigen-decomposition, in this worker, no pass over the rows.
+    const more = (await worker.ask(Request.FIT, { nComponents: 40 })).result;
+    assert.deepEqual([more.solver, more.nComponents, more.workers, more.passes], ['exact', 40, 1, 0]);
+    const after = (await worker.ask(Request.SUMMARY, { gallery: 40 })).result;
+    assert.equal(after.nComponents, 40);
+    assert.deepEqual(Array.from(after.explainedVarianceRatio), Array.from(summary.explainedVarianceRatio));
   });
 });
 
@@ -163,6 +172,7 @@ describe('the Gram path for few wide images (N < D), against scikit-learn full',
     const pair = startPair();
     const { fit, summary } = await fitted(pair, name, c.k);
     assert.deepEqual([fit.solver, fit.passes, fit.workers, fit.nComponents], ['gram', 2, 1, c.k]);
+    assert.equal(summary.explainedVarianceRatio.length, 300, 'every eigenvalue of the 300×300 Gram matrix, for the chart');
     const ev = c.full.explained_variance;
     for (let i = 0; i < c.k; i++) {
       const rel = Math.abs(summary.explainedVariance[i] - ev[i]) / ev[i];

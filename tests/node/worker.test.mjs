@@ -119,11 +119,13 @@ describe('one worker', () => {
     assert.equal(last.done, last.total);
 
     const fitted = await worker.ask(Request.FIT);
-    assert.equal(fitted.message.result.nComponents, 64);
+    assert.equal(fitted.message.result.nComponents, 50, "the page's default K");
     assert.equal(fitted.message.fitCount, 1);
 
     const summary = (await worker.ask(Request.SUMMARY, { gallery: 3 })).message.result;
     assert.equal(summary.components.length, 3 * 64);
+    assert.equal(summary.nComponents, 50);
+    assert.equal(summary.explainedVarianceRatio.length, 64, 'an exact fit: every eigenvalue, for the chart');
     assert.ok(summary.explainedVarianceRatio[0] >= summary.explainedVarianceRatio[1]);
 
     const images = await worker.ask(Request.IMAGES, { start: 298, count: 5 });
@@ -328,8 +330,8 @@ describe('two workers joined by a channel (the helper)', () => {
     const stream = { aboveBytes: 1 << 16, windowBytes: 1 << 15, solver: 'topk' };
     const exact = startWorker();
     await exact.ask(Request.LOAD, { source: blobOf('wide.npy') });
-    await exact.ask(Request.FIT, { nComponents: 10 });
-    const want = (await exact.ask(Request.SUMMARY, { gallery: 12 })).message.result; // and 12 components
+    await exact.ask(Request.FIT, { nComponents: 12 });
+    const want = (await exact.ask(Request.SUMMARY, { gallery: 12 })).message.result;
     const two = startPair();
     const load = await two.ask(Request.LOAD, { source: blobOf('wide.npy'), chunkBytes: 1 << 16, stream });
     assert.equal(load.message.kind, Kind.RESULT, load.message.message);

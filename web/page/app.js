@@ -213,6 +213,7 @@ const datasetViews = createDatasetViews({
   shownK: () => figure.shownK(),
   cancelRequest: (id) => client.cancel(id),
   stopRequest: (id) => client.stopSoon(id),
+  componentsAtHand,
 });
 
 // The strip of thumbnails under the controls (thumbnail-strip.js).
@@ -273,7 +274,7 @@ function loadDataset(given, { restore = false, restoreOf = null } = {}) {
         thumbnails: null,
       });
       workerHolds = dataset.made ? 'none' : 'current';
-      varianceAfterPaint = replies.ahead;
+      varianceAfterPaint = true; // the figure first: the chart is for after playing starts
       await figure.show(parts, params);
       mark('drawn');
       Object.assign(timings.load, timings.draw);
@@ -371,8 +372,9 @@ function revealPage() {
   if (state.dataset) renderPanelsBelow(); // drawn once shown: not in the first figure's task
 }
 
-// On the first visit the variance chart (a second plotly chart, as long to draw as the figure)
-// waits until the figure is painted; the page says it is busy meanwhile (data-busy), as it is.
+// After a load the variance chart (a second plotly chart, 80–130 ms for Fashion-MNIST's 784
+// components, as long to draw as the figure) waits until the figure is painted; the page says it
+// is busy meanwhile (data-busy), as it is.
 let varianceAfterPaint = false;
 const NOT_A_REQUEST = 0; // request ids start at 1: Cancel finds nothing to stop
 async function busyUntilPainted(label) {
@@ -538,14 +540,21 @@ function fitOf(fitted) {
   return { solver: fitted.solver, passes: fitted.passes, precomputed: Boolean(fitted.precomputed) };
 }
 
-// The largest K the visitor can ask for: every component of an exact fit, min(N, D) after the
-// top-K solver or the Gram path (a larger K than they fitted fits again, without reading the file
-// again).
+// The largest K the visitor can ask for: min(N, D) after a fit (a larger K than fitted fits again
+// without reading the file again: from the exact fit's eigen-decomposition, or by the top-K
+// solver or the Gram path), the components there are for a basis file or the built-in sample.
 function mostComponents(dataset) {
-  if (dataset.solver !== 'randomized' && dataset.solver !== 'gram') return dataset.nComponents;
+  const refits = dataset.solver === 'randomized' || dataset.solver === 'gram' || (dataset.solver === 'exact' && !dataset.precomputed);
+  if (!refits) return dataset.nComponents;
   const { info } = dataset;
   const n = info.streamed ? info.streamed.totalSamples : info.samples;
   return Math.min(n, info.height * info.width * info.channels);
+}
+
+// The components the worker can use without a pass over the rows: any, after an exact fit (from
+// its eigen-decomposition); else those fitted.
+function componentsAtHand(dataset) {
+  return dataset.solver === 'exact' && !dataset.precomputed ? mostComponents(dataset) : dataset.nComponents;
 }
 
 function refitFor(k) {

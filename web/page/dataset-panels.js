@@ -72,10 +72,10 @@ function renderVariance({ chart, summary, shares }, dataset, nComponents, drawCh
   summary.dataset.estimated = String(Boolean(basis && !basis.explainedVariance && !basis.explainedVarianceRatio));
   summary.textContent = noVariance
     ? 'Every image is identical: there is no variance to explain, so every reconstruction is the mean image.'
-    : `The first ${nComponents} of ${dataset.nComponents} components explain ${percent(cumulative)}% of the variance.${source}`;
+    : `The first ${nComponents} of ${ratio.length} components explain ${percent(cumulative)}% of the variance.${source}`;
   // How many components reach 90/95/99 % (variance-shares.js), in a line of their own.
   if (shares) {
-    shares.textContent = noVariance ? '' : sharesText(dataset.shares, dataset.nComponents);
+    shares.textContent = noVariance ? '' : sharesText(dataset.shares, ratio.length);
     shares.hidden = !shares.textContent;
   }
   drawChart(() => {

@@ -33,9 +33,22 @@ function replaceHash(hash) {
  *   shownK: () => number | null,
  *   cancelRequest: (id: number) => void,
  *   stopRequest: (id: number) => void,
+ *   componentsAtHand: (dataset: any) => number,
  * }} app
  */
-function createDatasetViews({ dom, state, call, exclusive, setMessages, setSample, holdsCurrent, shownK, cancelRequest, stopRequest }) {
+function createDatasetViews({
+  dom,
+  state,
+  call,
+  exclusive,
+  setMessages,
+  setSample,
+  holdsCurrent,
+  shownK,
+  cancelRequest,
+  stopRequest,
+  componentsAtHand,
+}) {
   let distortions = null; // {dataset, result} of the last DISTORTIONS answered
   let longestMean = null; // {dataset, result}: the DISTORTIONS answered at the largest k (its mean curve holds every smaller k's)
   let measuring = false; // a DISTORTIONS request is in flight (state.busy is it)
@@ -93,7 +106,7 @@ function createDatasetViews({ dom, state, call, exclusive, setMessages, setSampl
     exclusive(async () => {
       if (!ready()) return;
       const wanted = parseRange(location.hash);
-      const max = state.dataset.nComponents;
+      const max = componentsAtHand(state.dataset);
       const range = wanted && wanted.first <= max ? { first: wanted.first, last: Math.min(wanted.last, max) } : null;
       rangeView.setInputs(range, max);
       const dataset = state.dataset;

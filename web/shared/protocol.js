@@ -185,6 +185,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
  * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized' | 'gram', passes?: number, precomputed?: boolean}} FitResult
+ * explainedVariance(Ratio): every eigenvalue after an exact or a Gram fit (more than nComponents), else the K fitted.
  * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult

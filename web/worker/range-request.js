@@ -11,6 +11,9 @@
 export async function rangeImage(session, { sampleIndex, first, last }) {
   const ex = await session.startModule();
   const info = ex.info();
+  // Components past the fitted K, after an exact fit: from its eigen-decomposition (else the core
+  // names the range it does not have).
+  if (last > ex.variance().nComponents) ex.extendFit(last);
   const values = session.wasmModule().rangeReconstruction(ex, sampleIndex, first, last);
   return {
     sampleIndex,

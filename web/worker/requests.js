@@ -154,10 +154,18 @@ export async function fit(session, request, context) {
   }
   context.progress(Phase.FITTING, 0, 1); // a larger K than made before: fitted here, as for any file
   const started = performance.now();
+  const anySolver = !request.solver || request.solver === 'auto' || request.solver === 'exact';
+  if (anySolver && ex.extendFit(k)) {
+    // The last fit was exact: more components from its eigen-decomposition, no pass over the rows.
+    session.precomputedFit = null;
+    return { nComponents: k, fitMs: performance.now() - started, workers: 1, helperWaitMs: 0, solver: 'exact', passes: 0 };
+  }
   ex.setFitSolver(request.solver || 'auto'); // tests may ask for one
   const solver = ex.planFit(k).solver;
   if (solver === 'gram') {
-    // N < D: K exact components from the N×N Gram matrix, in this worker
+    // N < D: K exact components from the N×N Gram matrix, in this worker (summed on two, 3000
+    // crops of 256×256 took 18–20 s against 21.6 s, and the helper's copy of half the columns and
+    // its half of G added 380 MB: over the memory budget, which one worker keeps)
     const report = ex.fitForView(k);
     session.precomputedFit = null;
     return {
@@ -176,23 +184,25 @@ export async function fit(session, request, context) {
     const fitMs = performance.now() - started;
     return { nComponents: report.nComponents, fitMs, workers, helperWaitMs, solver: report.solver, passes: report.passes };
   }
-  const { workers, helperWaitMs } = await fitExact(session, ex, info);
+  const { workers, helperWaitMs } = await fitExact(session, ex, info, k);
   session.precomputedFit = null;
   return { nComponents: ex.model().nComponents, fitMs: performance.now() - started, workers, helperWaitMs, solver: 'exact', passes: 1 };
 }
 
 /**
- * Every component through the covariance, split over the helper when it is worth it.
+ * K components and every eigenvalue through the covariance, split over the helper when it is
+ * worth it (more components later: Explorer.extendFit).
  * @param {Session} session
  * @param {Explorer} ex
  * @param {import('../../wasm/pcarecon').NpyInfo} info
+ * @param {number} k
  */
-async function fitExact(session, ex, info) {
+async function fitExact(session, ex, info, k) {
   const n = info.samples;
   const dim = info.height * info.width * info.channels;
   const helper = info.streamed ? null : n >= dim && n * dim >= SPLIT_MIN_VALUES ? session.startHelper() : null;
   if (!helper) {
-    ex.fit(0); // a streamed file: the covariance of all rows was accumulated while streaming
+    ex.fit(k); // a streamed file: the covariance of all rows was accumulated while streaming
     return { workers: 1, helperWaitMs: 0 };
   }
   // The helper takes the second half (a copy at the stack's precision: a uint8 file's bytes); this
@@ -205,12 +215,12 @@ async function fitExact(session, ex, info) {
     const waited = performance.now();
     const rest = await state;
     const helperWaitMs = performance.now() - waited; // how long this worker waited (tunes the split)
-    ex.fitWith(0, rest);
+    ex.fitWith(k, rest);
     return { workers: 2, helperWaitMs };
   } catch (error) {
     if (session.isFatal(error)) throw error;
     console.warn('[pcarecon] split fit failed, fitting in one worker:', errorMessage(error));
-    ex.fit(0);
+    ex.fit(k);
     return { workers: 1, helperWaitMs: 0 };
   }
 }
@@ -229,15 +239,19 @@ export async function summary(session, { gallery }) {
   const shown = Math.max(0, Math.min(gallery | 0, model.nComponents));
   const components = new Float32Array(shown * dim);
   for (let i = 0; i < shown; i++) components.set(ex.component(i), i * dim);
+  // An exact fit found every eigenvalue: the chart and the shares show the whole spectrum.
+  const whole = model.spectrum.length > model.nComponents;
+  const total = model.totalVariance;
+  const ratio = whole ? model.spectrum.map((v) => (total > 0 ? v / total : 0)) : model.explainedVarianceRatio;
   return {
     info,
     nComponents: model.nComponents,
-    totalVariance: model.totalVariance,
-    explainedVariance: model.explainedVariance,
-    explainedVarianceRatio: model.explainedVarianceRatio,
+    totalVariance: total,
+    explainedVariance: whole ? model.spectrum : model.explainedVariance,
+    explainedVarianceRatio: ratio,
     mean: Float32Array.from(ex.meanImage()),
     components,
-    shares: varianceShares(session, model.explainedVarianceRatio),
+    shares: varianceShares(session, ratio),
   };
 }
 
