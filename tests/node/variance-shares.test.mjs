@@ -1,8 +1,9 @@
 // web/page/variance-shares.js sharesText: the line under the variance chart naming how many
 // components reach 90, 95 and 99 % of the variance; the shares not reached are said together.
+// addDistortionMarks: the marks' labels on the distortion plot, apart and inside it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharesText } from '../../web/page/variance-shares.js';
+import { sharesText, addDistortionMarks } from '../../web/page/variance-shares.js';
 
 const shares = (...ks) => [0.9, 0.95, 0.99].map((share, i) => ({ share, k: ks[i] }));
 
@@ -26,4 +27,19 @@ test('the shares not reached are said once, together, after those reached', () =
 test('no shares: nothing to say', () => {
   assert.equal(sharesText(undefined, 50), '');
   assert.equal(sharesText([], 50), '');
+});
+
+test("the distortion plot's marks: labels apart and inside the plot, a mark past the k shown empty", () => {
+  const figure = { data: [], layout: { xaxis4: { range: [-0.5, 50.5] }, yaxis4: { range: [0, 200] } } };
+  addDistortionMarks(figure, shares(6, 8, 60));
+  assert.equal(figure.data.length, 3, 'one trace per share, the same traces at every K');
+  const tops = figure.data.map((trace) => trace.y[1]);
+  assert.deepEqual(
+    figure.data.map((trace) => trace.x[0]),
+    [6, 8, null],
+  );
+  // The plot is about 80 px tall and a label 10 px: its middle 6 px or more below the top edge,
+  // and 12 px or more between two labels (at k = 6 and 8 they stand side by side).
+  assert.ok(tops[0] <= 200 * (1 - 6 / 80), `first label at ${tops[0]} of 200`);
+  assert.ok(tops[0] - tops[1] >= 200 * (12 / 80), `labels ${tops[0] - tops[1]} apart`);
 });
