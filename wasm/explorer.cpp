@@ -8,6 +8,7 @@
 #include "error.h"
 #include "frame_values.h"
 #include "gram_fit.h"
+#include "symmetric_spectrum.h"
 
 namespace pcarecon {
 namespace {

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "error.h"
+#include "symmetric_spectrum.h"
 
 namespace pcarecon {
 

@@ -15,9 +15,10 @@
 #include "image_stack.h"
 #include "scatter_kernel.h"
 #include "stack_rows.h"
-#include "symmetric_spectrum.h"
 
 namespace pcarecon {
+
+class SymmetricSpectrum;  // symmetric_spectrum.h: not included here, it brings Eigen/Eigenvalues
 
 struct PcaModel {
   Eigen::VectorXd mean;                      // D
