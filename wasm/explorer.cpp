@@ -172,9 +172,7 @@ void Explorer::fit(int64_t n_components) {
                   std::to_string(n) + " < " + std::to_string(d) + ")");
     if (!stream_->rows)
       throw Error("this streamed file is fitted by the top-K solver in passes over the file");
-    ExactFit exact = exact_fit(*stream_->rows);
-    PcaModel model = exact.model(n_components);
-    set_model(std::move(model), FitReport{}, std::move(exact));
+    set_exact_model(exact_fit(*stream_->rows), n_components);
     return;
   }
   PcaOptions options;
@@ -208,9 +206,7 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
     throw Error("the covariance holds " + std::to_string(all_rows.count()) + " rows of " +
                 std::to_string(all_rows.dim()) + " values; the images are " + std::to_string(n) +
                 " rows of " + std::to_string(d));
-  ExactFit exact = exact_fit(all_rows);
-  PcaModel model = exact.model(n_components);
-  set_model(std::move(model), FitReport{}, std::move(exact));
+  set_exact_model(exact_fit(all_rows), n_components);
 }
 
 bool Explorer::extend_fit(int64_t n_components) {
@@ -220,9 +216,13 @@ bool Explorer::extend_fit(int64_t n_components) {
     throw Error("cannot fit " + std::to_string(n_components) +
                 " components: this data has at most " + std::to_string(most));
   }
-  ExactFit exact = *exact_fit_;  // shares the decomposition
-  set_model(exact.model(n_components), FitReport{}, std::move(exact));
+  set_exact_model(*exact_fit_, n_components);  // a copy that shares the decomposition
   return true;
+}
+
+void Explorer::set_exact_model(ExactFit exact, int64_t n_components) {
+  PcaModel model = exact.model(n_components);
+  set_model(std::move(model), FitReport{}, std::move(exact));
 }
 
 namespace {

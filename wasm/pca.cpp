@@ -453,7 +453,7 @@ Eigen::MatrixXd CovarianceAccumulator::covariance() const {
 
 PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components) {
   const int64_t k = resolve_components(n_components, accumulator.count(), accumulator.dim());
-  return exact_fit(accumulator).model(k);
+  return exact_fit(accumulator).model(k);  // K checked before the decomposition is made
 }
 
 ExactFit exact_fit(const CovarianceAccumulator& accumulator) {
@@ -476,6 +476,17 @@ PcaModel ExactFit::model(int64_t n_components) const {
 }
 
 namespace {
+// The covariance path's model, its decomposition handed to `exact` when asked for.
+PcaModel covariance_model(const CovarianceAccumulator& accumulator, int64_t k,
+                          std::optional<ExactFit>* exact) {
+  ExactFit fit = exact_fit(accumulator);
+  PcaModel model = fit.model(k);
+  if (exact) *exact = std::move(fit);
+  return model;
+}
+}  // namespace
+
+namespace {
 // The solver fit_pca runs for these options (checked) and K (resolved).
 PcaSolver solver_for(const PcaOptions& options, int64_t d, int64_t k) {
   if (options.oversampling < 0) {
@@ -487,17 +498,6 @@ PcaSolver solver_for(const PcaOptions& options, int64_t d, int64_t k) {
   }
   if (options.solver != PcaSolver::Auto) return options.solver;
   return (d > kWideDim && 4 * k < d) ? PcaSolver::Randomized : PcaSolver::Covariance;
-}
-}  // namespace
-
-namespace {
-// The covariance path's model, its decomposition handed to `exact` when asked for.
-PcaModel covariance_model(const CovarianceAccumulator& accumulator, int64_t k,
-                          std::optional<ExactFit>* exact) {
-  ExactFit fit = exact_fit(accumulator);
-  PcaModel model = fit.model(k);
-  if (exact) *exact = std::move(fit);
-  return model;
 }
 }  // namespace
 

@@ -113,6 +113,7 @@ SymmetricSpectrum::SymmetricSpectrum(const Eigen::Ref<const Eigen::MatrixXd>& ma
                                         // lower triangle only
   diagonal_ = reduction_.diagonal();
   subdiagonal_ = reduction_.subDiagonal();
+  norm_ = std::max(one_norm(diagonal_, subdiagonal_), std::numeric_limits<double>::min());
   Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> values;
   values.computeFromTridiagonal(diagonal_, subdiagonal_, Eigen::EigenvaluesOnly);
   if (values.info() != Eigen::Success) throw Error("the eigensolver did not converge on this data");
@@ -122,8 +123,7 @@ SymmetricSpectrum::SymmetricSpectrum(const Eigen::Ref<const Eigen::MatrixXd>& ma
 
 Eigen::MatrixXd SymmetricSpectrum::tridiagonal_vectors(int64_t k) const {
   const int64_t n = dim();
-  const double norm =
-      std::max(one_norm(diagonal_, subdiagonal_), std::numeric_limits<double>::min());
+  const double norm = norm_;
   const double cluster_gap = 1e-3 * norm;  // closer eigenvalues: their vectors made orthogonal
   const double separation = 10 * kEps * norm;
   const double growth = std::sqrt(0.1 / static_cast<double>(n));  // dstein's convergence test
@@ -165,8 +165,7 @@ Eigen::MatrixXd SymmetricSpectrum::tridiagonal_vectors(int64_t k) const {
 bool SymmetricSpectrum::acceptable(const Eigen::MatrixXd& z) const {
   const int64_t n = dim();
   const double tolerance = 1e3 * static_cast<double>(n) * kEps;
-  const double norm =
-      std::max(one_norm(diagonal_, subdiagonal_), std::numeric_limits<double>::min());
+  const double norm = norm_;
   Eigen::VectorXd residual(n);
   for (Eigen::Index j = 0; j < z.cols(); ++j) {
     const auto v = z.col(j);

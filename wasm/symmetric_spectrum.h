@@ -36,6 +36,7 @@ class SymmetricSpectrum {
   bool acceptable(const Eigen::MatrixXd& z) const;
 
   double scale_ = 1;  // the matrix is reduced divided by its largest |entry|, as Eigen does
+  double norm_ = 0;   // ‖T‖₁ of the scaled tridiagonal matrix (at least the smallest double)
   Eigen::Tridiagonalization<Eigen::MatrixXd> reduction_;
   Eigen::VectorXd diagonal_;     // of the scaled tridiagonal matrix
   Eigen::VectorXd subdiagonal_;  // D − 1

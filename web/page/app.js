@@ -540,11 +540,17 @@ function fitOf(fitted) {
   return { solver: fitted.solver, passes: fitted.passes, precomputed: Boolean(fitted.precomputed) };
 }
 
-// The largest K the visitor can ask for: min(N, D) after a fit (a larger K than fitted fits again
-// without reading the file again: from the exact fit's eigen-decomposition, or by the top-K
-// solver or the Gram path), the components there are for a basis file or the built-in sample.
+// An exact fit made here: the worker keeps its eigen-decomposition, and any K comes from it.
+function extendsExactly(dataset) {
+  return dataset.solver === 'exact' && !dataset.precomputed;
+}
+
+// The largest K the visitor can ask for: min(N, D) after a fit made here (a larger K than fitted
+// comes from the exact fit's eigen-decomposition, or fits again by the top-K solver or the Gram
+// path, without reading the file again); for a basis file or the built-in sample, the components
+// they hold.
 function mostComponents(dataset) {
-  const refits = dataset.solver === 'randomized' || dataset.solver === 'gram' || (dataset.solver === 'exact' && !dataset.precomputed);
+  const refits = dataset.solver === 'randomized' || dataset.solver === 'gram' || extendsExactly(dataset);
   if (!refits) return dataset.nComponents;
   const { info } = dataset;
   const n = info.streamed ? info.streamed.totalSamples : info.samples;
@@ -554,7 +560,7 @@ function mostComponents(dataset) {
 // The components the worker can use without a pass over the rows: any, after an exact fit (from
 // its eigen-decomposition); else those fitted.
 function componentsAtHand(dataset) {
-  return dataset.solver === 'exact' && !dataset.precomputed ? mostComponents(dataset) : dataset.nComponents;
+  return extendsExactly(dataset) ? mostComponents(dataset) : dataset.nComponents;
 }
 
 function refitFor(k) {
