@@ -78,13 +78,20 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
   const bool randomized_fits = choice.randomized_bytes <= memory_bytes;
   if (n < d) {  // the Gram path: the same exact answer as the thin one, for less work
     const double scatter = row_type_whole(type) ? kIntegerScatter : kFloatScatter;
-    // Eigen's tridiagonal reduction turns memory-bound once the N×N doubles leave the cache: with
-    // every vector, 1000×65536 uint8 took 13.7 s in all (G, the eigensolver, the components) in
-    // wasm, 3000×12288 224 s, nearly all of it the 3000×3000 eigensolver (≈ 20·N³), at load 10.
-    const double eigen = eigen_per_cube(n_samples) * std::max(1.0, n / 750);
-    choice.gram_work = n * n * d / 2 * scatter + eigen * n * n * n +
-                       n * d * static_cast<double>(k) + kDoubleScatter * d * k * k;
-    choice.gram_bytes = 4 * n * n * 8 + 4 * n * n + 4096 * n + 3 * d * static_cast<double>(k) * 8;
+    // A large G's K largest pairs by Lanczos (gram_fit.h): about 4·(2K + 1) products with G, each
+    // N² memory-bound double multiply-adds (3000×3000, K = 50: 0.9 s in wasm where G took 14.6).
+    // Otherwise every eigenvalue: Eigen's tridiagonal reduction turns memory-bound once the N×N
+    // doubles leave the cache (1000×65536 uint8 took 13.7 s in all with every vector in wasm,
+    // 3000×12288 224 s, nearly all of it the 3000×3000 eigensolver, ≈ 20·N³, at load 10).
+    const bool lanczos = n_samples > kGramWholeSpectrumMax && 4 * k <= n_samples;
+    const double steps = 4 * (2 * static_cast<double>(k) + 1);
+    const double eigen = lanczos ? kDoubleScatter * steps * n * n
+                                 : eigen_per_cube(n_samples) * std::max(1.0, n / 750) * n * n * n;
+    choice.gram_work = n * n * d / 2 * scatter + eigen + n * d * static_cast<double>(k) +
+                       kDoubleScatter * d * k * k;
+    // G in double and the kernel's 32-bit sums; the full solver's reduction holds another N².
+    choice.gram_bytes = (lanczos ? 1 : 2) * n * n * 8 + 4 * n * n + 4096 * n +
+                        3 * d * static_cast<double>(k) * 8 + 2 * n * steps / 4 * 8;
     const bool gram_fits = choice.gram_bytes <= memory_bytes;
     // Float32 rows: G's float32 products leave the smallest variances at ≈1e-4 relative, where the
     // thin path's doubles give 1e-12; when that costs a fraction of a second, take it.

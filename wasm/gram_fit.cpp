@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "error.h"
+#include "largest_eigenpairs.h"
 #include "scatter_kernel.h"
 #include "symmetric_spectrum.h"
 
@@ -128,6 +129,17 @@ Eigen::MatrixXd centred_transpose_times(const StackRows& rows, const Eigen::Vect
   return out;
 }
 
+// G_c = H·G·H (H = I − 11ᵀ/N) in place on the lower triangle: every row and column minus its
+// mean, plus the overall mean.
+void centre_lower(Eigen::MatrixXd& g) {
+  const int64_t n = g.rows();
+  const Eigen::VectorXd row_means = g.selfadjointView<Eigen::Lower>() *
+                                    Eigen::VectorXd::Constant(n, 1.0 / static_cast<double>(n));
+  const double all_mean = row_means.mean();
+  for (int64_t j = 0; j < n; ++j)
+    g.col(j).tail(n - j).array() += all_mean - row_means(j) - row_means.tail(n - j).array();
+}
+
 }  // namespace
 
 GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
@@ -175,35 +187,34 @@ GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
   return out;
 }
 
-PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
+PcaModel fit_gram(const StackRows& rows, int64_t n_components, int64_t whole_spectrum_max) {
   const int64_t n = rows.rows(), d = rows.cols();
   const int64_t k = resolve_components(n_components, n, d);
   GramPart part = gram_of_columns(rows, 0, d);
   const Eigen::VectorXd mean = part.column_sums / static_cast<double>(n);
-
-  // G_c = H·G·H, H = I − 11ᵀ/N: every row and column minus its mean, plus the overall mean.
-  Eigen::MatrixXd g = part.gram.selfadjointView<Eigen::Lower>();
-  part.gram.resize(0, 0);
-  const Eigen::VectorXd row_means = g.rowwise().mean();
-  const double all_mean = row_means.mean();
-  g.colwise() -= row_means;
-  g.rowwise() -= row_means.transpose();
-  g.array() += all_mean;
+  Eigen::MatrixXd& g = part.gram;
+  centre_lower(g);
   // G and its eigenvalues are scale² those of the rows; the components are the same.
   const double unscale = 1 / (part.scale * part.scale);
-  const double total_variance = std::max(0.0, g.trace()) * unscale / static_cast<double>(n - 1);
+  const double total_variance =
+      std::max(0.0, g.diagonal().sum()) * unscale / static_cast<double>(n - 1);
 
-  // Every eigenvalue, vectors for the K kept only (symmetric_spectrum.h).
-  const SymmetricSpectrum spectrum(g);
+  // The K largest eigenpairs by Lanczos for a large G; every eigenvalue (and K vectors) for a
+  // small one, or when Lanczos does not settle.
+  std::optional<Eigenpairs> top;
+  if (n > whole_spectrum_max && 4 * k <= n) top = largest_eigenpairs(g, k);
+  std::optional<SymmetricSpectrum> spectrum;
+  if (!top) spectrum.emplace(g);
   g.resize(0, 0);
-  const Eigen::VectorXd values = spectrum.eigenvalues().head(k);
+  const Eigen::VectorXd values = top ? top->values : spectrum->eigenvalues().head(k);
   const double tolerance = row_type_whole(rows.type()) ? kWholeRankTolerance : kFloatRankTolerance;
   const double floor = std::max(0.0, values(0)) * tolerance;
   int64_t kept = 0;
   while (kept < k && values(kept) > floor) ++kept;
 
   // v = Xcᵀ·u/√λ for the eigenvalues that are data.
-  const Eigen::MatrixXd u = spectrum.top_vectors(kept);
+  const Eigen::MatrixXd u =
+      top ? Eigen::MatrixXd(top->vectors.leftCols(kept)) : spectrum->top_vectors(kept);
   Eigen::MatrixXf w(n, kept);
   for (int64_t i = 0; i < kept; ++i) w.col(i) = (u.col(i) / std::sqrt(values(i))).cast<float>();
   Eigen::MatrixXd components(d, k);
@@ -218,10 +229,12 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components) {
 
   Eigen::VectorXd variance = Eigen::VectorXd::Zero(k);
   variance.head(kept) = values.head(kept) * unscale / static_cast<double>(n - 1);
-  // The whole spectrum for the variance chart: G's eigenvalues are the covariance's nonzero ones.
-  const Eigen::VectorXd all =
-      (spectrum.eigenvalues().array() > floor).select(spectrum.eigenvalues(), 0.0) * unscale /
-      static_cast<double>(n - 1);
+  // The whole spectrum for the variance chart when the full solver ran: G's eigenvalues are the
+  // covariance's nonzero ones.
+  Eigen::VectorXd all;
+  if (spectrum)
+    all = (spectrum->eigenvalues().array() > floor).select(spectrum->eigenvalues(), 0.0) * unscale /
+          static_cast<double>(n - 1);
   return make_model(mean, components.transpose(), variance, total_variance, n, all);
 }
 

@@ -30,9 +30,16 @@ struct GramPart {
 // Error when the range is not within the rows' columns or a value is not finite (naming it).
 GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end);
 
-// K components (0 = min(N, D)) of the rows by their Gram matrix. Eigenvalues at rounding level
-// (rank-deficient data: duplicate rows, N > rank) give variance 0 and components completed to an
-// orthonormal set, never NaN. Error for N < 2 or K out of range, as fit_pca.
-PcaModel fit_gram(const StackRows& rows, int64_t n_components);
+// Gram matrices up to this size get every eigenvalue (symmetric_spectrum.h: 1500×1500 took 1.1 s
+// in wasm, 3000×3000 12.8 s), so the variance chart shows the whole spectrum; larger ones their K
+// largest by Lanczos (largest_eigenpairs.h: 0.1 and 0.6 s there) and the total variance.
+constexpr int64_t kGramWholeSpectrumMax = 1000;
+
+// K components (0 = min(N, D)) of the rows by their Gram matrix, with the whole spectrum when
+// N <= whole_spectrum_max or K > N/4. Eigenvalues at rounding level (rank-deficient data:
+// duplicate rows, N > rank) give variance 0 and components completed to an orthonormal set,
+// never NaN. Error for N < 2 or K out of range, as fit_pca.
+PcaModel fit_gram(const StackRows& rows, int64_t n_components,
+                  int64_t whole_spectrum_max = kGramWholeSpectrumMax);
 
 }  // namespace pcarecon

@@ -34,10 +34,15 @@ TEST_CASE("the solver is chosen by cost — exact at Fashion-MNIST's size, top-K
   const SolverChoice colour = choose_solver(20000, 64 * 64 * 3, 50, RowType::UInt8, memory);
   CHECK(colour.kind == SolverKind::Randomized);
   CHECK(colour.randomized_work * 10 < colour.exact_work);
-  // 3000 crops of 256×256: the Gram path since its eigensolver makes only K vectors (25 s in one
-  // thread in wasm, against about 80 s for the top-K solver); 6000, the top-K solver again.
+  // 3000 crops of 256×256: the Gram path since its eigensolver makes only K pairs by Lanczos (14 s
+  // in one thread in wasm, against about 80 s for the top-K solver); 6000 too, G being 4× the
+  // work (the full reduction, 8× its work, made the top-K solver the cheaper there); 10000 in
+  // 1 GB, where G's doubles and 32-bit sums do not fit, the top-K solver.
   CHECK(choose_solver(3000, 256 * 256, 50, RowType::UInt8, memory).kind == SolverKind::Gram);
-  CHECK(choose_solver(6000, 256 * 256, 50, RowType::UInt8, memory).kind == SolverKind::Randomized);
+  const SolverChoice six = choose_solver(6000, 256 * 256, 50, RowType::UInt8, memory);
+  CHECK(six.kind == SolverKind::Gram);
+  CHECK(six.gram_bytes < 6e8);  // G and the 32-bit sums: 432 MB
+  CHECK(choose_solver(10000, 256 * 256, 50, RowType::UInt8, 1e9).kind == SolverKind::Randomized);
   // All components of a wide stack: no cheaper than the exact answer, by the Gram path (N < D).
   CHECK(choose_solver(300, 4096, 0, RowType::UInt8, memory).kind == SolverKind::Gram);
   // Few wide images (issue #10's 300×256×256 crops): the N×N Gram matrix beats 12 passes.

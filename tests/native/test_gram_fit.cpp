@@ -101,6 +101,32 @@ TEST_CASE("Gram: the exact thin path's answer on 8-bit and float32 rows, N < D")
   CHECK((from_int8.mean.array() + 128 - reference.mean.array()).abs().maxCoeff() < 1e-9);
 }
 
+TEST_CASE("Gram: a large G's K largest pairs by Lanczos give the same fit, without the spectrum") {
+  // whole_spectrum_max = 0 takes Lanczos (largest_eigenpairs.h) at this small N.
+  const int64_t n = 120, d = 700, k = 20;
+  const std::vector<uint8_t> bytes = byte_rows(n, d, 4);
+  const PcaModel reference = thin_fit(widen(bytes, n, d), k);
+  const PcaModel by_lanczos = fit_gram(StackRows::uint8(bytes.data(), n, d), k, 0);
+  check_same(by_lanczos, reference, 1e-10);
+  check_orthonormal(by_lanczos, 1e-12);
+  CHECK(by_lanczos.spectrum.size() == 0);  // K values and the total variance only
+  CHECK(by_lanczos.total_variance == Approx(reference.total_variance).epsilon(1e-10));
+  const PcaModel whole = fit_gram(StackRows::uint8(bytes.data(), n, d), k);
+  CHECK(whole.spectrum.size() == n);
+  // K > N/4: the full solver whatever the size, with the whole spectrum.
+  CHECK(fit_gram(StackRows::uint8(bytes.data(), n, d), 31, 0).spectrum.size() == n);
+
+  // Duplicate rows (centred rank 2): Lanczos settles on the zeros or the full solver takes over.
+  std::vector<uint8_t> copies;
+  for (int64_t i = 0; i < 60; ++i)
+    copies.insert(copies.end(), bytes.begin() + (i % 3) * d, bytes.begin() + (i % 3 + 1) * d);
+  const PcaModel rank_two = fit_gram(StackRows::uint8(copies.data(), 60, d), 12, 0);
+  check_finite(rank_two);
+  check_orthonormal(rank_two, 1e-12);
+  CHECK(rank_two.explained_variance(1) > 0);
+  CHECK(rank_two.explained_variance.tail(10).cwiseAbs().maxCoeff() == 0);
+}
+
 TEST_CASE("Gram: float32 rows at the ends of float32's range are fitted as the same rows scaled") {
   // Byte rows times 2^120 reach 3.39e38 (float32's largest is 3.40e38): their products overflowed
   // float32 and the eigensolver got infinities. Times 2^-120 they would underflow.

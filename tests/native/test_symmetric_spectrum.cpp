@@ -3,32 +3,18 @@
 // repeated and zero eigenvalues, the full-solution path for many vectors, and the edge cases.
 
 #include <Eigen/Eigenvalues>
-#include <Eigen/QR>
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <random>
 
 #include "error.h"
+#include "symmetric_matrices.h"
 #include "symmetric_spectrum.h"
 
 using namespace pcarecon;
+using pcarecon_test::with_eigenvalues;
 
 namespace {
-
-Eigen::MatrixXd random_orthogonal(int64_t n, uint64_t seed) {
-  std::mt19937_64 random(seed);
-  std::normal_distribution<double> normal;
-  Eigen::MatrixXd g(n, n);
-  for (int64_t j = 0; j < n; ++j)
-    for (int64_t i = 0; i < n; ++i) g(i, j) = normal(random);
-  return Eigen::HouseholderQR<Eigen::MatrixXd>(g).householderQ();
-}
-
-// Q·diag(values)·Qᵀ for a random orthogonal Q.
-Eigen::MatrixXd with_eigenvalues(const Eigen::VectorXd& values, uint64_t seed) {
-  const Eigen::MatrixXd q = random_orthogonal(values.size(), seed);
-  return q * values.asDiagonal() * q.transpose();
-}
 
 // A·V = V·Λ and VᵀV = I, to `tolerance` relative to the largest |eigenvalue|.
 void check_eigenvectors(const Eigen::MatrixXd& a, const Eigen::MatrixXd& v,

@@ -191,6 +191,69 @@ describe('the Gram path for few wide images (N < D), against scikit-learn full',
   });
 });
 
+// N×H×W uint8 .npy bytes: a few smooth patterns with decaying weights around 120, plus noise.
+function patternStack(n, h, w) {
+  const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, ${h}, ${w}), }`;
+  const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
+  const d = h * w;
+  const bytes = new Uint8Array(10 + padded.length + n * d);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
+  bytes.set(Buffer.from(padded, 'latin1'), 10);
+  let s = 11;
+  const uniform = () => (s = (s * 1103515245 + 12345) >>> 0) / 2 ** 32 - 0.5;
+  for (let i = 0, at = 10 + padded.length; i < n; i++, at += d) {
+    const weights = Array.from({ length: 12 }, (_, j) => (80 * uniform()) / (1 + j));
+    for (let y = 0; y < h; y++) {
+      for (let x = 0; x < w; x++) {
+        let v = 120 + 12 * uniform();
+        for (let j = 0; j < 12; j++) v += weights[j] * Math.cos(((j % 4) + 1) * x * 0.2 + (Math.floor(j / 4) + 1) * y * 0.15 + j);
+        bytes[at + y * w + x] = Math.max(0, Math.min(255, Math.round(v)));
+      }
+    }
+  }
+  return bytes;
+}
+
+test("more than 1000 wide images: the Gram path's K largest pairs by Lanczos, the thin exact answer", async () => {
+  // 1050×33×33: N > 1000 (gram_fit.h), so Lanczos instead of every eigenvalue; the reference is
+  // the thin exact path (Householder QR of the rows) in the same module.
+  const n = 1050,
+    d = 33 * 33,
+    k = 50;
+  const source = new Blob([patternStack(n, 33, 33)]);
+  const fits = {};
+  for (const solver of ['auto', 'exact']) {
+    const worker = startWorker();
+    assert.equal((await worker.ask(Request.LOAD, { source })).kind, Kind.RESULT);
+    const fit = await worker.ask(Request.FIT, { nComponents: k, solver });
+    assert.equal(fit.kind, Kind.RESULT, fit.message);
+    fits[solver] = { fit: fit.result, summary: (await worker.ask(Request.SUMMARY, { gallery: k })).result };
+  }
+  const { auto, exact } = fits;
+  assert.deepEqual([auto.fit.solver, exact.fit.solver], ['gram', 'exact']);
+  assert.equal(auto.summary.explainedVariance.length, k, 'the K largest only: no whole spectrum');
+  const ev = exact.summary.explainedVariance;
+  for (let i = 0; i < k; i++) {
+    const rel = Math.abs(auto.summary.explainedVariance[i] - ev[i]) / ev[0];
+    assert.ok(rel < 1e-9, `variance ${i}: ${auto.summary.explainedVariance[i]} vs ${ev[i]}`);
+  }
+  const bytes = new Uint8Array(await source.arrayBuffer());
+  const images = Float64Array.from(bytes.subarray(bytes.length - n * d, bytes.length - (n - 10) * d));
+  for (const kk of [5, 12, 30].filter((kk) => ev[kk - 1] > 1.02 * ev[kk])) {
+    const rms = reconstructionRms(
+      images,
+      d,
+      10,
+      kk,
+      Float64Array.from(auto.summary.mean),
+      auto.summary.components,
+      Float64Array.from(exact.summary.mean),
+      exact.summary.components,
+    );
+    assert.ok(rms < 0.01, `k = ${kk}: ${rms} grey levels RMS`);
+  }
+});
+
 test('a file whose rows fit but whose fit cannot is refused at its header, with the numbers (too_large)', async () => {
   const M = await startModule();
   const ex = new M.Explorer();
