@@ -520,7 +520,8 @@ val accumulator_state(JsAccumulator& self) {
   });
 }
 
-#include "fit_bindings.h"  // planFit, fitForView, the split top-K fit, RowsShare
+#include "fit_bindings.h"         // planFit, fitForView, the split top-K fit, RowsShare
+#include "split_gram_bindings.h"  // the Gram path on two workers, GramShare
 
 // ---- Streamed files: larger than memory, read in parts -------------------------------------
 
@@ -654,6 +655,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("finishPart", &finish_part)
       .function("mergePart", &merge_part);
   add_fit_functions(explorer);
+  add_split_gram_functions(explorer);
   add_streamed_topk_functions(explorer);
   add_figure_functions(explorer);
 

@@ -117,6 +117,7 @@ void Explorer::replace_stack(LoadedFile file) {
   stream_ = std::move(file.streamed);
   partial_fit_.reset();
   split_topk_.reset();
+  split_gram_.reset();
   streamed_topk_.reset();
   model_.reset();
   exact_fit_.reset();
@@ -322,6 +323,7 @@ SolverChoice Explorer::plan_fit(int64_t n_components) const {
 }
 
 void Explorer::fit_for_view(int64_t n_components) {
+  split_gram_.reset();  // a split Gram fit given up: its G goes before this fit makes one
   const SolverKind kind = plan_fit(n_components).kind;
   if (kind == SolverKind::Exact) return fit(n_components);
   if (stream_)
@@ -361,6 +363,27 @@ void Explorer::finish_split_topk() {
   const int passes = split.passes();
   split_topk_.reset();
   set_model(std::move(model), FitReport{SolverKind::Randomized, passes});
+}
+
+void Explorer::begin_split_gram() {
+  const ImageStack& stack = images();
+  if (stream_)
+    throw Error("a streamed stack is fitted from its covariance or in passes, not split");
+  split_gram_.reset();
+  split_gram_.emplace(StackRows::of(stack));
+}
+
+GramSum& Explorer::split_gram() {
+  if (!split_gram_) throw Error("no split Gram fit is in progress: begin one first");
+  return *split_gram_;
+}
+
+void Explorer::finish_split_gram(int64_t n_components) {
+  check_components(n_components);
+  split_gram();                                         // Error when none is in progress
+  std::optional<GramSum> sum = std::move(split_gram_);  // spent, whether it fits or not
+  split_gram_.reset();
+  set_model(sum->fit(n_components), FitReport{SolverKind::Gram, 2});
 }
 
 void Explorer::check_sample(int64_t sample_index) const {

@@ -18,6 +18,7 @@
 #include "npy_reader.h"
 #include "pca.h"
 #include "reconstruction.h"
+#include "split_gram.h"
 #include "split_topk.h"
 #include "streamed_topk.h"
 
@@ -106,6 +107,14 @@ class Explorer {
   void begin_split_topk(int64_t n_components, int64_t own_rows);
   SplitTopK& split_topk();   // throws Error when no split fit is in progress
   void finish_split_topk();  // its model becomes the model (Error before it has converged)
+  // The Gram path on two workers (split_gram.h): G's columns summed here (split_gram()
+  // .add_columns) and in the helper from pieces (split_gram().piece → GramShare → add_share),
+  // then finish_split_gram fits K components from it. Error unless the stack is held and 8-bit.
+  // Loading a new stack drops it.
+  void begin_split_gram();
+  GramSum& split_gram();  // throws Error when none is in progress
+  void finish_split_gram(int64_t n_components);
+  void drop_split_gram() { split_gram_.reset(); }  // a cancelled one: its G freed now
   std::optional<FitReport> fit_report() const { return model_ ? report_ : std::nullopt; }
   // After an exact fit from a covariance (fit_from, fit_with, a streamed file's fit), the model of
   // K components from the same decomposition, in O(D²·K) (no pass over the rows): true when done;
@@ -184,6 +193,7 @@ class Explorer {
   std::optional<BasisSource> basis_;                  // set when model_ came from a basis
   std::optional<CovarianceAccumulator> partial_fit_;  // accumulate_rows, until fit_with
   std::optional<SplitTopK> split_topk_;               // begin_split_topk, until finished
+  std::optional<GramSum> split_gram_;                 // begin_split_gram, until finished
   std::unique_ptr<StreamedTopK> streamed_topk_;       // begin_streamed_topk, until finished
   std::optional<FitReport> report_;                   // of model_, when it was fitted
   // What model_'s figures keep between them (frame_values.h), made by its first figure (reset

@@ -142,20 +142,14 @@ void centre_lower(Eigen::MatrixXd& g) {
 
 }  // namespace
 
-GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
+namespace detail {
+
+void sum_gram_columns(const StackRows& rows, int64_t begin, int64_t end, double scale,
+                      IntegerScatter* integer, Eigen::MatrixXd& gram,
+                      Eigen::Ref<Eigen::VectorXd> sums_out) {
   const int64_t n = rows.rows(), d = rows.cols();
-  if (begin < 0 || end < begin || end > d)
-    throw Error("columns " + std::to_string(begin) + " to " + std::to_string(end) +
-                " are not a range of the " + std::to_string(d) + " values of a row");
-  rows.check_finite(0, n);
-  GramPart out;
-  out.scale = product_scale(rows);
-  out.gram = Eigen::MatrixXd::Zero(n, n);
-  out.column_sums = Eigen::VectorXd::Zero(end - begin);
   const bool whole = row_type_whole(rows.type());
   const int64_t step = whole ? kIntegerBlock : kFloatBlock;
-  std::optional<IntegerScatter> integer;
-  if (whole) integer.emplace(n);
   const std::vector<int32_t> no_shift(static_cast<size_t>(n), 0);  // shifted per column instead
   Eigen::VectorXd row_sums(n);  // the kernel's Σ per row of the block, not needed here
   Eigen::VectorXd sums;
@@ -165,32 +159,66 @@ GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
     for (int64_t c = begin; c < end; c += step) {
       const int64_t b = std::min(step, end - c);
       column_sums(data, n, d, c, b, sums);
-      out.column_sums.segment(c - begin, b) = sums;
+      sums_out.segment(c - begin, b) = sums;
       // Each column shifted by its mean (a whole number for whole values, so the block stays
       // whole and within ±255 for 8-bit rows): G_c is the same for any per-column shift.
-      Eigen::VectorXf shift = (sums * (out.scale / static_cast<double>(n))).cast<float>();
+      Eigen::VectorXf shift = (sums * (scale / static_cast<double>(n))).cast<float>();
       if (whole) shift = shift.array().round();
-      transposed_block(data, n, d, c, b, static_cast<float>(out.scale), shift, block);
+      transposed_block(data, n, d, c, b, static_cast<float>(scale), shift, block);
       if (whole) {
         row_sums.setZero();
-        if (!integer->add(block, no_shift, row_sums, out.gram))
+        if (!integer->add(block, no_shift, row_sums, gram))
           throw Error("the 16-bit Gram kernel refused a block of 8-bit rows at column " +
                       std::to_string(c));
       } else {
         block_gram.setZero(n, n);
         block_gram.selfadjointView<Eigen::Lower>().rankUpdate(block.transpose());
-        out.gram.triangularView<Eigen::Lower>() += block_gram.cast<double>();
+        gram.triangularView<Eigen::Lower>() += block_gram.cast<double>();
       }
     }
   });
+}
+
+void check_column_range(int64_t begin, int64_t end, int64_t d) {
+  if (begin < 0 || end < begin || end > d)
+    throw Error("columns " + std::to_string(begin) + " to " + std::to_string(end) +
+                " are not a range of the " + std::to_string(d) + " values of a row");
+}
+
+}  // namespace detail
+
+double gram_product_scale(const StackRows& rows) { return product_scale(rows); }
+
+GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end) {
+  const int64_t n = rows.rows();
+  detail::check_column_range(begin, end, rows.cols());
+  rows.check_finite(0, n);
+  GramPart out;
+  out.scale = product_scale(rows);
+  out.gram = Eigen::MatrixXd::Zero(n, n);
+  out.column_sums = Eigen::VectorXd::Zero(end - begin);
+  std::optional<IntegerScatter> integer;
+  if (row_type_whole(rows.type())) integer.emplace(n);
+  detail::sum_gram_columns(rows, begin, end, out.scale, integer ? &*integer : nullptr, out.gram,
+                           out.column_sums);
   if (integer) integer->flush(out.gram);
   return out;
 }
 
 PcaModel fit_gram(const StackRows& rows, int64_t n_components, int64_t whole_spectrum_max) {
+  const int64_t k = resolve_components(n_components, rows.rows(), rows.cols());
+  return fit_gram_part(rows, k, gram_of_columns(rows, 0, rows.cols()), whole_spectrum_max);
+}
+
+PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart part,
+                       int64_t whole_spectrum_max) {
   const int64_t n = rows.rows(), d = rows.cols();
   const int64_t k = resolve_components(n_components, n, d);
-  GramPart part = gram_of_columns(rows, 0, d);
+  if (part.gram.rows() != n || part.gram.cols() != n || part.column_sums.size() != d)
+    throw Error("a Gram matrix of " + std::to_string(part.gram.rows()) + "×" +
+                std::to_string(part.gram.cols()) + " with " +
+                std::to_string(part.column_sums.size()) + " column sums does not fit " +
+                std::to_string(n) + " rows of " + std::to_string(d) + " values");
   const Eigen::VectorXd mean = part.column_sums / static_cast<double>(n);
   Eigen::MatrixXd& g = part.gram;
   centre_lower(g);

@@ -29,6 +29,20 @@ struct GramPart {
 
 // Error when the range is not within the rows' columns or a value is not finite (naming it).
 GramPart gram_of_columns(const StackRows& rows, int64_t begin, int64_t end);
+// GramPart::scale for these rows (1 but for extreme float32 values).
+double gram_product_scale(const StackRows& rows);
+
+class IntegerScatter;
+namespace detail {
+// Columns [begin, end) of the rows into `gram` (N×N, lower triangle) and their sums into `sums`
+// (end − begin values), scaled by `scale`: 8-bit rows through `integer` (N columns, flushed into
+// gram when its int32 sums are full), float32 rows as float32 block products. No checks: callers
+// check the range (check_column_range) and the values.
+void sum_gram_columns(const StackRows& rows, int64_t begin, int64_t end, double scale,
+                      IntegerScatter* integer, Eigen::MatrixXd& gram,
+                      Eigen::Ref<Eigen::VectorXd> sums);
+void check_column_range(int64_t begin, int64_t end, int64_t d);  // Error naming them
+}  // namespace detail
 
 // Gram matrices up to this size get every eigenvalue (symmetric_spectrum.h: 1500×1500 took 1.1 s
 // in wasm, 3000×3000 12.8 s), so the variance chart shows the whole spectrum; larger ones their K
@@ -41,5 +55,9 @@ constexpr int64_t kGramWholeSpectrumMax = 1000;
 // never NaN. Error for N < 2 or K out of range, as fit_pca.
 PcaModel fit_gram(const StackRows& rows, int64_t n_components,
                   int64_t whole_spectrum_max = kGramWholeSpectrumMax);
+// The same from G over every column, summed elsewhere (split_gram.h): part.gram N×N (lower
+// triangle), part.column_sums D. Error when their sizes do not fit the rows.
+PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart part,
+                       int64_t whole_spectrum_max = kGramWholeSpectrumMax);
 
 }  // namespace pcarecon

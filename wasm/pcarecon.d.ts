@@ -210,6 +210,15 @@ export declare class Explorer {
   topkOwnPass(): void;
   topkMergePass(restProduct: Float64Array, restRows: number): void;
   finishSplitTopK(): FitReport;
+  // The Gram path split over two workers (web/worker/split-gram.js; split_gram.h): G's columns
+  // summed here (gramColumns) and in the helper's GramShare from copies of the others (gramPiece),
+  // whose int32 sums come back (addGramShare); 8-bit stacks only. Loading a new stack drops it.
+  beginSplitGram(): void;
+  gramColumns(begin: number, end: number): void;
+  gramPiece(begin: number, end: number): Uint8Array | Int8Array;  // N×(end − begin), row-major
+  addGramShare(share: GramShareSums): void;
+  finishSplitGram(nComponents: number): FitReport;
+  dropSplitGram(): void;  // a cancelled one: its G is freed now
   // A streamed file fitted in passes over the file (StreamedInfo.topk; streamed_topk.h). How a
   // streamed file is fitted, from the next beginFile: 'auto' (the covariance when it can and is
   // the cheaper, else the top-K solver), 'covariance' or 'topk' (tests). Each pass: this
@@ -277,6 +286,25 @@ export declare class RowsShare {
   delete(): void;
 }
 
+// The int32 sums of G over columns [begin, end): its lower triangle row by row (N(N+1)/2), and
+// those columns' sums.
+export interface GramShareSums {
+  begin: number;
+  end: number;
+  lower: Int32Array;
+  columnSums: Float64Array;
+}
+
+// The helper's sums of the pieces of columns it is sent (Explorer.gramPiece), which follow each
+// other from column `begin`.
+export declare class GramShare {
+  constructor(rows: number, begin: number);
+  roomFor(columns: number): boolean;  // false: take() before adding that many more columns
+  add(piece: Uint8Array | Int8Array, width: number): void;
+  take(): GramShareSums;  // the sums since the last take, and begins again after them
+  delete(): void;
+}
+
 // A partial covariance: Σ(x − shift) and Σ(x − shift)(x − shift)ᵀ over `count` rows.
 export interface AccumulatorState {
   dim: number;
@@ -335,6 +363,7 @@ export interface PcaReconModule {
   Explorer: typeof Explorer;
   Accumulator: typeof Accumulator;
   RowsShare: typeof RowsShare;
+  GramShare: typeof GramShare;
   FileGramPass: typeof FileGramPass;
   npyInfo: typeof npyInfo;
   npyHeader: typeof npyHeader;

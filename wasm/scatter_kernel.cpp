@@ -298,6 +298,10 @@ bool IntegerScatter::add(const Eigen::Ref<const RowMatrixF>& block,
 
 void IntegerScatter::flush(Eigen::MatrixXd& scatter) {
   if (!dirty_) return;
+  if (scatter.rows() != dim_ || scatter.cols() != dim_)
+    throw Error("the integer scatter has " + std::to_string(dim_) +
+                " columns; its sums cannot go into a " + std::to_string(scatter.rows()) + "×" +
+                std::to_string(scatter.cols()) + " matrix");
   run_kernel();
   for (int64_t j = 0; j < dim_; ++j) {
     for (int64_t i = j; i < dim_; ++i) {
@@ -307,6 +311,24 @@ void IntegerScatter::flush(Eigen::MatrixXd& scatter) {
   std::fill(sums_.begin(), sums_.end(), 0);
   std::fill(pending_.begin(), pending_.end(), int64_t{0});
   dirty_ = false;
+}
+
+void IntegerScatter::flush_lower(std::vector<int32_t>& lower) {
+  lower.assign(static_cast<size_t>(dim_ * (dim_ + 1) / 2), 0);
+  if (!dirty_) return;
+  run_kernel();
+  size_t at = 0;
+  for (int64_t i = 0; i < dim_; ++i) {
+    const int32_t* row = sums_.data() + i * padded_dim_;
+    for (int64_t j = 0; j <= i; ++j) lower[at++] = row[j];
+  }
+  std::fill(sums_.begin(), sums_.end(), 0);
+  std::fill(pending_.begin(), pending_.end(), int64_t{0});
+  dirty_ = false;
+}
+
+int64_t IntegerScatter::most_pending() const {
+  return pending_.empty() ? 0 : *std::max_element(pending_.begin(), pending_.end());
 }
 
 }  // namespace pcarecon

@@ -46,8 +46,16 @@ class IntegerScatter {
   bool add(const Eigen::Ref<const RowMatrixF>& block, const std::vector<int32_t>& shift,
            Eigen::Ref<Eigen::VectorXd> sum, Eigen::MatrixXd& scatter);
 
-  // Adds everything pending into the lower triangle of `scatter` and starts again from zero.
+  // Adds everything pending into the lower triangle of `scatter` (D×D, else Error) and starts
+  // again from zero.
   void flush(Eigen::MatrixXd& scatter);
+  // The same sums as int32, exact (each within int32: above), for adding up elsewhere: the lower
+  // triangle row by row ((0,0), (1,0), (1,1), (2,0) …: D(D+1)/2 values). Starts again.
+  void flush_lower(std::vector<int32_t>& lower);
+  // The largest Σv² of any column since the last flush: `rows` more rows of |v| ≤ m fit without a
+  // flush while most_pending() + rows·m² ≤ the limit.
+  int64_t most_pending() const;
+  int64_t limit() const { return limit_; }
 
   int64_t dim() const { return dim_; }
 

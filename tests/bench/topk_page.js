@@ -48,6 +48,7 @@ async function main() {
           solver: t.solver,
           passes: t.passes,
           fitWorkers: t.fitWorkers,
+          helperWaitS: t.helperWaitMs / 1000, // how long the main worker waited for the helper
           streamWorkers: t.streamWorkers,
           explainedVariance: await p.page.evaluate(() => Array.from(self.pcaExplorer.debug.state().dataset.explainedVariance.slice(0, 10))),
           peakRendererMB: Math.round(peak / 1024),

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { createWorkerHandler } from '../../web/worker/worker.js';
-import { Kind, Request } from '../../web/shared/protocol.js';
+import { Kind, Phase, Request, CANCEL, ErrorCode } from '../../web/shared/protocol.js';
 import { ROOT, startModule } from './module.js';
 
 let DIR;
@@ -52,7 +52,7 @@ function startWorker() {
       await new Promise((resolve) => setImmediate(resolve));
     }
   };
-  return { port, ask };
+  return { port, ask, replies };
 }
 
 // Two workers joined as the page joins them (worker-client.js): the first answers the page.
@@ -189,6 +189,44 @@ describe('the Gram path for few wide images (N < D), against scikit-learn full',
     const more = await pair.ask(Request.FIT, { nComponents: 60 });
     assert.deepEqual([more.result.solver, more.result.nComponents], ['gram', 60]);
   });
+});
+
+test('crops_colour_64 (600×12288): the Gram path sums G on both workers, the one-worker model bit for bit', async () => {
+  const name = 'crops_colour_64';
+  const c = CASES[name];
+  const alone = await fitted(startWorker(), name, c.k);
+  const pair = await fitted(startPair(), name, c.k);
+  assert.deepEqual([alone.fit.solver, alone.fit.workers], ['gram', 1]);
+  assert.deepEqual([pair.fit.solver, pair.fit.workers], ['gram', 2], 'G summed on both workers');
+  // G's int32 sums are exact wherever they are made: the same G, the same model
+  assert.deepEqual(Array.from(pair.summary.explainedVariance), Array.from(alone.summary.explainedVariance));
+  assert.deepEqual(Array.from(pair.summary.components), Array.from(alone.summary.components));
+  const ev = c.full.explained_variance;
+  for (let i = 0; i < c.k; i++) {
+    const rel = Math.abs(pair.summary.explainedVariance[i] - ev[i]) / ev[i];
+    assert.ok(rel < 1e-9, `variance ${i}: ${pair.summary.explainedVariance[i]} vs ${ev[i]}`);
+  }
+});
+
+test('a split Gram fit cancelled midway ends with code cancelled; the next fit is whole', async () => {
+  const name = 'crops_colour_64';
+  const pair = startPair();
+  const source = new Blob([fs.readFileSync(path.join(DIR, `${name}.npy`))]);
+  assert.equal((await pair.ask(Request.LOAD, { source })).kind, Kind.RESULT);
+  const id = 1000;
+  pair.port.onmessage({ data: { id, type: Request.FIT, nComponents: 20 } });
+  const fitting = () => pair.replies.some((r) => r.id === id && r.kind === Kind.PROGRESS && r.phase === Phase.FITTING && r.done > 0);
+  while (!fitting()) await new Promise((resolve) => setImmediate(resolve));
+  pair.port.onmessage({ data: { type: CANCEL, target: id } });
+  let reply;
+  while (!(reply = pair.replies.find((r) => r.id === id && r.kind !== Kind.PROGRESS)))
+    await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(reply.code, ErrorCode.CANCELLED, reply.message);
+  const again = await pair.ask(Request.FIT, { nComponents: 20 });
+  assert.deepEqual([again.result.solver, again.result.workers], ['gram', 2]);
+  const summary = (await pair.ask(Request.SUMMARY, { gallery: 0 })).result;
+  const ev = CASES[name].full.explained_variance;
+  assert.ok(Math.abs(summary.explainedVariance[19] - ev[19]) / ev[19] < 1e-9);
 });
 
 // N×H×W uint8 .npy bytes: a few smooth patterns with decaying weights around 120, plus noise.

@@ -225,5 +225,6 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{helper: 'share', id: number, rows: import('../../wasm/pcarecon').HeldRows | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
  * @typedef {{helper: 'distortions', id: number, rows: import('../../wasm/pcarecon').HeldRows, mean: Float64Array, components: Float64Array}} HelperDistortions
- * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperFilePass | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperResult | HelperDistortions} HelperMessage
+ * @typedef {{helper: 'gram-piece', id: number, rows: Uint8Array | Int8Array | null, width: number, samples: number, begin: number} | {helper: 'gram-take', id: number} | {helper: 'drop-gram', id: number}} HelperSplitGram
+ * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperFilePass | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperSplitGram | HelperResult | HelperDistortions} HelperMessage
  */

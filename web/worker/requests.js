@@ -7,6 +7,7 @@ import * as ArchiveLoader from './archive-loader.js';
 import { loadStreamedRest } from './streamed-load.js';
 import { blobChunks } from './blob-chunks.js';
 import { fitTopK } from './split-fit.js';
+import { fitGram } from './split-gram.js';
 import { fitStreamedTopK } from './streamed-fit.js';
 
 /** @typedef {import('./worker.js').Session} Session */
@@ -163,16 +164,14 @@ export async function fit(session, request, context) {
   ex.setFitSolver(request.solver || 'auto'); // tests may ask for one
   const solver = ex.planFit(k).solver;
   if (solver === 'gram') {
-    // N < D: K exact components from the N×N Gram matrix, in this worker (summed on two, 3000
-    // crops of 256×256 took 18–20 s against 21.6 s, and the helper's copy of half the columns and
-    // its half of G added 380 MB: over the memory budget, which one worker keeps)
-    const report = ex.fitForView(k);
+    // N < D: K exact components from the N×N Gram matrix, summed on both workers (split-gram.js)
+    const { report, workers, helperWaitMs } = await fitGram(session, ex, k, context);
     session.precomputedFit = null;
     return {
       nComponents: report.nComponents,
       fitMs: performance.now() - started,
-      workers: 1,
-      helperWaitMs: 0,
+      workers,
+      helperWaitMs,
       solver: 'gram',
       passes: report.passes,
     };

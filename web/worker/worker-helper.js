@@ -42,6 +42,8 @@ function createLink(port, env) {
   let kernelsWarm = false; // ... and to run its warm-up (warm-up.js)
   // In the helper: the rows of a split top-K fit, and its requests, served one after another.
   const split = { share: /** @type {any} */ (null), done: Promise.resolve() };
+  // In the helper: its sums of a two-worker Gram fit (split-gram.js), served in order.
+  const gram = { share: /** @type {import('../../wasm/pcarecon').GramShare | null} */ (null), done: Promise.resolve() };
 
   port.onmessage = (event) => {
     /** @type {HelperMessage} */
@@ -67,6 +69,11 @@ function createLink(port, env) {
       case 'gram':
       case 'drop-share':
         split.done = split.done.then(() => serveSplitFit(port, env, message, split));
+        return;
+      case 'gram-piece':
+      case 'gram-take':
+      case 'drop-gram':
+        gram.done = gram.done.then(() => serveSplitGram(port, env, message, gram));
         return;
       case 'cancel-part':
         partsCancelled.add(message.id);
@@ -149,8 +156,9 @@ function createLink(port, env) {
   }
 
   /**
-   * One request of a split top-K fit: keep rows (transferred), or run a pass on them.
-   * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share'}} message
+   * One request of a split top-K fit: keep rows (transferred), or run a pass on them; or of a
+   * split Gram fit: sum a piece of columns (transferred), hand the sums over, or drop them.
+   * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share' | 'gram-piece' | 'gram-take' | 'drop-gram'}} message
    * @param {Transferable[]} [transfer]
    */
   function splitFit(message, transfer) {
@@ -272,6 +280,43 @@ async function serveSplitFit(port, env, message, split) {
     }
     port.postMessage({ helper: 'result', id: message.id, result }, transfer);
   } catch (error) {
+    port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
+  }
+}
+
+/**
+ * The helper's side of a split Gram fit (split-gram.js): 'gram-piece' adds a piece of columns to
+ * its int32 sums (answering with the sums so far first when the piece would not fit them, else
+ * null), 'gram-take' answers with the sums and frees them, 'drop-gram' frees them.
+ * @param {HelperPort} port
+ * @param {HelperEnv} env
+ * @param {import('../shared/protocol.js').HelperSplitGram} message
+ * @param {{share: import('../../wasm/pcarecon').GramShare | null}} gram
+ */
+async function serveSplitGram(port, env, message, gram) {
+  try {
+    await env.startModule();
+    /** @type {import('../../wasm/pcarecon').GramShareSums | null} */
+    let result = null;
+    if (message.helper === 'gram-piece') {
+      const rows = /** @type {Uint8Array | Int8Array} */ (message.rows);
+      message.rows = null;
+      if (!gram.share) gram.share = new (env.wasmModule().GramShare)(message.samples, message.begin);
+      if (!gram.share.roomFor(message.width)) result = gram.share.take();
+      gram.share.add(rows, message.width);
+    } else if (message.helper === 'gram-take') {
+      if (!gram.share) throw new Error('internal error: the helper holds no sums of G');
+      result = gram.share.take();
+    }
+    if (message.helper !== 'gram-piece' && gram.share) {
+      gram.share.delete();
+      gram.share = null;
+    }
+    const transfer = result ? [result.lower.buffer, result.columnSums.buffer] : [];
+    port.postMessage({ helper: 'result', id: message.id, result }, transfer);
+  } catch (error) {
+    if (gram.share) gram.share.delete();
+    gram.share = null;
     port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   }
 }
