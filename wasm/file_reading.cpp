@@ -174,18 +174,16 @@ int64_t FileReading::rows_read() const {
 // streamed file.
 bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image) {
   const int64_t n = header.shape[0], d = image.values();
-  // What holding the file whole takes: an 8-bit file keeps its own bytes (make_held_stack), any
-  // other is widened to float32.
+  // What holding the file whole takes (npy_reader.h): an 8-bit file keeps its own bytes
+  // (make_held_stack), any other is widened to float32; Fortran order holds the data besides.
   const bool eight =
       header.dtype == DType::UInt8 || header.dtype == DType::Int8 || header.dtype == DType::Bool;
-  const long double values = static_cast<long double>(n) * static_cast<long double>(d);
-  const long double bytes = values * (eight ? 1 : 4);
+  const long double bytes = held_bytes(header, image);
   const long double limit = static_cast<long double>(kMemoryLimitBytes);
   // Held whole, the rows must leave room for the fit's working memory too: refused (or streamed)
-  // here, never after minutes of reading and fitting. The reader's own check of a whole file
-  // still counts it as float32 (npy_reader.cpp, check_matrix_limit), so that must pass as well.
+  // here, never after minutes of reading and fitting.
   const long double fit_bytes = fit_working_bytes(n, d, header.dtype, limit - bytes);
-  const bool fits = bytes + fit_bytes < limit && values * 4 < limit;
+  const bool fits = bytes + fit_bytes < limit;
   const bool forced_topk = settings_.stream_solver == StreamSolver::TopK;
   if (bytes <= static_cast<long double>(settings_.stream_above_bytes) && fits) return false;
   const long double covariance = static_cast<long double>(d) * static_cast<long double>(d) * 8;
@@ -207,16 +205,18 @@ bool FileReading::decide_stream(const NpyHeader& header, const ImageShape& image
     const std::string why = why_not_streamed(header, image);
     if (fits) return false;  // held whole, as any file below the limit
     try {
-      check_memory_limit(n, image, kMemoryLimitBytes);
+      check_memory_limit(header, image, kMemoryLimitBytes);
     } catch (const Error& e) {
       throw e.extended("; " + why);
     }
-    throw Error(ErrorKind::TooLarge,
-                "the " + std::to_string(n) + " images of " + std::to_string(d) + " values need " +
-                    gigabytes(bytes) + (eight ? " as bytes" : " as float32") +
-                    ", and fitting them " + gigabytes(fit_bytes) + " more (" +
-                    std::to_string(kPlannedComponents) + " components), more than the " +
-                    gigabytes(limit) + " a page can hold; " + why);
+    throw Error(
+        ErrorKind::TooLarge,
+        "the " + std::to_string(n) + " images of " + std::to_string(d) + " values need " +
+            gigabytes(bytes) + (eight ? " as bytes" : " as float32") +
+            (header.fortran_order ? " (with the Fortran-order data they are reordered from)" : "") +
+            ", and fitting them " + gigabytes(fit_bytes) + " more (" +
+            std::to_string(kPlannedComponents) + " components), more than the " + gigabytes(limit) +
+            " a page can hold; " + why);
   }
   Stream& stream = stream_.emplace();  // filled in place: nothing below throws
   stream.info.total_samples = n;

@@ -48,15 +48,21 @@ void check_addressable(int64_t n, const ImageShape& image) {
 
 // Throws unless the N×D float32 matrix stays under `limit` bytes; said as soon as the header is
 // read, before any data, so a file too large for the page is refused at once.
-void check_matrix_limit(int64_t n, const ImageShape& image, uint64_t limit) {
-  const long double bytes =
-      static_cast<long double>(n) * static_cast<long double>(image.values()) * sizeof(float);
+bool held_as_bytes(DType dtype) {
+  return dtype == DType::UInt8 || dtype == DType::Int8 || dtype == DType::Bool;
+}
+
+void check_held_limit(const NpyHeader& h, const ImageShape& image, uint64_t limit) {
+  const long double bytes = held_bytes(h, image);
   if (bytes < static_cast<long double>(limit)) return;
   char size[64];
   std::snprintf(size, sizeof size, "%.2Lf GB (%.0Lf bytes)", bytes / 1e9L, bytes);
+  const std::string as = held_as_bytes(h.dtype) ? " as bytes" : " as float32";
+  const std::string reordered =
+      h.fortran_order ? ", with the Fortran-order data they are reordered from," : "";
   throw Error(ErrorKind::TooLarge,
-              "too large to load: " + matrix_size_text(n, image) + " as float32 need " + size +
-                  ", and this page can hold at most " + format_gb(limit) + " (" +
+              "too large to load: " + matrix_size_text(h.shape[0], image) + as + reordered +
+                  " need " + size + ", and this page can hold at most " + format_gb(limit) + " (" +
                   std::to_string(limit) + " bytes, the memory limit of WebAssembly)");
 }
 
@@ -85,7 +91,7 @@ size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_mat
                    bool streamed) {
   const int64_t n = h.shape[0];
   if (!streamed) {
-    if (max_matrix_bytes > 0) check_matrix_limit(n, image, max_matrix_bytes);  // the page's own
+    if (max_matrix_bytes > 0) check_held_limit(h, image, max_matrix_bytes);  // the page's own
     check_addressable(n, image);
   }
   uint64_t sample = 0;
@@ -106,8 +112,15 @@ size_t check_sizes(const NpyHeader& h, const ImageShape& image, uint64_t max_mat
 
 // ---- public helpers -----------------------------------------------------------------------------
 
-void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit) {
-  check_matrix_limit(n, image, limit);
+long double held_bytes(const NpyHeader& header, const ImageShape& image) {
+  const long double values =
+      static_cast<long double>(header.shape[0]) * static_cast<long double>(image.values());
+  const long double held = values * (held_as_bytes(header.dtype) ? 1 : 4);
+  return held + (header.fortran_order ? static_cast<long double>(header.data_bytes) : 0);
+}
+
+void check_memory_limit(const NpyHeader& header, const ImageShape& image, uint64_t limit) {
+  check_held_limit(header, image, limit);
 }
 
 // ---- whole files --------------------------------------------------------------------------------

@@ -143,8 +143,12 @@ class NpyStreamReader {
   std::shared_ptr<State> state_;
 };
 
-// Throws the "too large to load" Error unless an N×D float32 matrix stays under `limit` bytes.
-void check_memory_limit(int64_t n, const ImageShape& image, uint64_t limit);
+// What holding a file whole takes (FileReading::make_held_stack): an 8-bit file keeps its bytes,
+// any other is widened to float32; a Fortran-order file's data is held besides until it has all
+// arrived, to be reordered (npy_stream_reader.cpp).
+long double held_bytes(const NpyHeader& header, const ImageShape& image);
+// Throws the "too large to load" Error unless held_bytes stays under `limit`.
+void check_memory_limit(const NpyHeader& header, const ImageShape& image, uint64_t limit);
 
 // Convenience: the whole file from one buffer.
 ImageStack read_npy(const uint8_t* bytes, size_t size,

@@ -241,5 +241,6 @@ TEST_CASE("RGBA and other channel counts are refused with the accepted shapes", 
   explorer.begin_file();
   CHECK_THROWS_WITH(explorer.feed(header.data(), header.size()),
                     Catch::StartsWith("too large to load: 20000 images of 256x256 RGB pixels as "
-                                      "float32 need 15.73 GB"));
+                                      "bytes, with the Fortran-order data they are reordered "
+                                      "from, need 7.86 GB"));
 }

@@ -329,7 +329,8 @@ TEST_CASE("a Fortran-order file is held whole when it fits and refused when it m
   load(c, c_order);
   CHECK(ex.rows(0, 3000) == c.rows(0, 3000));  // both held as bytes: compared as float32
 
-  // 1100000000 images of 2x2 in Fortran order: 17.6 GB as float32, more than a page can hold.
+  // 1100000000 images of 2x2 in Fortran order: 4.4 GB of bytes held beside the 4.4 GB they are
+  // reordered from, more than a page can hold.
   std::string dict = "{'descr': '|u1', 'fortran_order': True, 'shape': (1100000000, 2, 2), }";
   while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
   dict += '\n';
@@ -337,11 +338,11 @@ TEST_CASE("a Fortran-order file is held whole when it fits and refused when it m
   header.insert(header.end(), dict.begin(), dict.end());
   ex.begin_file();
   CHECK(error_of([&] { ex.feed(header.data(), header.size()); }) ==
-        "too large to load: 1100000000 images of 2x2 pixels as float32 need 17.60 GB "
-        "(17600000000 bytes), and this page can hold at most 4.29 GB (4294967296 bytes, the "
-        "memory limit of WebAssembly); a Fortran-order file cannot be streamed either, since its "
-        "samples are interleaved: save it C-contiguous (np.save(path, np.ascontiguousarray(a))) "
-        "to have it streamed");
+        "too large to load: 1100000000 images of 2x2 pixels as bytes, with the Fortran-order "
+        "data they are reordered from, need 8.80 GB (8800000000 bytes), and this page can hold "
+        "at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); a Fortran-order "
+        "file cannot be streamed either, since its samples are interleaved: save it C-contiguous "
+        "(np.save(path, np.ascontiguousarray(a))) to have it streamed");
   CHECK_FALSE(ex.reading());
   CHECK(ex.info().samples == 3000);  // the previous stack stays
 
@@ -356,6 +357,40 @@ TEST_CASE("a Fortran-order file is held whole when it fits and refused when it m
   REQUIRE(ex.pending_info()->streamed);
   CHECK(ex.pending_info()->streamed->total_samples == 1100000000);
   ex.cancel_file();
+}
+
+TEST_CASE("a Fortran-order file is counted as what it holds: its bytes and the data they come from",
+          "[streamed]") {
+  const auto header_of = [](const std::string& descr, const std::string& shape) {
+    std::string dict =
+        "{'descr': '" + descr + "', 'fortran_order': True, 'shape': " + shape + ", }";
+    while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
+    dict += '\n';
+    std::vector<uint8_t> h = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
+    h.insert(h.end(), dict.begin(), dict.end());
+    return h;
+  };
+  Explorer ex;
+  // 1.2e9 uint8 values: 4.8 GB as float32 (refused when the reader counted that), 2.4 GB as the
+  // bytes held and the data they are reordered from: it is read.
+  std::vector<uint8_t> h = header_of("|u1", "(300000000, 2, 2)");
+  ex.begin_file();
+  ex.feed(h.data(), h.size());
+  REQUIRE(ex.pending_info());
+  CHECK_FALSE(ex.pending_info()->streamed);
+  CHECK(ex.pending_info()->header.shape[0] == 300000000);
+  ex.cancel_file();
+  // 6e8 float32 values: 2.4 GB as float32, but 4.8 GB with the data they are reordered from,
+  // which ran out of memory after reading it all: now refused at the header.
+  h = header_of("<f4", "(150000000, 2, 2)");
+  ex.begin_file();
+  CHECK(error_of([&] { ex.feed(h.data(), h.size()); }) ==
+        "too large to load: 150000000 images of 2x2 pixels as float32, with the Fortran-order "
+        "data they are reordered from, need 4.80 GB (4800000000 bytes), and this page can hold "
+        "at most 4.29 GB (4294967296 bytes, the memory limit of WebAssembly); a Fortran-order "
+        "file cannot be streamed either, since its samples are interleaved: save it C-contiguous "
+        "(np.save(path, np.ascontiguousarray(a))) to have it streamed");
+  CHECK_FALSE(ex.reading());
 }
 
 TEST_CASE("too wide or too short for a covariance: streamed in passes; too wide for those: refused",
