@@ -1,9 +1,11 @@
 // web/page/variance-shares.js sharesText: the line under the variance chart naming how many
 // components reach 90, 95 and 99 % of the variance; the shares not reached are said together.
 // addDistortionMarks: the marks' labels on the distortion plot, apart and inside it.
+// varianceMarkPlaces: the variance chart's range reaches every mark, and no label runs past its
+// right edge.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharesText, addDistortionMarks } from '../../web/page/variance-shares.js';
+import { sharesText, addDistortionMarks, varianceMarkPlaces } from '../../web/page/variance-shares.js';
 
 const shares = (...ks) => [0.9, 0.95, 0.99].map((share, i) => ({ share, k: ks[i] }));
 
@@ -42,4 +44,17 @@ test("the distortion plot's marks: labels apart and inside the plot, a mark past
   // and 12 px or more between two labels (at k = 6 and 8 they stand side by side).
   assert.ok(tops[0] <= 200 * (1 - 6 / 80), `first label at ${tops[0]} of 200`);
   assert.ok(tops[0] - tops[1] >= 200 * (12 / 80), `labels ${tops[0] - tops[1]} apart`);
+});
+
+test('the variance chart reaches its farthest mark, and labels near the right edge sit left of their line', () => {
+  // 600 colour crops, K = 50: the chart shows 75 of 600 components; 95 and 99 % at k = 126, 310.
+  const wide = varianceMarkPlaces(75.5, 600, [64, 126, 310]);
+  assert.equal(wide.right, 326 + 0.5, 'to 5 % past the 99 % mark');
+  assert.deepEqual(wide.anchors, ['left', 'left', 'right']);
+  // Marks within the range shown keep it; a mark at 64 of 75 is in the right third.
+  assert.deepEqual(varianceMarkPlaces(75.5, 600, [64]), { right: 75.5, anchors: ['right'] });
+  assert.deepEqual(varianceMarkPlaces(20.5, 784, [4, 5, 10]), { right: 20.5, anchors: ['left', 'left', 'left'] });
+  // Never past the components there are; no marks, no change.
+  assert.equal(varianceMarkPlaces(75.5, 300, [299]).right, 300.5);
+  assert.deepEqual(varianceMarkPlaces(75.5, 600, []), { right: 75.5, anchors: [] });
 });

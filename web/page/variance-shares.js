@@ -32,12 +32,36 @@ function sharesText(shares, computed) {
 }
 
 /**
+ * Where the variance chart's marks go: its x range widened to the farthest mark (drawVariance
+ * shows the first 1.5·K components; with the whole spectrum known, 95 and 99 % can lie far past
+ * them), and each label on the side of its line with room for it (left of a line in the right
+ * third, where it would run past the plot's edge and be cut).
+ * @param {number} right the chart's x range end (components shown + 0.5)
+ * @param {number} bars the components the chart has
+ * @param {number[]} ks the marks' k
+ * @returns {{right: number, anchors: ('left' | 'right')[]}}
+ */
+function varianceMarkPlaces(right, bars, ks) {
+  const farthest = ks.length ? Math.max(...ks) : 0;
+  const wide = Math.min(bars, Math.ceil(farthest * 1.05)) + 0.5;
+  const end = Math.max(right, wide);
+  return { right: end, anchors: ks.map((k) => (k > 0.66 * end ? 'right' : 'left')) };
+}
+
+/**
  * Dotted lines at each k on the variance chart (after drawVariance, which owns its first shape).
  * @param {any} chart
  * @param {ShareK[] | undefined} shares
  */
 function markVarianceChart(chart, shares) {
-  const known = (shares || []).filter((s) => s.k !== null);
+  const known = /** @type {{share: number, k: number}[]} */ ((shares || []).filter((s) => s.k !== null));
+  const range = (chart.layout && chart.layout.xaxis && chart.layout.xaxis.range) || [0.5, 0.5];
+  const bars = chart.data && chart.data[0] && chart.data[0].x ? chart.data[0].x.length : 0;
+  const places = varianceMarkPlaces(
+    range[1],
+    bars,
+    known.map(({ k }) => k),
+  );
   const base = ((chart.layout && chart.layout.shapes) || []).filter((/** @type {any} */ s) => !s.name || !s.name.startsWith('share '));
   const shapes = base.concat(
     known.map(({ share, k }, i) => ({
@@ -59,10 +83,10 @@ function markVarianceChart(chart, shares) {
     yref: 'paper',
     text: `${label(share)}: k = ${k}`,
     showarrow: false,
-    xanchor: 'left',
+    xanchor: places.anchors[i],
     font: { size: 9, color: MARK_COLOURS[i % MARK_COLOURS.length] },
   }));
-  return required('Plotly').relayout(chart, { shapes, annotations });
+  return required('Plotly').relayout(chart, { shapes, annotations, 'xaxis.range': [range[0], places.right] });
 }
 
 /**
@@ -102,4 +126,4 @@ function addDistortionMarks(figure, shares) {
   });
 }
 
-export { sharesText, markVarianceChart, addDistortionMarks };
+export { sharesText, markVarianceChart, varianceMarkPlaces, addDistortionMarks };
