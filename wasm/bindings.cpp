@@ -263,6 +263,14 @@ val variance(JsExplorer& self) {
   return guarded_val("copying the variances", [&] { return variance_fields(self.core.model()); });
 }
 
+// The model's K, without copying its arrays (variance() copies every eigenvalue).
+double component_count(JsExplorer& self) {
+  double k = 0;
+  guarded_void("reading the model",
+               [&] { k = static_cast<double>(self.core.model().n_components()); });
+  return k;
+}
+
 val model(JsExplorer& self) {
   return guarded_val("copying the model", [&] {
     const pcarecon::PcaModel& m = self.core.model();
@@ -637,6 +645,7 @@ EMSCRIPTEN_BINDINGS(pcarecon) {
       .function("fitCount", &fit_count)
       .function("model", &model)
       .function("variance", &variance)
+      .function("componentCount", &component_count)
       .function("image", &image)
       .function("reconstruction", &reconstruction)
       .function("distortion", &distortion)

@@ -217,13 +217,14 @@ bool Explorer::extend_fit(int64_t n_components) {
     throw Error("cannot fit " + std::to_string(n_components) +
                 " components: this data has at most " + std::to_string(most));
   }
-  set_exact_model(*exact_fit_, n_components);  // a copy that shares the decomposition
+  // A copy that shares the decomposition; no pass over the rows (the worker's FIT says 0 too).
+  set_exact_model(*exact_fit_, n_components, 0);
   return true;
 }
 
-void Explorer::set_exact_model(ExactFit exact, int64_t n_components) {
+void Explorer::set_exact_model(ExactFit exact, int64_t n_components, int passes) {
   PcaModel model = exact.model(n_components);
-  set_model(std::move(model), FitReport{}, std::move(exact));
+  set_model(std::move(model), FitReport{SolverKind::Exact, passes}, std::move(exact));
 }
 
 namespace {

@@ -203,7 +203,8 @@ class Explorer {
   // The last exact fit's decomposition, while its model is the model: extend_fit reads it.
   std::optional<ExactFit> exact_fit_;
   void set_model(PcaModel model, FitReport report, std::optional<ExactFit> exact = std::nullopt);
-  void set_exact_model(ExactFit exact, int64_t n_components);  // its model of K, and it kept
+  // Its model of K, and it kept; `passes` over the rows made it (0: from a kept decomposition).
+  void set_exact_model(ExactFit exact, int64_t n_components, int passes = 1);
 };
 
 }  // namespace pcarecon

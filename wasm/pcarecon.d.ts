@@ -144,6 +144,7 @@ export declare class Explorer {
   fitCount(): number;             // how many fits ran (lets tests prove a sample change did not refit)
   model(): PcaResult;
   variance(): Omit<PcaResult, 'mean' | 'components'>;  // the same without the K*D copy
+  componentCount(): number;  // the model's K, nothing copied; throws without a model
   figureJson(options: FigureOptions): string;
   // The same figure with its pictures apart: every z is {dtype: 'f4', shape: 'H,W' or 'H,W,3',
   // image: i}, the i-th picture in images (imageValues floats each, row-major).

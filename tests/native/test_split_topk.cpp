@@ -152,8 +152,10 @@ TEST_CASE("Explorer: the page's fit is Gram or top-K for wide images, exact for 
   CHECK(narrow.model().n_components() == 10);
   CHECK(narrow.model().spectrum.size() == 64);
   const int64_t fits = narrow.fit_count();
+  CHECK(narrow.fit_report()->passes == 1);
   CHECK(narrow.extend_fit(30));
   CHECK(narrow.model().n_components() == 30);
+  CHECK(narrow.fit_report()->passes == 0);  // from the decomposition, as the worker's FIT says
   CHECK(narrow.fit_count() == fits + 1);
   CHECK_THAT(error_of([&] { ex.split_topk(); }), Catch::Contains("no split fit is in progress"));
 }

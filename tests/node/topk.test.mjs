@@ -296,10 +296,10 @@ test('a file whose rows fit but whose fit cannot is refused at its header, with 
   const M = await startModule();
   const ex = new M.Explorer();
   try {
-    // 1200 float32 images of 512×512×3: 3.77 GB, and the leanest fit (the Gram path's 1 GB, the
-    // top-K solver's 2.4 GB) beside them; in Fortran order, so it cannot be streamed either (in C
-    // order it is, in passes). As uint8 it would be held as 0.94 GB of bytes, and fitted.
-    const header = "{'descr': '<f4', 'fortran_order': True, 'shape': (1200, 512, 512, 3), }";
+    // 600 float32 images of 512×512×3 in Fortran order: 1.89 GB, held beside the 1.89 GB of data
+    // they are reordered from, and the leanest fit (the Gram path's 0.95 GB) beside them; in
+    // Fortran order it cannot be streamed either (in C order it is, in passes).
+    const header = "{'descr': '<f4', 'fortran_order': True, 'shape': (600, 512, 512, 3), }";
     const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
     const bytes = new Uint8Array(10 + padded.length);
     bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
@@ -311,7 +311,7 @@ test('a file whose rows fit but whose fit cannot is refused at its header, with 
         assert.equal(error.code, 'too_large');
         assert.match(
           error.message,
-          /the 1200 images of 786432 values need 3\.77 GB as float32, and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; a Fortran-order file cannot be streamed either/,
+          /the 600 images of 786432 values need 3\.77 GB as float32 \(with the Fortran-order data they are reordered from\), and fitting them \d\.\d\d GB more \(50 components\), more than the 4\.29 GB a page can hold; a Fortran-order file cannot be streamed either/,
         );
         return true;
       },

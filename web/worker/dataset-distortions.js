@@ -34,7 +34,7 @@ export async function distortions(session, { k, worst }, context) {
   const info = ex.info();
   const n = info.samples; // the images held (of a streamed file: those kept for display)
   const dim = info.height * info.width * info.channels;
-  const kk = Math.max(0, Math.min(Math.floor(Number(k) || 0), ex.variance().nComponents));
+  const kk = Math.max(0, Math.min(Math.floor(Number(k) || 0), ex.componentCount()));
   const work = Math.max(1, dim * Math.max(1, kk));
   const helper = n * work >= SPLIT_MIN_WORK && n >= 2 ? session.startHelper() : null;
   let split = n;

@@ -15,7 +15,7 @@ const GRID_MAX_VALUES = 16 << 20; // 64 MB of float32
 export async function gridFrames(session, { samples, nComponents, step }) {
   const ex = await session.startModule();
   const info = ex.info();
-  const fitted = ex.variance().nComponents;
+  const fitted = ex.componentCount();
   const K = Math.max(0, Math.min(Math.floor(Number(nComponents) || 0), fitted));
   const by = Math.max(1, Math.floor(Number(step) || 1));
   const ks = [];

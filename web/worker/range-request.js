@@ -13,7 +13,7 @@ export async function rangeImage(session, { sampleIndex, first, last }) {
   const info = ex.info();
   // Components past the fitted K, after an exact fit: from its eigen-decomposition (else the core
   // names the range it does not have).
-  if (last > ex.variance().nComponents) ex.extendFit(last);
+  if (last > ex.componentCount()) ex.extendFit(last);
   const values = session.wasmModule().rangeReconstruction(ex, sampleIndex, first, last);
   return {
     sampleIndex,
