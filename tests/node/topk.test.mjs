@@ -292,6 +292,15 @@ test("more than 1000 wide images: the Gram path's K largest pairs by Lanczos, th
   }
 });
 
+test('a Gram fit whose second G would not fit the memory budget stays in one worker', async () => {
+  // 1100×60×60: N²·D is worth two workers, but 16·N > D (split-gram.js): G's double and int32
+  // sums here and the helper's int32 sums would take more than the file's size again.
+  const pair = startPair();
+  assert.equal((await pair.ask(Request.LOAD, { source: new Blob([patternStack(1100, 60, 60)]) })).kind, Kind.RESULT);
+  const fit = (await pair.ask(Request.FIT, { nComponents: 20 })).result;
+  assert.deepEqual([fit.solver, fit.workers], ['gram', 1]);
+});
+
 test('a file whose rows fit but whose fit cannot is refused at its header, with the numbers (too_large)', async () => {
   const M = await startModule();
   const ex = new M.Explorer();

@@ -34,7 +34,13 @@ export async function fitGram(session, ex, k, context) {
   const info = ex.info();
   const n = info.samples;
   const dim = info.height * info.width * info.channels;
-  const worth = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK && dim >= 2;
+  // Within the memory budget (the renderer grows by at most 2× the file + 200 MB): this
+  // worker holds the file's N·D bytes, G and its int32 sums (12·N² bytes) and ~140 MB more (3000
+  // crops of 256×256: +448 MB in one worker); the helper adds its int32 sums (4·N²) and ~40 MB.
+  // All of G's 16·N² bytes must then fit in the file's own size once more: 16·N ≤ D (3000×65536:
+  // +516–573 MB of 594; 6000 such crops stay in one worker).
+  const withinBudget = 16 * n <= dim;
+  const worth = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK && withinBudget;
   const helper = worth ? session.startHelper() : null;
   if (!helper) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
   const own = Math.min(dim - 1, Math.max(1, Math.round(dim * SHARE)));
