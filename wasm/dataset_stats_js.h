@@ -85,10 +85,7 @@ val row_distortions_of(val request_arg) {
             Eigen::Map<const pcarecon::RowMatrixD>(flat.data(), flat.size() / d, d);
         const int64_t n = int64_t(total) / d;
         if (uint8 || int8) {  // the bytes as they came (Explorer.heldRows), widened per block
-          const std::vector<uint8_t> bytes =
-              copy_in(val::global("Uint8Array")
-                          .new_(rows_js["buffer"], rows_js["byteOffset"], double(total)),
-                      total);
+          const std::vector<uint8_t> bytes = copy_bytes_in(rows_js, total);
           const pcarecon::StackRows rows =
               uint8
                   ? pcarecon::StackRows::uint8(bytes.data(), n, d)

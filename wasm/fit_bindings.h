@@ -187,13 +187,7 @@ JsRowsShare* make_rows_share(val rows_arg, double dim, double first_sample) {
     const size_t count = length_of(rows);
     if (d < 1 || count % static_cast<size_t>(d) != 0)
       throw Error(std::to_string(count) + " values are not whole rows of " + std::to_string(d));
-    const size_t bytes = count * (floats ? 4 : 1);
-    std::vector<uint8_t> data(bytes);
-    if (bytes > 0)
-      val(emscripten::typed_memory_view(bytes, data.data()))
-          .call<void>("set",
-                      val::global("Uint8Array")
-                          .new_(rows["buffer"], rows["byteOffset"], static_cast<double>(bytes)));
+    std::vector<uint8_t> data = copy_bytes_in(rows, count * (floats ? 4 : 1));
     auto core =
         std::make_unique<pcarecon::RowsShare>(floats ? pcarecon::RowType::Float32
                                               : int8 ? pcarecon::RowType::Int8

@@ -83,7 +83,7 @@ SolverChoice choose_solver(int64_t n_samples, int64_t dim, int64_t n_components,
     // Otherwise every eigenvalue: Eigen's tridiagonal reduction turns memory-bound once the N×N
     // doubles leave the cache (1000×65536 uint8 took 13.7 s in all with every vector in wasm,
     // 3000×12288 224 s, nearly all of it the 3000×3000 eigensolver, ≈ 20·N³, at load 10).
-    const bool lanczos = n_samples > kGramWholeSpectrumMax && 4 * k <= n_samples;
+    const bool lanczos = gram_by_lanczos(n_samples, k);
     const double steps = 4 * (2 * static_cast<double>(k) + 1);
     const double eigen = lanczos ? kDoubleScatter * steps * n * n
                                  : eigen_per_cube(n_samples) * std::max(1.0, n / 750) * n * n * n;

@@ -230,7 +230,7 @@ PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart par
   // The K largest eigenpairs by Lanczos for a large G; every eigenvalue (and K vectors) for a
   // small one, or when Lanczos does not settle.
   std::optional<Eigenpairs> top;
-  if (n > whole_spectrum_max && 4 * k <= n) top = largest_eigenpairs(g, k);
+  if (gram_by_lanczos(n, k, whole_spectrum_max)) top = largest_eigenpairs(g, k);
   std::optional<SymmetricSpectrum> spectrum;
   if (!top) spectrum.emplace(g);
   g.resize(0, 0);

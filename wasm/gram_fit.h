@@ -48,6 +48,12 @@ void check_column_range(int64_t begin, int64_t end, int64_t d);  // Error naming
 // in wasm, 3000×3000 12.8 s), so the variance chart shows the whole spectrum; larger ones their K
 // largest by Lanczos (largest_eigenpairs.h: 0.1 and 0.6 s there) and the total variance.
 constexpr int64_t kGramWholeSpectrumMax = 1000;
+// Whether the Gram path finds K of N pairs by Lanczos (else every eigenvalue): the fit and the
+// cost estimate (fit_by_cost.cpp) ask the same question.
+constexpr bool gram_by_lanczos(int64_t n, int64_t k,
+                               int64_t whole_spectrum_max = kGramWholeSpectrumMax) {
+  return n > whole_spectrum_max && 4 * k <= n;
+}
 
 // K components (0 = min(N, D)) of the rows by their Gram matrix, with the whole spectrum when
 // N <= whole_spectrum_max or K > N/4. Eigenvalues at rounding level (rank-deficient data:

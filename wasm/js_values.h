@@ -56,6 +56,14 @@ inline std::vector<uint8_t> copy_in(const val& array, size_t n) {
   return out;
 }
 
+// The first n bytes of any typed array (an Int8Array's, a Float32Array's…), copied into the heap
+// as they lie in its buffer.
+inline std::vector<uint8_t> copy_bytes_in(const val& typed, size_t n) {
+  return copy_in(
+      val::global("Uint8Array").new_(typed["buffer"], typed["byteOffset"], static_cast<double>(n)),
+      n);
+}
+
 inline size_t length_of(const val& array) {
   return static_cast<size_t>(array["length"].as<double>());
 }

@@ -117,12 +117,7 @@ void gram_share_add(JsGramShare& self, val piece_arg, double width) {
     const size_t count = length_of(piece);
     if (w < 1 || count % static_cast<size_t>(w) != 0)
       throw Error(std::to_string(count) + " values are not whole rows of " + std::to_string(w));
-    std::vector<uint8_t> bytes(count);
-    if (count > 0)
-      val(emscripten::typed_memory_view(count, bytes.data()))
-          .call<void>("set",
-                      val::global("Uint8Array")
-                          .new_(piece["buffer"], piece["byteOffset"], static_cast<double>(count)));
+    const std::vector<uint8_t> bytes = copy_bytes_in(piece, count);
     const int64_t rows = static_cast<int64_t>(count) / w;
     self.core->add(
         int8 ? pcarecon::StackRows::int8(reinterpret_cast<const int8_t*>(bytes.data()), rows, w)

@@ -17,6 +17,7 @@
 #include "error.h"
 #include "error_of.h"
 #include "explorer.h"
+#include "npy_test_support.h"
 
 using namespace pcarecon;
 
@@ -362,18 +363,12 @@ TEST_CASE("a Fortran-order file is held whole when it fits and refused when it m
 TEST_CASE("a Fortran-order file is counted as what it holds: its bytes and the data they come from",
           "[streamed]") {
   const auto header_of = [](const std::string& descr, const std::string& shape) {
-    std::string dict =
-        "{'descr': '" + descr + "', 'fortran_order': True, 'shape': " + shape + ", }";
-    while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-    dict += '\n';
-    std::vector<uint8_t> h = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
-    h.insert(h.end(), dict.begin(), dict.end());
-    return h;
+    return make_npy("{'descr': '" + descr + "', 'fortran_order': True, 'shape': " + shape + ", }");
   };
   Explorer ex;
   // 1.2e9 uint8 values: 4.8 GB as float32 (refused when the reader counted that), 2.4 GB as the
   // bytes held and the data they are reordered from: it is read.
-  std::vector<uint8_t> h = header_of("|u1", "(300000000, 2, 2)");
+  Bytes h = header_of("|u1", "(300000000, 2, 2)");
   ex.begin_file();
   ex.feed(h.data(), h.size());
   REQUIRE(ex.pending_info());
@@ -396,26 +391,21 @@ TEST_CASE("a Fortran-order file is counted as what it holds: its bytes and the d
 TEST_CASE("too wide or too short for a covariance: streamed in passes; too wide for those: refused",
           "[streamed]") {
   const auto header_of = [](const std::string& shape) {
-    std::string dict = "{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }";
-    while ((10 + dict.size() + 1) % 64 != 0) dict += ' ';
-    dict += '\n';
-    std::vector<uint8_t> h = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0, uint8_t(dict.size()), 0};
-    h.insert(h.end(), dict.begin(), dict.end());
-    return h;
+    return make_npy("{'descr': '<f4', 'fortran_order': False, 'shape': " + shape + ", }");
   };
   Explorer ex;
   ex.set_stream_above_bytes(1000);
   // N < D, or a D×D covariance over 512 MB: the top-K solver in passes over the file.
   for (const std::string shape : {"(10, 20, 20)", "(100000, 256, 256)", "(20000, 200, 300)"}) {
     INFO(shape);
-    std::vector<uint8_t> h = header_of(shape);
+    Bytes h = header_of(shape);
     ex.begin_file();
     ex.feed(h.data(), h.size());
     REQUIRE(ex.pending_info()->streamed);
     CHECK(ex.pending_info()->streamed->topk);
   }
   // N >= D and a small covariance: from the covariance, as before.
-  std::vector<uint8_t> h = header_of("(100000, 20, 20)");
+  Bytes h = header_of("(100000, 20, 20)");
   ex.begin_file();
   ex.feed(h.data(), h.size());
   REQUIRE(ex.pending_info()->streamed);
