@@ -379,12 +379,16 @@ GramSum& Explorer::split_gram() {
   return *split_gram_;
 }
 
-void Explorer::finish_split_gram(int64_t n_components) {
+const GramWeights& Explorer::weigh_split_gram(int64_t n_components) {
   check_components(n_components);
+  return split_gram().weigh(n_components);
+}
+
+void Explorer::finish_split_gram() {
   split_gram();                                         // Error when none is in progress
   std::optional<GramSum> sum = std::move(split_gram_);  // spent, whether it fits or not
   split_gram_.reset();
-  set_model(sum->fit(n_components), FitReport{SolverKind::Gram, 2});
+  set_model(sum->fit(), FitReport{SolverKind::Gram, 2});
 }
 
 void Explorer::check_sample(int64_t sample_index) const {

@@ -109,11 +109,14 @@ class Explorer {
   void finish_split_topk();  // its model becomes the model (Error before it has converged)
   // The Gram path on two workers (split_gram.h): G's columns summed here (split_gram()
   // .add_columns) and in the helper from pieces (split_gram().piece → GramShare → add_share),
-  // then finish_split_gram fits K components from it. Error unless the stack is held and 8-bit.
-  // Loading a new stack drops it.
+  // then weigh_split_gram finds K of its eigenpairs, and the components' product is shared the
+  // same way (split_gram().add_component_rows, ComponentShare → add_rows) before
+  // finish_split_gram makes the model. Error unless the stack is held and 8-bit. Loading a new
+  // stack drops it.
   void begin_split_gram();
   GramSum& split_gram();  // throws Error when none is in progress
-  void finish_split_gram(int64_t n_components);
+  const GramWeights& weigh_split_gram(int64_t n_components);
+  void finish_split_gram();  // once every row of the product is in (GramSum::fit)
   void drop_split_gram() { split_gram_.reset(); }  // a cancelled one: its G freed now
   std::optional<FitReport> fit_report() const { return model_ ? report_ : std::nullopt; }
   // After an exact fit from a covariance (fit_from, fit_with, a streamed file's fit), the model of

@@ -11,6 +11,7 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "error.h"
@@ -110,25 +111,6 @@ void complete_basis(Eigen::MatrixXd& c, int64_t from) {
   c.rightCols(extra).colwise().normalize();
 }
 
-// Xcᵀ·W (D×g) a block of columns at a time: the components before they are made orthonormal.
-Eigen::MatrixXd centred_transpose_times(const StackRows& rows, const Eigen::VectorXd& mean,
-                                        double scale, const Eigen::MatrixXf& w) {
-  const int64_t n = rows.rows(), d = rows.cols();
-  Eigen::MatrixXd out(d, w.cols());
-  const Eigen::VectorXf centre = (mean * scale).cast<float>();
-  RowMatrixF block;
-  Eigen::MatrixXf product;
-  with_values(rows, [&](const auto* data) {
-    for (int64_t c = 0; c < d; c += kFloatBlock) {
-      const int64_t b = std::min(kFloatBlock, d - c);
-      transposed_block(data, n, d, c, b, static_cast<float>(scale), centre.segment(c, b), block);
-      product.noalias() = block * w;
-      out.middleRows(c, b) = product.cast<double>();
-    }
-  });
-  return out;
-}
-
 // G_c = H·G·H (H = I − 11ᵀ/N) in place on the lower triangle: every row and column minus its
 // mean, plus the overall mean.
 void centre_lower(Eigen::MatrixXd& g) {
@@ -210,8 +192,8 @@ PcaModel fit_gram(const StackRows& rows, int64_t n_components, int64_t whole_spe
   return fit_gram_part(rows, k, gram_of_columns(rows, 0, rows.cols()), whole_spectrum_max);
 }
 
-PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart part,
-                       int64_t whole_spectrum_max) {
+GramWeights gram_weights(const StackRows& rows, int64_t n_components, GramPart part,
+                         int64_t whole_spectrum_max) {
   const int64_t n = rows.rows(), d = rows.cols();
   const int64_t k = resolve_components(n_components, n, d);
   if (part.gram.rows() != n || part.gram.cols() != n || part.column_sums.size() != d)
@@ -219,13 +201,16 @@ PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart par
                 std::to_string(part.gram.cols()) + " with " +
                 std::to_string(part.column_sums.size()) + " column sums does not fit " +
                 std::to_string(n) + " rows of " + std::to_string(d) + " values");
-  const Eigen::VectorXd mean = part.column_sums / static_cast<double>(n);
+  GramWeights out;
+  out.samples = n;
+  out.scale = part.scale;
+  out.mean = part.column_sums / static_cast<double>(n);
+  out.centre = (out.mean * part.scale).cast<float>();
   Eigen::MatrixXd& g = part.gram;
   centre_lower(g);
   // G and its eigenvalues are scale² those of the rows; the components are the same.
-  const double unscale = 1 / (part.scale * part.scale);
-  const double total_variance =
-      std::max(0.0, g.diagonal().sum()) * unscale / static_cast<double>(n - 1);
+  out.total_variance =
+      std::max(0.0, g.diagonal().sum()) / (part.scale * part.scale) / static_cast<double>(n - 1);
 
   // The K largest eigenpairs by Lanczos for a large G; every eigenvalue (and K vectors) for a
   // small one, or when Lanczos does not settle.
@@ -234,36 +219,81 @@ PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart par
   std::optional<SymmetricSpectrum> spectrum;
   if (!top) spectrum.emplace(g);
   g.resize(0, 0);
-  const Eigen::VectorXd values = top ? top->values : spectrum->eigenvalues().head(k);
+  out.values = top ? top->values : spectrum->eigenvalues().head(k);
+  if (spectrum) out.spectrum = spectrum->eigenvalues();
   const double tolerance = row_type_whole(rows.type()) ? kWholeRankTolerance : kFloatRankTolerance;
-  const double floor = std::max(0.0, values(0)) * tolerance;
+  out.floor = std::max(0.0, out.values(0)) * tolerance;
   int64_t kept = 0;
-  while (kept < k && values(kept) > floor) ++kept;
+  while (kept < k && out.values(kept) > out.floor) ++kept;
 
   // v = Xcᵀ·u/√λ for the eigenvalues that are data.
   const Eigen::MatrixXd u =
       top ? Eigen::MatrixXd(top->vectors.leftCols(kept)) : spectrum->top_vectors(kept);
-  Eigen::MatrixXf w(n, kept);
-  for (int64_t i = 0; i < kept; ++i) w.col(i) = (u.col(i) / std::sqrt(values(i))).cast<float>();
+  out.weights.resize(n, kept);
+  for (int64_t i = 0; i < kept; ++i)
+    out.weights.col(i) = (u.col(i) / std::sqrt(out.values(i))).cast<float>();
+  return out;
+}
+
+Eigen::MatrixXf gram_component_rows(const StackRows& rows, int64_t offset, int64_t begin,
+                                    int64_t end, const GramWeights& weights) {
+  const int64_t n = rows.rows();
+  if (begin < offset || end < begin || end > offset + rows.cols() || end > weights.centre.size())
+    throw Error("columns " + std::to_string(begin) + " to " + std::to_string(end) +
+                " are not among the " + std::to_string(rows.cols()) + " held from column " +
+                std::to_string(offset) + " of " + std::to_string(weights.centre.size()));
+  if (n != weights.weights.rows())
+    throw Error(std::to_string(n) + " rows do not fit weights for " +
+                std::to_string(weights.weights.rows()) + " samples");
+  Eigen::MatrixXf out(end - begin, weights.weights.cols());
+  RowMatrixF block;
+  Eigen::MatrixXf product;
+  with_values(rows, [&](const auto* data) {
+    for (int64_t c = begin; c < end;) {
+      // Blocks start at multiples of kComponentBlock of the stack's columns.
+      const int64_t b = std::min((c / kComponentBlock + 1) * kComponentBlock, end) - c;
+      transposed_block(data, n, rows.cols(), c - offset, b, static_cast<float>(weights.scale),
+                       weights.centre.segment(c, b), block);
+      product.noalias() = block * weights.weights;
+      out.middleRows(c - begin, b) = product;
+      c += b;
+    }
+  });
+  return out;
+}
+
+PcaModel finish_gram(const GramWeights& weights, int64_t n_components, Eigen::MatrixXd product) {
+  const int64_t n = weights.samples, d = weights.mean.size();
+  const int64_t k = resolve_components(n_components, n, d);
+  int64_t kept = weights.weights.cols();
+  if (product.rows() != d || product.cols() != kept || kept > k)
+    throw Error("a product of " + std::to_string(product.rows()) + "×" +
+                std::to_string(product.cols()) + " does not fit " + std::to_string(d) +
+                " values and " + std::to_string(kept) + " weights of " + std::to_string(k));
   Eigen::MatrixXd components(d, k);
-  components.leftCols(kept) = centred_transpose_times(rows, mean, part.scale, w);
-  Eigen::MatrixXd leading = components.leftCols(kept);
-  if (!orthonormalize(leading)) {  // only with data at the edge of double range: start afresh
+  if (!orthonormalize(product)) {  // only with data at the edge of double range: start afresh
     kept = 0;
   } else {
-    components.leftCols(kept) = leading;
+    components.leftCols(kept) = product;
   }
   complete_basis(components, kept);
 
+  const double unscale = 1 / (weights.scale * weights.scale) / static_cast<double>(n - 1);
   Eigen::VectorXd variance = Eigen::VectorXd::Zero(k);
-  variance.head(kept) = values.head(kept) * unscale / static_cast<double>(n - 1);
+  variance.head(kept) = weights.values.head(kept) * unscale;
   // The whole spectrum for the variance chart when the full solver ran: G's eigenvalues are the
   // covariance's nonzero ones.
   Eigen::VectorXd all;
-  if (spectrum)
-    all = (spectrum->eigenvalues().array() > floor).select(spectrum->eigenvalues(), 0.0) * unscale /
-          static_cast<double>(n - 1);
-  return make_model(mean, components.transpose(), variance, total_variance, n, all);
+  if (weights.spectrum.size() > 0)
+    all = (weights.spectrum.array() > weights.floor).select(weights.spectrum, 0.0) * unscale;
+  return make_model(weights.mean, components.transpose(), variance, weights.total_variance, n, all);
+}
+
+PcaModel fit_gram_part(const StackRows& rows, int64_t n_components, GramPart part,
+                       int64_t whole_spectrum_max) {
+  const GramWeights weights = gram_weights(rows, n_components, std::move(part), whole_spectrum_max);
+  return finish_gram(weights, n_components,
+                     gram_component_rows(rows, 0, 0, rows.cols(), weights).cast<double>());
 }
 
 }  // namespace pcarecon

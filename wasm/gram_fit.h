@@ -55,6 +55,38 @@ constexpr bool gram_by_lanczos(int64_t n, int64_t k,
   return n > whole_spectrum_max && 4 * k <= n;
 }
 
+// Between G and the components: G's K largest eigenpairs turned into weights W = u/√λ (N×kept,
+// the eigenvalues that are data), whose product Xcᵀ·W (D×kept, gram_component_rows) gives the
+// components before finish_gram makes them orthonormal. That product is a block of columns at a
+// time, so other workers can compute some columns' rows (split_gram.h).
+struct GramWeights {
+  Eigen::VectorXd mean;      // D
+  Eigen::VectorXf centre;    // mean·scale in float32, as the product subtracts it
+  double scale = 1;          // GramPart::scale
+  Eigen::MatrixXf weights;   // N×kept
+  Eigen::VectorXd values;    // K eigenvalues of G (scale² those of the rows)
+  Eigen::VectorXd spectrum;  // every eigenvalue of G when the full solver ran (else empty)
+  double floor = 0;          // eigenvalues at or below it are rounding, not data
+  double total_variance = 0;
+  int64_t samples = 0;
+};
+// Columns per block of the product: a range computed anywhere gives the same values as the whole
+// when its ends are multiples of it (or D), as blocks start at multiples of it.
+constexpr int64_t kComponentBlock = 1024;
+
+// G's eigenpairs (Lanczos or every eigenvalue, as fit_gram) and the weights; `part` is given up.
+// Error when its sizes do not fit the rows.
+GramWeights gram_weights(const StackRows& rows, int64_t n_components, GramPart part,
+                         int64_t whole_spectrum_max = kGramWholeSpectrumMax);
+// Rows [begin, end) of Xcᵀ·W ((end − begin)×kept, float32 products): `rows` hold N rows of the
+// stack's columns [offset, offset + rows.cols()), and [begin, end) is within those (columns of the
+// stack). Error naming a range that is not.
+Eigen::MatrixXf gram_component_rows(const StackRows& rows, int64_t offset, int64_t begin,
+                                    int64_t end, const GramWeights& weights);
+// The model from the weights and Xcᵀ·W (D×kept, in double): its columns made orthonormal and
+// completed to K (directions of variance 0 where the data has fewer than K).
+PcaModel finish_gram(const GramWeights& weights, int64_t n_components, Eigen::MatrixXd product);
+
 // K components (0 = min(N, D)) of the rows by their Gram matrix, with the whole spectrum when
 // N <= whole_spectrum_max or K > N/4. Eigenvalues at rounding level (rank-deficient data:
 // duplicate rows, N > rank) give variance 0 and components completed to an orthonormal set,

@@ -76,15 +76,27 @@ inline Eigen::VectorXd copy_doubles_in(const val& array) {
   return out;
 }
 
-// A Float64Array argument (of exactly n values, when n is given) copied into the heap; throws
+// A typed array of `type` (of exactly n values, when n is given) copied into the heap; throws
 // Error naming it otherwise.
-inline Eigen::VectorXd doubles_in(const val& array, const char* name,
-                                  std::optional<size_t> n = std::nullopt) {
-  if (!array.instanceof (val::global("Float64Array")) || (n && length_of(array) != *n))
-    throw Error(std::string(name) + " must be a Float64Array" +
+template <class Vector>
+inline Vector typed_values_in(const val& array, const char* type, const char* name,
+                              std::optional<size_t> n) {
+  if (!array.instanceof (val::global(type)) || (n && length_of(array) != *n))
+    throw Error(std::string(name) + " must be a " + type +
                 (n ? " of " + std::to_string(*n) + " values" : std::string()) + " (got " +
                 js_type(array) + ")");
-  return copy_doubles_in(array);
+  const size_t count = length_of(array);
+  Vector out(static_cast<Eigen::Index>(count));
+  if (count > 0) val(emscripten::typed_memory_view(count, out.data())).call<void>("set", array);
+  return out;
+}
+inline Eigen::VectorXd doubles_in(const val& array, const char* name,
+                                  std::optional<size_t> n = std::nullopt) {
+  return typed_values_in<Eigen::VectorXd>(array, "Float64Array", name, n);
+}
+inline Eigen::VectorXf floats_in(const val& array, const char* name,
+                                 std::optional<size_t> n = std::nullopt) {
+  return typed_values_in<Eigen::VectorXf>(array, "Float32Array", name, n);
 }
 
 template <class T>

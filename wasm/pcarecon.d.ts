@@ -213,12 +213,18 @@ export declare class Explorer {
   finishSplitTopK(): FitReport;
   // The Gram path split over two workers (web/worker/split-gram.js; split_gram.h): G's columns
   // summed here (gramColumns) and in the helper's GramShare from copies of the others (gramPiece),
-  // whose int32 sums come back (addGramShare); 8-bit stacks only. Loading a new stack drops it.
+  // whose int32 sums come back (addGramShare); 8-bit stacks only. Then G's eigenpairs
+  // (weighSplitGram) and the components' product Xcᵀ·W shared the same way: rows here
+  // (componentRows) and in the helper's ComponentShare (addComponentShare). Loading a new stack
+  // drops it.
   beginSplitGram(): void;
   gramColumns(begin: number, end: number): void;
   gramPiece(begin: number, end: number): Uint8Array | Int8Array;  // N×(end − begin), row-major
   addGramShare(share: GramShareSums): void;
-  finishSplitGram(nComponents: number): FitReport;
+  weighSplitGram(nComponents: number): GramWeights;  // once every column of G is in
+  componentRows(begin: number, end: number): void;
+  addComponentShare(begin: number, end: number, rows: Float32Array): void;  // ComponentShare.rows
+  finishSplitGram(): FitReport;  // once every row of the product is in
   dropSplitGram(): void;  // a cancelled one: its G is freed now
   // A streamed file fitted in passes over the file (StreamedInfo.topk; streamed_topk.h). How a
   // streamed file is fitted, from the next beginFile: 'auto' (the covariance when it can and is
@@ -306,6 +312,24 @@ export declare class GramShare {
   delete(): void;
 }
 
+// What a ComponentShare needs: W = u/√λ (N×kept, column by column) and the stack's column means
+// (times scale) in float32.
+export interface GramWeights {
+  weights: Float32Array;
+  centre: Float32Array;
+  scale: number;
+  kept: number;
+}
+
+// The helper's rows of the components' product Xcᵀ·W for pieces of columns (Explorer.gramPiece):
+// rows(piece, width, begin) gives width×kept values, column by column, for the stack's columns
+// [begin, begin + width).
+export declare class ComponentShare {
+  constructor(weighed: GramWeights);
+  rows(piece: Uint8Array | Int8Array, width: number, begin: number): Float32Array;
+  delete(): void;
+}
+
 // A partial covariance: Σ(x − shift) and Σ(x − shift)(x − shift)ᵀ over `count` rows.
 export interface AccumulatorState {
   dim: number;
@@ -365,6 +389,7 @@ export interface PcaReconModule {
   Accumulator: typeof Accumulator;
   RowsShare: typeof RowsShare;
   GramShare: typeof GramShare;
+  ComponentShare: typeof ComponentShare;
   FileGramPass: typeof FileGramPass;
   npyInfo: typeof npyInfo;
   npyHeader: typeof npyHeader;

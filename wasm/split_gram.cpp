@@ -75,13 +75,62 @@ void GramSum::add_share(const GramShareSums& share) {
   part_.column_sums.segment(share.begin, share.end - share.begin) += share.column_sums;
 }
 
-PcaModel GramSum::fit(int64_t n_components, int64_t whole_spectrum_max) {
+const GramWeights& GramSum::weigh(int64_t n_components, int64_t whole_spectrum_max) {
+  if (weights_) throw Error("G was already weighed");
   if (missing_ > 0)
     throw Error("G misses " + std::to_string(missing_) + " of its " + std::to_string(rows_.cols()) +
                 " columns");
   integer_.flush(part_.gram);
   part_.scale = 1;
-  return fit_gram_part(rows_, n_components, std::move(part_), whole_spectrum_max);
+  weights_ = gram_weights(rows_, n_components, std::move(part_), whole_spectrum_max);
+  part_ = GramPart{};
+  n_components_ = n_components;
+  product_.resize(rows_.cols(), weights_->weights.cols());
+  std::fill(added_.begin(), added_.end(), false);
+  missing_ = rows_.cols();
+  return *weights_;
+}
+
+const GramWeights& GramSum::weights() const {
+  if (!weights_) throw Error("the components' rows come after G is weighed");
+  return *weights_;
+}
+
+void GramSum::add_component_rows(int64_t begin, int64_t end) {
+  const GramWeights& w = weights();
+  claim(begin, end);
+  product_.middleRows(begin, end - begin) =
+      gram_component_rows(rows_, 0, begin, end, w).cast<double>();
+}
+
+void GramSum::add_rows(int64_t begin, int64_t end, const Eigen::MatrixXf& rows) {
+  const GramWeights& w = weights();
+  if (rows.rows() != std::max<int64_t>(0, end - begin) || rows.cols() != w.weights.cols())
+    throw Error("rows " + std::to_string(begin) + " to " + std::to_string(end) +
+                " of the components' product came as " + std::to_string(rows.rows()) + "×" +
+                std::to_string(rows.cols()) + "; expected " + std::to_string(w.weights.cols()) +
+                " values each");
+  claim(begin, end);
+  product_.middleRows(begin, end - begin) = rows.cast<double>();
+}
+
+PcaModel GramSum::fit() {
+  const GramWeights& w = weights();
+  if (missing_ > 0)
+    throw Error("the components' product misses " + std::to_string(missing_) + " of its " +
+                std::to_string(rows_.cols()) + " rows");
+  return finish_gram(w, n_components_, std::move(product_));
+}
+
+ComponentShare::ComponentShare(Eigen::MatrixXf weights, Eigen::VectorXf centre, double scale) {
+  weights_.weights = std::move(weights);
+  weights_.centre = std::move(centre);
+  weights_.scale = scale;
+}
+
+Eigen::MatrixXf ComponentShare::rows(const StackRows& piece, int64_t begin) const {
+  require_bytes(piece.type(), "a share of the components");
+  return gram_component_rows(piece, begin, begin, begin + piece.cols(), weights_);
 }
 
 GramShare::GramShare(int64_t n, int64_t begin) : n_(n), begin_(begin), end_(begin), integer_(n) {

@@ -1,8 +1,9 @@
 #pragma once
-// The JavaScript surface of the Gram path on two workers (split_gram.h): Explorer.beginSplitGram,
-// gramColumns, gramPiece, addGramShare, finishSplitGram, dropSplitGram in the main worker, and
-// GramShare in the helper. Included by wasm/bindings.cpp alone, after fit_bindings.h (report_val):
-// it only converts values.
+// The JavaScript surface of the Gram path on two workers (split_gram.h). In the main worker:
+// Explorer.beginSplitGram, gramColumns, gramPiece, addGramShare, then weighSplitGram,
+// componentRows, addComponentShare, finishSplitGram, and dropSplitGram; in the helper GramShare
+// and ComponentShare. Included by wasm/bindings.cpp alone, after fit_bindings.h (report_val): it
+// only converts values.
 
 #include <memory>
 
@@ -35,6 +36,22 @@ pcarecon::GramShareSums gram_share_from(const val& share) {
   return s;
 }
 
+// A piece of columns (Uint8Array | Int8Array of N·w values) copied into `bytes`, as rows of w.
+pcarecon::StackRows byte_piece(const val& piece, double width, std::vector<uint8_t>& bytes) {
+  const bool int8 = piece.instanceof (val::global("Int8Array"));
+  if (!int8 && !piece.instanceof (val::global("Uint8Array")))
+    throw Error("a piece of columns must be a Uint8Array or an Int8Array (got " + js_type(piece) +
+                ")");
+  const int64_t w = whole_number(width, "piece width");
+  const size_t count = length_of(piece);
+  if (w < 1 || count % static_cast<size_t>(w) != 0)
+    throw Error(std::to_string(count) + " values are not whole rows of " + std::to_string(w));
+  bytes = copy_bytes_in(piece, count);
+  const int64_t rows = static_cast<int64_t>(count) / w;
+  return int8 ? pcarecon::StackRows::int8(reinterpret_cast<const int8_t*>(bytes.data()), rows, w)
+              : pcarecon::StackRows::uint8(bytes.data(), rows, w);
+}
+
 // ---- Explorer ----------------------------------------------------------------------------------
 
 void begin_split_gram(JsExplorer& self) {
@@ -65,9 +82,46 @@ void add_gram_share(JsExplorer& self, val share_arg) {
   });
 }
 
-val finish_split_gram(JsExplorer& self, double k) {
+// {weights: Float32Array N×kept (column by column), centre: Float32Array D, scale, kept}: what a
+// ComponentShare needs.
+val weigh_split_gram(JsExplorer& self, double k) {
   return guarded_val("fitting the model", [&] {
-    self.core.finish_split_gram(whole_number(k, "number of components"));
+    const pcarecon::GramWeights& w =
+        self.core.weigh_split_gram(whole_number(k, "number of components"));
+    val out = val::object();
+    out.set("weights", copy_out(w.weights.data(), static_cast<size_t>(w.weights.size())));
+    out.set("centre", copy_out(w.centre.data(), static_cast<size_t>(w.centre.size())));
+    out.set("scale", w.scale);
+    out.set("kept", static_cast<double>(w.weights.cols()));
+    return out;
+  });
+}
+
+void component_rows(JsExplorer& self, double begin, double end) {
+  guarded_void("fitting the model", [&] {
+    self.core.split_gram().add_component_rows(whole_number(begin, "first column"),
+                                              whole_number(end, "end column"));
+  });
+}
+
+// rows: Float32Array of (end − begin)×kept values, column by column (ComponentShare.rows).
+void add_component_share(JsExplorer& self, double begin_arg, double end_arg, val rows_arg) {
+  guarded_void_with("fitting the model", std::move(rows_arg), [&](const val& rows) {
+    const int64_t begin = whole_number(begin_arg, "first column");
+    const int64_t end = whole_number(end_arg, "end column");
+    const Eigen::VectorXf values = floats_in(rows, "the components' rows");
+    const int64_t width = std::max<int64_t>(1, end - begin);
+    if (values.size() % width != 0)
+      throw Error(std::to_string(values.size()) + " values are not rows " + std::to_string(begin) +
+                  " to " + std::to_string(end) + " of the product");
+    self.core.split_gram().add_rows(
+        begin, end, Eigen::Map<const Eigen::MatrixXf>(values.data(), width, values.size() / width));
+  });
+}
+
+val finish_split_gram(JsExplorer& self) {
+  return guarded_val("fitting the model", [&] {
+    self.core.finish_split_gram();
     return report_val(self.core);
   });
 }
@@ -80,6 +134,9 @@ void add_split_gram_functions(C& explorer) {
       .function("gramColumns", &gram_columns)
       .function("gramPiece", &gram_piece)
       .function("addGramShare", &add_gram_share)
+      .function("weighSplitGram", &weigh_split_gram)
+      .function("componentRows", &component_rows)
+      .function("addComponentShare", &add_component_share)
       .function("finishSplitGram", &finish_split_gram)
       .function("dropSplitGram", &drop_split_gram);
 }
@@ -109,19 +166,8 @@ bool gram_share_room_for(JsGramShare& self, double columns) {
 // add(piece: Uint8Array | Int8Array of N·w values, w)
 void gram_share_add(JsGramShare& self, val piece_arg, double width) {
   guarded_void_with("summing columns", std::move(piece_arg), [&](const val& piece) {
-    const bool int8 = piece.instanceof (val::global("Int8Array"));
-    if (!int8 && !piece.instanceof (val::global("Uint8Array")))
-      throw Error("a piece of columns must be a Uint8Array or an Int8Array (got " + js_type(piece) +
-                  ")");
-    const int64_t w = whole_number(width, "piece width");
-    const size_t count = length_of(piece);
-    if (w < 1 || count % static_cast<size_t>(w) != 0)
-      throw Error(std::to_string(count) + " values are not whole rows of " + std::to_string(w));
-    const std::vector<uint8_t> bytes = copy_bytes_in(piece, count);
-    const int64_t rows = static_cast<int64_t>(count) / w;
-    self.core->add(
-        int8 ? pcarecon::StackRows::int8(reinterpret_cast<const int8_t*>(bytes.data()), rows, w)
-             : pcarecon::StackRows::uint8(bytes.data(), rows, w));
+    std::vector<uint8_t> bytes;
+    self.core->add(byte_piece(piece, width, bytes));
   });
 }
 
@@ -129,7 +175,42 @@ val gram_share_take(JsGramShare& self) {
   return guarded_val("summing columns", [&] { return gram_share_val(self.core->take()); });
 }
 
+// ---- ComponentShare: the helper's rows of the components' product -----------------------------
+
+struct JsComponentShare {
+  std::unique_ptr<pcarecon::ComponentShare> core;
+};
+
+// new ComponentShare({weights, centre, scale, kept}) as weighSplitGram answers.
+JsComponentShare* make_component_share(val weighed) {
+  JsComponentShare* share = nullptr;
+  guarded_void_with("computing components", std::move(weighed), [&](const val& w) {
+    const int64_t kept = whole_number(w["kept"].as<double>(), "kept components");
+    const Eigen::VectorXf weights = floats_in(w["weights"], "the weights");
+    if (kept < 1 || weights.size() % kept != 0)
+      throw Error(std::to_string(weights.size()) + " weights are not columns of " +
+                  std::to_string(kept));
+    share = new JsComponentShare{std::make_unique<pcarecon::ComponentShare>(
+        Eigen::Map<const Eigen::MatrixXf>(weights.data(), weights.size() / kept, kept),
+        floats_in(w["centre"], "the centre"), w["scale"].as<double>())};
+  });
+  return share;
+}
+
+// rows(piece: Uint8Array | Int8Array of N·w values, w, begin): Float32Array of w×kept values.
+val component_share_rows(JsComponentShare& self, val piece_arg, double width, double begin) {
+  return guarded_val_with("computing components", std::move(piece_arg), [&](const val& piece) {
+    std::vector<uint8_t> bytes;
+    const pcarecon::StackRows rows = byte_piece(piece, width, bytes);
+    const Eigen::MatrixXf product = self.core->rows(rows, whole_number(begin, "first column"));
+    return copy_out(product.data(), static_cast<size_t>(product.size()));
+  });
+}
+
 EMSCRIPTEN_BINDINGS(pcarecon_split_gram) {
+  emscripten::class_<JsComponentShare>("ComponentShare")
+      .constructor(&make_component_share, emscripten::allow_raw_pointers())
+      .function("rows", &component_share_rows);
   emscripten::class_<JsGramShare>("GramShare")
       .constructor(&make_gram_share, emscripten::allow_raw_pointers())
       .function("roomFor", &gram_share_room_for)

@@ -206,7 +206,8 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
 // ---- the helper's messages (worker <-> helper, over the MessagePort the page set up) ----------
 // main -> helper: warm (start the module), accumulate (rows of a fit), read-part (samples
 // [begin, end) of a streamed file), cancel-part, share / moments / gram / drop-share (a split
-// top-K fit), distortions (rows and the model's head). helper -> main: state (of accumulate), part
+// top-K fit), gram-piece / gram-take / component-weights / component-piece / drop-gram (a split
+// Gram fit), distortions (rows and the model's head). helper -> main: state (of accumulate), part
 // (of read-part), progress (bytes of the part read), result (of the split fit's requests and of
 // distortions), error (down: the helper cannot work at all).
 
@@ -225,6 +226,6 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{helper: 'share', id: number, rows: import('../../wasm/pcarecon').HeldRows | null, dim: number, firstSample: number} | {helper: 'moments', id: number, shift: Float64Array} | {helper: 'gram', id: number, pass: {mean: Float64Array, basis: Float64Array, width: number}} | {helper: 'drop-share', id: number}} HelperSplitFit
  * @typedef {{helper: 'result', id: number, result: any}} HelperResult
  * @typedef {{helper: 'distortions', id: number, rows: import('../../wasm/pcarecon').HeldRows, mean: Float64Array, components: Float64Array}} HelperDistortions
- * @typedef {{helper: 'gram-piece', id: number, rows: Uint8Array | Int8Array | null, width: number, samples: number, begin: number} | {helper: 'gram-take', id: number} | {helper: 'drop-gram', id: number}} HelperSplitGram
+ * @typedef {{helper: 'gram-piece', id: number, rows: Uint8Array | Int8Array | null, width: number, samples: number, begin: number} | {helper: 'gram-take', id: number} | {helper: 'component-weights', id: number, weighed: import('../../wasm/pcarecon').GramWeights} | {helper: 'component-piece', id: number, rows: Uint8Array | Int8Array | null, width: number, begin: number} | {helper: 'drop-gram', id: number}} HelperSplitGram
  * @typedef {HelperWarm | HelperAccumulate | HelperReadPart | HelperFilePass | HelperCancelPart | HelperState | HelperPart | HelperProgress | HelperError | HelperSplitFit | HelperSplitGram | HelperResult | HelperDistortions} HelperMessage
  */

@@ -1,10 +1,12 @@
-// The Gram path split over the two workers (wasm/split_gram.h): this worker sums G over the first
-// half of the columns, a range at a time, while the helper sums the other half from copies sent a
-// piece at a time, at most AHEAD pieces in flight: the helper never holds the stack or a double G,
-// only its int32 sums (N² int32) and a piece or two. When this worker is done with its half first,
-// it takes the columns not yet sent, from the last one down, so neither waits long for the other.
-// The helper's sums come back exact and are added here; then the fit (Lanczos or the full
-// eigensolver) runs here.
+// The Gram path split over the two workers (wasm/split_gram.h), in two phases that share columns
+// the same way (shareColumns): G, then the components' product Xcᵀ·W. This worker does the first
+// half of the columns, a range at a time, while the helper gets copies of the other half a piece
+// at a time, at most AHEAD pieces in flight: it never holds the stack or a double G, only its
+// int32 sums of G (N² int32) or the weights W (N×K float32), and a piece or two. When this worker
+// is done with its half first, it takes the columns not yet sent, from the last one down, so
+// neither waits long for the other. The helper's sums of G come back exact and are added here;
+// G's eigenpairs (Lanczos or the full eigensolver) are found here; the helper's rows of the
+// product are the same float32 values as this worker's, so the model is the one-worker one.
 import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 
 /** @typedef {import('./worker.js').Session} Session */
@@ -12,15 +14,90 @@ import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 /** @typedef {import('../../wasm/pcarecon').Explorer} Explorer */
 /** @typedef {import('../../wasm/pcarecon').FitReport} FitReport */
 
-const SHARE = 0.5; // of the columns, summed here (helperWaitMs in the FIT result tells the balance)
+const SHARE = 0.5; // of the columns, done here (helperWaitMs in the FIT result tells the balance)
 const PIECE_BYTES = 4 << 20; // a piece for the helper: N rows × some columns, of bytes
-const OWN_STEP_BYTES = 2 << 20; // columns summed here between two looks at the helper's replies
-const AHEAD = 2; // pieces sent and not yet summed by the helper
+const OWN_STEP_BYTES = 2 << 20; // columns done here between two looks at the helper's replies
+const AHEAD = 2; // pieces sent and not yet done by the helper
 // Below this much work (N²·D multiply-adds) one worker is as quick: 300 crops of 128×128 is 1.5e9.
 const SPLIT_MIN_WORK = 4e9;
 const BYTE_TYPES = ['|u1', '|i1', '|b1'];
+const GRAM_ALIGN = 256; // the 16-bit kernel's block of columns
+const PRODUCT_ALIGN = 1024; // kComponentBlock (gram_fit.h): rows anywhere equal the whole's
 
 const breathe = () => new Promise((resolve) => setTimeout(resolve, 0)); // lets the helper's replies in
+
+/**
+ * Columns [0, dim) done in two places: [0, own) here a step at a time, pieces from `own` up in the
+ * helper (send), at most AHEAD in flight, their answers added here (add); then the columns not
+ * yet sent, here from the last one down. Every range starts at a multiple of `align`. An answer
+ * that comes after this has ended (failed or cancelled) is dropped, never added to a later fit.
+ * @template T
+ * @param {{dim: number, samples: number, align: number, context: RequestContext,
+ *   here: (begin: number, end: number) => void,
+ *   send: (begin: number, end: number) => Promise<T>,
+ *   add: (begin: number, end: number, answer: T) => void,
+ *   progress: (done: number) => void}} plan
+ * @returns {Promise<number>} how long this worker waited for the helper at the end, in ms
+ */
+async function shareColumns(plan) {
+  const { dim, align, context } = plan;
+  const columnsOf = (/** @type {number} */ bytes) => Math.max(align, Math.floor(bytes / plan.samples / align) * align);
+  const own = Math.min(dim, Math.max(align, Math.round((dim * SHARE) / align) * align));
+  const pieceColumns = columnsOf(PIECE_BYTES);
+  const ownStep = columnsOf(OWN_STEP_BYTES);
+  let sent = own; // the next column for the helper
+  let high = dim; // columns from here on are done here (taken from the helper's half at its end)
+  /** @type {Set<Promise<void>>} */
+  const inFlight = new Set();
+  /** @type {Error | null} */
+  let failure = null;
+  let ended = false;
+  const topUp = () => {
+    while (!failure && inFlight.size < AHEAD && sent < high) {
+      const begin = sent;
+      const end = Math.min(high, begin + pieceColumns);
+      sent = end;
+      const done = plan
+        .send(begin, end)
+        .then((answer) => {
+          if (!ended) plan.add(begin, end, answer);
+        })
+        .catch((/** @type {Error} */ error) => {
+          failure = failure || error;
+        })
+        .finally(() => inFlight.delete(done));
+      inFlight.add(done);
+    }
+  };
+  // A range here [begin, end), then a look at the helper's replies.
+  const step = async (/** @type {number} */ begin, /** @type {number} */ end) => {
+    if (context.cancelled()) throw cancelledError();
+    plan.here(begin, end);
+    plan.progress(Math.min(own, end) + (dim - high) + (sent - own));
+    await breathe();
+    if (failure) throw failure;
+    topUp();
+  };
+  try {
+    topUp();
+    for (let c = 0; c < own; c += ownStep) await step(c, Math.min(own, c + ownStep));
+    while (sent < high) {
+      const begin = Math.max(sent, Math.floor((high - ownStep) / align) * align);
+      const end = high;
+      high = begin; // before the step's topUp: these are not for the helper any more
+      await step(begin, end);
+    }
+    const waited = performance.now();
+    while (inFlight.size > 0) {
+      if (context.cancelled()) throw cancelledError();
+      await Promise.race(inFlight);
+      if (failure) throw failure;
+    }
+    return performance.now() - waited;
+  } finally {
+    ended = true;
+  }
+}
 
 /**
  * K exact components by the Gram path (N < D), on both workers when it is worth it.
@@ -43,64 +120,39 @@ export async function fitGram(session, ex, k, context) {
   const worth = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK && withinBudget;
   const helper = worth ? session.startHelper() : null;
   if (!helper) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
-  const own = Math.min(dim - 1, Math.max(1, Math.round(dim * SHARE)));
-  const pieceColumns = Math.max(256, Math.floor(PIECE_BYTES / n / 256) * 256);
-  const ownStep = Math.max(256, Math.floor(OWN_STEP_BYTES / n / 256) * 256);
-  let sent = own; // the next column for the helper
-  let high = dim; // columns from here on are summed here (taken from the helper's half at its end)
-  /** @type {Set<Promise<void>>} */
-  const inFlight = new Set();
-  /** @type {Error | null} */
-  let failure = null;
-  const sendPiece = () => {
-    const begin = sent;
-    const end = Math.min(high, begin + pieceColumns);
-    const rows = ex.gramPiece(begin, end);
-    sent = end;
-    const message = { helper: /** @type {const} */ ('gram-piece'), id: 0, rows, width: end - begin, samples: n, begin };
-    const summed = helper
-      .splitFit(message, [rows.buffer])
-      .then((/** @type {import('../../wasm/pcarecon').GramShareSums | null} */ sums) => {
-        if (sums) ex.addGramShare(sums);
-      })
-      .catch((/** @type {Error} */ error) => {
-        failure = failure || error;
-      })
-      .finally(() => inFlight.delete(summed));
-    inFlight.add(summed);
-  };
-  const topUp = () => {
-    while (!failure && inFlight.size < AHEAD && sent < high) sendPiece();
-  };
+  // Progress in multiply-adds per sample: N/2 per column of G, K per column of the product.
+  const total = dim * (n / 2 + k);
+  const plan = { dim, samples: n, context };
   try {
     ex.beginSplitGram();
-    topUp();
-    // A range here [begin, end), then a look at the helper's replies.
-    const step = async (/** @type {number} */ begin, /** @type {number} */ end) => {
-      if (context.cancelled()) throw cancelledError();
-      ex.gramColumns(begin, end);
-      context.progress(Phase.FITTING, Math.min(own, end) + (dim - high) + (sent - own), dim);
-      await breathe();
-      if (failure) throw failure;
-      topUp();
-    };
-    for (let c = 0; c < own; c += ownStep) await step(c, Math.min(own, c + ownStep));
-    while (sent < high) {
-      const begin = Math.max(sent, high - ownStep);
-      const end = high;
-      high = begin; // before the step's topUp: these are not for the helper any more
-      await step(begin, end);
-    }
-    const waited = performance.now();
-    while (inFlight.size > 0) {
-      if (context.cancelled()) throw cancelledError();
-      await Promise.race(inFlight);
-      if (failure) throw failure;
-      topUp();
-    }
+    let helperWaitMs = await shareColumns({
+      ...plan,
+      align: GRAM_ALIGN,
+      here: (begin, end) => ex.gramColumns(begin, end),
+      send: (begin, end) => {
+        const rows = ex.gramPiece(begin, end);
+        const message = { helper: /** @type {const} */ ('gram-piece'), id: 0, rows, width: end - begin, samples: n, begin };
+        return /** @type {Promise<import('../../wasm/pcarecon').GramShareSums | null>} */ (helper.splitFit(message, [rows.buffer]));
+      },
+      add: (_begin, _end, sums) => sums && ex.addGramShare(sums),
+      progress: (done) => context.progress(Phase.FITTING, done * (n / 2), total),
+    });
     ex.addGramShare(await helper.splitFit({ helper: 'gram-take', id: 0 }));
-    const helperWaitMs = performance.now() - waited; // how long this worker waited for the helper
-    return { report: ex.finishSplitGram(k), workers: 2, helperWaitMs };
+    const weighed = ex.weighSplitGram(k);
+    await helper.splitFit({ helper: 'component-weights', id: 0, weighed }, [weighed.weights.buffer, weighed.centre.buffer]);
+    helperWaitMs += await shareColumns({
+      ...plan,
+      align: PRODUCT_ALIGN,
+      here: (begin, end) => ex.componentRows(begin, end),
+      send: (begin, end) => {
+        const rows = ex.gramPiece(begin, end);
+        const message = { helper: /** @type {const} */ ('component-piece'), id: 0, rows, width: end - begin, begin };
+        return /** @type {Promise<Float32Array>} */ (helper.splitFit(message, [rows.buffer]));
+      },
+      add: (begin, end, product) => ex.addComponentShare(begin, end, product),
+      progress: (done) => context.progress(Phase.FITTING, dim * (n / 2) + done * k, total),
+    });
+    return { report: ex.finishSplitGram(), workers: 2, helperWaitMs };
   } catch (error) {
     if (session.isFatal(error)) throw error;
     if (context.cancelled()) {

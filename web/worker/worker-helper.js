@@ -42,8 +42,10 @@ function createLink(port, env) {
   let kernelsWarm = false; // ... and to run its warm-up (warm-up.js)
   // In the helper: the rows of a split top-K fit, and its requests, served one after another.
   const split = { share: /** @type {any} */ (null), done: Promise.resolve() };
-  // In the helper: its sums of a two-worker Gram fit (split-gram.js), served in order.
-  const gram = { share: /** @type {import('../../wasm/pcarecon').GramShare | null} */ (null), done: Promise.resolve() };
+  // In the helper: its sums of a two-worker Gram fit (split-gram.js), then its weights for the
+  // components' product, served in order.
+  /** @type {SplitGramState} */
+  const gram = { share: null, components: null, done: Promise.resolve() };
 
   port.onmessage = (event) => {
     /** @type {HelperMessage} */
@@ -72,6 +74,8 @@ function createLink(port, env) {
         return;
       case 'gram-piece':
       case 'gram-take':
+      case 'component-weights':
+      case 'component-piece':
       case 'drop-gram':
         gram.done = gram.done.then(() => serveSplitGram(port, env, message, gram));
         return;
@@ -157,8 +161,9 @@ function createLink(port, env) {
 
   /**
    * One request of a split top-K fit: keep rows (transferred), or run a pass on them; or of a
-   * split Gram fit: sum a piece of columns (transferred), hand the sums over, or drop them.
-   * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share' | 'gram-piece' | 'gram-take' | 'drop-gram'}} message
+   * split Gram fit: sum a piece of columns (transferred), hand the sums over, take the weights,
+   * answer a piece's rows of the components' product, or drop them.
+   * @param {HelperMessage & {helper: 'share' | 'moments' | 'gram' | 'drop-share' | 'gram-piece' | 'gram-take' | 'component-weights' | 'component-piece' | 'drop-gram'}} message
    * @param {Transferable[]} [transfer]
    */
   function splitFit(message, transfer) {
@@ -285,38 +290,59 @@ async function serveSplitFit(port, env, message, split) {
 }
 
 /**
+ * @typedef {{share: import('../../wasm/pcarecon').GramShare | null, components: import('../../wasm/pcarecon').ComponentShare | null, done: Promise<void>}} SplitGramState
+ */
+
+/**
  * The helper's side of a split Gram fit (split-gram.js): 'gram-piece' adds a piece of columns to
  * its int32 sums (answering with the sums so far first when the piece would not fit them, else
- * null), 'gram-take' answers with the sums and frees them, 'drop-gram' frees them.
+ * null), 'gram-take' answers with the sums and frees them; 'component-weights' keeps the weights
+ * of the components' product, 'component-piece' answers with a piece's rows of it; 'drop-gram'
+ * frees all.
  * @param {HelperPort} port
  * @param {HelperEnv} env
  * @param {import('../shared/protocol.js').HelperSplitGram} message
- * @param {{share: import('../../wasm/pcarecon').GramShare | null}} gram
+ * @param {SplitGramState} gram
  */
 async function serveSplitGram(port, env, message, gram) {
+  const free = () => {
+    gram.share?.delete();
+    gram.components?.delete();
+    gram.share = gram.components = null;
+  };
   try {
     await env.startModule();
-    /** @type {import('../../wasm/pcarecon').GramShareSums | null} */
+    /** @type {import('../../wasm/pcarecon').GramShareSums | Float32Array | null} */
     let result = null;
+    /** @type {Transferable[]} */
+    let transfer = [];
     if (message.helper === 'gram-piece') {
       const rows = /** @type {Uint8Array | Int8Array} */ (message.rows);
       message.rows = null;
       if (!gram.share) gram.share = new (env.wasmModule().GramShare)(message.samples, message.begin);
-      if (!gram.share.roomFor(message.width)) result = gram.share.take();
+      const sums = gram.share.roomFor(message.width) ? null : gram.share.take();
       gram.share.add(rows, message.width);
+      if (sums) [result, transfer] = [sums, [sums.lower.buffer, sums.columnSums.buffer]];
     } else if (message.helper === 'gram-take') {
       if (!gram.share) throw new Error('internal error: the helper holds no sums of G');
-      result = gram.share.take();
+      const sums = gram.share.take();
+      [result, transfer] = [sums, [sums.lower.buffer, sums.columnSums.buffer]];
+      free();
+    } else if (message.helper === 'component-weights') {
+      free();
+      gram.components = new (env.wasmModule().ComponentShare)(message.weighed);
+    } else if (message.helper === 'component-piece') {
+      if (!gram.components) throw new Error('internal error: the helper holds no weights of the components');
+      const rows = /** @type {Uint8Array | Int8Array} */ (message.rows);
+      message.rows = null;
+      const product = gram.components.rows(rows, message.width, message.begin);
+      [result, transfer] = [product, [product.buffer]];
+    } else {
+      free();
     }
-    if (message.helper !== 'gram-piece' && gram.share) {
-      gram.share.delete();
-      gram.share = null;
-    }
-    const transfer = result ? [result.lower.buffer, result.columnSums.buffer] : [];
     port.postMessage({ helper: 'result', id: message.id, result }, transfer);
   } catch (error) {
-    if (gram.share) gram.share.delete();
-    gram.share = null;
+    free();
     port.postMessage({ helper: 'error', id: message.id, message: errorMessage(error), code: errorCode(error) || ErrorCode.INTERNAL });
   }
 }
