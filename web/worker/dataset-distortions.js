@@ -7,6 +7,7 @@
 // every j = 0..k.
 import { Phase, ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 import { untilCancelled } from './streamed-load.js';
+import { yieldToMessages } from './yield-to-messages.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -14,9 +15,6 @@ import { untilCancelled } from './streamed-load.js';
 const SPLIT_MIN_WORK = 1 << 24; // N·D·k below this, one worker is as fast as two
 const BLOCK_WORK = 1 << 22; // N·D·k of one block: a few ms, so Cancel and progress stay lively
 const WORST_MAX = 16;
-
-/** Lets the worker's event loop run (a CANCEL message arrives only then). */
-const breathe = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 /**
  * @param {Session} session
@@ -29,7 +27,7 @@ export async function distortions(session, { k, worst }, context) {
   const Module = session.wasmModule();
   // A change of view may have asked it to stop already: before the copies for the helper below
   // (at 512×512 panels, k = 50, the model's first k components alone are 105 MB).
-  await breathe();
+  await yieldToMessages(); // a CANCEL is heard only then
   if (context.cancelled()) throw cancelledError();
   const info = ex.info();
   const n = info.samples; // the images held (of a streamed file: those kept for display)
@@ -54,7 +52,7 @@ export async function distortions(session, { k, worst }, context) {
   const measure = async (/** @type {number} */ from, /** @type {number} */ to) => {
     const block = Math.max(1, Math.floor(BLOCK_WORK / work));
     for (let begin = from; begin < to; begin += block) {
-      await breathe();
+      await yieldToMessages(); // a CANCEL is heard only then
       if (context.cancelled()) throw cancelledError();
       const end = Math.min(to, begin + block);
       add(Module.rowDistortions(ex, begin, end, kk), begin);

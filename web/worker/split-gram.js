@@ -8,6 +8,7 @@
 // G's eigenpairs (Lanczos or the full eigensolver) are found here; the helper's rows of the
 // product are the same float32 values as this worker's, so the model is the one-worker one.
 import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
+import { yieldToMessages } from './yield-to-messages.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -23,8 +24,6 @@ const SPLIT_MIN_WORK = 4e9;
 const BYTE_TYPES = ['|u1', '|i1', '|b1'];
 const GRAM_ALIGN = 256; // the 16-bit kernel's block of columns
 const PRODUCT_ALIGN = 1024; // kComponentBlock (gram_fit.h): rows anywhere equal the whole's
-
-const breathe = () => new Promise((resolve) => setTimeout(resolve, 0)); // lets the helper's replies in
 
 /**
  * Columns [0, dim) done in two places: [0, own) here a step at a time, pieces from `own` up in the
@@ -74,7 +73,7 @@ async function shareColumns(plan) {
     if (context.cancelled()) throw cancelledError();
     plan.here(begin, end);
     plan.progress(Math.min(own, end) + (dim - high) + (sent - own));
-    await breathe();
+    await yieldToMessages(); // the helper's replies are added meanwhile
     if (failure) throw failure;
     topUp();
   };
