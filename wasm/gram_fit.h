@@ -72,7 +72,7 @@ struct GramWeights {
 };
 // Columns per block of the product: a range computed anywhere gives the same values as the whole
 // when its ends are multiples of it (or D), as blocks start at multiples of it.
-constexpr int64_t kComponentBlock = 1024;
+constexpr int64_t kComponentBlock = 256;
 
 // G's eigenpairs (Lanczos or every eigenvalue, as fit_gram) and the weights; `part` is given up.
 // Error when its sizes do not fit the rows.

@@ -56,13 +56,17 @@ function startWorker() {
 }
 
 // Two workers joined as the page joins them (worker-client.js): the first answers the page.
-function startPair() {
+// sent: when given, every message's kind the main worker sends its helper is pushed there.
+function startPair(sent = null) {
   const main = startWorker();
   const helper = startWorker();
   const a = { onmessage: null };
   const b = { onmessage: null };
   a.postMessage = (data) => setImmediate(() => b.onmessage({ data }));
-  b.postMessage = (data) => setImmediate(() => a.onmessage({ data }));
+  b.postMessage = (data) => {
+    if (sent) sent.push(data.helper);
+    setImmediate(() => a.onmessage({ data }));
+  };
   helper.port.onmessage({ data: { helper: 'port', port: a } });
   main.port.onmessage({ data: { helper: 'port', port: b } });
   return main;
@@ -292,13 +296,36 @@ test("more than 1000 wide images: the Gram path's K largest pairs by Lanczos, th
   }
 });
 
-test('a Gram fit whose second G would not fit the memory budget stays in one worker', async () => {
-  // 1100×60×60: N²·D is worth two workers, but 16·N > D (split-gram.js): G's double and int32
-  // sums here and the helper's int32 sums would take more than the file's size again.
-  const pair = startPair();
-  assert.equal((await pair.ask(Request.LOAD, { source: new Blob([patternStack(1100, 60, 60)]) })).kind, Kind.RESULT);
-  const fit = (await pair.ask(Request.FIT, { nComponents: 20 })).result;
-  assert.deepEqual([fit.solver, fit.workers], ['gram', 1]);
+test('a long Gram fit past the memory budget for two: in this worker alone, a range at a time', async () => {
+  // 1100×60×60: N²·D is a long fit, but 16·N > D (split-gram.js): G's double and int32 sums here
+  // and the helper's would take more than the file's size again. Progress comes range by range.
+  const sent = [];
+  const pair = startPair(sent);
+  const bytes = patternStack(1100, 60, 60);
+  assert.equal((await pair.ask(Request.LOAD, { source: new Blob([bytes]) })).kind, Kind.RESULT);
+  const fit = await pair.ask(Request.FIT, { nComponents: 20 });
+  assert.deepEqual([fit.result.solver, fit.result.workers], ['gram', 1]);
+  assert.deepEqual([...new Set(sent)].filter((kind) => kind !== 'warm'), [], 'nothing for the helper');
+  const steps = pair.replies.filter((r) => r.id === fit.id && r.kind === Kind.PROGRESS && r.phase === Phase.FITTING && r.done > 0);
+  assert.ok(steps.length >= 4, `${steps.length} progress replies`);
+  assert.ok(steps.every((r, i) => i === 0 || r.done >= steps[i - 1].done) && steps.at(-1).done === steps.at(-1).total);
+  // The model of the module's one-call fit, value for value.
+  const summary = (await pair.ask(Request.SUMMARY, { gallery: 20 })).result;
+  const M = await startModule();
+  const ex = new M.Explorer();
+  try {
+    ex.beginFile(0, 0);
+    ex.feed(bytes);
+    ex.finishFile();
+    ex.fitForView(20);
+    assert.deepEqual(Array.from(summary.explainedVariance), Array.from(ex.variance().explainedVariance));
+    for (let i = 0; i < 20; i++) {
+      const own = Float32Array.from(ex.component(i));
+      assert.deepEqual(Array.from(summary.components.subarray(i * 3600, (i + 1) * 3600)), Array.from(own), `component ${i}`);
+    }
+  } finally {
+    ex.delete();
+  }
 });
 
 test('a file whose rows fit but whose fit cannot is refused at its header, with the numbers (too_large)', async () => {

@@ -6,7 +6,9 @@
 // is done with its half first, it takes the columns not yet sent, from the last one down, so
 // neither waits long for the other. The helper's sums of G come back exact and are added here;
 // G's eigenpairs (Lanczos or the full eigensolver) are found here; the helper's rows of the
-// product are the same float32 values as this worker's, so the model is the one-worker one.
+// product are the same float32 values as this worker's, so the model is the one-worker one. Where
+// the helper would pass the memory budget, this worker does both alone, a range at a time still
+// (progress is shown, Cancel is heard).
 import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 import { yieldToMessages } from './yield-to-messages.js';
 
@@ -23,25 +25,27 @@ const AHEAD = 2; // pieces sent and not yet done by the helper
 const SPLIT_MIN_WORK = 4e9;
 const BYTE_TYPES = ['|u1', '|i1', '|b1'];
 const GRAM_ALIGN = 256; // the 16-bit kernel's block of columns
-const PRODUCT_ALIGN = 1024; // kComponentBlock (gram_fit.h): rows anywhere equal the whole's
+const PRODUCT_ALIGN = 256; // kComponentBlock (gram_fit.h): rows anywhere equal the whole's
 
 /**
- * Columns [0, dim) done in two places: [0, own) here a step at a time, pieces from `own` up in the
- * helper (send), at most AHEAD in flight, their answers added here (add); then the columns not
- * yet sent, here from the last one down. Every range starts at a multiple of `align`. An answer
- * that comes after this has ended (failed or cancelled) is dropped, never added to a later fit.
+ * Columns [0, dim) done in two places: [0, own) here a step at a time (own: `share` of them),
+ * pieces from `own` up in the helper (send), at most AHEAD in flight, their answers added here
+ * (add); then the columns not yet sent, here from the last one down. Every range starts at a
+ * multiple of `align`. An answer that comes after this has ended (failed or cancelled) is
+ * dropped, never added to a later fit.
  * @template T
- * @param {{dim: number, samples: number, align: number, context: RequestContext,
+ * @param {{dim: number, samples: number, share: number, align: number, context: RequestContext,
  *   here: (begin: number, end: number) => void,
  *   send: (begin: number, end: number) => Promise<T>,
  *   add: (begin: number, end: number, answer: T) => void,
  *   progress: (done: number) => void}} plan
- * @returns {Promise<number>} how long this worker waited for the helper at the end, in ms
+ * @returns {Promise<{waitedMs: number, sent: number}>} how long this worker waited for the
+ *   helper at the end, and how many columns it sent there
  */
 async function shareColumns(plan) {
   const { dim, align, context } = plan;
   const columnsOf = (/** @type {number} */ bytes) => Math.max(align, Math.floor(bytes / plan.samples / align) * align);
-  const own = Math.min(dim, Math.max(align, Math.round((dim * SHARE) / align) * align));
+  const own = plan.share >= 1 ? dim : Math.min(dim, Math.max(align, Math.round((dim * plan.share) / align) * align));
   const pieceColumns = columnsOf(PIECE_BYTES);
   const ownStep = columnsOf(OWN_STEP_BYTES);
   let sent = own; // the next column for the helper
@@ -54,7 +58,9 @@ async function shareColumns(plan) {
   const topUp = () => {
     while (!failure && inFlight.size < AHEAD && sent < high) {
       const begin = sent;
-      const end = Math.min(high, begin + pieceColumns);
+      // Pieces shrink near the end to a step's size, so that neither waits long for the other's last.
+      const width = Math.max(ownStep, Math.min(pieceColumns, Math.floor((high - sent) / 4 / align) * align));
+      const end = Math.min(high, begin + width);
       sent = end;
       const done = plan
         .send(begin, end)
@@ -92,14 +98,15 @@ async function shareColumns(plan) {
       await Promise.race(inFlight);
       if (failure) throw failure;
     }
-    return performance.now() - waited;
+    return { waitedMs: performance.now() - waited, sent: sent - own };
   } finally {
     ended = true;
   }
 }
 
 /**
- * K exact components by the Gram path (N < D), on both workers when it is worth it.
+ * K exact components by the Gram path (N < D): for long fits of 8-bit stacks a range at a time,
+ * on both workers within the memory budget.
  * @param {Session} session
  * @param {Explorer} ex
  * @param {number} k
@@ -110,48 +117,54 @@ export async function fitGram(session, ex, k, context) {
   const info = ex.info();
   const n = info.samples;
   const dim = info.height * info.width * info.channels;
-  // Within the issue's memory budget (the renderer grows by at most 2× the file + 200 MB): this
-  // worker holds the file's N·D bytes, G and its int32 sums (12·N² bytes) and ~140 MB more (3000
-  // crops of 256×256: +448 MB in one worker); the helper adds its int32 sums (4·N²) and ~40 MB.
-  // All of G's 16·N² bytes must then fit in the file's own size once more: 16·N ≤ D (3000×65536:
-  // +516–573 MB of 594; 6000 such crops stay in one worker).
-  const withinBudget = 16 * n <= dim;
-  const worth = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK && withinBudget;
-  const helper = worth ? session.startHelper() : null;
-  if (!helper) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
+  // Long fits are summed a range at a time (progress is shown, Cancel is heard between two). With
+  // the helper only within the issue's memory budget (the renderer grows by at most 2× the file +
+  // 200 MB): this worker holds the file's N·D bytes, G and its int32 sums (12·N² bytes) and
+  // ~140 MB more (3000 crops of 256×256: +448 MB in one worker); the helper adds its int32 sums
+  // (4·N²), its module and ~40 MB. All of G's 16·N² bytes must then fit in the file's own size
+  // once more: 16·N ≤ D (3000×65536: +499–568 MB of 594). Beyond it (6000 such crops: +894 MB of
+  // 986 in one worker) even the helper's module is too much, and this worker does it all.
+  const long = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK;
+  if (!long) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
+  const helper = 16 * n <= dim ? session.startHelper() : null;
+  const toHelper = (/** @type {any} */ message, /** @type {Transferable[]} */ transfer = []) => {
+    if (!helper) throw new Error('internal error: no helper to send columns to');
+    return helper.splitFit(message, transfer);
+  };
   // Progress in multiply-adds per sample: N/2 per column of G, K per column of the product.
   const total = dim * (n / 2 + k);
-  const plan = { dim, samples: n, context };
+  const plan = { dim, samples: n, share: helper ? SHARE : 1, context };
   try {
     ex.beginSplitGram();
-    let helperWaitMs = await shareColumns({
+    const gram = await shareColumns({
       ...plan,
       align: GRAM_ALIGN,
       here: (begin, end) => ex.gramColumns(begin, end),
       send: (begin, end) => {
         const rows = ex.gramPiece(begin, end);
-        const message = { helper: /** @type {const} */ ('gram-piece'), id: 0, rows, width: end - begin, samples: n, begin };
-        return /** @type {Promise<import('../../wasm/pcarecon').GramShareSums | null>} */ (helper.splitFit(message, [rows.buffer]));
+        const message = { helper: 'gram-piece', id: 0, rows, width: end - begin, samples: n, begin };
+        return /** @type {Promise<import('../../wasm/pcarecon').GramShareSums | null>} */ (toHelper(message, [rows.buffer]));
       },
       add: (_begin, _end, sums) => sums && ex.addGramShare(sums),
       progress: (done) => context.progress(Phase.FITTING, done * (n / 2), total),
     });
-    ex.addGramShare(await helper.splitFit({ helper: 'gram-take', id: 0 }));
+    if (gram.sent > 0) ex.addGramShare(await toHelper({ helper: 'gram-take', id: 0 }));
     const weighed = ex.weighSplitGram(k);
-    await helper.splitFit({ helper: 'component-weights', id: 0, weighed }, [weighed.weights.buffer, weighed.centre.buffer]);
-    helperWaitMs += await shareColumns({
+    if (helper) await toHelper({ helper: 'component-weights', id: 0, weighed }, [weighed.weights.buffer, weighed.centre.buffer]);
+    const product = await shareColumns({
       ...plan,
       align: PRODUCT_ALIGN,
       here: (begin, end) => ex.componentRows(begin, end),
       send: (begin, end) => {
         const rows = ex.gramPiece(begin, end);
-        const message = { helper: /** @type {const} */ ('component-piece'), id: 0, rows, width: end - begin, begin };
-        return /** @type {Promise<Float32Array>} */ (helper.splitFit(message, [rows.buffer]));
+        const message = { helper: 'component-piece', id: 0, rows, width: end - begin, begin };
+        return /** @type {Promise<Float32Array>} */ (toHelper(message, [rows.buffer]));
       },
       add: (begin, end, product) => ex.addComponentShare(begin, end, product),
       progress: (done) => context.progress(Phase.FITTING, dim * (n / 2) + done * k, total),
     });
-    return { report: ex.finishSplitGram(), workers: 2, helperWaitMs };
+    const workers = helper ? 2 : 1;
+    return { report: ex.finishSplitGram(), workers, helperWaitMs: gram.waitedMs + product.waitedMs };
   } catch (error) {
     if (session.isFatal(error)) throw error;
     if (context.cancelled()) {
@@ -161,6 +174,6 @@ export async function fitGram(session, ex, k, context) {
     console.warn('[pcarecon] split Gram fit failed, fitting in one worker:', errorMessage(error));
     return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 }; // drops the split sums
   } finally {
-    helper.splitFit({ helper: 'drop-gram', id: 0 }).catch(() => {});
+    if (helper) helper.splitFit({ helper: 'drop-gram', id: 0 }).catch(() => {});
   }
 }
