@@ -36,6 +36,7 @@ export async function defaultBasis(modulePath, npy, nComponents) {
     ex.feed(npy);
     const info = ex.finishFile();
     const report = ex.fitForView(nComponents);
+    ex.makeWholeSpectrum(); // an exact fit may have found its K pairs only: the chart wants them all
     const model = ex.model();
     const k = model.nComponents;
     const d = info.height * info.width * info.channels;

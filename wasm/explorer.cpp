@@ -173,11 +173,12 @@ void Explorer::fit(int64_t n_components) {
                   std::to_string(n) + " < " + std::to_string(d) + ")");
     if (!stream_->rows)
       throw Error("this streamed file is fitted by the top-K solver in passes over the file");
-    set_exact_model(exact_fit(*stream_->rows), n_components);
+    set_exact_model(exact_fit(*stream_->rows, n_components), n_components);
     return;
   }
   PcaOptions options;
   options.n_components = n_components;
+  options.lazy_spectrum = true;  // every eigenvalue when the variance chart asks for it
   std::optional<ExactFit> exact;
   PcaModel model = stack.held_as_bytes() ? fit_pca(StackRows::of(stack), options, &exact)
                                          : fit_pca(stack.rows, options, &exact);
@@ -207,12 +208,12 @@ void Explorer::fit_from(int64_t n_components, const CovarianceAccumulator& all_r
     throw Error("the covariance holds " + std::to_string(all_rows.count()) + " rows of " +
                 std::to_string(all_rows.dim()) + " values; the images are " + std::to_string(n) +
                 " rows of " + std::to_string(d));
-  set_exact_model(exact_fit(all_rows), n_components);
+  set_exact_model(exact_fit(all_rows, n_components), n_components);
 }
 
 bool Explorer::extend_fit(int64_t n_components) {
   if (!exact_fit_ || !model_) return false;
-  const int64_t most = max_components(exact_fit_->n_samples, exact_fit_->spectrum->dim());
+  const int64_t most = max_components(exact_fit_->n_samples, exact_fit_->dim());
   if (n_components < 1 || n_components > most) {
     throw Error("cannot fit " + std::to_string(n_components) +
                 " components: this data has at most " + std::to_string(most));
@@ -220,6 +221,12 @@ bool Explorer::extend_fit(int64_t n_components) {
   // A copy that shares the decomposition; no pass over the rows (the worker's FIT says 0 too).
   set_exact_model(*exact_fit_, n_components, 0);
   return true;
+}
+
+void Explorer::make_whole_spectrum() {
+  if (!exact_fit_ || !model_ || exact_fit_->spectrum) return;
+  exact_fit_->make_spectrum();
+  model_->spectrum = exact_fit_->spectrum->eigenvalues().cwiseMax(0.0);  // as make_model keeps it
 }
 
 void Explorer::set_exact_model(ExactFit exact, int64_t n_components, int passes) {

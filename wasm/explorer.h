@@ -123,6 +123,11 @@ class Explorer {
   // K components from the same decomposition, in O(D²·K) (no pass over the rows): true when done;
   // false when the model did not come from one (nothing changes then).
   bool extend_fit(int64_t n_components);
+  // Such a fit of the page's K (fit, fit_from, fit_with, a streamed file's) may have made only K
+  // eigenpairs (ExactFit: lazy): this makes every eigenvalue now, into the model's spectrum (its
+  // components stay). Nothing after any other fit, or when the spectrum is there.
+  void make_whole_spectrum();
+  bool spectrum_pending() const { return model_ && exact_fit_ && !exact_fit_->spectrum; }
 
   // ---- Streamed mode: files larger than memory ----------------------------------------------
   // A file whose float32 matrix needs more than stream_above_bytes() (or the whole memory limit)

@@ -151,6 +151,12 @@ bool extend_fit(JsExplorer& self, double n_components) {
   return done;
 }
 
+void make_whole_spectrum(JsExplorer& self) {
+  guarded_void("finding every eigenvalue", [&] { self.core.make_whole_spectrum(); });
+}
+
+bool spectrum_pending(JsExplorer& self) { return self.core.spectrum_pending(); }
+
 template <class C>
 void add_fit_functions(C& explorer) {
   explorer.function("planFit", &plan_fit)
@@ -158,6 +164,8 @@ void add_fit_functions(C& explorer) {
       .function("fitForView", &fit_for_view)
       .function("fitReport", &fit_report)
       .function("extendFit", &extend_fit)
+      .function("makeWholeSpectrum", &make_whole_spectrum)
+      .function("spectrumPending", &spectrum_pending)
       .function("beginSplitTopK", &begin_split_topk)
       .function("topkOwnMoments", &topk_own_moments)
       .function("topkMergeMoments", &topk_merge_moments)

@@ -11,9 +11,12 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <memory>
 #include <new>
+#include <optional>
 #include <random>
 #include <string>
+#include <utility>
 
 #include "error.h"
 #include "symmetric_spectrum.h"
@@ -456,30 +459,48 @@ PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components)
   return exact_fit(accumulator).model(k);  // K checked before the decomposition is made
 }
 
-ExactFit exact_fit(const CovarianceAccumulator& accumulator) {
+ExactFit exact_fit(const CovarianceAccumulator& accumulator, int64_t lanczos_components) {
   resolve_components(0, accumulator.count(), accumulator.dim());  // checks N >= 2
   ExactFit fit;
   {
-    const Eigen::MatrixXd covariance = accumulator.covariance();
-    fit.total_variance = covariance.diagonal().cwiseMax(0.0).sum();
-    fit.spectrum = std::make_shared<const SymmetricSpectrum>(covariance);
+    auto covariance = std::make_shared<Eigen::MatrixXd>(accumulator.covariance());
+    fit.total_variance = covariance->diagonal().cwiseMax(0.0).sum();
+    const int64_t d = covariance->rows(), k = lanczos_components;
+    std::optional<Eigenpairs> top;
+    if (k > 0 && d >= kLazySpectrumMin && 4 * k <= d) top = largest_eigenpairs(*covariance, k);
+    if (top) {
+      fit.top = std::make_shared<const Eigenpairs>(std::move(*top));
+      fit.covariance = std::move(covariance);
+    } else {
+      fit.spectrum = std::make_shared<const SymmetricSpectrum>(*covariance);
+    }
   }
   fit.mean = accumulator.mean();
   fit.n_samples = accumulator.count();
   return fit;
 }
 
-PcaModel ExactFit::model(int64_t n_components) const {
-  const int64_t k = resolve_components(n_components, n_samples, spectrum->dim());
+void ExactFit::make_spectrum() {
+  if (spectrum) return;
+  spectrum = std::make_shared<const SymmetricSpectrum>(*covariance);
+  covariance.reset();
+}
+
+PcaModel ExactFit::model(int64_t n_components) {
+  const int64_t k = resolve_components(n_components, n_samples, dim());
+  if (!spectrum && top && k <= top->values.size())
+    return make_model(mean, top->vectors.leftCols(k).transpose(), top->values.head(k),
+                      total_variance, n_samples);
+  make_spectrum();
   return make_model(mean, spectrum->top_vectors(k).transpose(), spectrum->eigenvalues().head(k),
                     total_variance, n_samples, spectrum->eigenvalues());
 }
 
 namespace {
 // The covariance path's model, its decomposition handed to `exact` when asked for.
-PcaModel covariance_model(const CovarianceAccumulator& accumulator, int64_t k,
+PcaModel covariance_model(const CovarianceAccumulator& accumulator, int64_t k, bool lazy,
                           std::optional<ExactFit>* exact) {
-  ExactFit fit = exact_fit(accumulator);
+  ExactFit fit = exact_fit(accumulator, lazy ? k : 0);
   PcaModel model = fit.model(k);
   if (exact) *exact = std::move(fit);
   return model;
@@ -509,7 +530,7 @@ PcaModel fit_pca(const StackRows& rows, const PcaOptions& options, std::optional
   if (n >= d && solver_for(options, d, k) == PcaSolver::Covariance) {
     CovarianceAccumulator accumulator(d, options.kernel);
     accumulator.add(rows);
-    return covariance_model(accumulator, k, exact);
+    return covariance_model(accumulator, k, options.lazy_spectrum, exact);
   }
   RowMatrixF all;  // the thin and the randomized paths read the rows together: widened once
   rows.centred_block(0, n, Eigen::VectorXf::Zero(d), all);
@@ -527,7 +548,7 @@ PcaModel fit_pca(const Eigen::Ref<const RowMatrixF>& rows, const PcaOptions& opt
   if (n < d) return fit_thin(rows, k);
   CovarianceAccumulator accumulator(d, options.kernel);
   accumulator.add(rows);
-  return covariance_model(accumulator, k, exact);
+  return covariance_model(accumulator, k, options.lazy_spectrum, exact);
 }
 
 }  // namespace pcarecon

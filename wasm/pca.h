@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "image_stack.h"
+#include "largest_eigenpairs.h"
 #include "scatter_kernel.h"
 #include "stack_rows.h"
 
@@ -142,6 +143,9 @@ struct PcaOptions {
   int oversampling = 10;               // randomized solver only
   uint64_t seed = 0;                   // randomized solver only: same seed, same result
   AccumulatorKernel kernel = AccumulatorKernel::Auto;  // covariance solver, N >= D only
+  // Covariance solver, N >= D: K pairs by Lanczos where that is cheaper, every eigenvalue later
+  // (ExactFit, below); the model's spectrum is then empty. The page's fits; not the CLI's.
+  bool lazy_spectrum = false;
 };
 
 // From an accumulator (the streamed path). K = 0 means min(N, D). Throws Error for K < 0,
@@ -149,15 +153,30 @@ struct PcaOptions {
 PcaModel fit_pca(const CovarianceAccumulator& accumulator, int64_t n_components);
 
 // The same, keeping what more components need: the covariance's eigen-decomposition, its mean,
-// total variance and count. more_components(k) makes the model of any k ≤ D from it, in O(D²·k).
+// total variance and count. model(k) makes the model of any k ≤ D from it, in O(D²·k).
+//
+// Made with `lanczos_components` K > 0 (the page's fits), a covariance of D ≥ kLazySpectrumMin
+// with 4·K ≤ D first gets only its K largest pairs by Lanczos (largest_eigenpairs.h: 0.03 s for
+// Fashion-MNIST's 784×784 in wasm against 0.1 s for every eigenvalue), and the covariance is kept:
+// models of up to K components come from those pairs, without the whole spectrum (the model's
+// `spectrum` empty), and make_spectrum() makes it later (the variance chart, after the figure).
 struct ExactFit {
-  std::shared_ptr<const SymmetricSpectrum> spectrum;
+  std::shared_ptr<const SymmetricSpectrum> spectrum;  // null until made, for a lazy fit
+  std::shared_ptr<const Eigen::MatrixXd> covariance;  // a lazy fit's, until its spectrum is made
+  std::shared_ptr<const Eigenpairs> top;              // a lazy fit's K largest pairs
   Eigen::VectorXd mean;
   double total_variance = 0;
   int64_t n_samples = 0;
-  PcaModel model(int64_t n_components) const;
+  int64_t dim() const { return mean.size(); }
+  // Every eigenvalue from the kept covariance (once; nothing when made). Error as
+  // SymmetricSpectrum's.
+  void make_spectrum();
+  // From `top` for k up to its size while there is no spectrum; else from the spectrum, made
+  // first when needed.
+  PcaModel model(int64_t n_components);
 };
-ExactFit exact_fit(const CovarianceAccumulator& accumulator);
+constexpr int64_t kLazySpectrumMin = 256;
+ExactFit exact_fit(const CovarianceAccumulator& accumulator, int64_t lanczos_components = 0);
 // From data in memory (N×D, row-major, used in place); chooses the solver per options:
 //  - Auto: Randomized when D > 4096 and 4·K < D, else Covariance.
 //  - Covariance: exact. When N >= D, the D×D covariance + symmetric eigensolver as above; when

@@ -174,6 +174,10 @@ export declare class Explorer {
   accumulateRows(begin: number, end: number): void;               // rows [begin, end), kept until fitWith
   fitWith(nComponents: number, rest: AccumulatorState): void;     // rest must hold every other row
   extendFit(nComponents: number): boolean; // after an exact fit: K components from its decomposition (false: none kept)
+  // An exact fit of the page's K from a covariance may find only K eigenpairs (Lanczos), its
+  // model's spectrum empty until makeWholeSpectrum() makes every eigenvalue (the variance chart).
+  spectrumPending(): boolean;
+  makeWholeSpectrum(): void;
   // Streamed mode (files larger than memory). Both settings apply from the next beginFile.
   // A streamed file's fit() uses the covariance of all its rows (N >= D). A file that cannot be
   // streamed (Fortran order, N < D, a D×D covariance over 512 MB) is held whole when it fits

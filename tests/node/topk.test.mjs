@@ -305,7 +305,11 @@ test('a long Gram fit past the memory budget for two: in this worker alone, a ra
   assert.equal((await pair.ask(Request.LOAD, { source: new Blob([bytes]) })).kind, Kind.RESULT);
   const fit = await pair.ask(Request.FIT, { nComponents: 20 });
   assert.deepEqual([fit.result.solver, fit.result.workers], ['gram', 1]);
-  assert.deepEqual([...new Set(sent)].filter((kind) => kind !== 'warm'), [], 'nothing for the helper');
+  assert.deepEqual(
+    [...new Set(sent)].filter((kind) => kind !== 'warm'),
+    [],
+    'nothing for the helper',
+  );
   const steps = pair.replies.filter((r) => r.id === fit.id && r.kind === Kind.PROGRESS && r.phase === Phase.FITTING && r.done > 0);
   assert.ok(steps.length >= 4, `${steps.length} progress replies`);
   assert.ok(steps.every((r, i) => i === 0 || r.done >= steps[i - 1].done) && steps.at(-1).done === steps.at(-1).total);

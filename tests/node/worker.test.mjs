@@ -139,6 +139,36 @@ describe('one worker', () => {
     assert.equal(figure.message.fitCount, 1, 'a figure does not fit again');
   });
 
+  test("an exact fit of 256 pixels finds its K pairs only; SPECTRUM makes every eigenvalue, as a full fit's", async () => {
+    const worker = startWorker();
+    assert.equal((await worker.ask(Request.LOAD, { source: blobOf('wide.npy') })).message.kind, Kind.RESULT);
+    const fitted = (await worker.ask(Request.FIT, { nComponents: 20 })).message.result;
+    assert.deepEqual([fitted.solver, fitted.nComponents], ['exact', 20]);
+    const early = (await worker.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    assert.equal(early.spectrumLater, true);
+    assert.equal(early.explainedVarianceRatio.length, 20, 'the K pairs only, until SPECTRUM');
+    const spectrum = (await worker.ask(Request.SPECTRUM)).message.result;
+    assert.equal(spectrum.explainedVarianceRatio.length, 256);
+    const sum = spectrum.explainedVarianceRatio.reduce((a, b) => a + b, 0);
+    assert.ok(Math.abs(sum - 1) < 1e-9, `the ratios sum to ${sum}`);
+    for (let i = 0; i < 20; i++) {
+      const [a, b] = [early.explainedVariance[i], spectrum.explainedVariance[i]];
+      assert.ok(Math.abs(a - b) <= 1e-12 * a, `eigenvalue ${i}: ${a} by Lanczos, ${b} of every eigenvalue`);
+    }
+    assert.deepEqual(early.shares, spectrum.shares, '90, 95 and 99 % within the 20 pairs');
+    const after = (await worker.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    assert.deepEqual([after.spectrumLater, after.explainedVarianceRatio.length], [false, 256]);
+    assert.deepEqual(Array.from(after.explainedVarianceRatio), Array.from(spectrum.explainedVarianceRatio));
+    // The same as a worker whose fit made every eigenvalue first (a K past the pairs: extendFit).
+    const other = startWorker();
+    await other.ask(Request.LOAD, { source: blobOf('wide.npy') });
+    await other.ask(Request.FIT, { nComponents: 20 });
+    assert.equal((await other.ask(Request.FIT, { nComponents: 30 })).message.result.passes, 0);
+    const whole = (await other.ask(Request.SUMMARY, { gallery: 0 })).message.result;
+    assert.equal(whole.spectrumLater, false);
+    assert.deepEqual(Array.from(whole.explainedVariance), Array.from(spectrum.explainedVariance));
+  });
+
   test('requests sent at once are served in order: LOAD of the bytes themselves, FIT, SUMMARY, FIGURE', async () => {
     // The page's first visit: the built-in dataset's bytes and every request after, not waiting for
     // any answer. A FIT served while the LOAD still reads would find nothing loaded.

@@ -28,6 +28,7 @@ import { createThumbnailStrip } from './thumbnail-strip.js';
 import * as Theme from './theme.js';
 import { colourParams, figureParams, createFigureController } from './figure-controller.js';
 import { dom } from './page-elements.js';
+import { fitOf, mostComponents, componentsAtHand } from './dataset-components.js';
 
 // ---- state, view, worker ------------------------------------------------------------------
 const state = createState();
@@ -262,6 +263,9 @@ function loadDataset(given, { restore = false, restoreOf = null } = {}) {
       const replies = dataset.made || (await workerReplies(dataset, restore, mark));
       if (!replies) return; // a .npz whose array the visitor picks (the chooser is shown)
       const { info, fitted, summary, params, parts } = replies;
+      // An exact fit that found only its K pairs: every eigenvalue (for the variance chart) is
+      // made while the figure is drawn.
+      const spectrum = summary.spectrumLater ? send(Request.SPECTRUM, {}, dataset.name) : null;
       const { fitMs: fitInWorker, workers: fitWorkers, helperWaitMs, solver, passes } = fitted;
       Object.assign(timings.load, { fitInWorker, fitWorkers, helperWaitMs, solver, passes });
       await plotlyLoaded(); // the first load runs while plotly.js parses (index.html)
@@ -283,6 +287,7 @@ function loadDataset(given, { restore = false, restoreOf = null } = {}) {
       shapeLoaded();
       if (varianceAfterPaint) await busyUntilPainted(dataset.name);
       revealPage(); // after a first visit's figure is painted, before the chart in a panel it hides
+      if (spectrum) completeSpectrum(await follow(spectrum, dataset.name).catch(() => null));
       if (varianceAfterPaint) {
         varianceAfterPaint = false;
         renderVariance();
@@ -444,6 +449,13 @@ function renderFrame() {
 // Only when the dataset or K changed: a new sample leaves the chart as it is (redrawing it took
 // a good part of a sample change's time).
 let varianceShown = { dataset: null, nComponents: -1 };
+// SPECTRUM's answer (null: it failed, the K fitted stay) into the dataset on screen, which stays
+// the same dataset (the views' answers for it still hold); its chart is drawn again.
+function completeSpectrum(spectrum) {
+  if (!spectrum || !state.dataset) return;
+  update(state.dataset, Object.assign(spectrum, { spectrumLater: false }));
+  varianceShown = { dataset: null, nComponents: -1 };
+}
 function renderVariance() {
   if (!state.dataset || (varianceShown.dataset === state.dataset && varianceShown.nComponents === state.nComponents)) return;
   // A change of K on the same dataset: the chart (its K mark and range: 50-80 ms of plotly at any
@@ -534,35 +546,7 @@ function setSpeed(ms) {
   figure.setFrameDuration(state.frameDurationMs);
 }
 
-// ---- the fit's K: the top-K solver fitted only the K asked for ---------------------------------
-// {solver, passes, mostComponents} of a FIT result, kept with the dataset.
-function fitOf(fitted) {
-  return { solver: fitted.solver, passes: fitted.passes, precomputed: Boolean(fitted.precomputed) };
-}
-
-// An exact fit made here: the worker keeps its eigen-decomposition, and any K comes from it.
-function extendsExactly(dataset) {
-  return dataset.solver === 'exact' && !dataset.precomputed;
-}
-
-// The largest K the visitor can ask for: min(N, D) after a fit made here (a larger K than fitted
-// comes from the exact fit's eigen-decomposition, or fits again by the top-K solver or the Gram
-// path, without reading the file again); for a basis file or the built-in sample, the components
-// they hold.
-function mostComponents(dataset) {
-  const refits = dataset.solver === 'randomized' || dataset.solver === 'gram' || extendsExactly(dataset);
-  if (!refits) return dataset.nComponents;
-  const { info } = dataset;
-  const n = info.streamed ? info.streamed.totalSamples : info.samples;
-  return Math.min(n, info.height * info.width * info.channels);
-}
-
-// The components the worker can use without a pass over the rows: any, after an exact fit (from
-// its eigen-decomposition); else those fitted.
-function componentsAtHand(dataset) {
-  return extendsExactly(dataset) ? mostComponents(dataset) : dataset.nComponents;
-}
-
+// ---- the fit's K: the top-K solver fitted only the K asked for (dataset-components.js) -------
 function refitFor(k) {
   const dataset = state.dataset;
   figure.cancelAhead();
@@ -571,6 +555,7 @@ function refitFor(k) {
     try {
       const fitted = await call(Request.FIT, { nComponents: k }, dataset.name);
       const summary = await call(Request.SUMMARY, { gallery: DEFAULTS.gallery }, dataset.name);
+      if (summary.spectrumLater) Object.assign(summary, await call(Request.SPECTRUM, {}, dataset.name));
       update(state, { dataset: Object.assign({}, dataset, summary, fitOf(fitted)) });
       renderDataset();
     } catch (error) {

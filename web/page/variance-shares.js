@@ -93,8 +93,9 @@ function markVarianceChart(chart, shares) {
  * Static traces on the distortion plot (axes x4/y4), one vertical line per share reached within
  * the k shown, appended after the core's traces: frames name the traces they change (1 and 2),
  * so these keep still during play. A share reached past the k shown keeps its trace, empty (no
- * point, nothing drawn), so that the figure has the same traces at every K: a change of K is then
- * a swap of their data (figure-swap.js), not a new plot.
+ * point, nothing drawn), and so does one not reached within the components at hand (k null: the
+ * top-K fits, an exact fit until its every eigenvalue is made), so that the figure has the same
+ * traces at every K: a change of K is then a swap of their data (figure-swap.js), not a new plot.
  * @param {any} figure the parsed figure, before it is drawn
  * @param {ShareK[] | undefined} shares
  */
@@ -104,8 +105,7 @@ function addDistortionMarks(figure, shares) {
   const yRange = layout.yaxis4 && layout.yaxis4.range;
   if (!xRange || !yRange) return;
   (shares || []).forEach(({ share, k }, i) => {
-    if (k === null) return;
-    const shown = k <= xRange[1];
+    const shown = k !== null && k <= xRange[1];
     figure.data.push({
       type: 'scatter',
       mode: 'lines+text',

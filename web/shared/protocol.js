@@ -56,6 +56,10 @@ const Request = Object.freeze({
   // {gallery} -> {info, nComponents, explainedVariance, explainedVarianceRatio,
   //               mean: Float32Array(D), components: Float32Array(gallery*D)}
   SUMMARY: 'summary',
+  // {} -> {totalVariance, explainedVariance, explainedVarianceRatio, shares}: every eigenvalue,
+  // made now after an exact fit that found only its K pairs (SUMMARY's spectrumLater), as
+  // SUMMARY gives them after any other fit. The page asks once the figure is up.
+  SPECTRUM: 'spectrum',
   // {start, count} -> {start, count, height, width, channels, pixels: Float32Array(count*H*W*channels)}
   IMAGES: 'images',
   // {sampleIndex, nComponents, step, frameDurationMs, binaryArrays?} -> progress 'building frames'
@@ -165,6 +169,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{fit: {nComponents: number, solver: 'exact' | 'randomized', passes: number}, arrays: Partial<Record<Parameters<import('../../wasm/pcarecon').Explorer['setBasisArray']>[0], Uint8Array>>}} PrecomputedFit
  * @typedef {{id: number, type: 'fit', nComponents?: number, solver?: 'auto' | 'exact' | 'randomized' | 'gram'}} FitRequest
  * @typedef {{id: number, type: 'summary', gallery: number}} SummaryRequest
+ * @typedef {{id: number, type: 'spectrum'}} SpectrumRequest
  * @typedef {{id: number, type: 'images', start: number, count: number}} ImagesRequest
  * @typedef {{id: number, type: 'figure', sampleIndex: number, nComponents: number, step: number, frameDurationMs: number, binaryArrays?: boolean, parts?: boolean, firstFrameOnly?: boolean, colormap?: 'grey' | 'viridis' | 'cividis' | 'magma', residualColormap?: 'red-blue' | 'purple-orange', scale?: 'fixed' | 'frame', clipPercent?: number}} FigureRequest
  * @typedef {{id: number, type: 'debug-fault', fault: 'abort' | 'trap'}} DebugFaultRequest
@@ -173,7 +178,7 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {{id: number, type: 'range', sampleIndex: number, first: number, last: number}} RangeRequest
  * @typedef {{id: number, type: 'grid', samples: number[], nComponents: number, step: number}} GridRequest
  * @typedef {{id: number, type: 'warm-up'}} WarmUpRequest
- * @typedef {LoadRequest | FitRequest | SummaryRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest | WarmUpRequest} RequestMessage
+ * @typedef {LoadRequest | FitRequest | SummaryRequest | SpectrumRequest | ImagesRequest | FigureRequest | DebugFaultRequest | ProbeBlobRequest | DistortionsRequest | RangeRequest | GridRequest | WarmUpRequest} RequestMessage
  * @typedef {RequestMessage['type']} RequestType
  * @typedef {{type: 'cancel', target: number}} CancelMessage
  * @typedef {{helper: 'port', port: MessagePort}} HelperPortMessage
@@ -185,14 +190,16 @@ export { ErrorCode, Request, CANCEL, Kind, Phase, passPhase, CANCELLED_MESSAGE, 
  * @typedef {NpyInfo & {archive?: {members: ArchiveMember[], member: string}}} LoadedInfo
  * @typedef {{info: LoadedInfo, streamWorkers?: number} | {choose: {members: ArchiveMember[], basis: boolean}}} LoadResult
  * @typedef {{nComponents: number, fitMs: number, workers: number, helperWaitMs: number, basis?: BasisInfo, solver?: 'exact' | 'randomized' | 'gram', passes?: number, precomputed?: boolean}} FitResult
- * explainedVariance(Ratio): every eigenvalue after an exact or a Gram fit (more than nComponents), else the K fitted.
- * @typedef {{info: NpyInfo, nComponents: number, totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, mean: Float32Array, components: Float32Array, shares: Array<{share: number, k: number | null}>}} SummaryResult
+ * explainedVariance(Ratio): every eigenvalue after an exact or a Gram fit (more than nComponents), else the K fitted;
+ * spectrumLater: an exact fit that found its K pairs only, whose every eigenvalue SPECTRUM makes.
+ * @typedef {{totalVariance: number, explainedVariance: Float64Array, explainedVarianceRatio: Float64Array, shares: Array<{share: number, k: number | null}>}} SpectrumResult
+ * @typedef {SpectrumResult & {info: NpyInfo, nComponents: number, mean: Float32Array, components: Float32Array, spectrumLater: boolean}} SummaryResult
  * @typedef {{start: number, count: number, height: number, width: number, channels: number, pixels: Float32Array}} ImagesResult
  * @typedef {{json: string, images?: Float32Array}} FigureResult
  * @typedef {{samples: number[], ks: Int32Array, height: number, width: number, channels: number, originals: Float32Array, reconstructions: Float32Array}} GridResult
  * @typedef {{sampleIndex: number, first: number, last: number, height: number, width: number, channels: number, pixels: Float32Array}} RangeResult
  * @typedef {{k: number, samples: number, workers: number, meanDistortion: Float64Array, worst: Int32Array, worstDistortion: Float64Array, pixels: Float32Array, height: number, width: number, channels: number}} DistortionsResult
- * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult, 'warm-up': {ms: number}}} ResultOf
+ * @typedef {{load: LoadResult, fit: FitResult, summary: SummaryResult, spectrum: SpectrumResult, images: ImagesResult, figure: FigureResult, 'debug-fault': void, 'probe-blob': {readable: boolean}, distortions: DistortionsResult, range: RangeResult, grid: GridResult, 'warm-up': {ms: number}}} ResultOf
  */
 
 /**

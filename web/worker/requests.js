@@ -238,18 +238,42 @@ export async function summary(session, { gallery }) {
   const shown = Math.max(0, Math.min(gallery | 0, model.nComponents));
   const components = new Float32Array(shown * dim);
   for (let i = 0; i < shown; i++) components.set(ex.component(i), i * dim);
-  // An exact fit found every eigenvalue: the chart and the shares show the whole spectrum.
+  return {
+    info,
+    nComponents: model.nComponents,
+    ...varianceOf(session, model),
+    mean: Float32Array.from(ex.meanImage()),
+    components,
+    spectrumLater: ex.spectrumPending(),
+  };
+}
+
+/**
+ * Every eigenvalue of an exact fit that found only its K pairs, made now (SUMMARY's
+ * spectrumLater); after any other fit, what SUMMARY gave.
+ * @param {Session} session
+ * @returns {Promise<import('../shared/protocol.js').SpectrumResult>}
+ */
+export async function spectrum(session) {
+  const ex = await session.startModule();
+  ex.makeWholeSpectrum();
+  return varianceOf(session, ex.variance());
+}
+
+/**
+ * The variances for the chart and the shares: an exact fit's every eigenvalue when it has them.
+ * @param {Session} session
+ * @param {ReturnType<Explorer['variance']>} model
+ * @returns {import('../shared/protocol.js').SpectrumResult}
+ */
+function varianceOf(session, model) {
   const whole = model.spectrum.length > model.nComponents;
   const total = model.totalVariance;
   const ratio = whole ? model.spectrum.map((v) => (total > 0 ? v / total : 0)) : model.explainedVarianceRatio;
   return {
-    info,
-    nComponents: model.nComponents,
     totalVariance: total,
     explainedVariance: whole ? model.spectrum : model.explainedVariance,
     explainedVarianceRatio: ratio,
-    mean: Float32Array.from(ex.meanImage()),
-    components,
     shares: varianceShares(session, ratio),
   };
 }

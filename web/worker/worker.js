@@ -6,7 +6,7 @@
 import { Request, CANCEL, Kind, Phase, ErrorCode, transferablesOf, errorMessage } from '../shared/protocol.js';
 import { errorCode } from '../shared/error-codes.js';
 import { createLink } from './worker-helper.js';
-import { load, fit, summary, images, figure, debugFault, probeBlob } from './requests.js';
+import { load, fit, summary, spectrum, images, figure, debugFault, probeBlob } from './requests.js';
 import { createReader, sourceFrom } from './port-blob.js';
 import { distortions } from './dataset-distortions.js';
 import { rangeImage } from './range-request.js';
@@ -189,6 +189,8 @@ function handle(session, message, context) {
       return fit(session, message, context);
     case Request.SUMMARY:
       return summary(session, message);
+    case Request.SPECTRUM:
+      return spectrum(session);
     case Request.IMAGES:
       return images(session, message);
     case Request.FIGURE:
