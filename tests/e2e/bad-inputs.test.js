@@ -71,7 +71,8 @@ async function figureValues(page) {
       // A heatmap row holds numbers, an RGB image row holds [r, g, b] pixels.
       if (t.z) for (const row of t.z) for (const v of row) out.push(...(typeof v === 'number' ? [v] : Array.from(v)));
     }
-    for (const t of gd._fullData) if (t.type === 'scatter') out.push(...Array.from(t.y));
+    // The page's marks of the variance shares are left out: an empty one holds no point (null).
+    for (const t of gd._fullData) if (t.type === 'scatter' && !/ of the variance$/.test(t.name || '')) out.push(...Array.from(t.y));
     return out;
   });
 }
