@@ -246,6 +246,7 @@ Eigen::MatrixXf gram_component_rows(const StackRows& rows, int64_t offset, int64
     throw Error(std::to_string(n) + " rows do not fit weights for " +
                 std::to_string(weights.weights.rows()) + " samples");
   Eigen::MatrixXf out(end - begin, weights.weights.cols());
+  if (out.size() == 0) return out;  // no columns, or no weights (data with no direction)
   RowMatrixF block;
   Eigen::MatrixXf product;
   with_values(rows, [&](const auto* data) {

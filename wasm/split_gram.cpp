@@ -99,6 +99,7 @@ const GramWeights& GramSum::weights() const {
 void GramSum::add_component_rows(int64_t begin, int64_t end) {
   const GramWeights& w = weights();
   claim(begin, end);
+  if (product_.size() == 0) return;  // no weights: nothing to compute (a block of null data)
   product_.middleRows(begin, end - begin) =
       gram_component_rows(rows_, 0, begin, end, w).cast<double>();
 }
@@ -111,7 +112,7 @@ void GramSum::add_rows(int64_t begin, int64_t end, const Eigen::MatrixXf& rows) 
                 std::to_string(rows.cols()) + "; expected " + std::to_string(w.weights.cols()) +
                 " values each");
   claim(begin, end);
-  product_.middleRows(begin, end - begin) = rows.cast<double>();
+  if (product_.size() > 0) product_.middleRows(begin, end - begin) = rows.cast<double>();
 }
 
 PcaModel GramSum::fit() {

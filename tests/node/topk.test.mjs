@@ -332,6 +332,30 @@ test('a long Gram fit past the memory budget for two: in this worker alone, a ra
   }
 });
 
+test('600 identical colour images on two workers: no direction to find, every component completed, no fallback', async () => {
+  // N²·D = 4.4e9 with 16·N ≤ D: G on both workers; every eigenvalue of G is rounding, so W has no
+  // column and the product none either (the helper is not asked for it).
+  const [n, h, w] = [600, 64, 64];
+  const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, ${h}, ${w}, 3), }`;
+  const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
+  const d = h * w * 3;
+  const bytes = new Uint8Array(10 + padded.length + n * d);
+  bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
+  bytes.set(Buffer.from(padded, 'latin1'), 10);
+  for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) bytes[10 + padded.length + i * d + j] = (j * 37) % 251;
+  const pair = startPair();
+  assert.equal((await pair.ask(Request.LOAD, { source: new Blob([bytes]) })).kind, Kind.RESULT);
+  const fit = (await pair.ask(Request.FIT, { nComponents: 5 })).result;
+  assert.deepEqual([fit.solver, fit.workers], ['gram', 2]);
+  const summary = (await pair.ask(Request.SUMMARY, { gallery: 5 })).result;
+  assert.deepEqual(Array.from(summary.explainedVariance).slice(0, 5), [0, 0, 0, 0, 0]);
+  for (let i = 0; i < 5; i++) {
+    const c = summary.components.subarray(i * d, (i + 1) * d);
+    const norm = Math.sqrt(c.reduce((sum, v) => sum + v * v, 0));
+    assert.ok(Math.abs(norm - 1) < 1e-5, `component ${i}: norm ${norm}`);
+  }
+});
+
 test('a file whose rows fit but whose fit cannot is refused at its header, with the numbers (too_large)', async () => {
   const M = await startModule();
   const ex = new M.Explorer();

@@ -150,9 +150,12 @@ export async function fitGram(session, ex, k, context) {
     });
     if (gram.sent > 0) ex.addGramShare(await toHelper({ helper: 'gram-take', id: 0 }));
     const weighed = ex.weighSplitGram(k);
-    if (helper) await toHelper({ helper: 'component-weights', id: 0, weighed }, [weighed.weights.buffer, weighed.centre.buffer]);
+    // No weights (images with no direction at all): the product is empty, nothing to share.
+    const shared = helper !== null && weighed.kept > 0;
+    if (shared) await toHelper({ helper: 'component-weights', id: 0, weighed }, [weighed.weights.buffer, weighed.centre.buffer]);
     const product = await shareColumns({
       ...plan,
+      share: shared ? SHARE : 1,
       align: PRODUCT_ALIGN,
       here: (begin, end) => ex.componentRows(begin, end),
       send: (begin, end) => {
