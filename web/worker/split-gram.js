@@ -122,7 +122,7 @@ export async function fitGram(session, ex, k, context) {
   // 200 MB): this worker holds the file's N·D bytes, G and its int32 sums (12·N² bytes) and
   // ~140 MB more (3000 crops of 256×256: +448 MB in one worker); the helper adds its int32 sums
   // (4·N²), its module and ~40 MB. All of G's 16·N² bytes must then fit in the file's own size
-  // once more: 16·N ≤ D (3000×65536: +499–568 MB of 594). Beyond it (6000 such crops: +894 MB of
+  // once more: 16·N ≤ D (3000×65536: +499–595 MB, the budget 594). Beyond it (6000 such crops: +894 MB of
   // 986 in one worker) even the helper's module is too much, and this worker does it all.
   const long = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK;
   if (!long) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
