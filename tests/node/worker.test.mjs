@@ -300,6 +300,43 @@ describe('two workers joined by a channel (the helper)', () => {
     assert.deepEqual([next.result.workers, next.result.samples], [2, 70000]);
   });
 
+  test("DISTORTIONS of a stack whose helper's copy would be 64 MB or more: measured in one worker", async () => {
+    // 2048 images of 256×256 bytes (128 MiB) with a model of 5 components made before (LOAD's
+    // fitted): the helper's half of the rows alone would be 64 MiB (dataset-distortions.js).
+    const [n, h, w, k] = [2048, 256, 256, 5];
+    const d = h * w;
+    const header = `{'descr': '|u1', 'fortran_order': False, 'shape': (${n}, ${h}, ${w}), }`;
+    const padded = header + ' '.repeat(127 - 10 - header.length) + '\n';
+    const bytes = new Uint8Array(10 + padded.length + n * d);
+    bytes.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, padded.length, 0]);
+    bytes.set(Buffer.from(padded, 'latin1'), 10);
+    for (let i = 10 + padded.length, x = 9; i < bytes.length; i++) bytes[i] = (x = (x * 1103515245 + 12345) >>> 0) >>> 24;
+    const npy = (values, shape) => {
+      const text = `{'descr': '<f4', 'fortran_order': False, 'shape': (${shape.length === 1 ? `${shape[0]},` : shape.join(', ')}), }`;
+      const head = text + ' '.repeat(127 - 10 - text.length) + '\n';
+      const out = new Uint8Array(10 + head.length + values.length * 4);
+      out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, head.length, 0]);
+      out.set(Buffer.from(head, 'latin1'), 10);
+      new Float32Array(out.buffer, 10 + head.length).set(values);
+      return out;
+    };
+    const components = new Float32Array(k * d);
+    for (let i = 0; i < k; i++) components[i * d + i] = 1; // unit vectors: orthonormal
+    const arrays = {
+      components: npy(components, [k, d]),
+      mean: npy(new Float32Array(d).fill(127.5), [d]),
+      explained_variance: npy(Float32Array.from([5, 4, 3, 2, 1]), [k]),
+      explained_variance_ratio: npy(Float32Array.from([0.05, 0.04, 0.03, 0.02, 0.01]), [k]),
+    };
+    const pair = startPair();
+    const fitted = { fit: { nComponents: k, solver: 'exact', passes: 1 }, arrays };
+    assert.equal((await pair.ask(Request.LOAD, { source: { bytes }, fitted })).message.kind, Kind.RESULT);
+    assert.equal((await pair.ask(Request.FIT, { nComponents: k })).message.result.precomputed, true);
+    const measured = (await pair.ask(Request.DISTORTIONS, { k, worst: 4 })).message;
+    assert.equal(measured.kind, Kind.RESULT, measured.message);
+    assert.deepEqual([measured.result.workers, measured.result.samples, measured.result.worst.length], [1, n, 4]);
+  });
+
   test('WARM_UP: a small fit of their own in both workers; the loaded stack, its model and fit count stay', async () => {
     const main = startWorker();
     const helper = startWorker();
