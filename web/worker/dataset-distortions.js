@@ -8,6 +8,7 @@
 import { Phase, ErrorCode, cancelledError, errorMessage } from '../shared/protocol.js';
 import { untilCancelled } from './streamed-load.js';
 import { yieldToMessages } from './yield-to-messages.js';
+import { heldAsBytes } from './held-as-bytes.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -18,7 +19,6 @@ const SPLIT_MIN_WORK = 1 << 24; // N·D·k below this, one worker is as fast as 
 // 26 MB) took the renderer from +475 MB at the figure to +735–763 MB, over the 594 MB that the
 // issue allows such a file while it loads and fits.
 const SPLIT_COPY_MAX = 64 << 20;
-const BYTE_TYPES = ['|u1', '|i1', '|b1']; // held as bytes (as split-gram.js: the module's rule)
 const BLOCK_WORK = 1 << 22; // N·D·k of one block: a few ms, so Cancel and progress stay lively
 const WORST_MAX = 16;
 
@@ -40,7 +40,7 @@ export async function distortions(session, { k, worst }, context) {
   const dim = info.height * info.width * info.channels;
   const kk = Math.max(0, Math.min(Math.floor(Number(k) || 0), ex.componentCount()));
   const work = Math.max(1, dim * Math.max(1, kk));
-  const copyBytes = Math.floor(n / 2) * dim * (BYTE_TYPES.includes(info.dtype) ? 1 : 4) + kk * dim * 8;
+  const copyBytes = Math.floor(n / 2) * dim * (heldAsBytes(info) ? 1 : 4) + kk * dim * 8;
   const helper = n * work >= SPLIT_MIN_WORK && n >= 2 && copyBytes <= SPLIT_COPY_MAX ? session.startHelper() : null;
   let split = n;
   /** @type {Promise<import('../../wasm/pcarecon').RowDistortions> | null} */

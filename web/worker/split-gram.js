@@ -11,6 +11,7 @@
 // (progress is shown, Cancel is heard).
 import { Phase, cancelledError, errorMessage } from '../shared/protocol.js';
 import { yieldToMessages } from './yield-to-messages.js';
+import { heldAsBytes } from './held-as-bytes.js';
 
 /** @typedef {import('./worker.js').Session} Session */
 /** @typedef {import('./worker.js').RequestContext} RequestContext */
@@ -23,7 +24,6 @@ const OWN_STEP_BYTES = 2 << 20; // columns done here between two looks at the he
 const AHEAD = 2; // pieces sent and not yet done by the helper
 // Below this much work (N²·D multiply-adds) one worker is as quick: 300 crops of 128×128 is 1.5e9.
 const SPLIT_MIN_WORK = 4e9;
-const BYTE_TYPES = ['|u1', '|i1', '|b1'];
 const GRAM_ALIGN = 256; // the 16-bit kernel's block of columns
 const PRODUCT_ALIGN = 256; // kComponentBlock (gram_fit.h): rows anywhere equal the whole's
 
@@ -124,7 +124,7 @@ export async function fitGram(session, ex, k, context) {
   // (4·N²), its module and ~40 MB. All of G's 16·N² bytes must then fit in the file's own size
   // once more: 16·N ≤ D (3000×65536: +499–595 MB, the budget 594). Beyond it (6000 such crops: +894 MB of
   // 986 in one worker) even the helper's module is too much, and this worker does it all.
-  const long = BYTE_TYPES.includes(info.dtype) && n * n * dim >= SPLIT_MIN_WORK;
+  const long = heldAsBytes(info) && n * n * dim >= SPLIT_MIN_WORK;
   if (!long) return { report: ex.fitForView(k), workers: 1, helperWaitMs: 0 };
   const helper = 16 * n <= dim ? session.startHelper() : null;
   const toHelper = (/** @type {any} */ message, /** @type {Transferable[]} */ transfer = []) => {
